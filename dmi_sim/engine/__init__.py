@@ -1,0 +1,24 @@
+"""The sweep engine: every multi-run command (compare, sweep, sensitivity) goes through it.
+
+Tasks are fixed (with their seeds) before any executor sees them; ``run_tasks`` runs them
+on a process pool, in-process, or on Dask, streams results to a folder and resumes there.
+"""
+
+from dmi_sim.engine.experiment import Experiment, ExperimentError, load_experiment
+from dmi_sim.engine.results import load_failures, load_results, to_ema
+from dmi_sim.engine.runner import RunReport, run_tasks
+from dmi_sim.engine.store import StoreError
+from dmi_sim.engine.tasks import RunTask
+
+__all__ = [
+    "Experiment",
+    "ExperimentError",
+    "RunReport",
+    "RunTask",
+    "StoreError",
+    "load_experiment",
+    "load_failures",
+    "load_results",
+    "run_tasks",
+    "to_ema",
+]

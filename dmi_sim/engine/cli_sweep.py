@@ -1,0 +1,120 @@
+"""``run.py sweep EXPERIMENT``: run an experiment file through the engine.
+
+Exit codes: 0 all runs stored; 1 some runs failed (listed in failures.csv); 2 bad input
+(nothing written); 130 interrupted (rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from dmi_sim.engine.executors import DaskUnavailable, make_executor
+from dmi_sim.engine.experiment import Experiment, ExperimentError, load_experiment
+from dmi_sim.engine.runner import run_tasks
+from dmi_sim.engine.store import ResultStore, StoreError
+from dmi_sim.manifest import git_commit, package_versions
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "sweeps"
+
+
+def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``sweep`` on an ``argparse`` sub-parser set; its handler is ``args.handler``."""
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run an experiment (experiments/*.toml) on a process pool or a Dask cluster",
+        description=(
+            "Run every design point x replication of an experiment file, streaming results to "
+            "a folder. Rerun the same command after an interruption to resume."
+        ),
+    )
+    parser.add_argument("experiment", help="a name in experiments/ or a path to a .toml file")
+    parser.add_argument(
+        "--workers", type=int, metavar="W",
+        help="processes to use (default: all cores; 1 runs in this process); "
+        "with --dask local, the LocalCluster's workers",
+    )
+    parser.add_argument(
+        "--dask", metavar="ADDRESS",
+        help="run on Dask: a scheduler address (tcp://host:port) or 'local' for a LocalCluster",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR",
+        help="results folder (default: results/sweeps/<experiment name>)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    parser.set_defaults(handler=handle_sweep)
+    return parser
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def handle_sweep(args: argparse.Namespace) -> int:
+    """Run the sweep the arguments describe; return the process exit code."""
+    try:
+        experiment = load_experiment(args.experiment)
+    except ExperimentError as err:
+        return _error(str(err))
+    if args.workers is not None and args.workers < 1:
+        return _error(f"--workers = {args.workers} is invalid; allowed: an integer >= 1")
+    out = args.out or RESULTS_DIR / experiment.name
+    meta = {**experiment.meta(), "versions": package_versions(), "git": git_commit()}
+    print(
+        f"{experiment.name}: {len(experiment.points)} design points x "
+        f"{experiment.replications} replications = {experiment.n_runs} runs -> {out}",
+        file=sys.stderr,
+    )
+    with ExitStack() as stack:
+        try:
+            executor, slots = stack.enter_context(make_executor(args.workers, args.dask))
+        except DaskUnavailable as err:
+            return _error(str(err))
+        except OSError as err:  # no Dask scheduler at that address
+            return _error(f"cannot reach the Dask scheduler at {args.dask}: {err}")
+        try:
+            report = run_tasks(
+                experiment.tasks(), out, workers=slots, executor=executor,
+                progress=not args.no_progress, save_timeseries=experiment.save_timeseries,
+                meta=meta,
+            )
+        except StoreError as err:
+            return _error(str(err))
+        except KeyboardInterrupt:
+            stored = len(ResultStore(out).stored_run_ids())
+            print(
+                f"\ninterrupted: {stored}/{experiment.n_runs} runs stored in {out}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+            return 130
+    print(report.describe())
+    _check_outcomes(experiment, out)
+    if experiment.figures and not args.no_figures and report.n_done:
+        from dmi_sim.sweep_figures import draw_figures
+
+        for path in draw_figures(experiment, out):
+            print(f"figure: {path}")
+    return 1 if report.n_failed else 0
+
+
+def _check_outcomes(experiment: Experiment, out: Path) -> None:
+    """Warn about listed outcomes the model does not report (a typo, or a renamed key)."""
+    from dmi_sim.engine.results import load_results
+
+    summary, _ = load_results(out, timeseries=False)
+    if summary.empty:
+        return
+    missing = [o for o in experiment.outcomes if o not in summary.columns]
+    if missing:
+        print(
+            f"warning: {experiment.path}: outcomes {missing} are not in the run summary; "
+            f"it has: {', '.join(c for c in summary.columns if c not in ('run_id', 'seed'))}",
+            file=sys.stderr,
+        )

@@ -1,0 +1,396 @@
+"""Experiment files (``experiments/*.toml``): parse, validate, and expand into run tasks.
+
+Everything is checked before the first run starts, because a typo found after a thousand
+runs wastes a day: unknown keys (with the closest valid key), wrong types, values outside a
+parameter's range, and design points the model would refuse. Each problem is one line
+naming the file, the key, the value and what is allowed.
+
+A file looks like::
+
+    scenario = "dmi"            # base scenario (name or path)
+    replications = 10
+    seed = 2026
+    days = 730                  # optional; default: the scenario's run.days
+    save_timeseries = false     # optional
+    outcomes = ["cost_total", "closure_days"]
+
+    [overrides]                 # optional: fixed for every run
+    "space.width" = 30
+
+    [design]
+    type = "lhs"                # "factorial" (default) or "lhs"
+    samples = 64                # lhs only
+
+    [factors."police.officers"]
+    low = 2
+    high = 40                   # kind follows the parameter ("int" here)
+    [factors."policy.strategy"]
+    choices = ["crackdown", "dmi"]
+    [factors.scenario]          # the base scenario itself can be a factor
+    levels = ["crackdown", "dmi"]
+
+    [figures]                   # optional: which figures ``run.py sweep`` draws
+    kind = "frontier"           # or "response"
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dmi_sim.engine.designs import Factor, factorial, latin_hypercube
+from dmi_sim.engine.seeds import replication_seeds
+from dmi_sim.engine.tasks import RunTask
+from dmi_sim.params import (
+    PARAMETERS,
+    ParameterError,
+    Params,
+    flatten,
+    load_params,
+    validate_value,
+)
+
+EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
+SCENARIO_FACTOR = "scenario"
+DESIGNS = ("factorial", "lhs")
+TOP_KEYS = (
+    "name", "description", "scenario", "replications", "seed", "days", "save_timeseries",
+    "outcomes", "overrides", "design", "factors", "figures",
+)
+DESIGN_KEYS = ("type", "samples")
+FACTOR_KEYS = ("levels", "choices", "low", "high", "kind")
+#: Figure kinds and the keys each takes (besides ``kind``); see ``sweep_figures``.
+FIGURE_KEYS = {
+    "frontier": ("cost", "effort", "group"),
+    "response": ("x", "group"),
+}
+
+
+class ExperimentError(ValueError):
+    """A bad experiment file: one line naming the file, the key, the value, what is allowed."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment: its design points and everything needed to run them."""
+
+    name: str
+    path: Path
+    scenario: str
+    replications: int
+    seed: int
+    outcomes: tuple[str, ...]
+    factors: tuple[Factor, ...]
+    points: tuple[dict[str, Any], ...]
+    design: str = "factorial"
+    days: int | None = None
+    save_timeseries: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.points) * self.replications
+
+    def tasks(self) -> list[RunTask]:
+        """One task per (design point, replication); replication r has the same seed everywhere.
+
+        Run ids ``p00012-r003`` sort in design order and stay stable when replications are
+        added (the seed list is prefix-stable).
+        """
+        seeds = replication_seeds(self.seed, self.replications)
+        tasks = []
+        for i, point in enumerate(self.points):
+            scenario = point.get(SCENARIO_FACTOR, self.scenario)
+            varied = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+            overrides = {**self.overrides, **varied}
+            for r, seed in enumerate(seeds):
+                labels = {"scenario": scenario, "point": i, "replication": r, **varied}
+                tasks.append(
+                    RunTask(f"p{i:05d}-r{r:03d}", scenario, overrides, seed, self.days, labels)
+                )
+        return tasks
+
+    def meta(self) -> dict[str, Any]:
+        """The definition as plain data, for the sweep's manifest."""
+        return {
+            "experiment": self.name,
+            "path": str(self.path),
+            "scenario": self.scenario,
+            "design": self.design,
+            "n_points": len(self.points),
+            "replications": self.replications,
+            "seed": self.seed,
+            "days": self.days,
+            "factors": [f.key for f in self.factors],
+            "outcomes": list(self.outcomes),
+            "overrides": self.overrides,
+            "figures": self.figures,
+        }
+
+
+def experiment_names() -> list[str]:
+    """Names of the experiment files shipped in ``experiments/``."""
+    return sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
+
+
+def experiment_path(experiment: str | Path) -> Path:
+    """A name (``experiments/<name>.toml``) or a path to an existing file."""
+    path = Path(experiment)
+    if path.suffix == ".toml" or path.parent != Path("."):
+        if not path.is_file():
+            raise ExperimentError(f"{path}: experiment file not found")
+        return path
+    path = EXPERIMENT_DIR / f"{experiment}.toml"
+    if not path.is_file():
+        names = experiment_names()
+        raise ExperimentError(
+            f"unknown experiment '{experiment}'{_did_you_mean(str(experiment), names)}; "
+            f"allowed: {', '.join(names) or '(none shipped)'} or a path to a .toml file"
+        )
+    return path
+
+
+def load_experiment(experiment: str | Path) -> Experiment:
+    """Read and validate an experiment file; raise ``ExperimentError`` on the first problem."""
+    path = experiment_path(experiment)
+    try:
+        with path.open("rb") as fh:
+            table = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ExperimentError(f"{path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise ExperimentError(f"{path}: cannot read: {err.strerror}") from None
+    return _Parser(path).experiment(table)
+
+
+def _did_you_mean(word: str, allowed: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+class _Parser:
+    """Validation with the file's name at hand for every message."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, value: Any, allowed: str) -> ExperimentError:
+        return ExperimentError(f"{self.path}: {key} = {value!r} is invalid; allowed: {allowed}")
+
+    def check_keys(self, where: str, table: Mapping[str, Any], allowed: Iterable[str]) -> None:
+        allowed = list(allowed)
+        for key in table:
+            if key not in allowed:
+                name = f"{where}.{key}" if where else key
+                raise ExperimentError(
+                    f"{self.path}: unknown key '{name}'{_did_you_mean(key, allowed)}; "
+                    f"allowed: {', '.join(allowed)}"
+                )
+
+    def integer(self, key: str, value: Any, low: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise self.fail(key, value, f"an integer >= {low}")
+        return value
+
+    def param(self, where: str, key: str, value: Any) -> Any:
+        """A parameter value, converted to its declared type, or a one-line error."""
+        try:
+            return validate_value(key, value, str(self.path))
+        except ParameterError:
+            raise self.fail(where, value, PARAMETERS[key].allowed()) from None
+
+    def experiment(self, table: dict[str, Any]) -> Experiment:
+        self.check_keys("", table, TOP_KEYS)
+        for key in ("scenario", "replications", "outcomes", "factors"):
+            if key not in table:
+                raise ExperimentError(f"{self.path}: missing required key '{key}'")
+        scenario = self.scenario("scenario", table["scenario"])
+        days = table.get("days")
+        if days is not None:
+            days = self.param("days", "run.days", days)
+        overrides = self.overrides(table.get("overrides", {}))
+        design, samples = self.design(table.get("design", {}))
+        factors = self.factors(table["factors"], design, overrides)
+        seed = self.integer("seed", table.get("seed", 0), 0)
+        points = latin_hypercube(factors, samples, seed) if design == "lhs" else factorial(factors)
+        self.preflight(scenario, overrides, points)
+        save = table.get("save_timeseries", False)
+        if not isinstance(save, bool):
+            raise self.fail("save_timeseries", save, "true or false")
+        description = table.get("description", "")
+        if not isinstance(description, str):
+            raise self.fail("description", description, "a string")
+        name = table.get("name", self.path.stem)
+        if not isinstance(name, str) or not name:
+            raise self.fail("name", name, "a non-empty string")
+        return Experiment(
+            name=name,
+            path=self.path,
+            scenario=scenario,
+            replications=self.integer("replications", table["replications"], 1),
+            seed=seed,
+            outcomes=self.outcomes(table["outcomes"]),
+            factors=tuple(factors),
+            points=tuple(points),
+            design=design,
+            days=days,
+            save_timeseries=save,
+            overrides=overrides,
+            figures=self.figures(table.get("figures", {}), factors),
+            description=description,
+        )
+
+    def scenario(self, key: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, value, "a scenario name or a path to a .toml file")
+        try:
+            load_params(value)
+        except ParameterError as err:
+            raise ExperimentError(f"{self.path}: {key}: {err}") from None
+        return value
+
+    def overrides(self, table: Any) -> dict[str, Any]:
+        if not isinstance(table, dict):
+            raise self.fail("overrides", table, "a table of parameter keys")
+        flat = flatten(table)
+        self.check_keys("overrides", flat, PARAMETERS)
+        return {key: self.param(f"overrides.{key}", key, v) for key, v in flat.items()}
+
+    def design(self, table: Any) -> tuple[str, int]:
+        if not isinstance(table, dict):
+            raise self.fail("design", table, "a table with type (and samples for lhs)")
+        self.check_keys("design", table, DESIGN_KEYS)
+        kind = table.get("type", "factorial")
+        if kind not in DESIGNS:
+            raise self.fail("design.type", kind, " or ".join(repr(d) for d in DESIGNS))
+        if kind == "lhs":
+            if "samples" not in table:
+                raise ExperimentError(f"{self.path}: design.type = 'lhs' needs design.samples")
+            return kind, self.integer("design.samples", table["samples"], 1)
+        if "samples" in table:
+            raise ExperimentError(
+                f"{self.path}: design.samples applies only to design.type = 'lhs'"
+            )
+        return kind, 0
+
+    def factor_tables(self, table: Mapping[str, Any], prefix: str = "factors"):
+        """Factor specs, also when written as nested tables (``[factors.police.officers]``)."""
+        for key, value in table.items():
+            where = f"{prefix}.{key}"
+            if not isinstance(value, dict):
+                raise self.fail(where, value, "a table with levels, choices or low/high")
+            if value and all(isinstance(v, dict) for v in value.values()):
+                yield from self.factor_tables(value, where)
+            else:
+                yield where, where.removeprefix("factors."), value
+
+    def factors(self, table: Any, design: str, overrides: Mapping[str, Any]) -> list[Factor]:
+        if not isinstance(table, dict) or not table:
+            raise self.fail("factors", table, "a table of one or more factors")
+        factors = [self.factor(w, k, spec, design) for w, k, spec in self.factor_tables(table)]
+        for factor in factors:
+            if factor.key in overrides:
+                raise ExperimentError(
+                    f"{self.path}: {factor.key} is both a factor and an override; "
+                    "allowed: one or the other"
+                )
+        return factors
+
+    def factor(self, where: str, key: str, spec: dict[str, Any], design: str) -> Factor:
+        keys = [SCENARIO_FACTOR, *PARAMETERS]
+        if key not in keys:
+            raise ExperimentError(
+                f"{self.path}: unknown factor '{where}'{_did_you_mean(key, keys)}; "
+                "allowed: a parameter key (see docs/ODD.md) or 'scenario'"
+            )
+        self.check_keys(where, spec, FACTOR_KEYS)
+        listed = [k for k in ("levels", "choices") if k in spec]
+        ranged = "low" in spec or "high" in spec
+        if len(listed) + ranged != 1:
+            raise ExperimentError(
+                f"{self.path}: {where} has {', '.join(spec) or 'nothing'}; "
+                "allowed: exactly one of levels, choices, or low and high"
+            )
+        if listed:
+            values = spec[listed[0]]
+            if not isinstance(values, list) or not values or len(set(map(repr, values))) < len(
+                values
+            ):
+                raise self.fail(f"{where}.{listed[0]}", values, "a non-empty list, no repeats")
+            if key == SCENARIO_FACTOR:
+                return Factor(key, tuple(self.scenario(where, v) for v in values))
+            return Factor(key, tuple(self.param(f"{where}.{listed[0]}", key, v) for v in values))
+        return self.range_factor(where, key, spec, design)
+
+    def range_factor(self, where: str, key: str, spec: dict[str, Any], design: str) -> Factor:
+        if key == SCENARIO_FACTOR or PARAMETERS[key].kind not in ("int", "float"):
+            raise ExperimentError(
+                f"{self.path}: {where} is not numeric, so it has no low/high range; "
+                "allowed: levels or choices"
+            )
+        if design != "lhs":
+            raise ExperimentError(
+                f"{self.path}: {where} has a low/high range, which design.type = 'factorial' "
+                "cannot enumerate; allowed: levels, or design.type = 'lhs'"
+            )
+        kind = PARAMETERS[key].kind
+        if spec.get("kind", kind) != kind:
+            raise self.fail(f"{where}.kind", spec["kind"], f"'{kind}' (the parameter's kind)")
+        for bound in ("low", "high"):
+            if bound not in spec:
+                raise ExperimentError(f"{self.path}: {where} needs both low and high")
+        low = self.param(f"{where}.low", key, spec["low"])
+        high = self.param(f"{where}.high", key, spec["high"])
+        if low >= high:
+            raise self.fail(f"{where}.high", high, f"a value above low = {low}")
+        return Factor(key, low=low, high=high, kind=kind)
+
+    def outcomes(self, value: Any) -> tuple[str, ...]:
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) for v in value)
+            or len(set(value)) < len(value)
+        ):
+            raise self.fail("outcomes", value, "a non-empty list of summary keys, no repeats")
+        return tuple(value)
+
+    def figures(self, table: Any, factors: Iterable[Factor]) -> dict[str, str]:
+        if not isinstance(table, dict):
+            raise self.fail("figures", table, "a table with kind and its keys")
+        if not table:
+            return {}
+        kind = table.get("kind")
+        if kind not in FIGURE_KEYS:
+            raise self.fail("figures.kind", kind, " or ".join(repr(k) for k in FIGURE_KEYS))
+        self.check_keys("figures", table, ("kind", *FIGURE_KEYS[kind]))
+        factor_keys = [f.key for f in factors]
+        for key in FIGURE_KEYS[kind]:
+            value = table.get(key)
+            if not isinstance(value, str):
+                raise self.fail(f"figures.{key}", value, "a string")
+            if key in ("x", "group") and value not in factor_keys:
+                raise self.fail(f"figures.{key}", value, f"a factor: {', '.join(factor_keys)}")
+        return dict(table)
+
+    def preflight(
+        self, scenario: str, overrides: Mapping[str, Any], points: Iterable[dict[str, Any]]
+    ) -> None:
+        """Resolve every design point's parameters now, so no run fails on bad input later."""
+        bases: dict[str, Params] = {}
+        for i, point in enumerate(points):
+            name = point.get(SCENARIO_FACTOR, scenario)
+            varied = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+            try:
+                if name not in bases:
+                    bases[name] = load_params(name, overrides)
+                bases[name].replace(varied, origin=f"design point {i} {varied}")
+            except ParameterError as err:
+                raise ExperimentError(f"{self.path}: {err}") from None
+

@@ -1,0 +1,147 @@
+"""One runner over any ``concurrent.futures.Executor``: stream, bound, resume, report.
+
+At most ``max_in_flight`` runs are submitted at a time and finished runs are written in
+small batches, so the driver's memory stays flat however many runs a sweep has.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from dmi_sim.engine.executors import process_pool
+from dmi_sim.engine.store import ResultStore
+from dmi_sim.engine.tasks import RunFn, RunOutcome, RunTask, check_unique, execute_task
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a call to ``run_tasks`` did."""
+
+    out_dir: Path
+    n_tasks: int
+    n_skipped: int  # already stored before this call
+    n_done: int  # stored now, including the skipped ones
+    n_failed: int
+    failures_path: Path | None
+    elapsed_s: float
+
+    def describe(self) -> str:
+        """One line for people: what is stored, what failed, and where failures are listed."""
+        text = f"{self.n_done}/{self.n_tasks} runs stored in {self.out_dir}"
+        if self.n_skipped:
+            text += f" ({self.n_skipped} were already stored)"
+        if self.n_failed:
+            text += f"; {self.n_failed} failed, listed in {self.failures_path}"
+        return text
+
+
+def _outcome(future: Future[RunOutcome], task: RunTask) -> RunOutcome:
+    """The worker's outcome, or a failure if the executor itself lost the run."""
+    try:
+        return future.result()
+    except Exception as exc:  # e.g. a worker process died; the task code never raises
+        error = {"error_type": type(exc).__name__, "error": str(exc), "traceback": ""}
+        return RunOutcome(task.run_id, None, None, error)
+
+
+def run_tasks(
+    tasks: Iterable[RunTask],
+    out_dir: str | os.PathLike[str],
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: bool = True,
+    *,
+    run_fn: RunFn | None = None,
+    save_timeseries: bool = True,
+    max_in_flight: int | None = None,
+    batch_size: int = 64,
+    flush_seconds: float = 5.0,
+    meta: dict[str, Any] | None = None,
+) -> RunReport:
+    """Run every task not yet stored in ``out_dir`` and stream the results there.
+
+    Args:
+        tasks: the runs; ``run_id`` must be unique.
+        out_dir: the sweep folder (created; resumed if it holds this same task list).
+        workers: pool size when no executor is given (default all cores; 1 runs in-process).
+        executor: any ``concurrent.futures.Executor``, e.g. a Dask client's
+            ``get_executor(pure=False)``; left running for the caller to close.
+        progress: show a progress bar with an ETA on stderr.
+        run_fn: replaces ``dmi_sim.simulate`` (a picklable top-level function).
+        save_timeseries: store each run's daily series as well as its summary.
+        max_in_flight: runs submitted but not finished (default twice the workers).
+        batch_size, flush_seconds: a batch is written when it has this many runs, or when
+            its oldest run has waited this long.
+        meta: recorded in the manifest (e.g. the experiment definition).
+    """
+    started = time.perf_counter()
+    tasks = list(tasks)
+    check_unique(tasks)
+    store = ResultStore(out_dir)
+    done = store.open(tasks, save_timeseries=save_timeseries, meta=meta)
+    pending = deque(t for t in tasks if t.run_id not in done)
+    own_executor = executor is None
+    if executor is None:
+        executor, workers = process_pool(workers)
+    limit = max_in_flight or 2 * (workers or os.cpu_count() or 1)
+    in_flight: dict[Future[RunOutcome], RunTask] = {}
+    batch: list[tuple[RunTask, RunOutcome]] = []
+    batch_started = 0.0
+    n_failed = 0
+    bar = tqdm(
+        total=len(tasks), initial=len(done), unit="run", file=sys.stderr,
+        disable=not progress, dynamic_ncols=True,
+    )
+    interrupted = False
+    try:
+        while pending or in_flight:
+            while pending and len(in_flight) < limit:
+                task = pending.popleft()
+                future = executor.submit(execute_task, task, run_fn, save_timeseries)
+                in_flight[future] = task
+            finished, _ = wait(in_flight, timeout=flush_seconds, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = in_flight.pop(future)
+                outcome = _outcome(future, task)
+                n_failed += outcome.failed
+                if not batch:
+                    batch_started = time.monotonic()
+                batch.append((task, outcome))
+                bar.update()
+            if n_failed:
+                bar.set_postfix(failed=n_failed, refresh=False)
+            if batch and (
+                len(batch) >= batch_size or time.monotonic() - batch_started >= flush_seconds
+            ):
+                store.write_batch(batch)
+                batch = []
+    except BaseException:
+        interrupted = True
+        raise
+    finally:
+        store.write_batch(batch)  # runs that finished are kept, even on Ctrl-C
+        for future in in_flight:
+            future.cancel()
+        bar.close()
+        if own_executor:
+            executor.shutdown(wait=not interrupted, cancel_futures=True)
+        n_failed_total, failures_path = store.finish()
+    return RunReport(
+        out_dir=store.root,
+        n_tasks=len(tasks),
+        n_skipped=len(done),
+        n_done=store.n_done,
+        n_failed=n_failed_total,
+        failures_path=failures_path,
+        elapsed_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,229 @@
+"""The results store: Parquet part files plus a manifest, written so a kill never corrupts it.
+
+Layout of a sweep folder::
+
+    manifest.json              what the sweep is, how far it got (rewritten atomically)
+    summary/part-000001.parquet    one row per finished run: run_id, seed, labels, summary keys
+    timeseries/part-000001.parquet long format: run_id, day, every series (optional)
+    failures/part-000001.parquet   runs that raised: task, error, traceback
+    failures.csv               the same failures, for people (rewritten at the end of a call)
+
+Every file is written under a temporary name and moved into place with ``os.replace``, so a
+reader sees either the whole file or none of it. A batch's summary part is written last: it
+is the commit record. On resume the stored run ids are read back from the summary parts, a
+time-series part without its summary part is deleted, and failed runs are tried again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dmi_sim.engine.tasks import RunOutcome, RunTask, fingerprint
+
+FORMAT_VERSION = 1
+_PART = re.compile(r"part-(\d{6})\.parquet")
+_TMP_SUFFIX = ".tmp"
+_KINDS = ("summary", "timeseries", "failures")
+
+
+class StoreError(ValueError):
+    """The output folder holds something this sweep must not write into."""
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    """Write through ``write(file)`` to a temporary name, fsync, then rename into place."""
+    tmp = path.with_name(path.name + _TMP_SUFFIX)
+    with open(tmp, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    _write_atomic(path, lambda fh: pq.write_table(table, fh))
+
+
+def _part_ids(folder: Path) -> dict[int, Path]:
+    if not folder.is_dir():
+        return {}
+    found = (_PART.fullmatch(p.name) for p in folder.iterdir())
+    return {int(m.group(1)): folder / m.group(0) for m in found if m}
+
+
+def _read_parts(folder: Path, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    parts = [pd.read_parquet(p, columns=columns) for _, p in sorted(_part_ids(folder).items())]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+class ResultStore:
+    """One sweep's folder: resume bookkeeping, batched atomic writes, and reading back."""
+
+    def __init__(self, out_dir: str | os.PathLike[str]) -> None:
+        self.root = Path(out_dir)
+        self.manifest_path = self.root / "manifest.json"
+        self.failures_csv = self.root / "failures.csv"
+        self._next_part = 1
+        self._manifest: dict[str, Any] = {}
+        self._n_done = 0
+
+    def folder(self, kind: str) -> Path:
+        return self.root / kind
+
+    def read_manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.is_file():
+            raise FileNotFoundError(f"{self.root}: no manifest.json, so not a sweep folder")
+        return json.loads(self.manifest_path.read_text())
+
+    def stored_run_ids(self) -> set[str]:
+        ids = _read_parts(self.folder("summary"), columns=["run_id"])
+        return set() if ids is None else set(ids["run_id"])
+
+    def open(
+        self,
+        tasks: Sequence[RunTask],
+        *,
+        save_timeseries: bool,
+        meta: dict[str, Any] | None = None,
+    ) -> set[str]:
+        """Prepare the folder for writing ``tasks``; return the run ids already stored.
+
+        Leftovers of an interrupted write are removed. A folder that holds a different
+        sweep (other tasks, seeds or overrides) is refused rather than mixed into.
+        """
+        digest = fingerprint(tasks)
+        old = self.read_manifest() if self.manifest_path.is_file() else None
+        if old is not None:
+            if old.get("fingerprint") != digest:
+                raise StoreError(
+                    f"{self.root}: holds results of a different sweep (other tasks, seeds or "
+                    "settings); choose another output folder or delete this one"
+                )
+        elif self.root.is_dir() and any(self.root.iterdir()):
+            raise StoreError(f"{self.root}: not empty and not a sweep folder; choose another")
+        for kind in _KINDS:
+            self.folder(kind).mkdir(parents=True, exist_ok=True)
+            for tmp in self.folder(kind).glob("*" + _TMP_SUFFIX):
+                tmp.unlink()
+        committed = _part_ids(self.folder("summary"))
+        for part_id, path in _part_ids(self.folder("timeseries")).items():
+            if part_id not in committed:
+                path.unlink()
+        for path in _part_ids(self.folder("failures")).values():
+            path.unlink()  # failed runs are pending again: they are retried
+        every_part = [*committed, *_part_ids(self.folder("timeseries"))]
+        self._next_part = max(every_part, default=0) + 1
+        done = self.stored_run_ids()
+        self._n_done = len(done)
+        labels: dict[str, None] = {}
+        for task in tasks:
+            labels.update(dict.fromkeys(task.labels))
+        self._manifest = {
+            "format": FORMAT_VERSION,
+            "fingerprint": digest,
+            "n_tasks": len(tasks),
+            "label_columns": list(labels),
+            "save_timeseries": save_timeseries,
+            "meta": meta or {},
+            "created": old["created"] if old else time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        self._write_manifest(n_failed=0)
+        return done
+
+    def write_batch(self, batch: Sequence[tuple[RunTask, RunOutcome]]) -> None:
+        """Store finished runs as one part per kind; the summary part goes last (commit)."""
+        if not batch:
+            return
+        part = f"part-{self._next_part:06d}.parquet"
+        self._next_part += 1
+        ok = [(t, o) for t, o in batch if not o.failed]
+        failed = [(t, o) for t, o in batch if o.failed]
+        frames = [
+            o.timeseries.assign(run_id=t.run_id) for t, o in ok if o.timeseries is not None
+        ]
+        if frames:
+            series = pd.concat(frames, ignore_index=True)
+            series = series[["run_id", *[c for c in series.columns if c != "run_id"]]]
+            _write_parquet(self.folder("timeseries") / part, series)
+        if failed:
+            _write_parquet(self.folder("failures") / part, _failure_rows(failed))
+        if ok:
+            rows = [
+                {"run_id": t.run_id, "seed": t.seed, **t.labels, **o.summary} for t, o in ok
+            ]
+            _write_parquet(self.folder("summary") / part, pd.DataFrame(rows))
+            self._n_done += len(ok)
+
+    def finish(self) -> tuple[int, Path | None]:
+        """Write the failures listing and the final manifest; return (n_failed, listing)."""
+        failures = self.load_failures()
+        n_failed = 0 if failures is None else len(failures)
+        if failures is None:
+            self.failures_csv.unlink(missing_ok=True)
+        else:
+            text = failures.to_csv(index=False).encode()
+            _write_atomic(self.failures_csv, lambda fh: fh.write(text))
+        self._write_manifest(n_failed=n_failed)
+        return n_failed, (self.failures_csv if n_failed else None)
+
+    @property
+    def n_done(self) -> int:
+        return self._n_done
+
+    def _write_manifest(self, *, n_failed: int) -> None:
+        manifest = {
+            **self._manifest,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "n_done": self._n_done,
+            "n_failed": n_failed,
+            "complete": self._n_done == self._manifest["n_tasks"],
+        }
+        text = json.dumps(manifest, indent=2, default=str).encode()
+        _write_atomic(self.manifest_path, lambda fh: fh.write(text))
+
+    def load_summary(self) -> pd.DataFrame:
+        frame = _read_parts(self.folder("summary"))
+        if frame is None:
+            return pd.DataFrame(columns=["run_id", "seed"])
+        return frame.sort_values("run_id", ignore_index=True)
+
+    def load_timeseries(self, labels: pd.DataFrame) -> pd.DataFrame | None:
+        """Long-format series with the runs' labels joined on ``run_id``."""
+        frame = _read_parts(self.folder("timeseries"))
+        if frame is None:
+            return None
+        frame = labels.merge(frame, on="run_id", how="inner", sort=False)
+        return frame.sort_values(["run_id", "day"], ignore_index=True, kind="stable")
+
+    def load_failures(self) -> pd.DataFrame | None:
+        frame = _read_parts(self.folder("failures"))
+        return None if frame is None else frame.sort_values("run_id", ignore_index=True)
+
+
+def _failure_rows(failed: Sequence[tuple[RunTask, RunOutcome]]) -> pd.DataFrame:
+    """One row per failed run: everything needed to reproduce it, then the error."""
+    rows = []
+    for task, outcome in failed:
+        rows.append(
+            {
+                "run_id": task.run_id,
+                "scenario": task.scenario,
+                "seed": task.seed,
+                "days": task.days,
+                "overrides": json.dumps(dict(task.overrides), sort_keys=True, default=str),
+                "labels": json.dumps(dict(task.labels), sort_keys=True, default=str),
+                **(outcome.error or {}),
+            }
+        )
+    return pd.DataFrame(rows)
