@@ -37,11 +37,16 @@ _dmi_setup() {
     [[ -f "$DMI_STAMP" ]] && have="$(cat "$DMI_STAMP")"
     if [[ "$want" != "$have" ]]; then
         _dmi_say "installing dmi_sim and its dependencies into .venv" \
-            "(the first time takes a few minutes)"
+            "(a few minutes on a fresh machine)"
         rm -f "$DMI_STAMP"
+        # pip's stderr minus one harmless, repeated warning (a pip config that lists a
+        # local index folder which does not exist on this machine); pipefail keeps
+        # pip's exit code.
         (cd "$DMI_ROOT" &&
             PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-                "$DMI_VENV_PY" -m pip install -q -e ".[dev,viz,dask]") || {
+                "$DMI_VENV_PY" -m pip install -q -e ".[dev,viz,dask]" 2>&1 1>&3 |
+            { grep -v "^WARNING: Location 'file://.*' is ignored: it is neither a file nor a directory" || true; } >&2
+        ) 3>&1 || {
             _dmi_say "pip install failed (see the errors above); re-run to retry"
             return 1
         }
