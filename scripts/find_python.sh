@@ -4,9 +4,10 @@
 # an older Mesa, so we refuse early instead.
 #
 # Order: $DMI_PYTHON (if set), python3.13, python3.12, python3 on PATH, then pyenv's
-# installed versions 3.12+ (pyenv shims for a non-global version fail, so we look at the
-# interpreters directly). Uses only bash builtins besides the candidates themselves, so
-# it works with a bare PATH (the tests rely on that).
+# installed versions 3.12+ (under `pyenv root`, else $PYENV_ROOT or ~/.pyenv). pyenv shims
+# for a non-global version fail, so we look at the interpreters directly. Uses only bash
+# builtins besides the candidates themselves, so it works with a bare PATH (the tests rely
+# on that).
 set -u
 
 # Prints "MAJOR.MINOR.MICRO ok|novenv" for a working interpreter, nothing otherwise.
@@ -27,7 +28,8 @@ _dmi_find_python() {
     if command -v pyenv >/dev/null 2>&1; then
         root="$(pyenv root 2>/dev/null)" || root=""
     else
-        root="${PYENV_ROOT:-}"
+        # pyenv installed but not on a non-interactive shell's PATH (CI, cron).
+        root="${PYENV_ROOT:-${HOME:+$HOME/.pyenv}}"
     fi
     if [[ -n "$root" && -d "$root/versions" ]]; then
         for cand in "$root"/versions/3.1[2-9]*/bin/python; do
