@@ -42,18 +42,22 @@ class Outcome:
 #: The main outcomes compared across scenarios, in reading order.
 OUTCOMES: dict[str, Outcome] = {
     "active_sellers": Outcome("Active sellers", "sellers"),
-    "transactions": Outcome("Transactions in the market area", "sales per day"),
+    "market_sellers": Outcome("Sellers in the market area", "sellers"),
+    "transactions_market": Outcome("Transactions in the market area", "sales per day"),
     "transactions_catchment": Outcome("Transactions in the catchment ring", "sales per day"),
+    "transactions": Outcome("Transactions in the whole neighbourhood", "sales per day"),
     "new_recruits": Outcome("New recruits", "sellers per day"),
     "violent_incidents": Outcome("Violent incidents", "incidents per day"),
-    "disorder": Outcome("Disorder", "index, 0-1"),
+    "disorder_market": Outcome("Disorder in the market area", "index, 0-1"),
+    "disorder": Outcome("Disorder, neighbourhood mean", "index, 0-1"),
+    "fear": Outcome("Residents' fear", "index, 0-1"),
     "residents_outdoors": Outcome("Residents in public space", "share of residents"),
     "collective_efficacy": Outcome("Collective efficacy", "index, 0-1"),
     "trust_in_police": Outcome("Trust in police", "index, 0-1"),
-    "reports": Outcome("Resident reports", "reports per day"),
+    "reports": Outcome("Resident reports (calls for service)", "reports per day"),
     "arrests_sellers": Outcome("Seller arrests", "arrests per day"),
     "arrests_buyers": Outcome("Buyer arrests", "arrests per day"),
-    "incarcerated": Outcome("Incarcerated", "persons"),
+    "incarcerated": Outcome("Sellers arrested or incarcerated", "persons"),
     "officer_hours": Outcome("Officer time used", "officer-hours per day"),
 }
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -54,6 +56,20 @@ def scenario_styles(scenarios: Sequence[str]) -> dict[str, dict[str, str]]:
         colour = OKABE_ITO[_NAMED.get(name) or next(spare)]
         styles[name] = {"color": colour, "linestyle": "--" if name == COUNTERFACTUAL else "-"}
     return styles
+
+
+def mask_outline(mask: np.ndarray, **style: Any) -> LineCollection:
+    """The cell edges around a boolean ``[y, x]`` mask, as lines for ``ax.add_collection``.
+
+    Traces the exact cell boundaries (a contour would cut the corners).
+    """
+    m = np.pad(np.asarray(mask, bool), 1)
+    rows, cols = np.nonzero(m[:, 1:] != m[:, :-1])  # edge at x = col - 0.5, cell row - 1
+    vertical = [((c - 0.5, r - 1.5), (c - 0.5, r - 0.5)) for r, c in zip(rows, cols, strict=True)]
+    rows, cols = np.nonzero(m[1:, :] != m[:-1, :])  # edge at y = row - 0.5, cell col - 1
+    horizontal = [((c - 1.5, r - 0.5), (c - 0.5, r - 0.5)) for r, c in zip(rows, cols,
+                                                                          strict=True)]
+    return LineCollection(vertical + horizontal, **style)
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -203,8 +219,8 @@ def plot_maps(
             image = ax.imshow(maps[name][when][field], origin="lower", cmap="viridis",
                               vmin=0, vmax=vmax or 1.0, interpolation="nearest")
             if market_mask is not None:
-                ax.contour(market_mask.astype(float), levels=[0.5], colors=OKABE_ITO["orange"],
-                           linewidths=1.2)
+                ax.add_collection(mask_outline(market_mask, colors=OKABE_ITO["orange"],
+                                               linewidths=1.5))
             ax.set_facecolor("#BBBBBB")
             if row == 0:
                 ax.set_title(name)
