@@ -1,0 +1,218 @@
+"""Sellers: the pool of potential sellers, their daily choice to deal, where, and learning.
+
+State machine (``SellerState``)::
+
+    POOL <-> DETERRED -> ACTIVE -> ARRESTED -> INCARCERATED -> POOL (released, with a record)
+                          ACTIVE -> ARRESTED -> POOL (no custody, with a record)
+                          ACTIVE -> CALLED_IN (banked case) -> IN_SERVICES -> DESISTED
+                                                 CALLED_IN -> DESISTED
+           CALLED_IN / IN_SERVICES / DESISTED -> ACTIVE (relapse)
+                          ACTIVE -> POOL or DESISTED (quits when dealing stops paying)
+
+Transitions into and out of ARRESTED / INCARCERATED / IN_SERVICES are made by
+``dmi_sim.justice``; the DMI call-in by ``dmi_sim.policies.dmi``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from dmi_sim.agents.handles import PopulationAgent, column
+from dmi_sim.params import Params
+
+
+class SellerState(IntEnum):
+    """Where a potential seller is in the state machine."""
+
+    POOL = 0
+    DETERRED = 1
+    ACTIVE = 2
+    ARRESTED = 3
+    INCARCERATED = 4
+    CALLED_IN = 5
+    IN_SERVICES = 6
+    DESISTED = 7
+
+
+FREE_STATES = np.array(
+    [SellerState.POOL, SellerState.DETERRED, SellerState.CALLED_IN, SellerState.IN_SERVICES,
+     SellerState.DESISTED]
+)
+HELD_STATES = np.array([SellerState.ARRESTED, SellerState.INCARCERATED])
+
+
+class Seller(PopulationAgent):
+    """A young local person who may deal: one row of ``model.sellers``."""
+
+    population_name = "sellers"
+    state = column("state", "SellerState code")
+    high_risk = column("high_risk", "violent record, firearms or major dealer")
+    wage = column("wage", "legal outside option, $/day")
+    aversion = column("aversion", "moral and social cost of dealing, $/day")
+    perceived_risk = column("perceived_risk", "perceived daily arrest probability")
+    record = column("record", "has a criminal record")
+    banked_case = column("banked_case", "a banked case is open against this person")
+
+
+class Sellers:
+    """The pool of potential sellers as columns; verbs are the daily submodels."""
+
+    def __init__(self, model, params: Params) -> None:
+        self.model = model
+        self.p = params.section("sellers")
+        self.justice_p = params.section("justice")
+        rng = model.rng
+        n = self.p["pool_size"]
+        self.n = n
+        self.state = np.full(n, SellerState.POOL, dtype=np.int8)
+        self.high_risk = rng.random(n) < self.p["high_risk_share"]
+        typical_wage = self.p["legal_wage_hourly"] * self.p["dealing_hours_per_day"]
+        sigma = self.p["outside_option_sigma"]
+        self.wage = typical_wage * np.exp(sigma * rng.standard_normal(n) - sigma**2 / 2)
+        scale = self.p["aversion_mean"] * np.where(
+            self.high_risk, self.p["high_risk_aversion_factor"], 1.0
+        )
+        self.aversion = rng.exponential(1.0, n) * scale
+        self.perceived_risk = np.full(n, model.baseline_risk_prior)
+        self.expected_profit = np.full(n, model.initial_profit)
+        self.record = np.zeros(n, dtype=bool)
+        self.banked_case = np.zeros(n, dtype=bool)
+        self.credible_case = np.zeros(n, dtype=bool)
+        self.ever_called_in = np.zeros(n, dtype=bool)
+        self.relapsed = np.zeros(n, dtype=bool)
+        self.banked_case_risk = params["dmi.call_in_risk"]  # floor while a solid case is open
+        self.buys = np.zeros(n, dtype=np.int16)
+        self.timer = np.zeros(n, dtype=np.int32)
+        self.active_since = np.zeros(n, dtype=np.int32)
+        space = model.space
+        homes = np.flatnonzero(space.residential.ravel())
+        home = rng.choice(homes, size=n)
+        self.x, self.y = np.divmod(home, space.height)
+        self._start_market(rng)
+        self.agents = [Seller(model, i) for i in range(n)]
+
+    def _start_market(self, rng: np.random.Generator) -> None:
+        """The initial sellers are those for whom dealing pays best, placed in the market."""
+        k = self.p["initial_active"]
+        keen = np.argsort(self.wage + self.aversion)[:k]
+        self.state[keen] = SellerState.ACTIVE
+        cells = np.argwhere(self.model.space.market)
+        spots = cells[rng.integers(0, len(cells), size=len(keen))]
+        self.x[keen], self.y[keen] = spots[:, 0], spots[:, 1]
+        self.active_since[keen] = -rng.integers(30, 365, size=len(keen))
+
+    # --- masks ---------------------------------------------------------------------------
+    @property
+    def active(self) -> np.ndarray:
+        """Boolean mask of sellers dealing today."""
+        return self.state == SellerState.ACTIVE
+
+    def count_on_cells(self) -> np.ndarray:
+        """Active sellers per cell."""
+        a = self.active
+        return self.model.space.counts(self.x[a], self.y[a])
+
+    # --- decisions -------------------------------------------------------------------------
+    def sanction_cost(self) -> np.ndarray:
+        """Perceived cost of an arrest in $: discounted days inside x value of a day free.
+
+        days = pretrial + P(custody) x sentence, with P(custody) = 1 under a credible banked
+        case; cost = v (1 - exp(-delta days)) / delta.
+        """
+        j = self.justice_p
+        custody = np.where(self.high_risk, j["custody_prob_high"], j["custody_prob_low"])
+        custody = np.where(self.banked_case & self.credible_case, 1.0, custody)
+        days = j["pretrial_days"] + custody * j["sentence_days"]
+        delta = self.p["discount_rate"]
+        return self.p["freedom_value_per_day"] * (1.0 - np.exp(-delta * days)) / delta
+
+    def utilities(self) -> tuple[np.ndarray, np.ndarray]:
+        """Net daily value of dealing without risk (U0) and with perceived risk (U), $/day.
+
+        U0 = profit - wage - aversion;  U = U0 - (r + watch_risk x vigilance) x sanction cost.
+        Active sellers judge profit by their own sales, others by what the corner would pay
+        one more seller.
+        """
+        profit = np.where(self.active, self.expected_profit, self.model.market.entrant_profit)
+        u0 = profit - self.wage - self.aversion
+        risk = self.perceived_risk + self.p["watch_risk"] * self.model.residents.vigilance
+        return u0, u0 - risk * self.sanction_cost()
+
+    def decide_to_sell(self) -> None:
+        """Active sellers for whom dealing no longer pays may quit; others may enter."""
+        rng, day = self.model.rng, self.model.day
+        u0, u = self.utilities()
+        active = self.active
+        quits = active & (u < 0) & (rng.random(self.n) < self.p["quit_rate"])
+        self.state[quits & self.ever_called_in] = SellerState.DESISTED
+        self.state[quits & ~self.ever_called_in] = SellerState.POOL
+        free = np.isin(self.state, FREE_STATES)
+        enters = free & (u > 0) & (rng.random(self.n) < self.p["consider_rate"])
+        relapses = enters & self.ever_called_in & ~self.relapsed
+        self.relapsed |= relapses
+        self.model.tally["relapsed"] += int(relapses.sum())
+        self.model.tally["new_recruits"] += int((enters & ~self.ever_called_in).sum())
+        self.state[enters] = SellerState.ACTIVE
+        self.active_since[enters] = day
+        self.expected_profit[enters] = self.model.market.entrant_profit
+        self._place_entrants(enters)
+        undecided = np.isin(self.state, (SellerState.POOL, SellerState.DETERRED))
+        self.state[undecided] = np.where(
+            (u0 > 0) & (u <= 0), SellerState.DETERRED, SellerState.POOL
+        )[undecided]
+
+    def _place_entrants(self, enters: np.ndarray) -> None:
+        """New sellers start where buyers expect sellers (cells drawn by reputation)."""
+        n = int(enters.sum())
+        if n == 0:
+            return
+        space = self.model.space
+        cells = self.model.rng.choice(space.width * space.height, size=n, p=space.buyer_map())
+        self.x[enters], self.y[enters] = np.divmod(cells, space.height)
+
+    def choose_spot(self) -> None:
+        """Each active seller compares its spot with a few nearby ones and takes the best.
+
+        score(c) = log(reputation_c + 0.01) - a_p x police_c - a_g x guardianship_c.
+        """
+        idx = np.flatnonzero(self.active)
+        r = self.p["move_radius"]
+        if idx.size == 0 or r == 0:
+            return
+        space, rng = self.model.space, self.model.rng
+        k = 4
+        step = rng.integers(-r, r + 1, (2, idx.size, k))
+        cx = np.concatenate([self.x[idx, None], self.x[idx, None] + step[0]], axis=1)
+        cy = np.concatenate([self.y[idx, None], self.y[idx, None] + step[1]], axis=1)
+        cx, cy = space.clip(cx, cy)
+        score = (
+            np.log(space.field("reputation")[cx, cy] + 0.01)
+            - self.p["police_avoidance"] * space.police_seen[cx, cy]
+            - self.p["guardian_avoidance"] * space.field("guardianship")[cx, cy]
+        )
+        best = np.argmax(score, axis=1)
+        rows = np.arange(idx.size)
+        self.x[idx], self.y[idx] = cx[rows, best], cy[rows, best]
+
+    # --- learning ----------------------------------------------------------------------------
+    def learn(self, sales: np.ndarray, observed_hazard: float | None) -> None:
+        """Update expected profit from today's sales and perceived risk from today's arrests.
+
+        Active: pi <- pi + l_pi (margin x price x sales - pi).
+        Risk: r <- r + l (h_obs - r), l = risk_learning_rate for active sellers and
+        vicarious_learning_rate for everyone else; no update on days nobody dealt.
+        """
+        active = self.active
+        profit_today = self.p["margin"] * self.p["price_per_sale"] * sales
+        lr = self.p["profit_learning_rate"]
+        self.expected_profit[active] += lr * (profit_today[active] - self.expected_profit[active])
+        if observed_hazard is None:
+            return
+        rate = np.where(active, self.p["risk_learning_rate"], self.p["vicarious_learning_rate"])
+        free = ~np.isin(self.state, HELD_STATES)
+        self.perceived_risk[free] += rate[free] * (observed_hazard - self.perceived_risk[free])
+        convinced = self.banked_case & self.credible_case
+        self.perceived_risk[convinced] = np.maximum(self.perceived_risk[convinced],
+                                                    self.banked_case_risk)

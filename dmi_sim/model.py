@@ -1,0 +1,103 @@
+"""DrugMarketModel: the daily schedule, in the order of docs/ODD.md's process overview."""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Model
+
+from dmi_sim.agents.buyers import Buyers, Market
+from dmi_sim.agents.police import PoliceForce
+from dmi_sim.agents.residents import Residents
+from dmi_sim.agents.sellers import Sellers
+from dmi_sim.justice import Justice
+from dmi_sim.observe import DAILY_TALLIES, RUNNING_TALLIES, Observer
+from dmi_sim.params import Params
+from dmi_sim.policies import make_policy
+from dmi_sim.space import Neighbourhood, box_sum
+from dmi_sim.violence import Violence
+
+DISORDER_RATE = 0.05  # 1/day: disorder follows its drivers over a few weeks
+
+
+class DrugMarketModel(Model):
+    """An open-air drug market in a neighbourhood; one step is one day.
+
+    Args:
+        params: resolved parameters (``dmi_sim.params.load_params``).
+        rng: integer seed; every random draw of the run comes from ``self.rng``.
+    """
+
+    def __init__(self, params: Params, rng: int = 0) -> None:
+        super().__init__(rng=int(rng))
+        self.params = params
+        self.day = 0
+        self.tally = dict.fromkeys(DAILY_TALLIES + RUNNING_TALLIES, 0)
+        self.arrests_on_cells = None
+        self.initial_profit = (
+            params["sellers.margin"] * params["sellers.price_per_sale"] * 20.0
+        )  # what the corner is said to pay before anyone has sold (20 sales a day)
+        self.baseline_risk_prior = 1.5 / 365.0  # perceived risk before any experience
+        self.space = Neighbourhood(params, self.rng, self.random)
+        self.arrests_on_cells = np.zeros((self.space.width, self.space.height))
+        self.sellers = Sellers(self, params)
+        self.buyers = Buyers(self, params)
+        self.market = Market(self, params)
+        self.residents = Residents(self, params)
+        self.policy = make_policy(self, params)
+        self.police = PoliceForce(self, params, self.policy.extra_officers())
+        self.justice = Justice(self, params)
+        self.violence = Violence(self, params)
+        self.observer = Observer(self)
+        self.events: list[str] = []
+
+    def record_arrests(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Mark today's arrests on the grid (residents see them)."""
+        np.add.at(self.arrests_on_cells, (x, y), 1.0)
+
+    def step(self) -> None:
+        """One day: police plan, sellers choose, the market trades, enforcement, justice,
+        learning, violence, residents, fields, observation."""
+        self._start_day()
+        plan = self.policy.plan(self.day)
+        self.events = plan.events
+        self.police.deploy(plan)
+        self.sellers.decide_to_sell()
+        self.sellers.choose_spot()
+        self.policy.act(self.day)
+        sales = self.market.trade(self.police.police_at_market())
+        arrests_before = self.tally["arrests_sellers"]
+        active_before = int(self.sellers.active.sum())
+        self.police.enforce(self.params["buyers.arrest_rate"])
+        self.justice.process()
+        self.sellers.learn(sales, self._observed_hazard(arrests_before, active_before))
+        incidents = self.violence.occur()
+        on_cells = self.sellers.count_on_cells()
+        reports = self.residents.live(on_cells, self.arrests_on_cells)
+        self.police.reports_yesterday = self.residents.reports_on_cells
+        self._update_disorder(on_cells)
+        self.observer.record(incidents, reports)
+        self.day += 1
+
+    def _start_day(self) -> None:
+        for key in DAILY_TALLIES:
+            self.tally[key] = 0
+        self.arrests_on_cells[:] = 0.0
+
+    def _observed_hazard(self, arrests_before: int, active_before: int) -> float | None:
+        """Share of today's sellers who were arrested today; None when nobody dealt."""
+        if active_before == 0:
+            return None
+        return (self.tally["arrests_sellers"] - arrests_before) / active_before
+
+    def _update_disorder(self, sellers_on_cells: np.ndarray) -> None:
+        """D <- D + r (clip(dealing + violence - guardianship, 0, 1) - D), per cell."""
+        space = self.space
+        d = space.field("disorder")
+        drivers = (
+            0.5 * np.minimum(1.0, box_sum(sellers_on_cells, 1) / 2.0)
+            + 0.3 * np.minimum(1.0, space.field("violence"))
+            + 0.1
+            - 0.3 * space.field("guardianship")
+        )
+        d += DISORDER_RATE * (np.clip(drivers, 0.0, 1.0) - d)
+        space.field("dealing")[:] = self.market.sales_per_cell

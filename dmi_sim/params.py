@@ -1,0 +1,213 @@
+"""Every parameter once: name, unit, range, default, source; scenario files and overrides.
+
+The registry ``PARAMETERS`` is the one place where a parameter is declared. Scenario TOML
+files, ``--set`` overrides, experiment factors, the app's sliders and ``docs/ODD.md`` all
+read it, so a key, unit or range cannot drift between them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dmi_sim.parameter_table import TABLE
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class ParameterError(ValueError):
+    """Bad input: one line naming the file, the key, the value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Declaration of one parameter."""
+
+    key: str
+    default: Any
+    unit: str
+    low: float | None
+    high: float | None
+    kind: str  # "float" | "int" | "bool" | "choice"
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+    source: str = ""
+
+    def allowed(self) -> str:
+        """Human-readable statement of the valid values."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        kind = "an integer" if self.kind == "int" else "a number"
+        return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}] ({self.unit})"
+
+
+def _fmt(x: float | None) -> str:
+    return "-inf" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+def _build_registry() -> dict[str, ParamSpec]:
+    registry: dict[str, ParamSpec] = {}
+    for key, default, unit, low, high, doc, source in TABLE:
+        if isinstance(default, bool):
+            kind, choices = "bool", ()
+        elif isinstance(default, tuple):  # (default, choices...) for categorical parameters
+            kind, choices, default = "choice", default[1:], default[0]
+        elif isinstance(default, int):
+            kind, choices = "int", ()
+        else:
+            kind, choices = "float", ()
+        registry[key] = ParamSpec(key, default, unit, low, high, kind, choices, doc, source)
+    return registry
+
+
+PARAMETERS: dict[str, ParamSpec] = _build_registry()
+
+
+@dataclass
+class Params:
+    """Resolved parameters of one run: ``p["police.officers"]`` or ``p.section("police")``."""
+
+    values: dict[str, Any]
+    scenario: str = "baseline"
+    origin: str = "defaults"
+    _sections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """All keys of one ``[section]``, without the prefix (cached: read in hot loops)."""
+        if name not in self._sections:
+            prefix = name + "."
+            self._sections[name] = {
+                k[len(prefix) :]: v for k, v in self.values.items() if k.startswith(prefix)
+            }
+        return self._sections[name]
+
+    def replace(self, overrides: Mapping[str, Any], origin: str = "overrides") -> Params:
+        """A copy with ``overrides`` (dotted keys) validated and applied."""
+        values = dict(self.values)
+        for key, value in overrides.items():
+            values[key] = validate_value(key, value, origin)
+        _check_consistency(values, origin)
+        return Params(values, self.scenario, self.origin)
+
+
+def _closest(key: str) -> str:
+    match = difflib.get_close_matches(key, PARAMETERS.keys(), n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def validate_value(key: str, value: Any, origin: str) -> Any:
+    """Check one value against its declaration; returns it converted to the declared type."""
+    spec = PARAMETERS.get(key)
+    if spec is None:
+        raise ParameterError(f"{origin}: unknown key '{key}'{_closest(key)}")
+    bad = ParameterError(f"{origin}: {key} = {value!r} is invalid; allowed: {spec.allowed()}")
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if spec.kind == "choice":
+        if value not in spec.choices:
+            raise bad
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad
+    if spec.kind == "int":
+        if float(value) != int(value):
+            raise bad
+        value = int(value)
+    else:
+        value = float(value)
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        raise bad
+    return value
+
+
+def _check_consistency(values: dict[str, Any], origin: str) -> None:
+    """Cross-parameter constraints that a single range cannot express."""
+    if values["sellers.initial_active"] > values["sellers.pool_size"]:
+        raise ParameterError(
+            f"{origin}: sellers.initial_active = {values['sellers.initial_active']} exceeds "
+            f"sellers.pool_size = {values['sellers.pool_size']}; allowed: at most the pool size"
+        )
+    side = values["space.market_size"] + 2 * values["space.catchment_width"] + 2
+    if side > min(values["space.width"], values["space.height"]):
+        raise ParameterError(
+            f"{origin}: space.market_size + 2 * space.catchment_width = {side - 2} does not fit "
+            f"a {values['space.width']}x{values['space.height']} grid; allowed: at most "
+            f"min(width, height) - 2"
+        )
+
+
+def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"police": {"officers": 4}}`` -> ``{"police.officers": 4}``."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def scenario_names() -> list[str]:
+    """Names of the scenario files shipped in ``scenarios/``."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def scenario_path(scenario: str | Path) -> Path:
+    """Resolve a scenario name or a path to an existing TOML file."""
+    path = Path(scenario)
+    if path.suffix == ".toml" or path.parent != Path("."):
+        if not path.is_file():
+            raise ParameterError(f"{path}: scenario file not found")
+        return path
+    path = SCENARIO_DIR / f"{scenario}.toml"
+    if not path.is_file():
+        names = scenario_names()
+        hint = difflib.get_close_matches(str(scenario), names, n=1)
+        did = f" (did you mean '{hint[0]}'?)" if hint else ""
+        raise ParameterError(
+            f"unknown scenario '{scenario}'{did}; allowed: {', '.join(names)} or a path to a "
+            ".toml file"
+        )
+    return path
+
+
+def read_scenario(scenario: str | Path) -> dict[str, Any]:
+    """The scenario file's own keys (flattened), following ``extends = "<name>"``."""
+    path = scenario_path(scenario)
+    try:
+        with path.open("rb") as fh:
+            table = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ParameterError(f"{path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise ParameterError(f"{path}: cannot read: {err.strerror}") from None
+    base = table.pop("extends", None)
+    table.pop("description", None)
+    flat = read_scenario(base) if base else {}
+    for key, value in flatten(table).items():
+        flat[key] = validate_value(key, value, str(path))
+    return flat
+
+
+def load_params(
+    scenario: str | Path = "baseline", overrides: Mapping[str, Any] | None = None
+) -> Params:
+    """Defaults, then the scenario file, then ``overrides``: every value validated."""
+    path = scenario_path(scenario)
+    values = {key: spec.default for key, spec in PARAMETERS.items()}
+    values.update(read_scenario(path))
+    _check_consistency(values, str(path))
+    params = Params(values, scenario=path.stem, origin=str(path))
+    return params.replace(overrides or {}) if overrides else params
