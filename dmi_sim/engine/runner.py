@@ -129,9 +129,12 @@ def run_tasks(
         interrupted = True
         raise
     finally:
-        store.write_batch(batch)  # runs that finished are kept, even on Ctrl-C
-        for future in in_flight:
-            future.cancel()
+        for future, task in in_flight.items():  # keep every finished run, even on Ctrl-C
+            if future.done() and not future.cancelled():
+                batch.append((task, _outcome(future, task)))
+            else:
+                future.cancel()
+        store.write_batch(batch)
         bar.close()
         if own_executor:
             executor.shutdown(wait=not interrupted, cancel_futures=True)
