@@ -78,6 +78,39 @@ class DrugMarketModel(Model):
         self.observer.record(incidents, reports)
         self.day += 1
 
+    def snapshot(self) -> dict:
+        """Today's picture for figures, animations and the app (read-only copies).
+
+        Officers are drawn at cells in proportion to today's police hours, with a generator
+        of their own so that looking at the model never changes its course.
+        """
+        s, b, res, space = self.sellers, self.buyers, self.residents, self.space
+        a = s.active
+        newcomer = (self.day - s.active_since) < self.params["violence.newcomer_days"]
+        ax, ay = np.nonzero(self.arrests_on_cells)
+        police = space.field("police")
+        n_officers = len(self.police.officers) if police.sum() > 0 else 0
+        look = np.random.default_rng(self.day)
+        cells = look.choice(police.size, size=n_officers, p=police.ravel() / police.sum()) \
+            if n_officers else np.zeros(0, dtype=int)
+        ox, oy = np.divmod(cells, space.height)
+        return {
+            "day": self.day,
+            "sellers": {"x": s.x[a].copy(), "y": s.y[a].copy(),
+                        "high_risk": s.high_risk[a].copy(), "new_recruit": newcomer[a]},
+            "arrested_today": {"x": ax, "y": ay},
+            "officers": {"x": ox, "y": oy},
+            "buyers": {"x": b.x[b.visited].copy(), "y": b.y[b.visited].copy()},
+            "residents": {"x": res.x, "y": res.y, "outdoors": res.outdoors.copy()},
+            "fields": {name: space.field(name).copy() for name in
+                       ("disorder", "dealing", "reputation", "police", "guardianship",
+                        "violence")}
+            | {"residents_outdoors": space.field("guardianship").copy()},
+            "market_mask": space.market.copy(),
+            "catchment_mask": space.catchment.copy(),
+            "events": list(self.events),
+        }
+
     def _start_day(self) -> None:
         for key in DAILY_TALLIES:
             self.tally[key] = 0
