@@ -189,13 +189,12 @@ def _draw(
         paths["effects"] = plot_effects(effects, [o for o in EFFECT_FIGURE if o in ts.columns],
                                         figures / "effects.png")
         paths["cumulative"] = plot_cumulative(ts, starts, figures / "cumulative_enforcement.png")
-        mask = DrugMarketModel(next(iter(resolved.values()))[1], rng=seed0).snapshot()[
-            "market_mask"]
+        zones = DrugMarketModel(next(iter(resolved.values()))[1], rng=seed0).snapshot()
         grids = {label: future.result() for label, future in maps.items()}
         for map_field in MAP_FIELDS:
-            paths[f"map_{map_field}"] = plot_maps(grids, map_field,
-                                                  figures / f"map_{map_field}.png",
-                                                  f"replication 0 (seed {seed0})", mask)
+            paths[f"map_{map_field}"] = plot_maps(
+                grids, map_field, figures / f"map_{map_field}.png",
+                f"replication 0 (seed {seed0})", zones["market_mask"], zones["catchment_mask"])
         if ANIMATED in resolved:
             paths["animation"] = animation.result()
     finally:

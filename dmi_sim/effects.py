@@ -19,6 +19,7 @@ start (cut at the last simulated day):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,10 +34,15 @@ LEVEL = 0.95
 
 @dataclass(frozen=True)
 class Outcome:
-    """How an output series is named and measured in tables and figures."""
+    """How an output series is named and measured in tables and figures.
+
+    ``smooth_days``: the rolling mean a time-series figure shows; rare events (a few a
+    month) need a longer one to read as a rate rather than as noise.
+    """
 
     label: str
     unit: str
+    smooth_days: int = 7
 
 
 #: The main outcomes compared across scenarios, in reading order.
@@ -46,8 +52,8 @@ OUTCOMES: dict[str, Outcome] = {
     "transactions_market": Outcome("Transactions in the market area", "sales per day"),
     "transactions_catchment": Outcome("Transactions in the catchment ring", "sales per day"),
     "transactions": Outcome("Transactions in the whole neighbourhood", "sales per day"),
-    "new_recruits": Outcome("New recruits", "sellers per day"),
-    "violent_incidents": Outcome("Violent incidents", "incidents per day"),
+    "new_recruits": Outcome("New recruits", "sellers per day", smooth_days=28),
+    "violent_incidents": Outcome("Violent incidents", "incidents per day", smooth_days=28),
     "disorder_market": Outcome("Disorder in the market area", "index, 0-1"),
     "disorder": Outcome("Disorder, neighbourhood mean", "index, 0-1"),
     "fear": Outcome("Residents' fear", "index, 0-1"),
@@ -55,8 +61,8 @@ OUTCOMES: dict[str, Outcome] = {
     "collective_efficacy": Outcome("Collective efficacy", "index, 0-1"),
     "trust_in_police": Outcome("Trust in police", "index, 0-1"),
     "reports": Outcome("Resident reports (calls for service)", "reports per day"),
-    "arrests_sellers": Outcome("Seller arrests", "arrests per day"),
-    "arrests_buyers": Outcome("Buyer arrests", "arrests per day"),
+    "arrests_sellers": Outcome("Seller arrests", "arrests per day", smooth_days=28),
+    "arrests_buyers": Outcome("Buyer arrests", "arrests per day", smooth_days=28),
     "incarcerated": Outcome("Sellers arrested or incarcerated", "persons"),
     "officer_hours": Outcome("Officer time used", "officer-hours per day"),
 }
@@ -93,10 +99,9 @@ def _ratio_of_means(
         boot = scen[idx].sum(axis=1) / base[idx].sum(axis=1) - 1.0
     boot[~np.isfinite(boot)] = np.nan
     tail = 100 * (1 - level) / 2
-    if np.isnan(boot).all():
-        nan = np.full(scen.shape[1], np.nan)
-        return point, nan, nan
-    low, high = np.nanpercentile(boot, [tail, 100 - tail], axis=0)
+    with warnings.catch_warnings():  # a column that is never defined gives NaN, as it should
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(boot, [tail, 100 - tail], axis=0)
     return point, low, high
 
 
@@ -181,11 +186,14 @@ def daily_band(
     """Per (scenario, day): mean over replications of ``outcome`` and its t-interval.
 
     ``smooth_days`` > 1 first takes a trailing rolling mean within each run, so daily counts
-    read as rates instead of noise.
+    read as rates instead of noise. The band's lower end is cut at 0 for a series that is
+    never negative (the t-interval does not know counts cannot be).
     """
     runs = ts.sort_values("day").groupby(["scenario", "replication"], sort=False)[outcome]
     values = runs.transform(lambda s: s.rolling(smooth_days, min_periods=1).mean())
     frame = ts[["scenario", "day"]].assign(value=values)
     agg = frame.groupby(["scenario", "day"])["value"].agg(["mean", "std", "count"])
     half = t_halfwidth(agg["std"].fillna(0.0).to_numpy(), agg["count"].to_numpy(), level)
-    return agg.assign(low=agg["mean"] - half, high=agg["mean"] + half).reset_index()
+    floor = 0.0 if (frame["value"] >= 0).all() else -np.inf  # counts and shares stay >= 0
+    low = np.maximum(agg["mean"] - half, floor)
+    return agg.assign(low=low, high=agg["mean"] + half).reset_index()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -109,7 +110,6 @@ def plot_timeseries(
     starts: Mapping[str, int],
     path: Path,
     title: str,
-    smooth_days: int = 7,
 ) -> Path:
     """Small multiples: one panel per outcome, every scenario's mean and 95 % band."""
     styles = scenario_styles(list(starts))
@@ -118,10 +118,10 @@ def plot_timeseries(
     fig = Figure(figsize=(11, 2.9 * nrows + 1.0), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     for ax, outcome in zip(axes, outcomes, strict=False):
-        _draw_bands(ax, daily_band(ts, outcome, smooth_days), styles)
-        _mark_start(ax, starts)
         meta = OUTCOMES[outcome]
-        ax.set_title(meta.label)
+        _draw_bands(ax, daily_band(ts, outcome, meta.smooth_days), styles)
+        _mark_start(ax, starts)
+        ax.set_title(f"{meta.label} ({meta.smooth_days}-day mean)")
         ax.set_ylabel(meta.unit)
         ax.grid(alpha=0.3)
     for ax in axes[len(outcomes):]:
@@ -129,7 +129,7 @@ def plot_timeseries(
     for ax in axes[-ncols:]:
         ax.set_xlabel("day of simulation")
         ax.xaxis.set_tick_params(labelbottom=True)
-    fig.suptitle(f"{title} ({smooth_days}-day rolling mean)", fontsize=13)
+    fig.suptitle(title, fontsize=13)
     _figure_legend(fig, styles, ts["replication"].nunique())
     return _save(fig, path)
 
@@ -202,14 +202,23 @@ def plot_maps(
     field: str,
     path: Path,
     note: str,
-    market_mask: np.ndarray | None = None,
+    market_mask: np.ndarray,
+    catchment_mask: np.ndarray,
 ) -> Path:
-    """One field before and after the intervention (rows), one column per scenario."""
+    """One field before and after the intervention (rows), one column per scenario.
+
+    All panels share one colour scale (cut at the 99th percentile so one hot cell does not
+    wash out the rest); the market area and catchment ring are outlined in white on black,
+    which stays visible on every colour of the map.
+    """
     label, unit = MAP_FIELDS[field]
     scenarios = list(maps)
     grids = [maps[s][when][field] for s in scenarios for when in ("before", "after")]
     finite = np.concatenate([g[np.isfinite(g)].ravel() for g in grids])
-    vmax = float(np.percentile(finite, 99)) if finite.size else 1.0
+    vmax = float(np.percentile(finite, 99)) if finite.size else 0.0
+    vmax = vmax if vmax > 0 else 1.0
+    clipped = finite.size > 0 and finite.max() > vmax
+    halo = [patheffects.withStroke(linewidth=3, foreground="black")]
     fig = Figure(figsize=(2.6 * len(scenarios) + 1.2, 6.0), layout="constrained")
     axes = fig.subplots(2, len(scenarios), squeeze=False, sharex=True, sharey=True)
     image = None
@@ -217,10 +226,10 @@ def plot_maps(
         for row, when in enumerate(("before", "after")):
             ax = axes[row, col]
             image = ax.imshow(maps[name][when][field], origin="lower", cmap="viridis",
-                              vmin=0, vmax=vmax or 1.0, interpolation="nearest")
-            if market_mask is not None:
-                ax.add_collection(mask_outline(market_mask, colors=OKABE_ITO["orange"],
-                                               linewidths=1.5))
+                              vmin=0, vmax=vmax, interpolation="nearest")
+            for mask, style in ((market_mask, "-"), (catchment_mask, "--")):
+                ax.add_collection(mask_outline(mask, colors="white", linestyles=style,
+                                               linewidths=1.2, path_effects=halo))
             ax.set_facecolor("#BBBBBB")
             if row == 0:
                 ax.set_title(name)
@@ -228,9 +237,10 @@ def plot_maps(
                 ax.set_ylabel(f"{when}\ny (cells)")
             if row == 1:
                 ax.set_xlabel("x (cells)")
-    fig.colorbar(image, ax=axes, shrink=0.8, label=f"{label} ({unit})", extend="max")
+    fig.colorbar(image, ax=axes, shrink=0.8, label=f"{label} ({unit})",
+                 extend="max" if clipped else "neither")
     fig.suptitle(
-        f"{label} before the intervention (mean of the 30 days before it) and after it "
-        f"(last 90 days), {note}\nOrange outline: market area; grey: no value (no household)",
-        fontsize=11)
+        f"{label}: before the intervention (mean of its 30 previous days) and after it (mean "
+        f"of the last 90 days), {note}\nSolid outline: market area; dashed: catchment ring; "
+        "grey: no value (no household)", fontsize=11)
     return _save(fig, path)

@@ -124,7 +124,7 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
         if len(arrests) > 1:
             most, fewest = arrests.idxmax(), arrests.idxmin()
             times = arrests[most] / arrests[fewest] if arrests[fewest] > 0 else math.nan
-            ratio = f", {_num(times)} times as many" if times >= 1.5 else ""
+            ratio = f", {times:.1f} times as many" if times >= 1.5 else ""
             lines.append(
                 f"Over the same window, **{most}** made the most arrests "
                 f"({_num(arrests[most])} per run, sellers and buyers) and **{fewest}** the "

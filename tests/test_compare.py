@@ -1,0 +1,233 @@
+"""``run.py compare``: the result folder, paired seeds, paired effects, and bad input.
+
+One small comparison (20x20 grid, 150 days, intervention on day 60, 2 replications, 2
+scenarios plus the baseline, in-process) is run once and inspected by several tests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from scipy import stats
+
+from dmi_sim.cli import main
+from dmi_sim.effects import paired_effects, t_interval
+from dmi_sim.engine.seeds import replication_seeds
+
+ROOT = Path(__file__).resolve().parents[1]
+DAYS, START, REPS = 150, 60, 2
+SMALL = ["--set", "space.width=20", "--set", "space.height=20",
+         "--set", f"run.intervention_start={START}", "--days", str(DAYS)]
+SCENARIOS = ["crackdown", "dmi"]
+FIGURES = ["timeseries_market.png", "timeseries_community.png", "effects.png",
+           "cumulative_enforcement.png", "map_dealing.png", "map_disorder.png",
+           "map_residents_outdoors.png", "crackdown_animation.gif"]
+
+
+def _leftovers(parent: Path) -> list[Path]:
+    return list(parent.glob(".*partial*"))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("compare") / "cmp"
+    argv = ["compare", *SCENARIOS, "--reps", str(REPS), "--seed", "7", "--workers", "1",
+            "--no-progress", "--out", str(out), *SMALL]
+    assert main(argv) == 0
+    return out
+
+
+def test_folder_holds_every_file(folder: Path) -> None:
+    for name in ["manifest.json", "timeseries.parquet", "summary.csv", "effects.csv",
+                 "report.md"]:
+        assert (folder / name).stat().st_size > 0, name
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(FIGURES)
+    for name in FIGURES:
+        with Image.open(folder / "figures" / name) as image:
+            assert min(image.size) > 200, name
+            assert image.convert("L").getextrema()[0] < 100, f"{name} is blank"
+    with Image.open(folder / "figures" / "crackdown_animation.gif") as gif:
+        assert gif.n_frames == len(range(START - 30, DAYS - 1, 3))
+    assert not _leftovers(folder.parent)
+
+
+def test_manifest_records_command_parameters_seeds_versions(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["command"].startswith("python run.py compare crackdown dmi")
+    assert manifest["scenarios"] == ["baseline", *SCENARIOS]
+    assert manifest["seeds"] == replication_seeds(7, REPS)
+    for name in manifest["scenarios"]:
+        params = manifest["parameters"][name]
+        assert params["space.width"] == 20
+        assert params["run.intervention_start"] == START
+    assert {"python", "mesa", "numpy", "pandas"} <= set(manifest["versions"])
+    assert "git" in manifest
+    assert manifest["started_at"] <= manifest["finished_at"]
+
+
+def test_timeseries_and_summary_are_long_and_complete(folder: Path) -> None:
+    ts = pd.read_parquet(folder / "timeseries.parquet")
+    assert list(ts.columns[:5]) == ["scenario", "replication", "seed", "run_id", "day"]
+    assert {"active_sellers", "violent_incidents", "arrests_sellers"} <= set(ts.columns)
+    assert len(ts) == 3 * REPS * DAYS
+    assert ts.groupby(["scenario", "replication"])["day"].nunique().eq(DAYS).all()
+    summary = pd.read_csv(folder / "summary.csv")
+    assert len(summary) == 3 * REPS
+    assert {"run_id", "seed", "scenario", "replication"} <= set(summary.columns)
+
+
+def test_seeds_are_paired(folder: Path) -> None:
+    summary = pd.read_csv(folder / "summary.csv")
+    seeds = summary.pivot(index="replication", columns="scenario", values="seed")
+    assert seeds.nunique(axis=1).eq(1).all(), "replication i must share one seed"
+    assert seeds.iloc[:, 0].tolist() == replication_seeds(7, REPS)
+    # Same seed, same world: before the intervention every scenario is its baseline.
+    ts = pd.read_parquet(folder / "timeseries.parquet")
+    before = ts[ts["day"] < START].set_index(["replication", "day"])
+    base = before[before["scenario"] == "baseline"]["active_sellers"]
+    for name in SCENARIOS:
+        pd.testing.assert_series_equal(before[before["scenario"] == name]["active_sellers"],
+                                       base, check_names=False)
+
+
+def test_effects_cover_every_scenario_and_baseline_is_exactly_zero(folder: Path) -> None:
+    effects = pd.read_csv(folder / "effects.csv")
+    assert set(effects["scenario"]) == {"baseline", *SCENARIOS}
+    assert effects.groupby("scenario")["outcome"].nunique().eq(effects["outcome"].nunique()).all()
+    assert (effects["window_start"] == START).all() and (effects["window_end"] == DAYS).all()
+    assert (effects["n_pairs"] == REPS).all()
+    own = effects[effects["scenario"] == "baseline"]
+    for column in ["abs_effect", "abs_low", "abs_high", "ratio_effect", "ratio_low",
+                   "ratio_high", "rel_effect", "rel_low", "rel_high"]:
+        finite = own[column].dropna()
+        assert (finite == 0.0).all(), column
+    assert own["abs_effect"].notna().all()
+
+
+def test_report_links_every_figure_and_names_every_scenario(folder: Path) -> None:
+    report = (folder / "report.md").read_text()
+    for name in FIGURES:
+        assert f"(figures/{name})" in report
+    for name in SCENARIOS:
+        assert f"**{name}**" in report
+    assert "Traceback" not in report and "nan %" not in report
+
+
+# --- the statistics on their own -----------------------------------------------------------
+
+def _fake_runs(effect: float, reps: int = 6, days: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    frames = []
+    for rep in range(reps):
+        level = rng.uniform(5, 15, days)
+        for name, factor in (("baseline", 1.0), ("policy", 1.0 + effect)):
+            frames.append(pd.DataFrame({"scenario": name, "replication": rep,
+                                        "day": np.arange(days), "y": level * factor}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_effects_of_identical_runs_are_exactly_zero() -> None:
+    runs = _fake_runs(0.0)
+    effects = paired_effects(runs, {"baseline": 10, "policy": 10}, ["y"])
+    numbers = effects.filter(regex="effect|low|high").to_numpy()
+    assert (numbers == 0.0).all()
+
+
+def test_a_constant_relative_effect_is_recovered_with_a_zero_width_interval() -> None:
+    effects = paired_effects(_fake_runs(-0.25), {"policy": 10}, ["y"]).iloc[0]
+    for prefix in ("rel", "ratio"):
+        for suffix in ("effect", "low", "high"):
+            assert effects[f"{prefix}_{suffix}"] == pytest.approx(-0.25)
+    assert effects["window_start"] == 10 and effects["window_end"] == 40
+
+
+def test_t_interval_matches_scipy() -> None:
+    x = np.array([1.0, 2.5, 3.0, 4.5, 2.0])
+    mean, low, high = t_interval(x)
+    ref = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert mean == pytest.approx(x.mean())
+    assert (low, high) == pytest.approx(ref)
+    assert all(math.isnan(v) for v in t_interval([3.0])[1:])
+
+
+# --- bad input: one line, exit code 2, nothing written ------------------------------------
+
+def _bad_toml(tmp_path: Path) -> str:
+    path = tmp_path / "broken.toml"
+    path.write_text("[police\nofficers = 3\n")
+    return str(path)
+
+
+BAD_INPUTS = {
+    "unknown scenario": (lambda tmp: ["nosuch"], "unknown scenario 'nosuch'"),
+    "missing file": (lambda tmp: [str(tmp / "missing.toml")], "not found"),
+    "invalid TOML": (lambda tmp: [_bad_toml(tmp)], "invalid TOML"),
+    "unknown key": (lambda tmp: ["dmi", "--set", "police.oficers=3"], "unknown key"),
+    "out of range": (lambda tmp: ["dmi", "--set", "space.width=3"], "space.width"),
+    "one replication": (lambda tmp: ["dmi", "--reps", "1"], "at least 2 replications"),
+    "start after end": (lambda tmp: ["dmi", "--days", "50"], "nothing to compare"),
+    "bad --set": (lambda tmp: ["dmi", "--set", "police.officers"], "expected key=value"),
+    "bad --reps": (lambda tmp: ["dmi", "--reps", "many"], "allowed: an integer >= 1"),
+}
+
+
+def exit_code(argv: list[str]) -> int:
+    """``main``'s return code, or the code argparse exits with on a malformed option."""
+    try:
+        return main(argv)
+    except SystemExit as exit:
+        return int(exit.code or 0)
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_gives_one_line_and_writes_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_args, message = BAD_INPUTS[case]
+    out = tmp_path / "out"
+    assert exit_code(["compare", *make_args(tmp_path), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert message in err
+    assert not out.exists() and not _leftovers(tmp_path)
+
+
+def test_existing_output_folder_is_refused(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert main(["compare", "dmi", "--out", str(out), "--no-progress"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_a_failure_midway_leaves_no_folder(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dmi_sim.compare.paired_effects", broken)
+    out = tmp_path / "cmp"
+    argv = ["compare", "dmi", "--reps", "2", "--workers", "1", "--no-progress",
+            "--out", str(out), *SMALL]
+    assert main(argv) == 130
+    assert not out.exists() and not _leftovers(tmp_path)
+
+
+def test_command_line_error_has_no_traceback(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "run.py", "compare", "nosuch", "--out",
+                           str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: unknown scenario") and "Traceback" not in done.stderr
+    assert not (tmp_path / "o").exists()
+
