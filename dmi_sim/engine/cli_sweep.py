@@ -16,7 +16,7 @@ from dmi_sim.engine.executors import DaskUnavailable, make_executor
 from dmi_sim.engine.experiment import Experiment, ExperimentError, load_experiment
 from dmi_sim.engine.runner import run_tasks
 from dmi_sim.engine.store import ResultStore, StoreError
-from dmi_sim.manifest import git_commit, package_versions
+from dmi_sim.manifest import start_manifest
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "sweeps"
 
@@ -65,7 +65,7 @@ def handle_sweep(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         return _error(f"--workers = {args.workers} is invalid; allowed: an integer >= 1")
     out = args.out or RESULTS_DIR / experiment.name
-    meta = {**experiment.meta(), "versions": package_versions(), "git": git_commit()}
+    meta = {**experiment.meta(), "provenance": start_manifest("sweep", getattr(args, "argv", []))}
     print(
         f"{experiment.name}: {len(experiment.points)} design points x "
         f"{experiment.replications} replications = {experiment.n_runs} runs -> {out}",
@@ -99,8 +99,12 @@ def handle_sweep(args: argparse.Namespace) -> int:
     if experiment.figures and not args.no_figures and report.n_done:
         from dmi_sim.sweep_figures import draw_figures
 
-        for path in draw_figures(experiment, out):
-            print(f"figure: {path}")
+        try:
+            for path in draw_figures(experiment, out):
+                print(f"figure: {path}")
+        except ValueError as err:
+            print(f"error: no figures: {err}", file=sys.stderr)
+            return 1
     return 1 if report.n_failed else 0
 
 

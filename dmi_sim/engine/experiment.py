@@ -12,7 +12,7 @@ A file looks like::
     seed = 2026
     days = 730                  # optional; default: the scenario's run.days
     save_timeseries = false     # optional
-    outcomes = ["cost_total", "closure_days"]
+    outcomes = ["cost_total", "closure_days"]   # summary keys, or derived: rebound_days
 
     [overrides]                 # optional: fixed for every run
     "space.width" = 30
@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dmi_sim.engine.derived import DERIVED
 from dmi_sim.engine.designs import Factor, factorial, latin_hypercube
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
@@ -104,6 +105,7 @@ class Experiment:
         added (the seed list is prefix-stable).
         """
         seeds = replication_seeds(self.seed, self.replications)
+        derived = tuple(o for o in self.outcomes if o in DERIVED)
         tasks = []
         for i, point in enumerate(self.points):
             scenario = point.get(SCENARIO_FACTOR, self.scenario)
@@ -111,8 +113,9 @@ class Experiment:
             overrides = {**self.overrides, **varied}
             for r, seed in enumerate(seeds):
                 labels = {"scenario": scenario, "point": i, "replication": r, **varied}
+                run_id = f"p{i:05d}-r{r:03d}"
                 tasks.append(
-                    RunTask(f"p{i:05d}-r{r:03d}", scenario, overrides, seed, self.days, labels)
+                    RunTask(run_id, scenario, overrides, seed, self.days, labels, derived)
                 )
         return tasks
 
@@ -358,7 +361,10 @@ class _Parser:
             or not all(isinstance(v, str) for v in value)
             or len(set(value)) < len(value)
         ):
-            raise self.fail("outcomes", value, "a non-empty list of summary keys, no repeats")
+            raise self.fail(
+                "outcomes", value,
+                f"a non-empty list of summary keys or {', '.join(DERIVED)}, no repeats",
+            )
         return tuple(value)
 
     def figures(self, table: Any, factors: Iterable[Factor]) -> dict[str, str]:

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dmi_sim.engine.derived import DERIVED
+
 #: ``run_fn(scenario, seed=, days=, overrides=)`` -> object with ``.summary`` and ``.timeseries``.
 RunFn = Callable[..., Any]
 
@@ -31,6 +33,7 @@ class RunTask:
     seed: int = 0
     days: int | None = None
     labels: Mapping[str, Any] = field(default_factory=dict)
+    derived: tuple[str, ...] = ()  # outcomes from ``engine.derived`` to add to the summary
 
 
 @dataclass
@@ -63,6 +66,7 @@ def execute_task(
             task.scenario, seed=task.seed, days=task.days, overrides=dict(task.overrides)
         )
         summary = {str(k): _plain(v) for k, v in result.summary.items()}
+        summary.update({name: DERIVED[name](result) for name in task.derived})
         timeseries = result.timeseries if keep_timeseries else None
         return RunOutcome(task.run_id, summary, timeseries, None)
     except Exception as exc:  # a failing run is data, not a crash of the sweep
@@ -89,7 +93,7 @@ def fingerprint(tasks: Sequence[RunTask]) -> str:
     for task in sorted(tasks, key=lambda t: t.run_id):
         record = [
             task.run_id, task.scenario, dict(task.overrides), task.seed, task.days,
-            dict(task.labels),
+            dict(task.labels), list(task.derived),
         ]
         digest.update(json.dumps(record, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

@@ -1,0 +1,104 @@
+"""``run.py sweep``: a whole sweep from the command line, its errors, and its figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dmi_sim.cli import main
+from dmi_sim.engine import load_results, to_ema
+from dmi_sim.sweep_figures import pareto_front
+
+SMALL_EXPERIMENT = """
+scenario = "baseline"
+replications = 2
+seed = 3
+days = 60
+outcomes = ["post_active_sellers", "closure_days", "officer_hours_total", "cost_total"]
+
+[overrides]
+"space.width" = 20
+"space.height" = 20
+
+[factors.scenario]
+levels = ["baseline", "hotspot"]
+
+[factors."police.officers"]
+levels = [2, 6]
+
+[figures]
+{figures}
+"""
+FRONTIER = 'kind = "frontier"\neffort = "officer_hours_total"\ncost = "cost_total"\n' \
+           'group = "scenario"'
+RESPONSE = 'kind = "response"\nx = "police.officers"\ngroup = "scenario"'
+
+
+def sweep(*args: str) -> int:
+    return main(["sweep", *args, "--no-progress"])
+
+
+def test_tiny_sweep_runs_then_resumes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "tiny"
+    assert sweep("tiny", "--out", str(out), "--workers", "1") == 0
+    assert "4/4 runs stored" in capsys.readouterr().out
+    assert sweep("tiny", "--out", str(out), "--workers", "2") == 0
+    assert "(4 were already stored)" in capsys.readouterr().out
+    summary, series = load_results(out)
+    assert sorted(summary["police.officers"]) == [2, 2, 6, 6]
+    assert len(series) == 4 * 60
+    experiments, outcomes = to_ema(out)
+    assert set(outcomes) == {"cost_total", "incarceration_person_days"}
+    assert len(experiments) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["missing_experiment"], "unknown experiment 'missing_experiment'"),
+        (["tiny", "--workers", "0"], "--workers = 0 is invalid"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], expected: str
+) -> None:
+    out = tmp_path / "out"
+    assert sweep(*args, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and expected in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_bad_file_names_file_key_and_allowed_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(SMALL_EXPERIMENT.format(figures=FRONTIER).replace("[2, 6]", "[2, -6]"))
+    assert sweep(str(path), "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: factors.police.officers.levels = -6 is invalid; allowed: an integer" in err
+
+
+@pytest.mark.parametrize(("figures", "names"), [
+    (FRONTIER, ["frontier_post_active_sellers.png", "frontier_closure_days.png"]),
+    (RESPONSE, ["response_police.officers.png"]),
+])
+def test_sweep_draws_the_experiments_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture, figures: str, names: list[str]
+) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_EXPERIMENT.format(figures=figures))
+    out = tmp_path / "out"
+    assert sweep(str(path), "--out", str(out), "--workers", "1") == 0
+    drawn = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert drawn == sorted(names)
+    assert all(f"figure: {out / 'figures' / n}" in capsys.readouterr().out for n in names[:1])
+
+
+def test_pareto_front_keeps_points_no_cheaper_point_beats() -> None:
+    cost = np.array([1.0, 2.0, 3.0, 4.0, 2.0])
+    harm = np.array([5.0, 3.0, 4.0, 1.0, 6.0])
+    assert pareto_front(cost, harm, higher_is_better=False).tolist() == [0, 1, 3]
+    assert pareto_front(cost, -harm, higher_is_better=True).tolist() == [0, 1, 3]
