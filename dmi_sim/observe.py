@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dmi_sim.agents.sellers import SellerState
+from dmi_sim.agents.sellers import HELD, SellerState
 
 COLUMNS = (
     "day", "active_sellers", "active_sellers_low", "active_sellers_high", "market_sellers",
@@ -63,7 +63,7 @@ class Observer:
             int(m.buyers.visited.sum()),
             m.tally["arrests_sellers"],
             m.tally["arrests_buyers"],
-            int(np.isin(state, (SellerState.ARRESTED, SellerState.INCARCERATED)).sum()),
+            int(HELD[state].sum()),
             violent_incidents,
             float(space.field("disorder").mean()),
             float(space.field("disorder")[space.market].mean()),

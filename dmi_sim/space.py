@@ -7,21 +7,33 @@ are box filters over the whole grid, so an agent looks its value up instead of s
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
-from scipy.ndimage import uniform_filter
 
 from dmi_sim.params import Params
 
 FIELDS = ("disorder", "reputation", "police", "guardianship", "dealing", "violence")
 
 
+@lru_cache(maxsize=64)
+def _band(n: int, radius: int) -> np.ndarray:
+    """n x n matrix with ones where |i - j| <= radius."""
+    i = np.arange(n)
+    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
+
+
 def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
-    """Sum of ``values`` over the (2r+1)^2 square around every cell (zero outside the grid)."""
+    """Sum of ``values`` over the (2r+1)^2 square around every cell (zero outside the grid).
+
+    A box filter is separable: B_w(r) @ values @ B_h(r)^T with band matrices B(r), two small
+    matrix products whatever the radius.
+    """
     if radius <= 0:
         return values.astype(float, copy=True)
-    size = 2 * radius + 1
-    return uniform_filter(values.astype(float), size=size, mode="constant") * (size * size)
+    w, h = values.shape
+    return _band(w, radius) @ values @ _band(h, radius)
 
 
 class Neighbourhood:

@@ -49,8 +49,8 @@ def main() -> None:
                   f" (baseline {np.mean([b.summary['arrests_total'] for b in base]):.0f},"
                   f" ratio {np.mean(arr):.2f})")
             for key in ("closure_days", "days_to_closure", "reemerged", "replacement_ratio",
-                        "displacement_ratio", "incarceration_person_days", "called_in_total",
-                        "relapsed_total", "cost_total"):
+                        "displacement_ratio", "catchment_change", "incarceration_person_days",
+                        "called_in_total", "relapsed_total", "cost_total"):
                 print(f"  {key:28s} {np.nanmean([float(r.summary[key]) for r in runs]):.2f}")
             ts = np.mean([r.timeseries["active_sellers"].to_numpy() for r in runs], axis=0)
             print("  sellers every 30d from start:",

@@ -36,11 +36,17 @@ class SellerState(IntEnum):
     DESISTED = 7
 
 
-FREE_STATES = np.array(
-    [SellerState.POOL, SellerState.DETERRED, SellerState.CALLED_IN, SellerState.IN_SERVICES,
-     SellerState.DESISTED]
-)
-HELD_STATES = np.array([SellerState.ARRESTED, SellerState.INCARCERATED])
+def state_mask(*states: SellerState) -> np.ndarray:
+    """Look-up table: ``state_mask(A, B)[state_codes]`` is True where the state is A or B."""
+    table = np.zeros(len(SellerState), dtype=bool)
+    table[list(states)] = True
+    return table
+
+
+FREE = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.CALLED_IN,
+                  SellerState.IN_SERVICES, SellerState.DESISTED)
+HELD = state_mask(SellerState.ARRESTED, SellerState.INCARCERATED)
+UNDECIDED = state_mask(SellerState.POOL, SellerState.DETERRED)
 
 
 class Seller(PopulationAgent):
@@ -148,7 +154,7 @@ class Sellers:
         quits = active & (u < 0) & (rng.random(self.n) < self.p["quit_rate"])
         self.state[quits & self.ever_called_in] = SellerState.DESISTED
         self.state[quits & ~self.ever_called_in] = SellerState.POOL
-        free = np.isin(self.state, FREE_STATES)
+        free = FREE[self.state]
         enters = free & (u > 0) & (rng.random(self.n) < self.p["consider_rate"])
         relapses = enters & self.ever_called_in & ~self.relapsed
         self.relapsed |= relapses
@@ -158,7 +164,7 @@ class Sellers:
         self.active_since[enters] = day
         self.expected_profit[enters] = self.model.market.entrant_profit
         self._place_entrants(enters)
-        undecided = np.isin(self.state, (SellerState.POOL, SellerState.DETERRED))
+        undecided = UNDECIDED[self.state]
         self.state[undecided] = np.where(
             (u0 > 0) & (u <= 0), SellerState.DETERRED, SellerState.POOL
         )[undecided]
@@ -211,7 +217,7 @@ class Sellers:
         if observed_hazard is None:
             return
         rate = np.where(active, self.p["risk_learning_rate"], self.p["vicarious_learning_rate"])
-        free = ~np.isin(self.state, HELD_STATES)
+        free = ~HELD[self.state]
         self.perceived_risk[free] += rate[free] * (observed_hazard - self.perceived_risk[free])
         convinced = self.banked_case & self.credible_case
         self.perceived_risk[convinced] = np.maximum(self.perceived_risk[convinced],

@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from dmi_sim.agents.police import DailyPlan
-from dmi_sim.agents.sellers import SellerState
+from dmi_sim.agents.sellers import SellerState, state_mask
 from dmi_sim.policies.base import Policy
 from dmi_sim.space import box_sum
 
-AT_LARGE = (SellerState.ACTIVE, SellerState.POOL, SellerState.DETERRED)
+AT_LARGE = state_mask(SellerState.ACTIVE, SellerState.POOL, SellerState.DETERRED)
 
 
 class DMIPolicy(Policy):
@@ -88,7 +88,7 @@ class DMIPolicy(Policy):
         model, s, rng = self.model, self.model.sellers, self.model.rng
         police = model.police
         police.team_can_spend(self.d["call_in_hours"])
-        identified = (s.buys >= self.d["buys_for_case"]) & np.isin(s.state, AT_LARGE)
+        identified = (s.buys >= self.d["buys_for_case"]) & AT_LARGE[s.state]
         for j in np.flatnonzero(identified & s.high_risk):
             police.team_can_spend(police.p["arrest_hours"])
             model.justice.arrest(int(j), coordinated=True)
