@@ -83,8 +83,9 @@ class Neighbourhood:
         """The Mesa cell at ``(x, y)``."""
         return self.grid[(int(x), int(y))]
 
-    def buyer_map(self) -> np.ndarray:
-        """Where buyers go: P(cell) proportional to reputation squared (buyers head for the
-        spots they are surest of)."""
-        rep = self.field("reputation").ravel() ** 2 + 1e-9
-        return rep / rep.sum()
+    def draw_market_cells(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` cells where buyers go: P(cell) proportional to reputation squared (buyers
+        head for the spots they are surest of). Inverse-CDF draws: one cumsum, one search."""
+        cdf = np.cumsum(self.field("reputation").ravel() ** 2 + 1e-9)
+        cells = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+        return np.divmod(np.minimum(cells, cdf.size - 1), self.height)

@@ -59,8 +59,7 @@ class Buyers:
                                            - self.guardian_aversion * guardianship_at_market)
         self.visited = rng.random(self.n) < p_visit
         n = int(self.visited.sum())
-        cells = rng.choice(space.width * space.height, size=n, p=space.buyer_map())
-        self.x[self.visited], self.y[self.visited] = np.divmod(cells, space.height)
+        self.x[self.visited], self.y[self.visited] = space.draw_market_cells(rng, n)
         return self.visited
 
     def search(self, sellers_near: np.ndarray) -> np.ndarray:

@@ -174,9 +174,7 @@ class Sellers:
         n = int(enters.sum())
         if n == 0:
             return
-        space = self.model.space
-        cells = self.model.rng.choice(space.width * space.height, size=n, p=space.buyer_map())
-        self.x[enters], self.y[enters] = np.divmod(cells, space.height)
+        self.x[enters], self.y[enters] = self.model.space.draw_market_cells(self.model.rng, n)
 
     def choose_spot(self) -> None:
         """Each active seller compares its spot with a few nearby ones and takes the best.
