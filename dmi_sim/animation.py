@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from dmi_sim.figures import OKABE_ITO, mask_outline
+from dmi_sim.figures import OKABE_ITO, draw_outline
 from dmi_sim.model import DrugMarketModel
 from dmi_sim.params import Params
 
@@ -57,9 +57,8 @@ class _Frame:
         ax.set_aspect("equal")
         ax.set_xlabel("x (cells)")
         ax.set_ylabel("y (cells)")
-        for mask, style in ((snap["catchment_mask"], "--"), (snap["market_mask"], "-")):
-            ax.add_collection(mask_outline(mask, colors="#555555", linestyles=style,
-                                           linewidths=1.2))
+        for mask, style in ((snap["catchment_mask"], "dashed"), (snap["market_mask"], "solid")):
+            draw_outline(ax, mask, colors="#555555", linestyles=style, linewidths=1.2)
         c = OKABE_ITO
         self.police = ax.scatter([], [], marker="s", s=28, color=c["sky_blue"],
                                  edgecolors="black", linewidths=0.5, zorder=2)
@@ -91,7 +90,7 @@ class _Frame:
 
         self.strip = self.fig.add_subplot(grid[1])
         self.strip.set_xlim(first_day, last_day)
-        self.strip.set_ylim(0, 10)
+        self.strip.set_ylim(0, 1.5 * len(snap["sellers"]["x"]) + 2)
         self.strip.set_xlabel("day of simulation")
         self.strip.set_ylabel("active sellers")
         self.strip.grid(alpha=0.3)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from dmi_sim import simulate
 from dmi_sim.compare import DEFAULT_REPS, DEFAULT_SCENARIOS, CompareError, CompareSpec, run_compare
 from dmi_sim.engine import ExperimentError
 from dmi_sim.engine.cli_sweep import add_sweep_command
@@ -77,8 +78,6 @@ def _plain_json(value: Any) -> Any:
 
 def handle_run(args: argparse.Namespace) -> int:
     """One run: its time series, summary and manifest in a new folder."""
-    from dmi_sim import simulate
-
     overrides = dict(args.set)
     out = args.out or timestamped_folder(RESULTS_DIR, f"run-{Path(args.scenario).stem}")
     manifest = start_manifest("run", args.argv, scenario=args.scenario, seed=args.seed,

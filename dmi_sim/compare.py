@@ -92,7 +92,7 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
         params = load_params(scenario, overrides)
         label = params.scenario
         if label in resolved:
-            if resolved[label][0] == scenario or scenario == COUNTERFACTUAL:
+            if resolved[label][0] == scenario:
                 continue
             raise CompareError(f"two scenarios are both called '{label}' ({resolved[label][0]} "
                                f"and {scenario}); rename one file")
@@ -124,8 +124,7 @@ def _run_all(tasks: list[RunTask], store: Path, workers: int | None,
         first = load_failures(store).iloc[0]
         raise CompareError(f"{report.n_failed} of {report.n_tasks} runs failed; first: "
                            f"{first['run_id']}: {first['error_type']}: {first['error']}")
-    summary, ts = load_results(store)
-    return summary, ts
+    return load_results(store)
 
 
 def _tidy(summary: pd.DataFrame, ts: pd.DataFrame, order: Sequence[str]) -> tuple[

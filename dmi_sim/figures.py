@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from matplotlib import patheffects
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -59,18 +58,16 @@ def scenario_styles(scenarios: Sequence[str]) -> dict[str, dict[str, str]]:
     return styles
 
 
-def mask_outline(mask: np.ndarray, **style: Any) -> LineCollection:
-    """The cell edges around a boolean ``[y, x]`` mask, as lines for ``ax.add_collection``.
+def draw_outline(ax: Axes, mask: np.ndarray, upsample: int = 8, **style: Any) -> None:
+    """Outline a boolean ``[y, x]`` mask along its cell edges (dashes and halos work).
 
-    Traces the exact cell boundaries (a contour would cut the corners).
+    Contouring the mask itself cuts the corners diagonally; contouring it blown up
+    ``upsample`` times per cell leaves corners a fraction of a cell off, too small to see.
     """
-    m = np.pad(np.asarray(mask, bool), 1)
-    rows, cols = np.nonzero(m[:, 1:] != m[:, :-1])  # edge at x = col - 0.5, cell row - 1
-    vertical = [((c - 0.5, r - 1.5), (c - 0.5, r - 0.5)) for r, c in zip(rows, cols, strict=True)]
-    rows, cols = np.nonzero(m[1:, :] != m[:-1, :])  # edge at y = row - 0.5, cell col - 1
-    horizontal = [((c - 1.5, r - 0.5), (c - 0.5, r - 0.5)) for r, c in zip(rows, cols,
-                                                                          strict=True)]
-    return LineCollection(vertical + horizontal, **style)
+    fine = np.kron(np.asarray(mask, float), np.ones((upsample, upsample)))
+    ys = (np.arange(fine.shape[0]) + 0.5) / upsample - 0.5
+    xs = (np.arange(fine.shape[1]) + 0.5) / upsample - 0.5
+    ax.contour(xs, ys, fine, levels=[0.5], **style)
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -207,18 +204,16 @@ def plot_maps(
 ) -> Path:
     """One field before and after the intervention (rows), one column per scenario.
 
-    All panels share one colour scale (cut at the 99th percentile so one hot cell does not
-    wash out the rest); the market area and catchment ring are outlined in white on black,
-    which stays visible on every colour of the map.
+    All panels share one colour scale, from 0 to the highest value shown; the market area
+    and catchment ring are outlined in white on black, visible on every colour of the map.
     """
     label, unit = MAP_FIELDS[field]
     scenarios = list(maps)
     grids = [maps[s][when][field] for s in scenarios for when in ("before", "after")]
     finite = np.concatenate([g[np.isfinite(g)].ravel() for g in grids])
-    vmax = float(np.percentile(finite, 99)) if finite.size else 0.0
-    vmax = vmax if vmax > 0 else 1.0
-    clipped = finite.size > 0 and finite.max() > vmax
+    vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     halo = [patheffects.withStroke(linewidth=3, foreground="black")]
+    zone = np.asarray(market_mask) | np.asarray(catchment_mask)  # the ring's outer edge
     fig = Figure(figsize=(2.6 * len(scenarios) + 1.2, 6.0), layout="constrained")
     axes = fig.subplots(2, len(scenarios), squeeze=False, sharex=True, sharey=True)
     image = None
@@ -227,9 +222,9 @@ def plot_maps(
             ax = axes[row, col]
             image = ax.imshow(maps[name][when][field], origin="lower", cmap="viridis",
                               vmin=0, vmax=vmax, interpolation="nearest")
-            for mask, style in ((market_mask, "-"), (catchment_mask, "--")):
-                ax.add_collection(mask_outline(mask, colors="white", linestyles=style,
-                                               linewidths=1.2, path_effects=halo))
+            for mask, style in ((market_mask, "solid"), (zone, "dashed")):
+                draw_outline(ax, mask, colors="white", linestyles=style, linewidths=1.2,
+                             path_effects=halo)
             ax.set_facecolor("#BBBBBB")
             if row == 0:
                 ax.set_title(name)
@@ -237,10 +232,9 @@ def plot_maps(
                 ax.set_ylabel(f"{when}\ny (cells)")
             if row == 1:
                 ax.set_xlabel("x (cells)")
-    fig.colorbar(image, ax=axes, shrink=0.8, label=f"{label} ({unit})",
-                 extend="max" if clipped else "neither")
+    fig.colorbar(image, ax=axes, shrink=0.8, label=f"{label} ({unit})")
     fig.suptitle(
-        f"{label}: before the intervention (mean of its 30 previous days) and after it (mean "
-        f"of the last 90 days), {note}\nSolid outline: market area; dashed: catchment ring; "
-        "grey: no value (no household)", fontsize=11)
+        f"{label} before and after the intervention, {note}\nbefore: mean of the 30 days "
+        "before it; after: mean of the last 90 days\nsolid outline: market area; dashed: "
+        "catchment ring; grey: no household", fontsize=10)
     return _save(fig, path)

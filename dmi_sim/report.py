@@ -58,17 +58,26 @@ def _pct(x: float, signed: bool = True) -> str:
     return (text if signed else text.lstrip("+-")) + " %"
 
 
-def change_phrase(label: str, mean: float, low: float, high: float) -> str:
-    """'<label> fell by 20 % (95 % CI 12 % to 28 %)', or no clear change if CI spans 0."""
+def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
+    """'<outcome> fell by 20 % (95 % CI 12 % to 28 %; -3.1 sales per day)'.
+
+    A rise or a fall only when the interval excludes zero; the absolute change gives the
+    scale, which a percentage of a near-zero baseline hides.
+    """
+    meta = OUTCOMES[outcome]
+    label = meta.label[0].lower() + meta.label[1:]
+    absolute = f"{row['abs_effect']:+.2g} {meta.unit}"
+    mean, low, high = row["rel_effect"], row["rel_low"], row["rel_high"]
     if not all(math.isfinite(v) for v in (mean, low, high)):
-        return f"{label} could not be compared (zero in the baseline)"
+        return f"{label} changed by {absolute} (zero in the baseline)"
     if low > 0:
-        return f"{label} rose by {_pct(mean, False)} (95 % CI {_pct(low, False)} to " \
-               f"{_pct(high, False)})"
+        return (f"{label} rose by {_pct(mean, False)} (95 % CI {_pct(low, False)} to "
+                f"{_pct(high, False)}; {absolute})")
     if high < 0:
-        return f"{label} fell by {_pct(mean, False)} (95 % CI {_pct(high, False)} to " \
-               f"{_pct(low, False)})"
-    return f"{label} showed no clear change ({_pct(mean)}, 95 % CI {_pct(low)} to {_pct(high)})"
+        return (f"{label} fell by {_pct(mean, False)} (95 % CI {_pct(high, False)} to "
+                f"{_pct(low, False)}; {absolute})")
+    return (f"{label} showed no clear change ({_pct(mean)}, 95 % CI {_pct(low)} to "
+            f"{_pct(high)}; {absolute})")
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -79,7 +88,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _effect_cell(row: pd.Series) -> str:
     if not math.isfinite(row["rel_effect"]):
-        return "n/a"
+        return "n/a (baseline 0)"
     return f"{_pct(row['rel_effect'])} ({_pct(row['rel_low'])} to {_pct(row['rel_high'])})"
 
 
@@ -94,17 +103,30 @@ def _window_totals(ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequenc
     return pd.DataFrame(totals).T
 
 
+def _enforcement(ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
+    """Arrests and incarceration per run over the window, for every scenario."""
+    totals = _window_totals(ts, starts, ["arrests_sellers", "arrests_buyers", "incarcerated"])
+    arrests = totals["arrests_sellers"] + totals["arrests_buyers"]
+    lines = [
+        "Per run over the same window, arrests (sellers and buyers): "
+        + ", ".join(f"{name} {_num(v)}" for name, v in arrests.items())
+        + "; person-days arrested or incarcerated: "
+        + ", ".join(f"{name} {_num(v)}" for name, v in totals["incarcerated"].items()) + "."
+    ]
+    if {"crackdown", "dmi"} <= set(arrests.index) and arrests["dmi"] > 0:
+        lines.append(f"**crackdown** made {arrests['crackdown'] / arrests['dmi']:.1f} times as "
+                     "many arrests as **dmi**.")
+    return lines
+
+
 def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
     """Plain sentences on what differed, each built from the measured numbers."""
     lines = []
     rows = effects[effects["scenario"] != COUNTERFACTUAL].set_index(["scenario", "outcome"])
     scenarios = list(dict.fromkeys(rows.index.get_level_values("scenario")))
     for name in scenarios:
-        parts = [
-            change_phrase(OUTCOMES[o].label.lower(), *rows.loc[(name, o), ["rel_effect",
-                          "rel_low", "rel_high"]])
-            for o in HEADLINE if (name, o) in rows.index
-        ]
+        parts = [change_phrase(o, rows.loc[(name, o)]) for o in HEADLINE
+                 if (name, o) in rows.index]
         if parts:
             lines.append(f"Under **{name}**, compared with the same-seed baseline: "
                          + "; ".join(parts) + ".")
@@ -118,19 +140,7 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
     elif violence:
         lines.append("No scenario reduced violent incidents by more than chance would explain.")
     if {"arrests_sellers", "arrests_buyers", "incarcerated"} <= set(ts.columns):
-        totals = _window_totals(ts, starts, ["arrests_sellers", "arrests_buyers", "incarcerated"])
-        arrests = (totals["arrests_sellers"] + totals["arrests_buyers"]).drop(COUNTERFACTUAL,
-                                                                               errors="ignore")
-        if len(arrests) > 1:
-            most, fewest = arrests.idxmax(), arrests.idxmin()
-            times = arrests[most] / arrests[fewest] if arrests[fewest] > 0 else math.nan
-            ratio = f", {times:.1f} times as many" if times >= 1.5 else ""
-            lines.append(
-                f"Over the same window, **{most}** made the most arrests "
-                f"({_num(arrests[most])} per run, sellers and buyers) and **{fewest}** the "
-                f"fewest ({_num(arrests[fewest])}){ratio}; incarceration came to "
-                f"{_num(totals.loc[most, 'incarcerated'])} and "
-                f"{_num(totals.loc[fewest, 'incarcerated'])} person-days.")
+        lines += _enforcement(ts, starts)
     return lines
 
 
