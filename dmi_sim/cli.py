@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", help="compare scenarios against the same-seed baseline",
         description="Run each scenario R times on common seeds plus the same-seed baseline "
-        "counterfactual; write time series, paired effects with 95 %% intervals, figures and "
+        "counterfactual; write time series, paired effects with 95 % intervals, figures and "
         "a report into one result folder.")
     compare.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                          help=f"scenario names or .toml paths (default: "

@@ -145,7 +145,7 @@ def plot_cumulative(ts: pd.DataFrame, starts: Mapping[str, int], path: Path) -> 
     axes = fig.subplots(1, 2)
     panels = (
         ("arrests", "Cumulative arrests (sellers and buyers)", "arrests"),
-        ("person_days", "Cumulative incarceration", "person-days in prison"),
+        ("person_days", "Cumulative custody (arrested or incarcerated)", "person-days"),
     )
     for ax, (column, label, unit) in zip(axes, panels, strict=True):
         _draw_bands(ax, daily_band(cum, column), styles)
