@@ -65,7 +65,7 @@ def run_tasks(
     save_timeseries: bool = True,
     max_in_flight: int | None = None,
     batch_size: int = 64,
-    flush_seconds: float = 5.0,
+    flush_seconds: float = 30.0,
     meta: dict[str, Any] | None = None,
 ) -> RunReport:
     """Run every task not yet stored in ``out_dir`` and stream the results there.
@@ -109,7 +109,8 @@ def run_tasks(
                 task = pending.popleft()
                 future = executor.submit(execute_task, task, run_fn, save_timeseries)
                 in_flight[future] = task
-            finished, _ = wait(in_flight, timeout=flush_seconds, return_when=FIRST_COMPLETED)
+            due = batch_started + flush_seconds - time.monotonic() if batch else flush_seconds
+            finished, _ = wait(in_flight, timeout=max(due, 0.0), return_when=FIRST_COMPLETED)
             for future in finished:
                 task = in_flight.pop(future)
                 outcome = _outcome(future, task)

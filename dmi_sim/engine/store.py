@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -104,14 +105,14 @@ class ResultStore:
         """
         digest = fingerprint(tasks)
         old = self.read_manifest() if self.manifest_path.is_file() else None
-        if old is not None:
-            if old.get("fingerprint") != digest:
-                raise StoreError(
-                    f"{self.root}: holds results of a different sweep (other tasks, seeds or "
-                    "settings); choose another output folder or delete this one"
-                )
-        elif self.root.is_dir() and any(self.root.iterdir()):
-            raise StoreError(f"{self.root}: not empty and not a sweep folder; choose another")
+        if old is None:
+            if self.root.is_dir() and any(self.root.iterdir()):
+                raise StoreError(f"{self.root}: not empty and not a sweep folder; choose another")
+        elif (old.get("fingerprint"), old.get("save_timeseries")) != (digest, save_timeseries):
+            raise StoreError(
+                f"{self.root}: holds results of a different sweep (other tasks, seeds or "
+                "settings); choose another output folder or delete this one"
+            )
         for kind in _KINDS:
             self.folder(kind).mkdir(parents=True, exist_ok=True)
             for tmp in self.folder(kind).glob("*" + _TMP_SUFFIX):
@@ -203,8 +204,12 @@ class ResultStore:
         frame = _read_parts(self.folder("timeseries"))
         if frame is None:
             return None
-        frame = labels.merge(frame, on="run_id", how="inner", sort=False)
-        return frame.sort_values(["run_id", "day"], ignore_index=True, kind="stable")
+        # runs in the order of ``labels``; each run's days stay in the order stored
+        position = pd.Index(labels["run_id"]).get_indexer(frame["run_id"])
+        order = np.argsort(position, kind="stable")[np.sum(position < 0):]
+        rows = labels.iloc[position[order]].reset_index(drop=True)
+        series = frame.drop(columns="run_id").iloc[order].reset_index(drop=True)
+        return pd.concat([rows, series], axis=1)
 
     def load_failures(self) -> pd.DataFrame | None:
         frame = _read_parts(self.folder("failures"))
