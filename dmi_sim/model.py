@@ -63,10 +63,10 @@ class DrugMarketModel(Model):
         self.police.deploy(plan)
         self.sellers.decide_to_sell()
         self.sellers.choose_spot()
-        self.policy.act(self.day)
-        sales = self.market.trade(self.police.police_at_market())
         arrests_before = self.tally["arrests_sellers"]
         active_before = int(self.sellers.active.sum())
+        self.policy.act(self.day)
+        sales = self.market.trade(self.police.police_at_market())
         self.police.enforce(self.params["buyers.arrest_rate"])
         self.justice.process()
         self.sellers.learn(sales, self._observed_hazard(arrests_before, active_before))

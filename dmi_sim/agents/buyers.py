@@ -26,7 +26,8 @@ class Buyer(PopulationAgent):
 
 
 class Buyers:
-    """The buyers as columns; ``buy`` is the daily submodel."""
+    """The buyers as columns; ``visit``, ``search`` and ``adapt`` are their daily submodels
+    (called by ``Market.trade``)."""
 
     def __init__(self, model, params: Params) -> None:
         self.model = model

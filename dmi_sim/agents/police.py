@@ -129,7 +129,8 @@ class PoliceForce:
         visiting = np.flatnonzero(buyers.visited)
         b_hazard = 1.0 - np.exp(-buyer_rate * self.directed_seen[buyers.x[visiting],
                                                                  buyers.y[visiting]])
-        b_caught = visiting[rng.random(visiting.size) < b_hazard][: max(self.arrest_capacity, 0)]
+        b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
+        b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size
         buyers.deter(b_caught)
         model.tally["arrests_buyers"] += int(b_caught.size)

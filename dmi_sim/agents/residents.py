@@ -37,7 +37,9 @@ class Residents:
         self.x, self.y = np.nonzero(space.residential)
         n = self.x.size
         self.n = n
-        self.fear = np.full(n, self.p["initial_fear"])
+        self.in_market_zone = (space.market | space.catchment)[self.x, self.y]
+        self.fear = np.where(self.in_market_zone, self.p["initial_fear_market"],
+                             self.p["initial_fear"])
         self.efficacy = np.full(n, self.p["initial_efficacy"])
         self.trust = np.full(n, self.p["initial_trust"])
         self.outdoors = rng.random(n) < self.p["initial_outdoors"]
@@ -45,7 +47,6 @@ class Residents:
         self.pull = 0.0  # extra pull outdoors for aware households (DMI mobilisation)
         self.report_boost = 0.0  # extra reporting of aware households (DMI)
         self.engaged = False  # the community takes part in enforcement (no trust loss)
-        self.in_market_zone = (space.market | space.catchment)[self.x, self.y]
         self.households_near = box_sum(space.residential, 2)
         self.reports_on_cells = np.zeros((space.width, space.height))
         self.drug_reports = 0

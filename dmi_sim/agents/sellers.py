@@ -4,7 +4,7 @@ State machine (``SellerState``)::
 
     POOL <-> DETERRED -> ACTIVE -> ARRESTED -> INCARCERATED -> POOL (released, with a record)
                           ACTIVE -> ARRESTED -> POOL (no custody, with a record)
-                          ACTIVE -> CALLED_IN (banked case) -> IN_SERVICES -> DESISTED
+    ACTIVE / POOL / DETERRED -> CALLED_IN (banked case) -> IN_SERVICES -> DESISTED
                                                  CALLED_IN -> DESISTED
            CALLED_IN / IN_SERVICES / DESISTED -> ACTIVE (relapse)
                           ACTIVE -> POOL or DESISTED (quits when dealing stops paying)

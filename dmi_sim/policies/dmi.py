@@ -71,7 +71,14 @@ class DMIPolicy(Policy):
             self._take_down_and_call_in()
         if phase in ("call_in", "maintenance"):
             self._follow_up(day)
+        if day >= self.call_in_day:
+            self._expire_banked_cases(day)
         self._mobilise(day)
+
+    def _expire_banked_cases(self, day: int) -> None:
+        """A banked case lapses ``banked_case_days`` after the call-in."""
+        s = self.model.sellers
+        s.banked_case[s.banked_case & (self.banked_until <= day)] = False
 
     def _controlled_buys(self) -> None:
         """Poisson(buys_per_day) buys, each from a random active seller in the market zone,
@@ -117,8 +124,6 @@ class DMIPolicy(Policy):
         executed with P = follow_through; any other seller found is arrested.
         """
         model, s, rng, police = self.model, self.model.sellers, self.model.rng, self.model.police
-        expired = s.banked_case & (self.banked_until <= day)
-        s.banked_case[expired] = False
         police.team_can_spend(min(self.d["followup_hours"] * int(s.banked_case.sum()),
                                   police.plan.team_budget - police.team_hours))
         idx = np.flatnonzero(s.active)
@@ -142,3 +147,4 @@ class DMIPolicy(Policy):
         res.pull = self.d["mobilisation_boost"] * participation if mobilising else 0.0
         engaged = day < self.call_in_day + self.d["maintenance_days"]
         self.trust_gain = self.d["trust_gain"] * participation if engaged else 0.0
+        res.engaged = engaged
