@@ -13,6 +13,7 @@ Okabe-Ito palette, like the comparison figures.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,28 +47,34 @@ HIGHER_IS_BETTER = frozenset({
     "closure_days", "post_residents_outdoors", "post_residents_outdoors_market",
     "post_collective_efficacy", "post_trust_in_police",
 })
+#: Characters per line of an axis label.
+LABEL_WIDTH = 38
 _LINE_COLOURS = ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue",
                  "black", "yellow")
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, LABEL_WIDTH, break_on_hyphens=False)
+
+
 def outcome_label(key: str) -> str:
-    """'Label (unit)' for a summary key, for axis labels."""
+    """'Label (unit)' for a summary key, wrapped for an axis."""
     if key in SUMMARY_LABELS:
         label, unit = SUMMARY_LABELS[key]
-        return f"{label} ({unit})"
+        return _wrap(f"{label} ({unit})")
     for prefix, when in (("post_", "after the start"), ("pre_", "before the start")):
         series = key.removeprefix(prefix)
         if series != key and series in OUTCOMES:
-            return f"{OUTCOMES[series].label}, {when} ({OUTCOMES[series].unit})"
-    return key.replace("_", " ")
+            return _wrap(f"{OUTCOMES[series].label}, {when} ({OUTCOMES[series].unit})")
+    return _wrap(key.replace("_", " "))
 
 
 def factor_label(key: str) -> str:
-    """'doc (unit)' of a parameter, or the key itself."""
+    """'doc (unit)' of a parameter, or the key itself, wrapped for an axis."""
     spec = PARAMETERS.get(key)
     if spec is None:
         return key
-    return f"{spec.doc} ({spec.unit})" if spec.unit else spec.doc
+    return _wrap(f"{spec.doc} ({spec.unit})" if spec.unit else spec.doc)
 
 
 def point_means(summary: pd.DataFrame, factors: Sequence[str],
