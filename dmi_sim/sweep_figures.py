@@ -24,7 +24,6 @@ from matplotlib.figure import Figure
 
 from dmi_sim.effects import OUTCOMES, t_halfwidth
 from dmi_sim.engine.experiment import Experiment
-from dmi_sim.engine.results import load_results
 from dmi_sim.figures import DPI, OKABE_ITO, scenario_styles
 from dmi_sim.params import PARAMETERS
 
@@ -198,9 +197,8 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     return [path]
 
 
-def draw_figures(experiment: Experiment, out_dir: Path) -> list[Path]:
-    """Draw the experiment's figures from its stored runs into ``out_dir/figures``."""
-    summary, _ = load_results(out_dir, timeseries=False)
+def draw_figures(experiment: Experiment, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Draw the experiment's figures from its runs' ``summary`` into ``out_dir/figures``."""
     folder = Path(out_dir) / "figures"
     folder.mkdir(exist_ok=True)
     spec = experiment.figures

@@ -12,8 +12,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from dmi_sim.engine.executors import DaskUnavailable, make_executor
 from dmi_sim.engine.experiment import Experiment, ExperimentError, load_experiment
+from dmi_sim.engine.results import load_results
 from dmi_sim.engine.runner import run_tasks
 from dmi_sim.engine.store import ResultStore, StoreError
 from dmi_sim.manifest import start_manifest
@@ -95,12 +98,13 @@ def handle_sweep(args: argparse.Namespace) -> int:
             )
             return 130
     print(report.describe())
-    _check_outcomes(experiment, out)
+    summary, _ = load_results(out, timeseries=False)
+    _check_outcomes(experiment, summary)
     if experiment.figures and not args.no_figures and report.n_done:
         from dmi_sim.sweep_figures import draw_figures
 
         try:
-            for path in draw_figures(experiment, out):
+            for path in draw_figures(experiment, summary, out):
                 print(f"figure: {path}")
         except ValueError as err:
             print(f"error: no figures: {err}", file=sys.stderr)
@@ -108,15 +112,10 @@ def handle_sweep(args: argparse.Namespace) -> int:
     return 1 if report.n_failed else 0
 
 
-def _check_outcomes(experiment: Experiment, out: Path) -> None:
+def _check_outcomes(experiment: Experiment, summary: pd.DataFrame) -> None:
     """Warn about listed outcomes the model does not report (a typo, or a renamed key)."""
-    from dmi_sim.engine.results import load_results
-
-    summary, _ = load_results(out, timeseries=False)
-    if summary.empty:
-        return
     missing = [o for o in experiment.outcomes if o not in summary.columns]
-    if missing:
+    if missing and not summary.empty:
         print(
             f"warning: {experiment.path}: outcomes {missing} are not in the run summary; "
             f"it has: {', '.join(c for c in summary.columns if c not in ('run_id', 'seed'))}",
