@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,16 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert sweep(*args, "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and expected in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_dask_missing_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    out = tmp_path / "out"
+    assert sweep("tiny", "--dask", "local", "--out", str(out)) == 2
+    assert "pip install 'dmi_sim[dask]'" in capsys.readouterr().err
     assert not out.exists()
 
 
