@@ -131,6 +131,16 @@ def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) 
     ax.grid(alpha=0.3)
 
 
+def _finish(fig: Figure, legend_from: Axes, title: str, group: str, path: Path) -> Path:
+    """Title, one legend for the whole figure (taken from one panel), and the file."""
+    fig.suptitle(title, fontsize=10)
+    handles, labels = legend_from.get_legend_handles_labels()
+    fig.legend(handles, labels, title=factor_label(group), loc="outside right center",
+               fontsize=8)
+    fig.savefig(path, dpi=DPI)
+    return path
+
+
 def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> list[Path]:
     """One figure per outcome: against officer time and against cost, frontier marked."""
     spec = experiment.figures
@@ -145,18 +155,12 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
         for ax, x in zip(axes, (effort, cost), strict=True):
             _frontier_panel(ax, points, x, outcome, group)
         better = "more" if outcome in HIGHER_IS_BETTER else "less"
-        fig.suptitle(
+        title = (
             f"{outcome_label(outcome)}: what each resource level buys\n"
             f"one point per design point, mean of {experiment.replications} runs with 95 % "
-            f"interval; ringed: the frontier (no cheaper point does better; {better} is better)",
-            fontsize=10,
+            f"interval; ringed: the frontier (no cheaper point does better; {better} is better)"
         )
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, title=factor_label(group), loc="outside right center",
-                   fontsize=8)
-        path = folder / f"frontier_{outcome}.png"
-        fig.savefig(path, dpi=DPI)
-        paths.append(path)
+        paths.append(_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"))
     return paths
 
 
@@ -170,7 +174,7 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     ncols = 2
     nrows = -(-len(outcomes) // ncols)
     fig = Figure(figsize=(11, 3.6 * nrows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, outcome in zip(axes, outcomes, strict=False):
         for level in levels:
             part = points[points[group] == level].sort_values(x)
@@ -184,17 +188,11 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
         ax.grid(alpha=0.3)
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)
-    fig.suptitle(
+    title = (
         f"{experiment.description or experiment.name}\nmean of {experiment.replications} runs "
-        "per point, shaded: 95 % interval",
-        fontsize=10,
+        "per point, shaded: 95 % interval"
     )
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, title=factor_label(group), loc="outside right center",
-               fontsize=8)
-    path = folder / f"response_{x}.png"
-    fig.savefig(path, dpi=DPI)
-    return [path]
+    return [_finish(fig, axes[0], title, group, folder / f"response_{x}.png")]
 
 
 def draw_figures(experiment: Experiment, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
