@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from dmi_sim.effects import OUTCOMES, t_halfwidth
 from dmi_sim.engine.experiment import Experiment
@@ -36,7 +38,10 @@ SUMMARY_LABELS = {
     "displacement_ratio": ("Displacement ratio", "catchment sales gained per sale lost"),
     "incarceration_person_days": ("Incarceration after the start", "person-days"),
     "officer_hours_total": ("Officer time after the start", "officer-hours"),
-    "cost_total": ("Cost after the start (officers, prison, services)", "$"),
+    "cost_total": ("Cost after the start (officers, prison, services)", "million $"),
+    "cost_officers": ("Officer cost after the start", "million $"),
+    "cost_incarceration": ("Incarceration cost after the start", "million $"),
+    "cost_services": ("Services cost after the start", "million $"),
     "rebound_days": ("Rebound time after a sweep", "days"),
     "violent_incidents_total": ("Violent incidents after the start", "incidents"),
     "arrests_total": ("Arrests after the start", "arrests"),
@@ -52,20 +57,22 @@ _LINE_COLOURS = ("blue", "orange", "bluish_green", "vermillion", "reddish_purple
                  "black", "yellow")
 
 
-def _wrap(text: str) -> str:
-    return textwrap.fill(text, LABEL_WIDTH, break_on_hyphens=False)
-
-
-def outcome_label(key: str) -> str:
-    """'Label (unit)' for a summary key, wrapped for an axis."""
+def outcome_label(key: str, wrap: bool = True) -> str:
+    """'Label (unit)' for a summary key, wrapped for an axis unless ``wrap`` is False."""
     if key in SUMMARY_LABELS:
         label, unit = SUMMARY_LABELS[key]
-        return _wrap(f"{label} ({unit})")
-    for prefix, when in (("post_", "after the start"), ("pre_", "before the start")):
-        series = key.removeprefix(prefix)
-        if series != key and series in OUTCOMES:
-            return _wrap(f"{OUTCOMES[series].label}, {when} ({OUTCOMES[series].unit})")
-    return _wrap(key.replace("_", " "))
+        text = f"{label} ({unit})"
+    else:
+        text = key.replace("_", " ")
+        for prefix, when in (("post_", "after the start"), ("pre_", "before the start")):
+            series = key.removeprefix(prefix)
+            if series != key and series in OUTCOMES:
+                text = f"{OUTCOMES[series].label}, {when} ({OUTCOMES[series].unit})"
+    return _wrap(text) if wrap else text
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, LABEL_WIDTH, break_on_hyphens=False)
 
 
 def factor_label(key: str) -> str:
@@ -113,22 +120,31 @@ def _colours(levels: Sequence[object], group: str) -> dict[object, str]:
     return {lvl: OKABE_ITO[_LINE_COLOURS[i % len(_LINE_COLOURS)]] for i, lvl in enumerate(levels)}
 
 
-def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) -> None:
+def _label_axis(axis: Axis, key: str) -> None:
+    """An outcome's label on an axis; costs in millions of dollars, as their label says."""
+    axis.set_label_text(outcome_label(key))
+    if key.startswith("cost_"):
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:g}"))
+
+
+def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) -> pd.DataFrame:
+    """Points with intervals, coloured by group; the frontier ringed and joined. Returns the
+    frontier's design points."""
     colours = _colours(list(dict.fromkeys(points[group])), group)
     for level, part in points.groupby(group, sort=False):
         ax.errorbar(part[x], part[y], yerr=part[f"{y}_ci"], fmt="o", markersize=5,
-                    color=colours[level], alpha=0.85,
-                    elinewidth=1, capsize=2, label=str(level))
-    front = pareto_front(points[x].to_numpy(float), points[y].to_numpy(float),
-                         y in HIGHER_IS_BETTER)
-    ax.plot(points[x].to_numpy()[front], points[y].to_numpy()[front], color="#333333",
-            linewidth=1.2, linestyle="--", drawstyle="steps-post", zorder=0,
-            label="cost-effectiveness frontier")
-    ax.scatter(points[x].to_numpy()[front], points[y].to_numpy()[front], s=110,
-               facecolors="none", edgecolors="#333333", linewidths=1.2, zorder=3)
-    ax.set_xlabel(outcome_label(x))
-    ax.set_ylabel(outcome_label(y))
+                    color=colours[level], alpha=0.85, elinewidth=1, capsize=2,
+                    label=str(level))
+    front = points.iloc[pareto_front(points[x].to_numpy(float), points[y].to_numpy(float),
+                                     y in HIGHER_IS_BETTER)]
+    ax.plot(front[x], front[y], color="#333333", linewidth=1.2, linestyle="--",
+            drawstyle="steps-post", zorder=0, label="cost-effectiveness frontier")
+    ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="#333333",
+               linewidths=1.2, zorder=3)
+    _label_axis(ax.xaxis, x)
+    _label_axis(ax.yaxis, y)
     ax.grid(alpha=0.3)
+    return front
 
 
 def _finish(fig: Figure, legend_from: Axes, title: str, group: str, path: Path) -> Path:
@@ -142,7 +158,8 @@ def _finish(fig: Figure, legend_from: Axes, title: str, group: str, path: Path) 
 
 
 def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> list[Path]:
-    """One figure per outcome: against officer time and against cost, frontier marked."""
+    """Per outcome: a figure against officer time and against cost with the frontier marked,
+    and a table of the frontier's design points (which settings they are)."""
     spec = experiment.figures
     effort, cost, group = spec["effort"], spec["cost"], spec["group"]
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
@@ -152,15 +169,22 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     for outcome in outcomes:
         fig = Figure(figsize=(11, 4.6), layout="constrained")
         axes = fig.subplots(1, 2, sharey=True)
-        for ax, x in zip(axes, (effort, cost), strict=True):
-            _frontier_panel(ax, points, x, outcome, group)
+        fronts = [
+            _frontier_panel(ax, points, x, outcome, group).assign(frontier_against=x)
+            for ax, x in zip(axes, (effort, cost), strict=True)
+        ]
+        table = folder / f"frontier_{outcome}.csv"
+        columns = ["frontier_against", "point", *factors, effort, cost, outcome, f"{outcome}_ci"]
+        pd.concat(fronts)[columns].to_csv(table, index=False)
         better = "more" if outcome in HIGHER_IS_BETTER else "less"
         title = (
-            f"{outcome_label(outcome)}: what each resource level buys\n"
-            f"one point per design point, mean of {experiment.replications} runs with 95 % "
-            f"interval; ringed: the frontier (no cheaper point does better; {better} is better)"
+            f"{outcome_label(outcome, wrap=False)}: what each resource level buys\n"
+            f"one point per design point: mean of {experiment.replications} runs with 95 % "
+            f"interval\nringed: the frontier, where no cheaper point does better ({better} is "
+            f"better); listed in {table.name}"
         )
-        paths.append(_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"))
+        paths += [_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"),
+                  table]
     return paths
 
 
@@ -184,7 +208,7 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
                             linewidth=0)
             ax.plot(part[x], mean, marker="o", markersize=4, color=colour, label=str(level))
         ax.set_xlabel(factor_label(x))
-        ax.set_ylabel(outcome_label(outcome))
+        _label_axis(ax.yaxis, outcome)
         ax.grid(alpha=0.3)
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)

@@ -105,7 +105,7 @@ def handle_sweep(args: argparse.Namespace) -> int:
 
         try:
             for path in draw_figures(experiment, summary, out):
-                print(f"figure: {path}")
+                print(f"wrote {path}")
         except ValueError as err:
             print(f"error: no figures: {err}", file=sys.stderr)
             return 1
