@@ -43,12 +43,19 @@ FIGURE_CAPTIONS = {
 
 
 def _num(x: float) -> str:
-    """A number as a reader wants it: thousands separated, a few significant digits."""
+    """A number as a reader wants it: thousands separated, about three significant digits."""
     if not math.isfinite(x):
         return "n/a"
-    if abs(x) >= 100:
+    size = abs(x)
+    if size >= 100:
         return f"{x:,.0f}"
-    return f"{x:.2f}" if abs(x) < 10 else f"{x:.1f}"
+    if size >= 0.1 or size == 0:
+        return f"{x:.1f}" if size >= 10 else f"{x:.2f}"
+    return f"{x:.2g}"
+
+
+def _signed(x: float) -> str:
+    return ("+" if x >= 0 else "-") + _num(abs(x))
 
 
 def _pct(x: float, signed: bool = True) -> str:
@@ -66,7 +73,7 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
     """
     meta = OUTCOMES[outcome]
     label = meta.label[0].lower() + meta.label[1:]
-    absolute = f"{row['abs_effect']:+.2g} {meta.unit}"
+    absolute = f"{_signed(row['abs_effect'])} {meta.unit}"
     mean, low, high = row["rel_effect"], row["rel_low"], row["rel_high"]
     if not all(math.isfinite(v) for v in (mean, low, high)):
         return f"{label} changed by {absolute} (zero in the baseline)"
