@@ -72,6 +72,8 @@ def simulate(
     start = params["run.intervention_start"]
     model = DrugMarketModel(params, rng=seed)
     before, after = _MapAverager(), _MapAverager()
+    if start == 0:
+        before.add(model)  # nothing happens before the policy: the starting state
     for day in range(n_days):
         model.step()
         if start - 30 <= day < start:

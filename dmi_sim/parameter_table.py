@@ -303,6 +303,10 @@ TABLE: list[tuple] = [
     ("dmi.call_in_risk", 0.03, "1/day", 0.0, 1.0,
      "perceived daily arrest risk of a seller with a credible banked case",
      "calibrated: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P])"),
+    ("dmi.message_risk", 0.01, "1/day", 0.0, 1.0,
+     "perceived daily arrest risk the call-in's message gives would-be sellers (x awareness)",
+     "Kennedy & Wong 2009: would-be recruits hear that the corner is closed (vicarious "
+     "deterrence)"),
     ("dmi.call_in_capacity", 30, "persons", 0, 500, "sellers one call-in can take",
      "High Point call-ins: 9-27 [P]"),
     ("dmi.call_in_hours", 80.0, "officer-hours", 0.0, 10000.0,

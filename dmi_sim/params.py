@@ -8,6 +8,7 @@ read it, so a key, unit or range cannot drift between them.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ def validate_value(key: str, value: Any, origin: str) -> Any:
         if value not in spec.choices:
             raise bad
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise bad
     if spec.kind == "int":
         if float(value) != int(value):
@@ -183,9 +184,12 @@ def scenario_path(scenario: str | Path) -> Path:
     return path
 
 
-def read_scenario(scenario: str | Path) -> dict[str, Any]:
+def read_scenario(scenario: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The scenario file's own keys (flattened), following ``extends = "<name>"``."""
     path = scenario_path(scenario)
+    if path.resolve() in _seen:
+        chain = " -> ".join(p.stem for p in (*_seen, path.resolve()))
+        raise ParameterError(f"{path}: extends = cycle ({chain}); allowed: a chain that ends")
     try:
         with path.open("rb") as fh:
             table = tomllib.load(fh)
@@ -195,7 +199,7 @@ def read_scenario(scenario: str | Path) -> dict[str, Any]:
         raise ParameterError(f"{path}: cannot read: {err.strerror}") from None
     base = table.pop("extends", None)
     table.pop("description", None)
-    flat = read_scenario(base) if base else {}
+    flat = read_scenario(base, (*_seen, path.resolve())) if base else {}
     for key, value in flatten(table).items():
         flat[key] = validate_value(key, value, str(path))
     return flat

@@ -114,7 +114,7 @@ class Residents:
         self.reports_on_cells = space.counts(self.x[drug], self.y[drug])
         self.drug_reports = int(drug.sum())
         zone = self.in_market_zone
-        if zone.any():
+        if zone.any() and p["report_prob"] > 0:
             self.vigilance = float(np.mean(self.outdoors[zone] * p_rep[zone]) / p["report_prob"])
         return self.drug_reports + int(other.sum())
 

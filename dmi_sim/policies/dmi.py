@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmi_sim.agents.police import DailyPlan
-from dmi_sim.agents.sellers import SellerState, state_mask
+from dmi_sim.agents.sellers import FREE, SellerState, state_mask
 from dmi_sim.policies.base import Policy
 from dmi_sim.space import box_sum
 
@@ -109,11 +109,22 @@ class DMIPolicy(Policy):
         self.banked_until[called] = model.day + self.d["banked_case_days"]
         model.tally["called_in"] += int(called.size)
         model.justice.offer_services(called)
+        self._spread_message()
         if self.community:
             res = model.residents
             res.aware = rng.random(res.n) < self.d["community_awareness"]
             res.engaged = True
             res.report_boost = self.d["report_boost"] * self.d["community_participation"]
+
+    def _spread_message(self) -> None:
+        """Would-be sellers hear of the call-in: r <- max(r, message_risk x reach), where the
+        reach is community_awareness with the community component and a quarter of it
+        without (families and the call-in alone carry the message)."""
+        s = self.model.sellers
+        reach = self.d["community_awareness"] * (1.0 if self.community else 0.25)
+        free = FREE[s.state]
+        s.perceived_risk[free] = np.maximum(s.perceived_risk[free],
+                                            self.d["message_risk"] * reach)
 
     def _follow_up(self, day: int) -> None:
         """Maintenance: find sellers through the team's checks on banked cases and through
