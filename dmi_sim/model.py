@@ -81,6 +81,9 @@ class DrugMarketModel(Model):
     def snapshot(self) -> dict:
         """Today's picture for figures, animations and the app (read-only copies).
 
+        Positions are cell coordinates (x, y); grids are images indexed [y, x], like
+        ``Result.maps``.
+
         Officers are drawn at cells in proportion to today's police hours, with a generator
         of their own so that looking at the model never changes its course.
         """
@@ -102,12 +105,12 @@ class DrugMarketModel(Model):
             "officers": {"x": ox, "y": oy},
             "buyers": {"x": b.x[b.visited].copy(), "y": b.y[b.visited].copy()},
             "residents": {"x": res.x, "y": res.y, "outdoors": res.outdoors.copy()},
-            "fields": {name: space.field(name).copy() for name in
+            "fields": {name: space.field(name).T.copy() for name in
                        ("disorder", "dealing", "reputation", "police", "guardianship",
                         "violence")}
-            | {"residents_outdoors": space.field("guardianship").copy()},
-            "market_mask": space.market.copy(),
-            "catchment_mask": space.catchment.copy(),
+            | {"residents_outdoors": space.field("guardianship").T.copy()},
+            "market_mask": space.market.T.copy(),
+            "catchment_mask": space.catchment.T.copy(),
             "events": list(self.events),
         }
 

@@ -715,8 +715,8 @@ def test_snapshot_contract():
     assert snap["sellers"]["high_risk"].dtype == bool
     for name in ("disorder", "dealing", "residents_outdoors", "reputation", "police",
                  "guardianship", "violence"):
-        assert snap["fields"][name].shape == (20, 24), name  # indexed [x, y]
-    assert snap["market_mask"].shape == snap["catchment_mask"].shape == (20, 24)
+        assert snap["fields"][name].shape == (24, 20), name  # indexed [y, x], like maps
+    assert snap["market_mask"].shape == snap["catchment_mask"].shape == (24, 20)
     assert "sweep" in snap["events"]
     assert len(snap["officers"]["x"]) == len(m.police.officers)
     # A read-only copy: changing it leaves the model alone.
