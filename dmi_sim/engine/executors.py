@@ -49,7 +49,8 @@ def process_pool(workers: int | None = None) -> tuple[Executor, int]:
     """A pool of ``workers`` processes (all cores by default); one worker runs in-process.
 
     Workers start with ``forkserver``: forking a driver that already runs threads (the
-    progress bar, a Dask client) can deadlock.
+    progress bar, a Dask client) can deadlock. The fork server imports the model once, so
+    each worker starts with it loaded instead of importing it again.
     """
     n = workers or default_workers()
     if n < 1:
@@ -57,6 +58,7 @@ def process_pool(workers: int | None = None) -> tuple[Executor, int]:
     if n == 1:
         return InlineExecutor(), 1
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "dmi_sim", "dmi_sim.engine.tasks"])
     return ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_sigint), n
 
 
