@@ -52,6 +52,7 @@ def _write_atomic(path: Path, write: Any) -> None:
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    path.parent.mkdir(exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     _write_atomic(path, lambda fh: pq.write_table(table, fh))
 
@@ -113,8 +114,8 @@ class ResultStore:
                 f"{self.root}: holds results of a different sweep (other tasks, seeds or "
                 "settings); choose another output folder or delete this one"
             )
-        for kind in _KINDS:
-            self.folder(kind).mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for kind in _KINDS:  # part folders are made by their first write
             for tmp in self.folder(kind).glob("*" + _TMP_SUFFIX):
                 tmp.unlink()
         committed = _part_ids(self.folder("summary"))
