@@ -100,6 +100,21 @@ def test_experiment_expands_to_paired_tasks(tmp_path: Path, scenario: Path) -> N
     }
 
 
+def test_lhs_experiment_draws_whole_numbers_for_integer_parameters(
+    tmp_path: Path, scenario: Path
+) -> None:
+    text = GOOD.replace(
+        '[factors."police.officers"]\nlevels = [2, 4, 8]',
+        '[design]\ntype = "lhs"\nsamples = 8\n\n[factors."police.officers"]\nlow = 2\nhigh = 40',
+    )
+    exp = load_experiment(write(tmp_path, text, scenario))
+    assert exp.design == "lhs" and len(exp.points) == 8 and exp.n_runs == 24
+    officers = [p["police.officers"] for p in exp.points]
+    assert all(type(v) is int and 2 <= v <= 40 for v in officers)
+    assert {p["dmi.buys_per_day"] for p in exp.points} == {0.5, 1.0}
+    assert load_experiment(write(tmp_path, text, scenario)).points == exp.points
+
+
 def test_scenario_can_be_a_factor(tmp_path: Path, scenario: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text('[police]\nofficers = 6\n')

@@ -196,10 +196,17 @@ def test_leftovers_of_an_interrupted_write_are_cleared(reference: Path, tmp_path
     orphan = out / "timeseries" / "part-000099.parquet"
     subprocess.run(["cp", str(next((out / "timeseries").glob("part-*"))), str(orphan)],
                    check=True)
+    (out / "manifest.json.tmp").write_text("{")
     report = run_tasks(small_tasks(), out, workers=1, progress=False)
     assert report.n_skipped == 6
     assert not orphan.exists() and not list(out.rglob("*.tmp"))
     assert_same_results(reference, out)
+
+
+def test_a_sweep_killed_while_writing_its_first_manifest_starts_afresh(tmp_path: Path) -> None:
+    tmp_path.joinpath("manifest.json.tmp").write_text("{")
+    report = run_tasks(small_tasks(points=1, reps=1), tmp_path, workers=1, progress=False)
+    assert report.n_done == 1 and not list(tmp_path.rglob("*.tmp"))
 
 
 def test_ema_export_shape(reference: Path) -> None:

@@ -105,6 +105,8 @@ class ResultStore:
         sweep (other tasks, seeds or overrides) is refused rather than mixed into.
         """
         digest = fingerprint(tasks)
+        for path in (self.manifest_path, self.failures_csv):  # a write cut short
+            path.with_name(path.name + _TMP_SUFFIX).unlink(missing_ok=True)
         old = self.read_manifest() if self.manifest_path.is_file() else None
         if old is None:
             if self.root.is_dir() and any(self.root.iterdir()):
