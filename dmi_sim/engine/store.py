@@ -2,7 +2,7 @@
 
 Layout of a sweep folder::
 
-    manifest.json              what the sweep is, how far it got (rewritten atomically)
+    manifest.json              what the sweep is, how far it got (rewritten with each batch)
     summary/part-000001.parquet    one row per finished run: run_id, seed, labels, summary keys
     timeseries/part-000001.parquet long format: run_id, day, every series (optional)
     failures/part-000001.parquet   runs that raised: task, error, traceback
@@ -79,6 +79,7 @@ class ResultStore:
         self._next_part = 1
         self._manifest: dict[str, Any] = {}
         self._n_done = 0
+        self._n_failed = 0
 
     def folder(self, kind: str) -> Path:
         return self.root / kind
@@ -142,7 +143,7 @@ class ResultStore:
             "meta": meta or {},
             "created": old["created"] if old else time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        self._write_manifest(n_failed=0)
+        self._write_manifest()
         return done
 
     def write_batch(self, batch: Sequence[tuple[RunTask, RunOutcome]]) -> None:
@@ -168,29 +169,29 @@ class ResultStore:
             ]
             _write_parquet(self.folder("summary") / part, pd.DataFrame(rows))
             self._n_done += len(ok)
+        self._n_failed += len(failed)
+        self._write_manifest()
 
     def finish(self) -> tuple[int, Path | None]:
-        """Write the failures listing and the final manifest; return (n_failed, listing)."""
+        """Write the failures listing; return (n_failed, listing or None)."""
         failures = self.load_failures()
-        n_failed = 0 if failures is None else len(failures)
         if failures is None:
             self.failures_csv.unlink(missing_ok=True)
-        else:
-            text = failures.to_csv(index=False).encode()
-            _write_atomic(self.failures_csv, lambda fh: fh.write(text))
-        self._write_manifest(n_failed=n_failed)
-        return n_failed, (self.failures_csv if n_failed else None)
+            return 0, None
+        text = failures.to_csv(index=False).encode()
+        _write_atomic(self.failures_csv, lambda fh: fh.write(text))
+        return len(failures), self.failures_csv
 
     @property
     def n_done(self) -> int:
         return self._n_done
 
-    def _write_manifest(self, *, n_failed: int) -> None:
+    def _write_manifest(self) -> None:
         manifest = {
             **self._manifest,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "n_done": self._n_done,
-            "n_failed": n_failed,
+            "n_failed": self._n_failed,
             "complete": self._n_done == self._manifest["n_tasks"],
         }
         text = json.dumps(manifest, indent=2, default=str).encode()
