@@ -222,7 +222,8 @@ class _Parser:
         factors = self.factors(table["factors"], design, overrides)
         seed = self.integer("seed", table.get("seed", 0), 0)
         points = latin_hypercube(factors, samples, seed) if design == "lhs" else factorial(factors)
-        self.preflight(scenario, overrides, points)
+        horizon = {} if days is None else {"run.days": days}  # as simulate() applies it
+        self.preflight(scenario, {**overrides, **horizon}, points)
         save = table.get("save_timeseries", False)
         if not isinstance(save, bool):
             raise self.fail("save_timeseries", save, "true or false")
