@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,9 +100,14 @@ class Params:
         return Params(values, self.scenario, self.origin)
 
 
-def _closest(key: str) -> str:
-    match = difflib.get_close_matches(key, PARAMETERS.keys(), n=1, cutoff=0.5)
+def did_you_mean(word: str, allowed: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest allowed word, or nothing."""
+    match = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.5)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _closest(key: str) -> str:
+    return did_you_mean(key, PARAMETERS)
 
 
 def validate_value(key: str, value: Any, origin: str) -> Any:
@@ -160,28 +165,50 @@ def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def shipped_names(folder: Path) -> list[str]:
+    """Names of the TOML files shipped in ``folder``."""
+    return sorted(p.stem for p in folder.glob("*.toml"))
+
+
+def resolve_toml(
+    name_or_path: str | Path, folder: Path, what: str, error: type[ValueError]
+) -> Path:
+    """A shipped name (``<folder>/<name>.toml``) or a path to an existing TOML file; else
+    ``error`` with one line naming what was asked for and what is allowed."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.parent != Path("."):
+        if not path.is_file():
+            raise error(f"{path}: {what} file not found")
+        return path
+    path = folder / f"{name_or_path}.toml"
+    if not path.is_file():
+        names = shipped_names(folder)
+        raise error(
+            f"unknown {what} '{name_or_path}'{did_you_mean(str(name_or_path), names)}; "
+            f"allowed: {', '.join(names) or '(none shipped)'} or a path to a .toml file"
+        )
+    return path
+
+
+def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
+    """Parse a TOML file; unreadable or invalid files raise ``error`` naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise error(f"{path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise error(f"{path}: cannot read: {err.strerror}") from None
+
+
 def scenario_names() -> list[str]:
     """Names of the scenario files shipped in ``scenarios/``."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return shipped_names(SCENARIO_DIR)
 
 
 def scenario_path(scenario: str | Path) -> Path:
     """Resolve a scenario name or a path to an existing TOML file."""
-    path = Path(scenario)
-    if path.suffix == ".toml" or path.parent != Path("."):
-        if not path.is_file():
-            raise ParameterError(f"{path}: scenario file not found")
-        return path
-    path = SCENARIO_DIR / f"{scenario}.toml"
-    if not path.is_file():
-        names = scenario_names()
-        hint = difflib.get_close_matches(str(scenario), names, n=1)
-        did = f" (did you mean '{hint[0]}'?)" if hint else ""
-        raise ParameterError(
-            f"unknown scenario '{scenario}'{did}; allowed: {', '.join(names)} or a path to a "
-            ".toml file"
-        )
-    return path
+    return resolve_toml(scenario, SCENARIO_DIR, "scenario", ParameterError)
 
 
 def read_scenario(scenario: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -190,13 +217,7 @@ def read_scenario(scenario: str | Path, _seen: tuple[Path, ...] = ()) -> dict[st
     if path.resolve() in _seen:
         chain = " -> ".join(p.stem for p in (*_seen, path.resolve()))
         raise ParameterError(f"{path}: extends = cycle ({chain}); allowed: a chain that ends")
-    try:
-        with path.open("rb") as fh:
-            table = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ParameterError(f"{path}: invalid TOML: {err}") from None
-    except OSError as err:
-        raise ParameterError(f"{path}: cannot read: {err.strerror}") from None
+    table = read_toml(path, ParameterError)
     base = table.pop("extends", None)
     table.pop("description", None)
     flat = read_scenario(base, (*_seen, path.resolve())) if base else {}

@@ -35,8 +35,6 @@ A file looks like::
 
 from __future__ import annotations
 
-import difflib
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +48,12 @@ from dmi_sim.params import (
     PARAMETERS,
     ParameterError,
     Params,
+    did_you_mean,
     flatten,
     load_params,
+    read_toml,
+    resolve_toml,
+    shipped_names,
     validate_value,
 )
 
@@ -139,42 +141,18 @@ class Experiment:
 
 def experiment_names() -> list[str]:
     """Names of the experiment files shipped in ``experiments/``."""
-    return sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
+    return shipped_names(EXPERIMENT_DIR)
 
 
 def experiment_path(experiment: str | Path) -> Path:
     """A name (``experiments/<name>.toml``) or a path to an existing file."""
-    path = Path(experiment)
-    if path.suffix == ".toml" or path.parent != Path("."):
-        if not path.is_file():
-            raise ExperimentError(f"{path}: experiment file not found")
-        return path
-    path = EXPERIMENT_DIR / f"{experiment}.toml"
-    if not path.is_file():
-        names = experiment_names()
-        raise ExperimentError(
-            f"unknown experiment '{experiment}'{_did_you_mean(str(experiment), names)}; "
-            f"allowed: {', '.join(names) or '(none shipped)'} or a path to a .toml file"
-        )
-    return path
+    return resolve_toml(experiment, EXPERIMENT_DIR, "experiment", ExperimentError)
 
 
 def load_experiment(experiment: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ``ExperimentError`` on the first problem."""
     path = experiment_path(experiment)
-    try:
-        with path.open("rb") as fh:
-            table = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{path}: invalid TOML: {err}") from None
-    except OSError as err:
-        raise ExperimentError(f"{path}: cannot read: {err.strerror}") from None
-    return _Parser(path).experiment(table)
-
-
-def _did_you_mean(word: str, allowed: Iterable[str]) -> str:
-    match = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    return _Parser(path).experiment(read_toml(path, ExperimentError))
 
 
 class _Parser:
@@ -192,7 +170,7 @@ class _Parser:
             if key not in allowed:
                 name = f"{where}.{key}" if where else key
                 raise ExperimentError(
-                    f"{self.path}: unknown key '{name}'{_did_you_mean(key, allowed)}; "
+                    f"{self.path}: unknown key '{name}'{did_you_mean(key, allowed)}; "
                     f"allowed: {', '.join(allowed)}"
                 )
 
@@ -310,7 +288,7 @@ class _Parser:
         keys = [SCENARIO_FACTOR, *PARAMETERS]
         if key not in keys:
             raise ExperimentError(
-                f"{self.path}: unknown factor '{where}'{_did_you_mean(key, keys)}; "
+                f"{self.path}: unknown factor '{where}'{did_you_mean(key, keys)}; "
                 "allowed: a parameter key (see docs/ODD.md) or 'scenario'"
             )
         self.check_keys(where, spec, FACTOR_KEYS)
