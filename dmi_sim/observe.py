@@ -19,7 +19,7 @@ COLUMNS = (
     "disorder", "disorder_market", "residents_outdoors", "residents_outdoors_market",
     "fear", "collective_efficacy", "trust_in_police", "reports", "drug_reports",
     "officer_hours", "officer_budget", "called_in", "banked_cases", "in_services",
-    "relapsed", "deterred", "released", "moved_out", "services_days",
+    "relapsed", "deterred", "released", "moved_out",
 )
 
 MAIN_SERIES = (
@@ -83,7 +83,6 @@ class Observer:
             int((state == SellerState.DETERRED).sum()),
             m.tally["released"],
             res.moved_out,
-            int((state == SellerState.IN_SERVICES).sum()),
         ))
 
     def frame(self) -> pd.DataFrame:
@@ -146,7 +145,7 @@ def summarise(ts: pd.DataFrame, params) -> dict[str, float | int | bool]:
     out["arrests_total"] = int(policy["arrests_sellers"].sum() + policy["arrests_buyers"].sum())
     out["arrests_sellers_total"] = int(policy["arrests_sellers"].sum())
     out["violent_incidents_total"] = int(policy["violent_incidents"].sum())
-    services_days = float(policy["services_days"].sum())
+    services_days = float(policy["in_services"].sum())  # person-days in services
     out["cost_officers"] = out["officer_hours_total"] * params["police.cost_per_hour"]
     out["cost_incarceration"] = person_days * params["justice.cost_per_day"]
     out["cost_services"] = services_days * params["services.cost_per_day"]
