@@ -32,6 +32,21 @@ class Justice:
         n = model.sellers.n
         self.custody = np.zeros(n, dtype=bool)
         self.sentence = np.zeros(n, dtype=np.int32)
+        self._start_prison(params["justice.initial_incarcerated"])
+
+    def _start_prison(self, k: int) -> None:
+        """Day 0 finds a market that has been policed for years: ``k`` former sellers are
+        serving terms, at a uniformly random point of them. They are drawn from the keenest
+        of the pool who are not dealing today (those the police would have caught)."""
+        s, rng, day = self.model.sellers, self.model.rng, self.model.day
+        free = np.flatnonzero(s.state == SellerState.POOL)
+        keen = free[np.argsort((s.wage + s.aversion)[free])][: 2 * k]
+        inside = rng.permutation(keen)[:k]
+        s.wage[inside] *= 1.0 - self.record_penalty
+        s.record[inside] = True
+        s.state[inside] = SellerState.INCARCERATED
+        term = self.p["sentence_days"] * rng.gamma(4.0, size=inside.size) / 4.0
+        s.timer[inside] = day + 1 + (rng.random(inside.size) * term).astype(np.int32)
 
     def arrest(self, j: int, coordinated: bool = False) -> None:
         """Arrest seller ``j``; the disposition is drawn now and served from the timer.

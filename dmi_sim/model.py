@@ -61,6 +61,7 @@ class DrugMarketModel(Model):
         plan = self.policy.plan(self.day)
         self.events = plan.events
         self.police.deploy(plan)
+        self.sellers.age_out()
         self.sellers.decide_to_sell()
         self.sellers.choose_spot()
         arrests_before = self.tally["arrests_sellers"]

@@ -20,6 +20,7 @@ COLUMNS = (
     "fear", "collective_efficacy", "trust_in_police", "reports", "drug_reports",
     "officer_hours", "officer_budget", "called_in", "banked_cases", "in_services",
     "relapsed", "deterred", "released", "moved_out",
+    "entrants_with_record", "relapsed_6wk", "reports_market",
 )
 
 MAIN_SERIES = (
@@ -29,8 +30,9 @@ MAIN_SERIES = (
     "collective_efficacy", "trust_in_police", "reports", "officer_hours",
 )
 
-DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released")
-RUNNING_TALLIES = ("called_in", "relapsed")
+DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released",
+                 "entrants_with_record")
+RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
 
 class Observer:
@@ -83,6 +85,9 @@ class Observer:
             int((state == SellerState.DETERRED).sum()),
             m.tally["released"],
             res.moved_out,
+            tally["entrants_with_record"],
+            tally["relapsed_6wk"],
+            res.reports_market,
         ))
 
     def frame(self) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import numpy as np
 import dmi_sim
 
 SERIES = ("active_sellers", "active_sellers_low", "violent_incidents", "reports",
+          "reports_market",
           "transactions_catchment", "transactions_market", "residents_outdoors_market",
           "trust_in_police")
 

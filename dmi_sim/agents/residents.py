@@ -50,6 +50,7 @@ class Residents:
         self.households_near = box_sum(space.residential, 2)
         self.reports_on_cells = np.zeros((space.width, space.height))
         self.drug_reports = 0
+        self.reports_market = 0  # today's calls from the market zone (market + catchment)
         self.vigilance = 0.0
         self.moved_out = 0
         self.agents = [Resident(model, i) for i in range(n)]
@@ -77,7 +78,7 @@ class Residents:
                     0.0, 1.0) - self.efficacy
         )
         self._update_trust(box_sum(arrests_on_cells, r)[x, y])
-        reports = self._report(sellers_seen > 0)
+        reports = self._report(sellers_seen > 0, exposure)
         self._move_out()
         self._update_guardianship()
         return reports
@@ -102,18 +103,22 @@ class Residents:
         self.trust += self.model.policy.trust_gain * self.aware
         np.clip(self.trust, 0.0, 1.0, out=self.trust)
 
-    def _report(self, sees_dealing: np.ndarray) -> int:
-        """Households outdoors that see dealing report it with P = p T (1 - F) (1 + boost);
-        every household makes other calls at a rate that rises with disorder."""
+    def _report(self, sees_dealing: np.ndarray, exposure: np.ndarray) -> int:
+        """Households outdoors that see dealing report it with P = p T (1 - F) (1 + boost).
+        Every household also calls about other matters at a background rate that rises with
+        disorder, and about the nuisance it sees and hears from its home (dealing, disorder,
+        violence: the fear ``exposure``), trusting the police or not."""
         p, rng, space = self.p, self.model.rng, self.model.space
         p_rep = p["report_prob"] * self.trust * (1.0 - self.fear)
         p_rep = np.minimum(1.0, p_rep * (1.0 + self.report_boost * self.aware))
         drug = self.outdoors & sees_dealing & (rng.random(self.n) < p_rep)
         disorder = space.field("disorder")[self.x, self.y]
-        other = rng.poisson(p["background_calls"] * (1.0 + disorder))
+        other = rng.poisson(p["background_calls"] * (1.0 + disorder)
+                            + p["nuisance_calls"] * exposure)
         self.reports_on_cells = space.counts(self.x[drug], self.y[drug])
         self.drug_reports = int(drug.sum())
         zone = self.in_market_zone
+        self.reports_market = int(drug[zone].sum() + other[zone].sum())
         if zone.any() and p["report_prob"] > 0:
             self.vigilance = float(np.mean(self.outdoors[zone] * p_rep[zone]) / p["report_prob"])
         return self.drug_reports + int(other.sum())

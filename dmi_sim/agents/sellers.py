@@ -47,6 +47,11 @@ FREE = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.CALLED_IN,
                   SellerState.IN_SERVICES, SellerState.DESISTED)
 HELD = state_mask(SellerState.ARRESTED, SellerState.INCARCERATED)
 UNDECIDED = state_mask(SellerState.POOL, SellerState.DETERRED)
+#: Who can age out of the pool: not dealing, not held, not in a DMI programme.
+AGEING = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.DESISTED)
+
+#: Relapse counted as "dealing again soon after the call-in" (EVIDENCE: ~10-20 % in 6 weeks).
+RELAPSE_WINDOW_DAYS = 42
 
 
 class Seller(PopulationAgent):
@@ -73,29 +78,25 @@ class Sellers:
         n = self.p["pool_size"]
         self.n = n
         self.state = np.full(n, SellerState.POOL, dtype=np.int8)
-        self.high_risk = rng.random(n) < self.p["high_risk_share"]
-        typical_wage = self.p["legal_wage_hourly"] * self.p["dealing_hours_per_day"]
-        sigma = self.p["outside_option_sigma"]
-        self.wage = typical_wage * np.exp(sigma * rng.standard_normal(n) - sigma**2 / 2)
-        scale = self.p["aversion_mean"] * np.where(
-            self.high_risk, self.p["high_risk_aversion_factor"], 1.0
-        )
-        self.aversion = rng.exponential(1.0, n) * scale
-        self.perceived_risk = np.full(n, model.baseline_risk_prior)
-        self.expected_profit = np.full(n, model.initial_profit)
+        self.high_risk = np.zeros(n, dtype=bool)
+        self.wage = np.zeros(n)
+        self.aversion = np.zeros(n)
+        self.perceived_risk = np.zeros(n)
+        self.expected_profit = np.zeros(n)
         self.record = np.zeros(n, dtype=bool)
         self.banked_case = np.zeros(n, dtype=bool)
         self.credible_case = np.zeros(n, dtype=bool)
         self.ever_called_in = np.zeros(n, dtype=bool)
         self.relapsed = np.zeros(n, dtype=bool)
+        self.called_in_day = np.full(n, -1, dtype=np.int32)  # day of the call-in, -1 never
         self.banked_case_risk = params["dmi.call_in_risk"]  # floor while a solid case is open
         self.buys = np.zeros(n, dtype=np.int16)
         self.timer = np.zeros(n, dtype=np.int32)
         self.active_since = np.zeros(n, dtype=np.int32)
-        space = model.space
-        homes = np.flatnonzero(space.residential.ravel())
-        home = rng.choice(homes, size=n)
-        self.x, self.y = np.divmod(home, space.height)
+        self.x = np.zeros(n, dtype=np.int64)
+        self.y = np.zeros(n, dtype=np.int64)
+        self._homes = np.flatnonzero(model.space.residential.ravel())
+        self._draw_young_people(np.arange(n))
         self._start_market(rng)
         self.agents = [Seller(model, i) for i in range(n)]
 
@@ -108,6 +109,37 @@ class Sellers:
         spots = cells[rng.integers(0, len(cells), size=len(keen))]
         self.x[keen], self.y[keen] = spots[:, 0], spots[:, 1]
         self.active_since[keen] = -rng.integers(30, 365, size=len(keen))
+
+    def _draw_young_people(self, idx: np.ndarray) -> None:
+        """New members of the pool at rows ``idx``: risk class, outside option, aversion and
+        home drawn afresh; no record, no case, the prior beliefs of someone who never dealt."""
+        p, rng, m = self.p, self.model.rng, idx.size
+        self.high_risk[idx] = rng.random(m) < p["high_risk_share"]
+        typical_wage = p["legal_wage_hourly"] * p["dealing_hours_per_day"]
+        sigma = p["outside_option_sigma"]
+        self.wage[idx] = typical_wage * np.exp(sigma * rng.standard_normal(m) - sigma**2 / 2)
+        scale = p["aversion_mean"] * np.where(self.high_risk[idx],
+                                              p["high_risk_aversion_factor"], 1.0)
+        self.aversion[idx] = rng.exponential(1.0, m) * scale
+        self.perceived_risk[idx] = self.model.baseline_risk_prior
+        self.expected_profit[idx] = self.model.initial_profit
+        for flags in (self.record, self.banked_case, self.credible_case, self.ever_called_in,
+                      self.relapsed):
+            flags[idx] = False
+        self.called_in_day[idx] = -1
+        self.buys[idx] = 0
+        self.state[idx] = SellerState.POOL
+        self.x[idx], self.y[idx] = np.divmod(rng.choice(self._homes, size=m),
+                                             self.model.space.height)
+
+    def age_out(self) -> None:
+        """Young people leave the street-dealing ages and the next cohort takes their place:
+        each free, non-dealing member of the pool is replaced with P = turnover / 365 a day.
+        Without it the pool runs down as the keenest sellers serve long sentences."""
+        leaving = AGEING[self.state] & (
+            self.model.rng.random(self.n) < self.p["pool_turnover"] / 365.0)
+        if leaving.any():
+            self._draw_young_people(np.flatnonzero(leaving))
 
     # --- masks ---------------------------------------------------------------------------
     @property
@@ -158,8 +190,12 @@ class Sellers:
         enters = free & (u > 0) & (rng.random(self.n) < self.p["consider_rate"])
         relapses = enters & self.ever_called_in & ~self.relapsed
         self.relapsed |= relapses
-        self.model.tally["relapsed"] += int(relapses.sum())
-        self.model.tally["new_recruits"] += int((enters & ~self.ever_called_in).sum())
+        tally = self.model.tally
+        tally["relapsed"] += int(relapses.sum())
+        tally["relapsed_6wk"] += int((relapses & (day - self.called_in_day <= RELAPSE_WINDOW_DAYS))
+                                     .sum())
+        tally["new_recruits"] += int((enters & ~self.ever_called_in).sum())
+        tally["entrants_with_record"] += int((enters & self.record).sum())
         self.state[enters] = SellerState.ACTIVE
         self.active_since[enters] = day
         self.expected_profit[enters] = self.model.market.entrant_profit

@@ -102,6 +102,7 @@ class DMIPolicy(Policy):
         called = np.flatnonzero(identified & ~s.high_risk)[: self.d["call_in_capacity"]]
         s.state[called] = SellerState.CALLED_IN
         s.ever_called_in[called] = True
+        s.called_in_day[called] = model.day
         s.banked_case[called] = True
         s.credible_case[called] = rng.random(called.size) < self.d["credible_case_share"]
         s.perceived_risk[called] = np.maximum(s.perceived_risk[called], self.d["call_in_risk"])
