@@ -1,0 +1,7 @@
+"""The trainer's app: the neighbourhood live in a browser (``python run.py viz``).
+
+``controls`` maps the app's widgets to parameters, ``trainer_model`` runs the chosen
+scenario beside its same-seed baseline, ``phases`` puts the policy's days into words and
+spans, ``portrayal`` draws the map, ``plots`` the time series, ``app`` builds the Solara page
+and ``cli`` starts the server. Only ``app`` and ``cli`` need Solara.
+"""

@@ -1,0 +1,113 @@
+"""``run.py viz``: serve the trainer's app on localhost, with no internet connection needed.
+
+Solara normally loads its front end from a CDN. The ``solara-assets`` package (the ``viz``
+extra) puts that front end in ``<venv>/share/solara/cdn``, which is where Solara's asset
+proxy looks first, so the browser only ever talks to this server. The version check against
+PyPI and the usage telemetry are switched off: both would try the internet at start-up.
+The address is printed once the server answers, so a trainer can open it straight away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+APP_MODULE = "dmi_sim.viz.app"
+HOST = "localhost"
+DEFAULT_PORT = 8765
+START_TIMEOUT_S = 120.0
+OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+
+
+def add_viz_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``viz`` on an ``argparse`` sub-parser set; its handler is ``args.handler``."""
+    parser = subparsers.add_parser(
+        "viz", help="the trainer's app: the neighbourhood live in a browser",
+        description="Start the trainer's app (Mesa SolaraViz) on localhost and print its "
+        "address; it needs no internet connection. Stop it with Ctrl+C.")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
+                        help=f"port to serve on (default {DEFAULT_PORT})")
+    parser.set_defaults(handler=handle_viz)
+    return parser
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _port_free(port: int) -> bool:
+    """True if a server could listen on ``port`` (with SO_REUSEADDR, as uvicorn binds)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def server_command(port: int) -> list[str]:
+    """The ``solara run`` command line for the app (production mode, no browser opened)."""
+    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", HOST,
+            "--port", str(port), "--no-open", "--production", "--no-check-version"]
+
+
+def handle_viz(args: argparse.Namespace) -> int:
+    """Serve the app until the server stops or Ctrl+C."""
+    if importlib.util.find_spec("solara") is None:
+        return _error("the app needs the viz extra: pip install -e '.[viz]'")
+    if not 0 < args.port < 65536:
+        return _error(f"--port {args.port} is invalid; allowed: 1-65535")
+    if not _port_free(args.port):
+        return _error(f"port {args.port} is in use; choose another with --port N")
+    url = f"http://{HOST}:{args.port}"
+    signal.signal(signal.SIGTERM, _interrupt)  # stopping us stops the server too
+    server = subprocess.Popen(server_command(args.port), env=os.environ | OFFLINE_ENV)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while server.poll() is None and not _answers(url):
+            if time.monotonic() > deadline:
+                return _error(f"the app did not answer at {url} within {START_TIMEOUT_S:.0f} s")
+            time.sleep(0.2)
+        if server.poll() is not None:
+            return _error(f"the app server stopped (exit code {server.returncode})")
+        print(f"dmi_sim app: {url}", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        print("dmi_sim app stopped", file=sys.stderr)
+        return 0
+    finally:
+        _stop(server)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Ask the server to shut down as Ctrl+C would; kill it if it hangs."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
