@@ -36,11 +36,14 @@ class Policy:
     def act(self, day: int) -> None:
         """Nothing beyond ordinary policing."""
 
-    def market_hours(self, officers: int) -> tuple[np.ndarray, float]:
+    def market_hours(self, officers: int, follow_dealing: bool = False) -> tuple[np.ndarray, float]:
         """``officers`` full shifts spread evenly over the market area and the cells next to it
-        (where its sellers stand when they step aside)."""
+        (where its sellers stand when they step aside); with ``follow_dealing``, also over
+        every cell where trade happened yesterday and its neighbours (a sweep chases the
+        sellers instead of guarding the corner)."""
         space = self.model.space
-        area = box_sum(space.market, 1) > 0
+        target = space.market | (space.field("dealing") > 0) if follow_dealing else space.market
+        area = box_sum(target, 1) > 0
         hours = np.zeros((space.width, space.height))
         budget = officers * self.hours
         hours[area] = budget / area.sum()

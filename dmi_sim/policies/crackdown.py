@@ -31,5 +31,5 @@ class CrackdownPolicy(Policy):
     def plan(self, day: int) -> DailyPlan:
         if not self.sweeping(day):
             return super().plan(day)
-        hours, budget = self.market_hours(self.officers)
+        hours, budget = self.market_hours(self.officers, follow_dealing=True)
         return DailyPlan(hours, directed_budget=budget, events=["sweep"])
