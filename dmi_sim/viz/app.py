@@ -9,11 +9,12 @@ SolaraViz supplies Step / Play / Reset, the speed controls and the model's input
 from __future__ import annotations
 
 import reacton.core
+import reacton.ipywidgets as rw
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from dmi_sim.viz.controls import describe, model_params, readout
+from dmi_sim.viz.controls import model_params, readout
 from dmi_sim.viz.phases import spans
 from dmi_sim.viz.plots import LivePlots
 from dmi_sim.viz.portrayal import LAYERS, LiveMap
@@ -25,6 +26,17 @@ PLAY_INTERVAL_MS = 100
 TINTS = {"sweep": "#F6D5C2", "hotspot": "#FBE8C4", "investigation": "#D5EAF7",
          "call_in": "#A9D2F0", "maintenance": "#E4F1FA"}
 QUIET_TINT = "#EEEEEE"
+#: Room left for each picture under the app bar, the tabs and (for the map) the status
+#: line and the heat-map toggle.
+MAP_HEIGHT, PLOTS_HEIGHT = "calc(100vh - 390px)", "calc(100vh - 150px)"
+
+
+def picture(png: bytes, name: str, max_height: str) -> None:
+    """A PNG as wide as its panel but no taller than ``max_height``, so map and plots fit
+    on one projected screen."""
+    rw.Image(value=png, format="png", _dom_classes=["solara-image", name],
+             layout={"width": "100%", "max_height": max_height, "object_fit": "contain",
+                     "object_position": "center top"})
 
 
 def status_line(model: TrainerModel) -> None:
@@ -41,9 +53,8 @@ def status_line(model: TrainerModel) -> None:
         solara.Text(model.status(), classes=["dmi-phase"], style={"font-size": "1.15em"})
         solara.Div(children=[model.today()], classes=["dmi-today"],
                    style={"font-size": "1.0em", "margin-top": "2px"})
-        strategy = model.settings.strategy
-        solara.Div(children=[f"{strategy}: {describe(strategy)} Running with "
-                             f"{readout(model.params)}; seed {model.settings.seed}."],
+        solara.Div(children=[f"{model.settings.strategy}: {readout(model.params)}; "
+                             f"seed {model.settings.seed}"],
                    classes=["dmi-strategy"], style={"font-size": "0.85em", "color": "#444"})
 
 
@@ -58,7 +69,7 @@ def MapView(model: TrainerModel) -> None:
         with solara.ToggleButtonsSingle(value=layer, on_value=set_layer, dense=True):
             for name, heat in LAYERS.items():
                 solara.Button(heat.label if heat else "People only", value=name, text=True)
-        solara.Image(live.png(model.scene(), layer), width="100%", classes=["dmi-map"])
+        picture(live.png(model.scene(), layer), "dmi-map", MAP_HEIGHT)
 
 
 @solara.component
@@ -69,8 +80,7 @@ def PlotsView(model: TrainerModel) -> None:
         lambda: LivePlots(model.params["run.intervention_start"], model.params["run.days"]),
         [model])
     run, ghost = model.series()
-    solara.Image(live.png(run, ghost, spans(model.event_log)), width="100%",
-                 classes=["dmi-plots"])
+    picture(live.png(run, ghost, spans(model.event_log)), "dmi-plots", PLOTS_HEIGHT)
 
 
 def trainer_viz(model: TrainerModel | solara.Reactive[TrainerModel]) -> reacton.core.Element:

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from dmi_sim.effects import COUNTERFACTUAL
-from dmi_sim.params import PARAMETERS, Params, load_params, read_toml, scenario_names, scenario_path
+from dmi_sim.params import PARAMETERS, Params, load_params, scenario_names
 
 DEFAULT_STRATEGY = "dmi"
 AS_SCENARIO = "as in the scenario"
@@ -61,12 +61,6 @@ def community_levels() -> dict[str, dict[str, Any]]:
                                      "{:.0%} take part").items()
     }
     return {AS_SCENARIO: {}} | graded | {"none: no community component": {"dmi.community": False}}
-
-
-@cache
-def describe(strategy: str) -> str:
-    """The scenario file's one-line description (shown under the map)."""
-    return str(read_toml(scenario_path(strategy), ValueError).get("description", ""))
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,11 @@ PANELS = (
              _last_month),
     )),
     Panel("Arrests and incarceration", "persons", (
-        Line("arrests_sellers", "seller arrests since day 0", C["black"], _so_far),
-        Line("incarcerated", "in jail or prison now", C["vermillion"]),
+        Line("arrests_sellers", "seller arrests, total", C["black"], _so_far),
+        Line("incarcerated", "in jail or prison", C["vermillion"]),
     )),
     Panel("Residents", "share, 0-1", (
-        Line("residents_outdoors_market", "outdoors near the market", C["bluish_green"]),
+        Line("residents_outdoors_market", "outdoors near market", C["bluish_green"]),
         Line("residents_outdoors", "outdoors, all", C["sky_blue"]),
         Line("collective_efficacy", "collective efficacy", C["orange"]),
     ), ylim=(0.0, 1.0)),
@@ -126,7 +126,7 @@ class LivePlots:
     def __init__(self, start: int, days: int) -> None:
         self.fig = Figure(figsize=(6.4, 7.4), dpi=100)
         self.axes = self.fig.subplots(len(PANELS), 1, sharex=True)
-        self.fig.subplots_adjust(left=0.1, right=0.98, top=0.96, bottom=0.12, hspace=0.38)
+        self.fig.subplots_adjust(left=0.1, right=0.98, top=0.96, bottom=0.14, hspace=0.38)
         self.lines: list[tuple[Panel, Line, Line2D, Line2D]] = []
         for ax, panel in zip(self.axes, PANELS, strict=True):
             ax.axvline(start, color="#555555", linewidth=1.0, linestyle=":")
@@ -135,15 +135,16 @@ class LivePlots:
                                 alpha=0.7)[0]
                 run = ax.plot([], [], color=line.color, linewidth=1.8, label=line.label)[0]
                 self.lines.append((panel, line, run, ghost))
-            ax.set_title(panel.title, fontsize=10, loc="left", fontweight="bold")
-            ax.set_ylabel(panel.ylabel, fontsize=9)
+            ax.set_title(panel.title, fontsize=11, loc="left", fontweight="bold")
+            ax.set_ylabel(panel.ylabel, fontsize=10)
             ax.set_ylim(*(panel.ylim or (0.0, 1.0)))
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=9)
             ax.grid(alpha=0.3)
-            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.98), fontsize=8, frameon=False,
-                      ncols=len(panel.lines), borderaxespad=0.0, handlelength=1.5)
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.98), fontsize=9, frameon=False,
+                      ncols=len(panel.lines), borderaxespad=0.0, handlelength=1.2,
+                      handletextpad=0.4, columnspacing=1.0)
         self.axes[-1].set_xlim(0, days)
-        self.axes[-1].set_xlabel("day", fontsize=9)
+        self.axes[-1].set_xlabel("day", fontsize=10)
         self.marks: list[Artist] = []
         self.legend = self.fig.legend()
         self.legend_events: set[str] | None = None
@@ -168,7 +169,7 @@ class LivePlots:
         if events != self.legend_events:
             self.legend.remove()
             self.legend = self.fig.legend(handles=_marks_legend(events), loc="lower center",
-                                          bbox_to_anchor=(0.5, 0.0), ncols=3, fontsize=8,
+                                          bbox_to_anchor=(0.5, 0.0), ncols=3, fontsize=9,
                                           frameon=False)
             self.legend_events = events
         buffer = io.BytesIO()

@@ -137,7 +137,7 @@ class LiveMap:
             bar.set_label(f"{layer.label} ({layer.unit})", fontsize=9)
             bar.ax.tick_params(labelsize=8)
             self.heat[name] = (image, bar)
-        self.fig.legend(handles=legend_handles(), loc="lower center", ncols=3, fontsize=9,
+        self.fig.legend(handles=legend_handles(), loc="lower center", ncols=3, fontsize=10,
                         frameon=False, bbox_to_anchor=(0.5, 0.0), handletextpad=0.3,
                         columnspacing=1.0)
 
