@@ -1,0 +1,197 @@
+"""What a sensitivity analysis measures at each design point and seed.
+
+Each outcome is computed from the run summaries of one design point and one replication
+seed: the scenarios it needs ran with the same parameters and the same seed, so an effect
+is paired against its own counterfactual (``baseline``), as in ``dmi_sim.effects``. The
+runs are 730 days by default: the one-year burn-in and the first policy year, which is
+the window every ``post_*`` summary key and every total here covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dmi_sim.effects import COUNTERFACTUAL
+
+#: The policies compared; each outcome runs only the ones it needs.
+SCENARIOS = (COUNTERFACTUAL, "dmi", "crackdown")
+#: Worker-side outcomes (``engine.derived``) each scenario's runs add to their summary.
+DERIVED = {"crackdown": ("rebound_days",)}
+#: The DMI's arrests must be at most this share of the crackdown's to count as "far fewer".
+ARREST_RATIO = 0.5
+
+#: ``get(scenario, summary_key)`` -> that key per (point, replication).
+Getter = Callable[[str, str], pd.Series]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One measured quantity: its label, unit, the scenarios it needs and its formula."""
+
+    label: str
+    unit: str
+    scenarios: tuple[str, ...]
+    compute: Callable[[Getter], pd.Series]
+    percent: bool = False  # a relative change or a share, shown in percent
+
+
+def _effect(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
+    """Relative change of ``key`` against the same-seed baseline (NaN where it is 0)."""
+
+    def compute(get: Getter) -> pd.Series:
+        base = get(COUNTERFACTUAL, key)
+        return get(scenario, key) / base.where(base != 0) - 1.0
+
+    return compute
+
+
+def _value(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
+    return lambda get: get(scenario, key)
+
+
+def _advantage_margin(get: Getter) -> pd.Series:
+    """How much more the DMI cuts active sellers than the crackdown (share of baseline)."""
+    return (
+        _effect("crackdown", "post_active_sellers")(get)
+        - _effect("dmi", "post_active_sellers")(get)
+    )
+
+
+def advantage_criteria(get: Getter) -> pd.DataFrame:
+    """The three tests of the DMI's advantage over crackdowns, per (point, replication).
+
+    ``sellers``: it cuts active sellers at least as much (relative to the same-seed
+    baseline); ``violence``: it cuts violent incidents at least as much; ``arrests``: it
+    makes at most ``ARREST_RATIO`` times the crackdown's arrests.
+    """
+    return pd.DataFrame({
+        "sellers": _effect("dmi", "post_active_sellers")(get)
+        <= _effect("crackdown", "post_active_sellers")(get),
+        "violence": _effect("dmi", "post_violent_incidents")(get)
+        <= _effect("crackdown", "post_violent_incidents")(get),
+        "arrests": get("dmi", "arrests_total") <= ARREST_RATIO * get("crackdown", "arrests_total"),
+    })
+
+
+def _advantage_holds(get: Getter) -> pd.Series:
+    return advantage_criteria(get).all(axis=1).astype(float)
+
+
+_PAIR = (COUNTERFACTUAL, "dmi")
+_CRACK = (COUNTERFACTUAL, "crackdown")
+_BOTH = (COUNTERFACTUAL, "dmi", "crackdown")
+_SHARE = "relative change vs the same-seed baseline"
+
+#: Every outcome the analysis can measure, in reading order.
+OUTCOMES: dict[str, Outcome] = {
+    "dmi_effect_sellers": Outcome(
+        "DMI's effect on active sellers", _SHARE, _PAIR,
+        _effect("dmi", "post_active_sellers"), percent=True),
+    "dmi_effect_violence": Outcome(
+        "DMI's effect on violent incidents", _SHARE, _PAIR,
+        _effect("dmi", "post_violent_incidents"), percent=True),
+    "dmi_effect_outdoors": Outcome(
+        "DMI's effect on residents outdoors near the market", _SHARE, _PAIR,
+        _effect("dmi", "post_residents_outdoors_market"), percent=True),
+    "crackdown_effect_sellers": Outcome(
+        "Crackdown's effect on active sellers", _SHARE, _CRACK,
+        _effect("crackdown", "post_active_sellers"), percent=True),
+    "crackdown_effect_violence": Outcome(
+        "Crackdown's effect on violent incidents", _SHARE, _CRACK,
+        _effect("crackdown", "post_violent_incidents"), percent=True),
+    "dmi_arrests": Outcome(
+        "Arrests under the DMI", "arrests in the policy year", ("dmi",),
+        _value("dmi", "arrests_total")),
+    "crackdown_arrests": Outcome(
+        "Arrests under crackdowns", "arrests in the policy year", ("crackdown",),
+        _value("crackdown", "arrests_total")),
+    "dmi_incarceration": Outcome(
+        "Incarceration under the DMI", "person-days in the policy year", ("dmi",),
+        _value("dmi", "incarceration_person_days")),
+    "crackdown_incarceration": Outcome(
+        "Incarceration under crackdowns", "person-days in the policy year", ("crackdown",),
+        _value("crackdown", "incarceration_person_days")),
+    "rebound_days": Outcome(
+        "Crackdown's rebound time", "days from the end of a sweep until the market is back",
+        ("crackdown",), _value("crackdown", "rebound_days")),
+    "dmi_advantage_sellers": Outcome(
+        "DMI's advantage over crackdowns on active sellers",
+        "share of the baseline's sellers (crackdown effect minus DMI effect)", _BOTH,
+        _advantage_margin, percent=True),
+    "dmi_advantage_holds": Outcome(
+        "Whether the DMI's advantage over crackdowns holds", "share of seeds", _BOTH,
+        _advantage_holds, percent=True),
+}
+
+
+def needed(outcomes: Sequence[str]) -> tuple[str, ...]:
+    """The scenarios the outcomes need, in ``SCENARIOS`` order."""
+    scenarios = {s for o in outcomes for s in OUTCOMES[o].scenarios}
+    return tuple(s for s in SCENARIOS if s in scenarios)
+
+
+def getter(summary: pd.DataFrame) -> Getter:
+    """Summary key per (point, replication) of one scenario, from the stored runs."""
+    index = ["point", "replication"]
+    by_scenario = {
+        name: frame.set_index(index).sort_index()
+        for name, frame in summary.groupby("scenario")
+    }
+
+    def get(scenario: str, key: str) -> pd.Series:
+        return by_scenario[scenario][key].astype(float)
+
+    return get
+
+
+def per_run(summary: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
+    """Outcomes per (point, replication): one row per seed of each design point."""
+    get = getter(summary)
+    return pd.DataFrame({name: OUTCOMES[name].compute(get) for name in outcomes})
+
+
+def advantage_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per design point, the share of seeds on which each advantage test passes, and all."""
+    criteria = advantage_criteria(getter(summary)).astype(float)
+    criteria["all"] = criteria.all(axis=1).astype(float)
+    return criteria.groupby(level="point").mean()
+
+
+def has_advantage_runs(scenarios: Sequence[str]) -> bool:
+    """Whether the runs include every scenario the advantage tests compare."""
+    return all(s in scenarios for s in _BOTH)
+
+
+def fill_undefined(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """NaN (an effect against a baseline with nothing to reduce, a rebound with no market
+    to come back) counted as 0, since SALib's estimators need every point; returns the
+    filled frame and how many values each column had undefined."""
+    undefined = frame.isna().sum()
+    return frame.fillna(0.0), undefined
+
+
+def point_means(runs: pd.DataFrame) -> pd.DataFrame:
+    """Outcomes averaged over the replication seeds of each design point."""
+    return runs.groupby(level="point").mean()
+
+
+def noise_share(runs: pd.DataFrame) -> pd.DataFrame:
+    """How much of each outcome's variance is seed noise alone.
+
+    ``runs``: the share of the variance of single runs (across points and seeds) that is
+    between seeds within a point: mean within-point variance / total variance.
+    ``means``: the same noise, shrunk by averaging k seeds, as a share of the variance of
+    the seed means the indices are computed from: (within / k) / variance of the means.
+    """
+    within = runs.groupby(level="point").var(ddof=1).mean()
+    k = runs.groupby(level="point").size().mean()
+    means = point_means(runs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "noise_share_runs": within / runs.var(ddof=1),
+            "noise_share_means": (within / k) / means.var(ddof=1),
+        })
