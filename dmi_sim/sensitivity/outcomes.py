@@ -53,6 +53,17 @@ def _value(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
     return lambda get: get(scenario, key)
 
 
+def _effect_of(label: str, scenario: str, key: str) -> Outcome:
+    """An outcome that is a relative change against the same-seed baseline."""
+    return Outcome(label, "relative change vs the same-seed baseline",
+                   (COUNTERFACTUAL, scenario), _effect(scenario, key), percent=True)
+
+
+def _total_of(label: str, unit: str, scenario: str, key: str) -> Outcome:
+    """An outcome that is one summary key of one scenario's runs."""
+    return Outcome(label, unit, (scenario,), _value(scenario, key))
+
+
 def _advantage_margin(get: Getter) -> pd.Series:
     """How much more the DMI cuts active sellers than the crackdown (share of baseline)."""
     return (
@@ -81,43 +92,34 @@ def _advantage_holds(get: Getter) -> pd.Series:
     return advantage_criteria(get).all(axis=1).astype(float)
 
 
-_PAIR = (COUNTERFACTUAL, "dmi")
-_CRACK = (COUNTERFACTUAL, "crackdown")
 _BOTH = (COUNTERFACTUAL, "dmi", "crackdown")
-_SHARE = "relative change vs the same-seed baseline"
+_YEAR_ARRESTS = "arrests in the policy year"
+_YEAR_CUSTODY = "person-days in the policy year"
 
 #: Every outcome the analysis can measure, in reading order.
 OUTCOMES: dict[str, Outcome] = {
-    "dmi_effect_sellers": Outcome(
-        "DMI's effect on active sellers", _SHARE, _PAIR,
-        _effect("dmi", "post_active_sellers"), percent=True),
-    "dmi_effect_violence": Outcome(
-        "DMI's effect on violent incidents", _SHARE, _PAIR,
-        _effect("dmi", "post_violent_incidents"), percent=True),
-    "dmi_effect_outdoors": Outcome(
-        "DMI's effect on residents outdoors near the market", _SHARE, _PAIR,
-        _effect("dmi", "post_residents_outdoors_market"), percent=True),
-    "crackdown_effect_sellers": Outcome(
-        "Crackdown's effect on active sellers", _SHARE, _CRACK,
-        _effect("crackdown", "post_active_sellers"), percent=True),
-    "crackdown_effect_violence": Outcome(
-        "Crackdown's effect on violent incidents", _SHARE, _CRACK,
-        _effect("crackdown", "post_violent_incidents"), percent=True),
-    "dmi_arrests": Outcome(
-        "Arrests under the DMI", "arrests in the policy year", ("dmi",),
-        _value("dmi", "arrests_total")),
-    "crackdown_arrests": Outcome(
-        "Arrests under crackdowns", "arrests in the policy year", ("crackdown",),
-        _value("crackdown", "arrests_total")),
-    "dmi_incarceration": Outcome(
-        "Incarceration under the DMI", "person-days in the policy year", ("dmi",),
-        _value("dmi", "incarceration_person_days")),
-    "crackdown_incarceration": Outcome(
-        "Incarceration under crackdowns", "person-days in the policy year", ("crackdown",),
-        _value("crackdown", "incarceration_person_days")),
-    "rebound_days": Outcome(
+    "dmi_effect_sellers": _effect_of(
+        "DMI's effect on active sellers", "dmi", "post_active_sellers"),
+    "dmi_effect_violence": _effect_of(
+        "DMI's effect on violent incidents", "dmi", "post_violent_incidents"),
+    "dmi_effect_outdoors": _effect_of(
+        "DMI's effect on residents outdoors near the market", "dmi",
+        "post_residents_outdoors_market"),
+    "crackdown_effect_sellers": _effect_of(
+        "Crackdown's effect on active sellers", "crackdown", "post_active_sellers"),
+    "crackdown_effect_violence": _effect_of(
+        "Crackdown's effect on violent incidents", "crackdown", "post_violent_incidents"),
+    "dmi_arrests": _total_of("Arrests under the DMI", _YEAR_ARRESTS, "dmi", "arrests_total"),
+    "crackdown_arrests": _total_of(
+        "Arrests under crackdowns", _YEAR_ARRESTS, "crackdown", "arrests_total"),
+    "dmi_incarceration": _total_of(
+        "Incarceration under the DMI", _YEAR_CUSTODY, "dmi", "incarceration_person_days"),
+    "crackdown_incarceration": _total_of(
+        "Incarceration under crackdowns", _YEAR_CUSTODY, "crackdown",
+        "incarceration_person_days"),
+    "rebound_days": _total_of(
         "Crackdown's rebound time", "days from the end of a sweep until the market is back",
-        ("crackdown",), _value("crackdown", "rebound_days")),
+        "crackdown", "rebound_days"),
     "dmi_advantage_sellers": Outcome(
         "DMI's advantage over crackdowns on active sellers",
         "share of the baseline's sellers (crackdown effect minus DMI effect)", _BOTH,
