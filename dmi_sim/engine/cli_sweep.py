@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import Executor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,23 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("experiment", help="a name in experiments/ or a path to a .toml file")
+    add_executor_options(parser)
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR",
+        help="results folder (default: results/sweeps/<experiment name>)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    parser.set_defaults(handler=handle_sweep)
+    return parser
+
+
+class ExecutorError(RuntimeError):
+    """The executor the command line asked for cannot start: one line for the user."""
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--dask``: where a command that runs through the engine runs."""
     parser.add_argument(
         "--workers", type=int, metavar="W",
         help="processes to use (default: all cores; 1 runs in this process); "
@@ -44,14 +62,20 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
         "--dask", metavar="ADDRESS",
         help="run on Dask: a scheduler address (tcp://host:port) or 'local' for a LocalCluster",
     )
-    parser.add_argument(
-        "--out", type=Path, metavar="DIR",
-        help="results folder (default: results/sweeps/<experiment name>)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
-    parser.set_defaults(handler=handle_sweep)
-    return parser
+
+
+def enter_executor(
+    stack: ExitStack, workers: int | None, dask: str | None
+) -> tuple[Executor, int]:
+    """Start the executor ``add_executor_options`` asked for, closed with ``stack``; returns
+    it and its number of slots. A missing Dask or an unreachable scheduler is an
+    ``ExecutorError``."""
+    try:
+        return stack.enter_context(make_executor(workers, dask))
+    except DaskUnavailable as err:
+        raise ExecutorError(str(err)) from None
+    except OSError as err:  # no Dask scheduler at that address
+        raise ExecutorError(f"cannot reach the Dask scheduler at {dask}: {err}") from None
 
 
 def _error(message: str) -> int:
@@ -76,11 +100,9 @@ def handle_sweep(args: argparse.Namespace) -> int:
     )
     with ExitStack() as stack:
         try:
-            executor, slots = stack.enter_context(make_executor(args.workers, args.dask))
-        except DaskUnavailable as err:
+            executor, slots = enter_executor(stack, args.workers, args.dask)
+        except ExecutorError as err:
             return _error(str(err))
-        except OSError as err:  # no Dask scheduler at that address
-            return _error(f"cannot reach the Dask scheduler at {args.dask}: {err}")
         try:
             report = run_tasks(
                 experiment.tasks(), out, workers=slots, executor=executor,

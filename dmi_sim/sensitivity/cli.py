@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from dmi_sim.engine.executors import DaskUnavailable, make_executor
+from dmi_sim.engine.cli_sweep import ExecutorError, add_executor_options, enter_executor
 from dmi_sim.engine.experiment import ExperimentError
 from dmi_sim.engine.store import ResultStore, StoreError
 from dmi_sim.params import did_you_mean
@@ -63,15 +63,7 @@ def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--all-factors", action="store_true", help="sobol: vary every factor, no screening"
     )
-    parser.add_argument(
-        "--workers", type=int, metavar="W",
-        help="processes (default: all cores; 1 runs in this process); with --dask local, "
-        "the LocalCluster's workers",
-    )
-    parser.add_argument(
-        "--dask", metavar="ADDRESS",
-        help="run on Dask: a scheduler address (tcp://host:port) or 'local' for a LocalCluster",
-    )
+    add_executor_options(parser)
     parser.add_argument(
         "--out", type=Path, metavar="DIR",
         help="results folder (default: results/sensitivity/<space>-<method>)",
@@ -178,11 +170,9 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     out = args.out or default_out(space, args.method, needed(outcomes))
     with ExitStack() as stack:
         try:
-            executor, slots = stack.enter_context(make_executor(args.workers, args.dask))
-        except DaskUnavailable as err:
+            executor, slots = enter_executor(stack, args.workers, args.dask)
+        except ExecutorError as err:
             return _error(str(err))
-        except OSError as err:  # no Dask scheduler at that address
-            return _error(f"cannot reach the Dask scheduler at {args.dask}: {err}")
         try:
             result = run_sensitivity(
                 space, args.method, outcomes, out, argv=getattr(args, "argv", []),
