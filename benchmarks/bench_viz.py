@@ -52,13 +52,7 @@ def _median_ms(action: Callable[[], object], repeats: int) -> float:
 def measure_server(steps: int, warm_days: int) -> dict[str, float]:
     """Median ms of a Step press in the rendered app, and of its parts alone."""
     model = solara.reactive(TrainerModel())
-
-    @solara.component
-    def Layout() -> None:
-        with solara.AppLayout():
-            app.trainer_viz(model)
-
-    _, rc = solara.render(Layout(), handle_error=False)
+    _, rc = solara.render(app.TrainerApp(model), handle_error=False)
     for _ in range(warm_days):
         model.value.step()
     step = rc.find(v.Btn, children=["Step"]).widget

@@ -207,15 +207,9 @@ def test_plots_show_the_series_ghost_and_marks() -> None:
 
 @pytest.fixture
 def viz_page() -> tuple[solara.Reactive[TrainerModel], object]:
-    """The app's SolaraViz in an app layout (the sidebar needs one), on a model we hold."""
+    """The app's widgets, on a model we hold."""
     model = solara.reactive(TrainerModel())
-
-    @solara.component
-    def Layout() -> None:
-        with solara.AppLayout():
-            app.trainer_viz(model)
-
-    _, rc = solara.render(Layout(), handle_error=False)
+    _, rc = solara.render(app.TrainerApp(model), handle_error=False)
     return model, rc
 
 

@@ -21,7 +21,6 @@ from dmi_sim.viz.portrayal import LAYERS, LiveMap
 from dmi_sim.viz.trainer_model import TrainerModel
 
 TITLE = "dmi_sim: an open-air drug market, day by day"
-PLAY_INTERVAL_MS = 100
 #: Status colours by today's first policy event (light tints of the plots' marks).
 TINTS = {"sweep": "#F6D5C2", "hotspot": "#FBE8C4", "investigation": "#D5EAF7",
          "call_in": "#A9D2F0", "maintenance": "#E4F1FA"}
@@ -86,7 +85,16 @@ def PlotsView(model: TrainerModel) -> None:
 def trainer_viz(model: TrainerModel | solara.Reactive[TrainerModel]) -> reacton.core.Element:
     """SolaraViz around ``model`` (a reactive model lets a test watch Reset replace it)."""
     return SolaraViz(model, components=[MapView, PlotsView], model_params=model_params(),
-                     name=TITLE, play_interval=PLAY_INTERVAL_MS)
+                     name=TITLE)
+
+
+@solara.component
+def TrainerApp(model: solara.Reactive[TrainerModel]) -> None:
+    """The app around a model the caller holds, in an app layout of its own (SolaraViz's
+    sidebar needs one; the server provides it for ``Page``): for a notebook, the widget
+    tests and the benchmark."""
+    with solara.AppLayout():
+        trainer_viz(model)
 
 
 @solara.component
