@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dmi_sim.cli import main
-from dmi_sim.engine.experiment import ExperimentError
+from dmi_sim.engine.experiment import ExperimentError, experiment_names
 from dmi_sim.params import PARAMETERS
 from dmi_sim.sensitivity.space import load_space
 
@@ -49,6 +49,7 @@ def test_shipped_space_matches_the_registry() -> None:
     assert all(space.sources[f.key] for f in space.factors)
     assert space.replications >= 2
     assert space.sobol.n & (space.sobol.n - 1) == 0
+    assert space.name not in experiment_names()  # a space, not a sweep experiment
 
 
 def test_units_map_explicitly_to_integers_and_levels(tmp_path: Path) -> None:

@@ -59,6 +59,8 @@ from dmi_sim.params import (
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 SCENARIO_FACTOR = "scenario"
+#: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.sensitivity``).
+SPACE_SUFFIX = "_space"
 DESIGNS = ("factorial", "lhs")
 TOP_KEYS = (
     "name", "description", "scenario", "replications", "seed", "days", "save_timeseries",
@@ -140,8 +142,9 @@ class Experiment:
 
 
 def experiment_names() -> list[str]:
-    """Names of the experiment files shipped in ``experiments/``."""
-    return shipped_names(EXPERIMENT_DIR)
+    """Names of the experiment files shipped in ``experiments/`` (without the sensitivity
+    analysis' parameter spaces, ``*_space.toml``, which live there too)."""
+    return [n for n in shipped_names(EXPERIMENT_DIR) if not n.endswith(SPACE_SUFFIX)]
 
 
 def experiment_path(experiment: str | Path) -> Path:
@@ -152,6 +155,11 @@ def experiment_path(experiment: str | Path) -> Path:
 def load_experiment(experiment: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ``ExperimentError`` on the first problem."""
     path = experiment_path(experiment)
+    if path.stem.endswith(SPACE_SUFFIX):
+        raise ExperimentError(
+            f"{path}: a parameter space, not an experiment; run it with 'python run.py "
+            f"sensitivity morris --space {path}'"
+        )
     return _Parser(path).experiment(read_toml(path, ExperimentError))
 
 

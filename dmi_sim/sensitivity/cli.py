@@ -140,10 +140,11 @@ def _dry_run(space: ParameterSpace, method: str, outcomes: list[str]) -> int:
     runs = points * space.replications * len(scenarios)
     days = space.overrides.get("run.days", 1095)
     hours = runs * days * SECONDS_PER_DAY / 3600
+    wall = f"{hours * 30:.0f} min" if hours < 2 else f"{hours / 2:.1f} h"  # on 2 cores
     print(
         f"{settings}: {len(space.factors)} factors and the dummy; {points} points "
-        f"x {space.replications} seeds x {len(scenarios)} scenarios = {runs} runs of {days} "
-        f"days, about {hours:.1f} CPU-hours ({hours / 2:.1f} h on 2 cores)"
+        f"x {space.replications} seeds x {len(scenarios)} scenarios = {runs:,} runs of {days} "
+        f"days, about {hours:.2g} CPU-hours ({wall} on 2 unloaded cores)"
     )
     return 0
 
