@@ -72,16 +72,17 @@ class Layer:
     cmap: str
     vmax: float
     unit: str
+    extend: str = "max"  # values above vmax happen ("neither": vmax is the largest value)
 
 
 #: Toggle value -> heat map; ``None`` shows the people alone. Fixed colour scales, so a
-#: colour means the same on every day.
+#: colour means the same on every day; they end where the market area's values do.
 LAYERS: dict[str, Layer | None] = {
     "none": None,
-    "disorder": Layer("Disorder", "disorder", "YlOrBr", 1.0, "index, 0-1"),
+    "disorder": Layer("Disorder", "disorder", "YlOrBr", 0.6, "index, 0-1"),
     "dealing": Layer("Dealing", "dealing", "Purples", 20.0, "sales per cell per day"),
     "presence": Layer("Residents out", "residents_outdoors", "Greens", 1.0,
-                      "share of nearby households outdoors"),
+                      "share of nearby households outdoors", extend="neither"),
 }
 
 
@@ -132,8 +133,7 @@ class LiveMap:
                               vmin=0, vmax=layer.vmax, interpolation="nearest", alpha=0.6,
                               zorder=0)
             bar = self.fig.colorbar(image, cax=self.fig.add_axes((0.25, 0.19, 0.5, 0.013)),
-                                    orientation="horizontal",
-                                    extend="max" if layer.vmax > 1 else "neither")
+                                    orientation="horizontal", extend=layer.extend)
             bar.set_label(f"{layer.label} ({layer.unit})", fontsize=9)
             bar.ax.tick_params(labelsize=8)
             self.heat[name] = (image, bar)
