@@ -105,6 +105,18 @@ def _ratio_of_means(
     return point, low, high
 
 
+def ratio_interval(
+    num: Sequence[float] | np.ndarray, den: Sequence[float] | np.ndarray, n_boot: int = 2000,
+    seed: int = 0, level: float = LEVEL,
+) -> tuple[float, float, float]:
+    """(Σnum/Σden, low, high): a ratio estimator over replications, with the same paired
+    percentile bootstrap as the ratio-of-means effects (each replication's pair kept)."""
+    num = np.asarray(num, dtype=float)[:, None]
+    den = np.asarray(den, dtype=float)[:, None]
+    point, low, high = _ratio_of_means(num, den, n_boot, seed, level)
+    return float(point[0] + 1.0), float(low[0] + 1.0), float(high[0] + 1.0)
+
+
 def window_means(ts: pd.DataFrame, start: int, end: int, outcomes: Sequence[str]) -> pd.DataFrame:
     """Per (scenario, replication): the mean of each outcome over days ``[start, end)``."""
     inside = ts[(ts["day"] >= start) & (ts["day"] < end)]
