@@ -23,8 +23,8 @@ from dmi_sim.engine.cli_sweep import add_sweep_command
 from dmi_sim.manifest import OutputExistsError, finish_manifest, staged_folder, start_manifest
 from dmi_sim.manifest import timestamped as timestamped_folder
 from dmi_sim.params import ParameterError
-from dmi_sim.validation.cli import add_validate_command
 from dmi_sim.sensitivity.cli import add_sensitivity_command
+from dmi_sim.validation.cli import add_validate_command
 from dmi_sim.viz.cli import add_viz_command
 
 RESULTS_DIR = Path("results")
