@@ -8,7 +8,6 @@ is how a trainer would say them ("12 new recruits in the last month").
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,10 +20,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from dmi_sim.figures import OKABE_ITO
+from dmi_sim.viz.canvas import BlitCanvas
 from dmi_sim.viz.phases import Span
 
 C = OKABE_ITO
 WINDOW = 30  # days in the running totals
+HEADROOM = 1.25  # a y axis grows to this times the highest value, so it grows rarely
 
 
 def _daily(values: pd.Series) -> np.ndarray:
@@ -97,9 +98,10 @@ def _shade(ax: Axes, span: Span) -> Artist:
     is plotted at ``d + 1``.
     """
     if span.event == CALL_IN:
-        return ax.axvline(span.first + 0.5, color=C["blue"], linewidth=2.0)
+        return ax.axvline(span.first + 0.5, color=C["blue"], linewidth=2.0, animated=True)
     color, alpha, _ = SHADES.get(span.event, ("#999999", 0.1, span.event))
-    return ax.axvspan(span.first, span.last + 1, color=color, alpha=alpha, linewidth=0)
+    return ax.axvspan(span.first, span.last + 1, color=color, alpha=alpha, linewidth=0,
+                      zorder=0.5, animated=True)
 
 
 def _marks_legend(events: set[str]) -> list[Artist]:
@@ -116,7 +118,9 @@ def _marks_legend(events: set[str]) -> list[Artist]:
 
 
 class LivePlots:
-    """The four panels, built once per model and updated in place every day.
+    """The four panels, built once per model and updated in place every day: the lines and
+    the policy's marks are redrawn on a saved background (see ``BlitCanvas``), the axes
+    only when a y axis must grow or the legend gains an entry.
 
     Args:
         start: the policy's first day (dotted line).
@@ -132,8 +136,9 @@ class LivePlots:
             ax.axvline(start, color="#555555", linewidth=1.0, linestyle=":")
             for line in panel.lines:
                 ghost = ax.plot([], [], color=line.color, linewidth=1.1, linestyle="--",
-                                alpha=0.7)[0]
-                run = ax.plot([], [], color=line.color, linewidth=1.8, label=line.label)[0]
+                                alpha=0.7, animated=True)[0]
+                run = ax.plot([], [], color=line.color, linewidth=1.8, label=line.label,
+                              animated=True)[0]
                 self.lines.append((panel, line, run, ghost))
             ax.set_title(panel.title, fontsize=11, loc="left", fontweight="bold")
             ax.set_ylabel(panel.ylabel, fontsize=10)
@@ -148,6 +153,7 @@ class LivePlots:
         self.marks: list[Artist] = []
         self.legend = self.fig.legend()
         self.legend_events: set[str] | None = None
+        self.canvas = BlitCanvas(self.fig)
 
     def png(self, run: pd.DataFrame, ghost: pd.DataFrame | None, spans: Sequence[Span]
             ) -> bytes:
@@ -160,8 +166,9 @@ class LivePlots:
                     artist.set_data(frame["day"] + 1, values)
                     highest[panel] = max(highest[panel], float(np.nanmax(values)))
         for ax, panel in zip(self.axes, PANELS, strict=True):
-            if panel.ylim is None:
-                ax.set_ylim(0, 1.1 * highest[panel])
+            if panel.ylim is None and highest[panel] > ax.get_ylim()[1]:
+                ax.set_ylim(0, HEADROOM * highest[panel])  # grows in steps, never shrinks
+                self.canvas.redraw_all()
         for mark in self.marks:
             mark.remove()
         self.marks = [_shade(ax, span) for ax in self.axes for span in spans]
@@ -172,6 +179,7 @@ class LivePlots:
                                           bbox_to_anchor=(0.5, 0.0), ncols=3, fontsize=9,
                                           frameon=False)
             self.legend_events = events
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        return buffer.getvalue()
+            self.canvas.redraw_all()
+        moving = self.marks + [artist for *_, run_line, ghost_line in self.lines
+                               for artist in (ghost_line, run_line)]
+        return self.canvas.png(moving)

@@ -8,11 +8,11 @@ every kind also differs in marker shape, so the map reads on a washed-out projec
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.colorbar import Colorbar
@@ -21,6 +21,7 @@ from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 
 from dmi_sim.figures import OKABE_ITO, draw_outline
+from dmi_sim.viz.canvas import BlitCanvas
 
 C = OKABE_ITO
 _JITTER = 0.3  # cells: spreads people who share a cell so each stays visible
@@ -42,7 +43,7 @@ class Marker:
         """An empty scatter in this style (``set_offsets`` fills it)."""
         return ax.scatter(np.zeros(0), np.zeros(0), marker=self.marker, s=self.size,
                           c=self.face, edgecolors=self.edge, linewidths=self.width,
-                          zorder=self.zorder)
+                          zorder=self.zorder, animated=True)
 
     def handle(self) -> Line2D:
         """The legend entry."""
@@ -108,8 +109,8 @@ def _xy(points: dict[str, Any], mask: np.ndarray | None = None, jitter: bool = T
 class LiveMap:
     """The map's figure, built once per model and updated in place every day.
 
-    Building a figure costs more than drawing it, so the axes, zone outlines, heat maps and
-    legend are made once; a redraw moves the scatters and swaps the visible heat map.
+    The axes, zone outlines, colour bars and legend are made and drawn once; a redraw
+    moves the scatters and repaints the visible heat map on that background.
     """
 
     def __init__(self, snap: dict[str, Any]) -> None:
@@ -122,8 +123,13 @@ class LiveMap:
         ax.set_xticks([])
         ax.set_yticks([])
         zone = np.asarray(snap["market_mask"]) | np.asarray(snap["catchment_mask"])
+        background = set(ax.collections)
         draw_outline(ax, snap["market_mask"], colors="#333333", linewidths=1.6)
         draw_outline(ax, zone, colors="#333333", linewidths=1.2, linestyles="dashed")
+        self.outlines = [c for c in ax.collections if c not in background]
+        for outline in self.outlines:  # drawn with the moving artists, above the heat map
+            outline.set_animated(True)
+            outline.set_zorder(0.5)
         self.people = {name: marker.scatter(ax) for name, marker in MARKERS.items()}
         self.heat: dict[str, tuple[AxesImage, Colorbar]] = {}
         for name, layer in LAYERS.items():
@@ -131,7 +137,7 @@ class LiveMap:
                 continue
             image = ax.imshow(np.zeros((height, width)), origin="lower", cmap=layer.cmap,
                               vmin=0, vmax=layer.vmax, interpolation="nearest", alpha=0.6,
-                              zorder=0)
+                              zorder=0, animated=True)
             bar = self.fig.colorbar(image, cax=self.fig.add_axes((0.25, 0.19, 0.5, 0.013)),
                                     orientation="horizontal", extend=layer.extend)
             bar.set_label(f"{layer.label} ({layer.unit})", fontsize=9)
@@ -140,20 +146,25 @@ class LiveMap:
         self.fig.legend(handles=legend_handles(), loc="lower center", ncols=3, fontsize=10,
                         frameon=False, bbox_to_anchor=(0.5, 0.0), handletextpad=0.3,
                         columnspacing=1.0)
+        self.canvas = BlitCanvas(self.fig)
+        self.layer: str | None = None
 
     def png(self, snap: dict[str, Any], layer: str = "none") -> bytes:
         """Today's map as PNG bytes, over the ``layer`` heat map (a ``LAYERS`` key)."""
-        for name, (image, bar) in self.heat.items():
-            shown = name == layer
-            image.set_visible(shown)
-            bar.ax.set_visible(shown)
-            if shown:
-                image.set_data(snap["fields"][LAYERS[name].field])
+        if layer != self.layer:  # another colour bar: the still part changes
+            for name, (_, bar) in self.heat.items():
+                bar.ax.set_visible(name == layer)
+            self.canvas.redraw_all()
+            self.layer = layer
+        moving: list[Artist] = list(self.outlines)
+        if layer in self.heat:
+            image = self.heat[layer][0]
+            image.set_data(snap["fields"][LAYERS[layer].field])
+            moving.append(image)
         for name, xy in positions(snap).items():
             self.people[name].set_offsets(xy)
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        return buffer.getvalue()
+            moving.append(self.people[name])
+        return self.canvas.png(moving)
 
 
 def positions(snap: dict[str, Any]) -> dict[str, np.ndarray]:
