@@ -2,6 +2,7 @@
 
 ``controls`` maps the app's widgets to parameters, ``trainer_model`` runs the chosen
 scenario beside its same-seed baseline, ``phases`` puts the policy's days into words and
-spans, ``portrayal`` draws the map, ``plots`` the time series, ``app`` builds the Solara page
-and ``cli`` starts the server. Only ``app`` and ``cli`` need Solara.
+spans, ``portrayal`` draws the map, ``plots`` the time series (both redrawn in part by
+``canvas``), ``app`` builds the Solara page and ``cli`` starts the server. Only ``app``
+needs Solara.
 """
