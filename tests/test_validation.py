@@ -185,10 +185,11 @@ def test_an_interrupted_validation_resumes_without_rerunning_stored_runs(
     outcome = execute_task(first)
     outcome.summary["marker"] = 1.0
     store.write_batch([(first, outcome)])
-    validation.run(["validate"], workers=1, progress=False)
+    report, _ = validation.run(["validate"], workers=1, progress=False)
     summary = ResultStore(tmp_path / "val" / "runs").load_summary().set_index("run_id")
     assert summary.loc[first.run_id, "marker"] == 1.0  # kept, not run again
     assert summary["marker"].isna().sum() == len(validation.plan.tasks) - 1
+    assert "(resumed: 1 of the runs were stored before)" in report.read_text()
 
 
 def _exit_code(argv: list[str]) -> int:

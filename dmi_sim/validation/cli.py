@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from dmi_sim.engine import StoreError
-from dmi_sim.engine.executors import DaskUnavailable, make_executor
+from dmi_sim.engine.cli_sweep import ExecutorError, add_executor_options, enter_executor
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.manifest import OutputExistsError, timestamped
 from dmi_sim.params import ParameterError
@@ -23,7 +24,7 @@ from dmi_sim.validation.validate import DEFAULT_REPS, Validation, ValidationErro
 
 RESULTS_DIR = Path("results")
 INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError,
-                DaskUnavailable)
+                ExecutorError)
 
 
 def add_validate_command(commands: Any) -> argparse.ArgumentParser:
@@ -41,11 +42,7 @@ def add_validate_command(commands: Any) -> argparse.ArgumentParser:
                         help=f"replications per paired scenario (default {DEFAULT_REPS}; "
                         "baseline and dmi run 4R times, dmi_low_fidelity 3R, for their narrow "
                         "bands); the fidelity and starting-fear sweeps use R/4 per level")
-    parser.add_argument("--workers", type=int, metavar="W",
-                        help="processes (default: all cores; 1 runs in this process); with "
-                        "--dask local, the LocalCluster's workers")
-    parser.add_argument("--dask", metavar="ADDRESS",
-                        help="run on Dask: a scheduler address (tcp://host:port) or 'local'")
+    add_executor_options(parser)
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="root seed of the replication seeds (default 0)")
     parser.add_argument("--targets", metavar="IDS",
@@ -82,14 +79,10 @@ def _validate(args: argparse.Namespace) -> int:
     spec = ValidationSpec(reps=args.reps, seed=args.seed, targets=ids, overrides=dict(args.set))
     validation = Validation.prepare(spec, args.out or timestamped(RESULTS_DIR, "validation"))
     try:
-        with make_executor(args.workers, args.dask) as (executor, slots):
+        with ExitStack() as stack:
+            executor, slots = enter_executor(stack, args.workers, args.dask)
             report, checked = validation.run(getattr(args, "argv", []), executor, slots,
                                              progress=not args.no_progress)
-    except OSError as err:
-        if args.dask and not validation.store.exists():  # no Dask scheduler at that address
-            raise ValidationError(f"cannot reach the Dask scheduler at {args.dask}: {err}") \
-                from err
-        raise
     except KeyboardInterrupt:
         stored = len(ResultStore(validation.store).stored_run_ids()) \
             if validation.store.exists() else 0

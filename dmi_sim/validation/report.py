@@ -33,11 +33,17 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _is_parameter(c: Checked) -> bool:
+    return c.result.n == 0 and c.result.low == c.result.high == c.result.value
+
+
 def _interval(c: Checked) -> str:
     r, t = c.result, c.target
-    if r.n == 0 and r.low == r.high == r.value:
-        return "exact (parameter)"
-    return f"{t.show(r.low)} to {t.show(r.high)}"
+    return "exact (parameter)" if _is_parameter(c) else f"{t.show(r.low)} to {t.show(r.high)}"
+
+
+def _inside(c: Checked) -> str:
+    return "—" if c.target.info else "yes" if c.verdict.interval_inside else "no"
 
 
 def _status(c: Checked) -> str:
@@ -71,20 +77,21 @@ def precision_table(checked: Mapping[str, Checked]) -> str:
 
 def summary_table(checked: Mapping[str, Checked]) -> str:
     rows = [[c.target.id, c.target.name, c.target.show(c.result.value), _interval(c),
-             c.target.band_text(), "yes" if c.verdict.interval_inside else "no",
-             c.target.source, _status(c)] for c in checked.values()]
+             c.target.band_text(), _inside(c), c.target.source, _status(c)]
+            for c in checked.values()]
     return _table(["id", "target", "measured", "95 % CI", "band", "interval inside",
                    "source", "status"], rows)
 
 
 def _section(c: Checked, figures: Mapping[str, str], drawn: set[str]) -> list[str]:
     t, r, v = c.target, c.result, c.verdict
+    unit = "" if t.percent else f" {t.unit}"
+    spread = "a parameter" if _is_parameter(c) else f"95 % CI {_interval(c)}; n = {r.n}"
     lines = [f"### {t.id} — {t.name}", "", f"*Evidence:* {t.evidence} ({t.source}).", "",
              f"- **{v.status}**: {v.reason}.",
-             f"- measured: **{t.show(r.value)}** {'' if t.percent else t.unit} "
-             f"(95 % CI {_interval(c)}; n = {r.n})",
-             f"- band: {t.band_text()} {'' if t.percent else t.unit}; whole interval inside "
-             f"the band: {'yes' if v.interval_inside else 'no'}",
+             f"- measured: **{t.show(r.value)}**{unit} ({spread})",
+             f"- band: {t.band_text()}{'' if t.info else unit}; whole interval inside the "
+             f"band: {_inside(c)}",
              f"- method: {t.method}"]
     lines += [f"- {key}: {value}" for key, value in r.details.items()]
     if r.note:
@@ -97,6 +104,11 @@ def _section(c: Checked, figures: Mapping[str, str], drawn: set[str]) -> list[st
             lines += ["", f"![{t.id}]({path})"]
             drawn.add(t.figure)
     return lines + [""]
+
+
+def _resumed(manifest: Mapping[str, Any]) -> str:
+    stored = manifest.get("runs_already_stored", 0)
+    return f" (resumed: {stored} of the runs were stored before)" if stored else ""
 
 
 def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[str, str],
@@ -122,8 +134,8 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
         + f" (per level of a sweep); root seed {manifest['root_seed']}",
         f"- runs: {manifest['runs']} (each run once, shared by every target that reads it)",
         f"- wall time: {fmt(manifest['wall_seconds'] / 60)} min on {manifest['workers']} "
-        f"workers; load average {load.get('start', 'n/a')} at the start, "
-        f"{load.get('end', 'n/a')} at the end",
+        f"workers{_resumed(manifest)}; load average (1, 5, 15 min) {load.get('start', 'n/a')} "
+        f"at the start, {load.get('end', 'n/a')} at the end",
         "- parameters: " + (", ".join(f"`{k} = {v}`" for k, v in overrides.items())
                             + " — **not the defaults**" if overrides else "the defaults"),
         "",

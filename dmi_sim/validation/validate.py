@@ -140,6 +140,7 @@ class Validation:
             table_rows(checked).to_csv(folder / "targets.csv", index=False)
             self.plan.design.to_csv(folder / "design.csv", index=False)
             manifest["wall_seconds"] = time.perf_counter() - started
+            manifest["runs_already_stored"] = done.n_skipped
             manifest["load_average"] = {"start": load_start, "end": _load()}
             manifest["figures"] = figures
             report = write_report(folder / "report.md", checked, figures, manifest)
