@@ -43,15 +43,18 @@ TABLE: list[tuple] = [
      "calibrated so 20-35 % of active sellers are high-risk [M][P]"),
     ("sellers.legal_wage_hourly", 7.0, "$/h", 1.0, 100.0, "legal hourly wage open to sellers",
      "Reuter, MacCoun & Murphy 1990: about $7/h legal [V]"),
-    ("sellers.dealing_hours_per_day", 3.0, "h/day", 0.5, 16.0,
+    ("sellers.dealing_hours_per_day", 5.0, "h/day", 0.5, 16.0,
      "hours a seller deals on a dealing day (and could work legally instead)",
-     "Reuter et al. 1990: $2,000/month at about $30/h is about 3 h a day [V]"),
+     "calibrated: with about 24 sales a day at $5 net, 5 h a day pays about $24/h, 3.4x the "
+     "$7/h legal wage, inside EVIDENCE's 2-4x (Reuter et al. 1990 [V] report about $30/h, "
+     "4.3x; 3 h a day gave 5.5x)"),
     ("sellers.outside_option_sigma", 0.5, "log-sd", 0.0, 2.0,
      "spread (lognormal sigma) of individual legal earnings",
      "reason: wide spread of legal earnings among young adults"),
-    ("sellers.aversion_mean", 120.0, "$/day", 0.0, 5000.0,
+    ("sellers.aversion_mean", 100.0, "$/day", 0.0, 5000.0,
      "mean moral and social cost of dealing (exponential across the pool)",
-     "calibrated: puts the natural market size at 15-20 sellers"),
+     "calibrated: with the 5-hour dealing day's outside option puts the market at 15-20 "
+     "sellers in the year before the intervention"),
     ("sellers.high_risk_aversion_factor", 0.6, "factor", 0.0, 1.0,
      "high-risk people's aversion relative to low-risk people's",
      "reason: people with violent records or guns are less deterred by stigma"),
@@ -319,9 +322,10 @@ TABLE: list[tuple] = [
     ("dmi.relapse_detection", 0.2, "1/day", 0.0, 1.0,
      "daily chance follow-up finds a called-in seller who deals again",
      "reason: the team checks on called-in sellers weekly"),
-    ("dmi.call_in_risk", 0.03, "1/day", 0.0, 1.0,
+    ("dmi.call_in_risk", 0.0275, "1/day", 0.0, 1.0,
      "perceived daily arrest risk of a seller with a credible banked case",
-     "calibrated: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P])"),
+     "calibrated: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P]); "
+     "0.025 gave 18 %, 0.03 gave 9 % (24 seeds)"),
     ("dmi.message_risk", 0.01, "1/day", 0.0, 1.0,
      "perceived daily arrest risk the call-in's message gives would-be sellers (x awareness)",
      "Kennedy & Wong 2009: would-be recruits hear that the corner is closed (vicarious "
