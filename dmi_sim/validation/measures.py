@@ -441,7 +441,11 @@ def displacement(arm: str) -> Callable[[Runs], Measurement]:
         return mean_interval((ring - base_ring) / zone, **{
             "window": f"days {w0}-{min(w1, runs.days(arm)) - 1}",
             "ring, baseline": f"{fmt(float(base_ring.mean()))} sales a day",
-            "ring, intervention": f"{fmt(float(ring.mean()))} sales a day"})
+            "ring, intervention": f"{fmt(float(ring.mean()))} sales a day",
+            "ring against its own baseline (ratio of means)": fmt(
+                float(ring.sum() / base_ring.sum() - 1) if base_ring.sum() > 0 else math.nan,
+                percent=True),
+            "market area, baseline": f"{fmt(float(base_market.mean()))} sales a day"})
     return measure
 
 
