@@ -61,8 +61,14 @@ def mu_star_sigma(indices: pd.DataFrame, outcome: str, dummy: str, path: Path) -
                 color=OKABE_ITO["vermillion"], lw=0.8, label=f"{dummy} (seed noise only)")
     shown = list(range(min(LABELLED, len(frame))))
     shown += [i for i in np.flatnonzero(is_dummy) if i not in shown]
+    placed: list[tuple[float, float]] = []
     for i in shown:
-        ax.annotate(frame["factor"].iloc[i], (mu[i], sigma[i]), xytext=(4, 3),
+        drop = 0  # step a label down while it would sit on one already placed
+        while any(abs(mu[i] - x) < 0.15 * top and abs(sigma[i] - y - drop * 0.03 * top)
+                  < 0.025 * top for x, y in placed):
+            drop += 1
+        placed.append((mu[i], sigma[i] - drop * 0.03 * top))
+        ax.annotate(frame["factor"].iloc[i], (mu[i], sigma[i]), xytext=(4, 3 - 9 * drop),
                     textcoords="offset points", fontsize=7)
     ax.set_xlim(0, top * 1.1)
     ax.set_ylim(0, top * 1.1)
@@ -113,9 +119,9 @@ def sobol_bars(indices: pd.DataFrame, outcome: str, n: int, path: Path) -> Path:
     return save(fig, path)
 
 
-def advantage_by_factor(table: pd.DataFrame, shown: int, path: Path) -> Path:
+def advantage_by_factor(table: pd.DataFrame, overall: float, shown: int, path: Path) -> Path:
     """Share of the space where the DMI's advantage holds, in the lower and upper half of
-    the factors it depends on most."""
+    the factors it depends on most, against its share over the whole space."""
     rows = table.head(shown).iloc[::-1]
     y = np.arange(len(rows))
     fig = Figure(figsize=(7.5, 0.36 * len(rows) + 1.6), layout="constrained")
@@ -124,6 +130,8 @@ def advantage_by_factor(table: pd.DataFrame, shown: int, path: Path) -> Path:
             label="lower half of the factor's range")
     ax.barh(y + 0.2, 100 * rows["share_high_half"], 0.4, color=OKABE_ITO["blue"],
             label="upper half")
+    ax.axvline(100 * overall, color=OKABE_ITO["black"], ls="--", lw=0.8,
+               label="whole space")
     ax.set_yticks(y, rows["factor"], fontsize=7)
     ax.set_xlim(0, 100)
     ax.set_xlabel("design points x seeds where the DMI's advantage holds (%)")

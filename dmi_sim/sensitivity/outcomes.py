@@ -5,6 +5,15 @@ seed: the scenarios it needs ran with the same parameters and the same seed, so 
 is paired against its own counterfactual (``baseline``), as in ``dmi_sim.effects``. The
 runs are 730 days by default: the one-year burn-in and the first policy year, which is
 the window every ``post_*`` summary key and every total here covers.
+
+An effect is the policy's change against the baseline over the policy year, as a share of
+the level before the intervention: (post(policy) − post(baseline)) / pre. Until the
+intervention starts the runs of one point and seed are identical, so ``pre`` is the same
+for all three, and where the baseline stays level this is post(policy) / post(baseline)
+− 1, the effect of ``dmi_sim.effects``. Dividing by the baseline's post level instead lets
+a few points where the baseline market dies out dominate every index (one run gave
++1,374 %). Residents outdoors are a share with two stable states, one near 0, so their
+effect is the difference of the shares, in percentage points.
 """
 
 from __future__ import annotations
@@ -39,24 +48,30 @@ class Outcome:
     percent: bool = False  # a relative change or a share, shown in percent
 
 
-def _effect(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
-    """Relative change of ``key`` against the same-seed baseline (NaN where it is 0)."""
+def _effect(scenario: str, series: str) -> Callable[[Getter], pd.Series]:
+    """Change of ``post_<series>`` against the same-seed baseline, as a share of
+    ``pre_<series>`` (NaN where that is 0: nothing there before the intervention)."""
 
     def compute(get: Getter) -> pd.Series:
-        base = get(COUNTERFACTUAL, key)
-        return get(scenario, key) / base.where(base != 0) - 1.0
+        pre = get(COUNTERFACTUAL, f"pre_{series}")
+        change = get(scenario, f"post_{series}") - get(COUNTERFACTUAL, f"post_{series}")
+        return change / pre.where(pre != 0)
 
     return compute
+
+
+def _difference(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
+    return lambda get: get(scenario, key) - get(COUNTERFACTUAL, key)
 
 
 def _value(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
     return lambda get: get(scenario, key)
 
 
-def _effect_of(label: str, scenario: str, key: str) -> Outcome:
-    """An outcome that is a relative change against the same-seed baseline."""
-    return Outcome(label, "relative change vs the same-seed baseline",
-                   (COUNTERFACTUAL, scenario), _effect(scenario, key), percent=True)
+def _effect_of(label: str, scenario: str, series: str) -> Outcome:
+    """An outcome that is a change against the same-seed baseline, relative to ``pre``."""
+    return Outcome(label, "change vs the same-seed baseline, share of the pre-intervention level",
+                   (COUNTERFACTUAL, scenario), _effect(scenario, series), percent=True)
 
 
 def _total_of(label: str, unit: str, scenario: str, key: str) -> Outcome:
@@ -65,25 +80,22 @@ def _total_of(label: str, unit: str, scenario: str, key: str) -> Outcome:
 
 
 def _advantage_margin(get: Getter) -> pd.Series:
-    """How much more the DMI cuts active sellers than the crackdown (share of baseline)."""
-    return (
-        _effect("crackdown", "post_active_sellers")(get)
-        - _effect("dmi", "post_active_sellers")(get)
-    )
+    """How much more the DMI cuts active sellers than the crackdown (share of pre)."""
+    return _effect("crackdown", "active_sellers")(get) - _effect("dmi", "active_sellers")(get)
 
 
 def advantage_criteria(get: Getter) -> pd.DataFrame:
     """The three tests of the DMI's advantage over crackdowns, per (point, replication).
 
-    ``sellers``: it cuts active sellers at least as much (relative to the same-seed
-    baseline); ``violence``: it cuts violent incidents at least as much; ``arrests``: it
-    makes at most ``ARREST_RATIO`` times the crackdown's arrests.
+    ``sellers``: it cuts active sellers at least as much (against the same-seed baseline,
+    which both share: it leaves no more sellers); ``violence``: it cuts violent incidents at
+    least as much; ``arrests``: it makes at most ``ARREST_RATIO`` times the crackdown's
+    arrests.
     """
     return pd.DataFrame({
-        "sellers": _effect("dmi", "post_active_sellers")(get)
-        <= _effect("crackdown", "post_active_sellers")(get),
-        "violence": _effect("dmi", "post_violent_incidents")(get)
-        <= _effect("crackdown", "post_violent_incidents")(get),
+        "sellers": get("dmi", "post_active_sellers") <= get("crackdown", "post_active_sellers"),
+        "violence": get("dmi", "post_violent_incidents")
+        <= get("crackdown", "post_violent_incidents"),
         "arrests": get("dmi", "arrests_total") <= ARREST_RATIO * get("crackdown", "arrests_total"),
     })
 
@@ -92,6 +104,7 @@ def _advantage_holds(get: Getter) -> pd.Series:
     return advantage_criteria(get).all(axis=1).astype(float)
 
 
+_PAIR = (COUNTERFACTUAL, "dmi")
 _BOTH = (COUNTERFACTUAL, "dmi", "crackdown")
 _YEAR_ARRESTS = "arrests in the policy year"
 _YEAR_CUSTODY = "person-days in the policy year"
@@ -99,16 +112,17 @@ _YEAR_CUSTODY = "person-days in the policy year"
 #: Every outcome the analysis can measure, in reading order.
 OUTCOMES: dict[str, Outcome] = {
     "dmi_effect_sellers": _effect_of(
-        "DMI's effect on active sellers", "dmi", "post_active_sellers"),
+        "DMI's effect on active sellers", "dmi", "active_sellers"),
     "dmi_effect_violence": _effect_of(
-        "DMI's effect on violent incidents", "dmi", "post_violent_incidents"),
-    "dmi_effect_outdoors": _effect_of(
-        "DMI's effect on residents outdoors near the market", "dmi",
-        "post_residents_outdoors_market"),
+        "DMI's effect on violent incidents", "dmi", "violent_incidents"),
+    "dmi_effect_outdoors": Outcome(
+        "DMI's effect on residents outdoors near the market",
+        "change in the share of households outdoors vs the same-seed baseline", _PAIR,
+        _difference("dmi", "post_residents_outdoors_market"), percent=True),
     "crackdown_effect_sellers": _effect_of(
-        "Crackdown's effect on active sellers", "crackdown", "post_active_sellers"),
+        "Crackdown's effect on active sellers", "crackdown", "active_sellers"),
     "crackdown_effect_violence": _effect_of(
-        "Crackdown's effect on violent incidents", "crackdown", "post_violent_incidents"),
+        "Crackdown's effect on violent incidents", "crackdown", "violent_incidents"),
     "dmi_arrests": _total_of("Arrests under the DMI", _YEAR_ARRESTS, "dmi", "arrests_total"),
     "crackdown_arrests": _total_of(
         "Arrests under crackdowns", _YEAR_ARRESTS, "crackdown", "arrests_total"),
@@ -118,11 +132,11 @@ OUTCOMES: dict[str, Outcome] = {
         "Incarceration under crackdowns", _YEAR_CUSTODY, "crackdown",
         "incarceration_person_days"),
     "rebound_days": _total_of(
-        "Crackdown's rebound time", "days from the end of a sweep until the market is back",
+        "Crackdown's rebound time", "days (from the end of a sweep until the market is back)",
         "crackdown", "rebound_days"),
     "dmi_advantage_sellers": Outcome(
         "DMI's advantage over crackdowns on active sellers",
-        "share of the baseline's sellers (crackdown effect minus DMI effect)", _BOTH,
+        "crackdown effect minus DMI effect, share of the pre-intervention sellers", _BOTH,
         _advantage_margin, percent=True),
     "dmi_advantage_holds": Outcome(
         "Whether the DMI's advantage over crackdowns holds", "share of seeds", _BOTH,
@@ -169,9 +183,9 @@ def has_advantage_runs(scenarios: Sequence[str]) -> bool:
 
 
 def fill_undefined(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """NaN (an effect against a baseline with nothing to reduce, a rebound with no market
-    to come back) counted as 0, since SALib's estimators need every point; returns the
-    filled frame and how many values each column had undefined."""
+    """NaN (an effect where there was nothing before the intervention, a rebound with no
+    market to come back to) counted as 0, since SALib's estimators need every point;
+    returns the filled frame and how many values each column had undefined."""
     undefined = frame.isna().sum()
     return frame.fillna(0.0), undefined
 

@@ -24,7 +24,7 @@ from dmi_sim.engine.store import _write_atomic
 from dmi_sim.engine.tasks import RunFn
 from dmi_sim.manifest import command_line, now, start_manifest
 from dmi_sim.sensitivity import figures as draw
-from dmi_sim.sensitivity.analyse import Analysis, advantage_by_factor, analyse
+from dmi_sim.sensitivity.analyse import Analysis, advantage_by_factor, advantage_share, analyse
 from dmi_sim.sensitivity.design import Design, make_design
 from dmi_sim.sensitivity.methods import Morris
 from dmi_sim.sensitivity.outcomes import needed
@@ -71,8 +71,9 @@ def write_results(
     if analysis.advantage is not None:
         _write_csv(analysis.advantage, out / "advantage.csv", index=True)
         table = advantage_by_factor(design, analysis.advantage)
+        overall = advantage_share(design, analysis.advantage)["all"]
         paths["advantage"] = draw.advantage_by_factor(
-            table, ADVANTAGE_FACTORS, figures_dir / "advantage_by_factor.png")
+            table, overall, ADVANTAGE_FACTORS, figures_dir / "advantage_by_factor.png")
     dummy = design.space.dummy
     method = design.method
     if isinstance(method, Morris):

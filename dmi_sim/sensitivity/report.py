@@ -66,7 +66,7 @@ def _scaled(outcome: str, value: float) -> str:
     meta = OUTCOMES[outcome]
     if meta.percent:
         return f"{_num(100 * value)} percentage points"
-    return f"{_num(value)} {meta.unit.split(' in ')[0]}"
+    return f"{_num(value)} {meta.unit.split(' (')[0].split(' in ')[0]}"
 
 
 def _share(x: float) -> str:
@@ -74,22 +74,36 @@ def _share(x: float) -> str:
     return _pct(x, False) if math.isfinite(x) else "n/a"
 
 
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def morris_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
-    """What drives one outcome, from its Morris rows, and how many factors clear noise."""
+    """What drives one outcome, from its Morris rows, and how far to trust the ranking.
+
+    Named: the largest μ* above the dummy's interval (the noise level). Clear of noise: the
+    factor's whole μ* interval is above the dummy's.
+    """
     rows = rows.sort_values("mu_star", ascending=False)
     label = OUTCOMES[outcome].label
     if not (rows["mu_star"] > 0).any():
         return f"{label} did not change anywhere in the space."
-    clear = rows[clear_of_noise(rows, dummy)]
-    named = clear.head(NAMED)
+    noise = rows[rows["factor"] == dummy].iloc[0]
+    ceiling = noise["mu_star"] + noise["mu_star_conf"]
+    named = rows[(rows["factor"] != dummy) & (rows["mu_star"] > ceiling)].head(NAMED)
     if named.empty:
-        return (f"{label}: no factor's effect is distinguishable from seed noise (every μ* "
-                f"interval overlaps the dummy's); the ranking below is not to be trusted.")
+        return (f"{label}: no factor's μ* exceeds the dummy's ({_scaled(outcome, ceiling)} at "
+                "the top of its interval): seed noise dominates; the ranking below is not "
+                "to be trusted.")
     parts = [f"**{r.factor}** (μ* {_scaled(outcome, r.mu_star)})" for r in named.itertuples()]
-    dummy_rank = int(rows.loc[rows["factor"] == dummy, "rank"].iloc[0])
-    lead = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return (f"{label} is driven most by {lead}. {len(clear)} of {len(rows) - 1} factors are "
-            f"clear of seed noise; the dummy ranks {dummy_rank} of {len(rows)}.")
+    n_clear = int(clear_of_noise(rows, dummy).sum())
+    verb = "is" if n_clear == 1 else "are"
+    trust = (f"{n_clear} of {len(rows) - 1} factors {verb} clear of seed noise (the whole "
+             "interval above the dummy's)" if n_clear else
+             "None is clear of seed noise with this many trajectories (their intervals reach "
+             "down to the dummy's)")
+    return (f"{label} is driven most by {_and(parts)}. {trust}; the dummy ranks "
+            f"{int(noise['rank'])} of {len(rows)}.")
 
 
 def sobol_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
@@ -107,7 +121,7 @@ def sobol_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
     first_sum = float(rows.loc[rows["factor"] != dummy, "S1"].clip(lower=0).sum())
     interplay = ("factors act mostly alone" if first_sum >= 0.8 else
                  "a large share of the variance comes from interactions")
-    return (f"{label} is driven most by " + ", ".join(parts) + f". The dummy's ST is "
+    return (f"{label} is driven most by {_and(parts)}. The dummy's ST is "
             f"{_num(floor)} (the noise floor). First-order indices sum to {_num(first_sum)}: "
             f"{interplay}.")
 
@@ -272,8 +286,9 @@ def write_report(
         "",
         "Share of each outcome's variance that is between seeds within a design point: of "
         "single runs, and of the seed means the indices are computed from (the noise shrinks "
-        f"with the {space.replications} seeds averaged). Where an effect was undefined (no "
-        "sellers, or no market to come back, in the baseline) the point counts as 0.",
+        f"with the {space.replications} seeds averaged). Where an outcome was undefined (no "
+        "sellers before the intervention, or no market for a sweep to empty) the point counts "
+        "as 0.",
         "",
         _noise_table(analysis.noise),
         "",
