@@ -298,7 +298,11 @@ def write_report(
     for o in outcomes:
         meta = OUTCOMES[o]
         unit = "percentage points" if meta.percent else meta.unit
-        text += [f"### {meta.label}", ""]
+        noise = analysis.noise.loc[o]
+        text += [f"### {meta.label}", "",
+                 f"Seed noise: {_share(noise['noise_share_runs'])} of the variance of single "
+                 f"runs, {_share(noise['noise_share_means'])} of the variance of the seed "
+                 "means analysed.", ""]
         if isinstance(method, Morris):
             text += [f"μ*, μ and σ in {unit} per full range of the factor.", "",
                      _morris_table(by_outcome[o], o, dummy), ""]
