@@ -220,7 +220,8 @@ def _space_table(design: Design) -> str:
     body = []
     for factor in space.factors:
         if factor.is_range:
-            values = f"{_num(factor.low)} to {_num(factor.high)}"  # type: ignore[arg-type]
+            show = str if factor.kind == "int" else _num
+            values = f"{show(factor.low)} to {show(factor.high)}"  # type: ignore[arg-type]
             mapping = "whole numbers, equally likely" if factor.kind == "int" else "linear"
         else:
             values = ", ".join(str(v) for v in factor.values)
