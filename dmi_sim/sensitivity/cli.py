@@ -29,6 +29,8 @@ METHODS = ("morris", "sobol")
 #: Seconds of one simulated day on the project machine (0.65 s for a 730-day run), for
 #: the cost estimate ``--dry-run`` prints.
 SECONDS_PER_DAY = 0.65 / 730
+#: Unclassified parameters named in the warning about them.
+UNCLASSIFIED_SHOWN = 3
 
 
 class SensitivityError(ValueError):
@@ -163,9 +165,12 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
             raise SensitivityError(f"--workers = {args.workers} is invalid; allowed: >= 1")
     except (ExperimentError, SensitivityError) as err:
         return _error(str(err))
-    for key in space.unclassified():
-        print(f"warning: {space.path}: parameter '{key}' is neither a factor nor listed under "
-              "[not_varied]; it is held at its default", file=sys.stderr)
+    loose = space.unclassified()
+    if loose:
+        more = ", ..." if len(loose) > UNCLASSIFIED_SHOWN else ""
+        shown = ", ".join(loose[:UNCLASSIFIED_SHOWN]) + more
+        print(f"warning: {space.path}: {len(loose)} parameters are neither factors nor listed "
+              f"under [not_varied], so held at their scenario values: {shown}", file=sys.stderr)
     if args.dry_run:
         return _dry_run(space, args.method, outcomes)
     out = args.out or default_out(space, args.method, needed(outcomes))
