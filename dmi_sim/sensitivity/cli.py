@@ -142,7 +142,9 @@ def _dry_run(space: ParameterSpace, method: str, outcomes: list[str]) -> int:
     runs = points * space.replications * len(scenarios)
     days = space.overrides.get("run.days", 1095)
     hours = runs * days * SECONDS_PER_DAY / 3600
-    wall = f"{hours * 30:.0f} min" if hours < 2 else f"{hours / 2:.1f} h"  # on 2 cores
+    minutes = hours * 30  # on 2 cores
+    wall = ("under a minute" if minutes < 1 else f"{minutes:.0f} min" if minutes < 60
+            else f"{hours / 2:.1f} h")
     print(
         f"{settings}: {len(space.factors)} factors and the dummy; {points} points "
         f"x {space.replications} seeds x {len(scenarios)} scenarios = {runs:,} runs of {days} "
