@@ -238,7 +238,8 @@ FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7")
 
 @pytest.fixture(scope="module")
 def fast(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Checked], Runs]:
-    """The directional subset, run once: 4 replications (x REPS_FACTOR), burn-in 200 days, 560 days."""
+    """The directional subset, run once: 4 replications (x REPS_FACTOR), burn-in 200 days,
+    560 days in all."""
     spec = ValidationSpec(reps=4, seed=11, targets=FAST, days=560,
                           overrides={"run.intervention_start": 200})
     validation = Validation.prepare(spec, tmp_path_factory.mktemp("fast") / "val")

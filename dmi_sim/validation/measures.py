@@ -2,8 +2,8 @@
 
 Each ``measure_*`` function takes the runs (``plan.Runs``) and returns a ``Measurement``:
 the estimate, its 95 % interval, how many replications (or runs) it rests on, and further
-numbers the report shows beside it. The helpers below them work on plain arrays, so they
-can be checked on hand-made series where the answer is known.
+numbers the report shows beside it. The helpers they are built from work on plain arrays,
+so they can be checked on hand-made series where the answer is known.
 """
 
 from __future__ import annotations
@@ -53,9 +53,13 @@ class Measurement:
     note: str = ""
 
 
+#: How a target is measured: the runs in, a Measurement out.
+Measure = Callable[[Runs], Measurement]
+
+
 def fmt(x: float, percent: bool = False) -> str:
     """A number for a reader: about three significant digits, or a percentage."""
-    if x is None or not math.isfinite(x):
+    if not math.isfinite(x):
         return "∞" if x == math.inf else "-∞" if x == -math.inf else "n/a"
     if percent:
         digits = 1 if abs(x) < 0.1 else 0
@@ -208,7 +212,7 @@ def measure_earnings_ratio(runs: Runs) -> Measurement:
     return m
 
 
-def measure_sentence(key: str) -> Callable[[Runs], Measurement]:
+def measure_sentence(key: str) -> Measure:
     """A sentence-length parameter, in years."""
     def measure(runs: Runs) -> Measurement:
         days = runs.params("baseline")[key]
@@ -375,16 +379,17 @@ def measure_step(runs: Runs) -> Measurement:
 
 # --- 3. moderate DMI effect, 7. failure at low fidelity -----------------------------------
 
-def dmi_effect(arm: str, outcome: str) -> Callable[[Runs], Measurement]:
-    """The paired effect of a DMI arm on ``outcome`` over the 12 months after its call-in."""
+def dmi_effect(arm: str, outcome: str, also: Sequence[str] = ()) -> Measure:
+    """The paired effect of a DMI arm on ``outcome`` over the 12 months after its call-in;
+    its effects on the ``also`` outcomes are reported beside it."""
     def measure(runs: Runs) -> Measurement:
         c = call_in_day(runs, arm)
         m = effect_measure(runs, arm, outcome, c)
-        if arm == "dmi_low_fidelity":
-            sellers = effect(runs, arm, "active_sellers", c)
-            m.details["effect on active sellers"] = (
-                f"{fmt(sellers['rel_effect'], True)} ({fmt(sellers['rel_low'], True)} to "
-                f"{fmt(sellers['rel_high'], True)})")
+        for other in also:
+            row = effect(runs, arm, other, c)
+            m.details[f"effect on {other}"] = (f"{fmt(row['rel_effect'], True)} "
+                                               f"({fmt(row['rel_low'], True)} to "
+                                               f"{fmt(row['rel_high'], True)})")
         return m
     return measure
 
@@ -394,10 +399,10 @@ def dmi_effect(arm: str, outcome: str) -> Callable[[Runs], Measurement]:
 def policy_arrests(runs: Runs, arm: str, columns: Sequence[str]) -> np.ndarray:
     """Per replication, arrests summed over ``columns`` from the intervention start on."""
     start = runs.params(arm)["run.intervention_start"]
-    return sum(window_sum(runs.matrix(arm, c), start, 10**9) for c in columns)
+    return sum(runs.matrix(arm, c)[:, start:].sum(axis=1) for c in columns)
 
 
-def arrests_ratio(columns: Sequence[str]) -> Callable[[Runs], Measurement]:
+def arrests_ratio(columns: Sequence[str]) -> Measure:
     """Crackdown arrests per DMI arrest over the same policy period (same seeds)."""
     def measure(runs: Runs) -> Measurement:
         crack, dmi = paired(policy_arrests(runs, "crackdown", columns),
@@ -421,7 +426,7 @@ def measure_handled(runs: Runs) -> Measurement:
 
 # --- 5. displacement ---------------------------------------------------------------------
 
-def displacement(arm: str) -> Callable[[Runs], Measurement]:
+def displacement(arm: str) -> Measure:
     """Change of catchment-ring transactions against the same-seed baseline, as a share of
     the baseline's whole-zone (market + ring) transactions, over the 12 months from the
     call-in (DMI) or the intervention start."""
@@ -533,7 +538,7 @@ def measure_two_states(runs: Runs) -> Measurement:
         f"{MIN_STATE_SHARE:.0%} of the runs end on one side of the split")
 
 
-def share_in_state(arm: str, reclaimed: bool) -> Callable[[Runs], Measurement]:
+def share_in_state(arm: str, reclaimed: bool) -> Measure:
     """Share of an arm's runs that end in the given state (split from the sweep)."""
     def measure(runs: Runs) -> Measurement:
         cs = community_states(runs)

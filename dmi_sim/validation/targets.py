@@ -13,11 +13,9 @@ EVIDENCE.md gives no figure to test against are ``info``: measured, never passed
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from dmi_sim.validation import measures as m
-from dmi_sim.validation.plan import Runs
 
 INF = math.inf
 SOURCE = {
@@ -51,7 +49,7 @@ class Target:
     unit: str
     source: str
     arms: tuple[str, ...]
-    measure: Callable[[Runs], m.Measurement]
+    measure: m.Measure
     method: str  # how the number is measured, for the report
     figure: str | None = None
     percent: bool = False  # shown as a percentage
@@ -259,7 +257,7 @@ TARGETS: tuple[Target, ...] = (
     Target("B7", "The DMI fails at low fidelity", "with low fidelity the effect falls to "
            "about zero (RAND: 4 % overall; Peoria: none)", (-0.10, 0.10), "relative change",
            SOURCE["failure"], ("baseline", "dmi_low_fidelity", "fidelity"),
-           m.dmi_effect("dmi_low_fidelity", "violent_incidents"),
+           m.dmi_effect("dmi_low_fidelity", "violent_incidents", also=("active_sellers",)),
            "as B3a, for the dmi_low_fidelity scenario", "fidelity", percent=True),
 )
 
