@@ -110,7 +110,8 @@ def sobol_bars(indices: pd.DataFrame, outcome: str, n: int, path: Path) -> Path:
             error_kw={"lw": 0.8}, label=f"total order ST (N = {2 * n})")
     ax.barh(y - 0.2, big["S1"], 0.4, xerr=big["S1_conf"], color=OKABE_ITO["orange"],
             error_kw={"lw": 0.8}, label=f"first order S1 (N = {2 * n})")
-    ax.plot(small["ST"], y + 0.2, "k|", ms=9, label=f"ST at N = {n}")
+    ax.plot(small["ST"], y + 0.2, "D", ms=4, color=OKABE_ITO["vermillion"],
+            label=f"ST at N = {n} (convergence)")
     ax.axvline(0, color="0.5", lw=0.6)
     ax.set_yticks(y, big.index, fontsize=7)
     ax.set_xlabel("share of the variance of the seed-averaged outcome (95 % bootstrap bars)")

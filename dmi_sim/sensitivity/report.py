@@ -31,6 +31,9 @@ from dmi_sim.sensitivity.outcomes import ARREST_RATIO, OUTCOMES
 #: Factors named in a ranking sentence, and rows of each outcome's table.
 NAMED = 3
 TABLE_ROWS = 10
+#: Sums of first-order indices read as "mostly additive" and as "imprecise" (above 1).
+ADDITIVE_SUM = 0.8
+IMPRECISE_SUM = 1.1
 #: Difference in the advantage's share between the halves of a range worth a sentence.
 DEPENDENCE = 0.1
 #: Factors in the advantage-by-factor table.
@@ -119,7 +122,9 @@ def sobol_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
                 "seed noise dominates.")
     parts = [f"**{r.factor}** (ST {_num(r.ST)}, S1 {_num(r.S1)})" for r in named.itertuples()]
     first_sum = float(rows.loc[rows["factor"] != dummy, "S1"].clip(lower=0).sum())
-    interplay = ("factors act mostly alone" if first_sum >= 0.8 else
+    interplay = ("more than 1, so the estimates are still imprecise at this N"
+                 if first_sum > IMPRECISE_SUM else "factors act mostly alone"
+                 if first_sum >= ADDITIVE_SUM else
                  "a large share of the variance comes from interactions")
     return (f"{label} is driven most by {_and(parts)}. The dummy's ST is "
             f"{_num(floor)} (the noise floor). First-order indices sum to {_num(first_sum)}: "
@@ -193,8 +198,12 @@ def _advantage_section(
         "",
     ]
     if isinstance(design.method, Morris):
-        lines += ["Morris' points lie on a grid of 4 levels per factor, so these shares are "
-                  "those of the grid; Sobol's A and B points give a smoother estimate.", ""]
+        lines += [f"Morris' points lie on a grid of {design.method.levels} levels per factor, "
+                  "so these shares are those of the grid.", ""]
+    elif design.space.not_varied:
+        lines += ["Sobol varies only the factors listed under \"Parameter space\"; the others "
+                  "are held at their scenario values, so these shares hold for them there. The "
+                  "Morris screening's share covers every factor.", ""]
     return lines
 
 
