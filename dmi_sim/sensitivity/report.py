@@ -61,7 +61,15 @@ class Cost:
         text = "; ".join(parts) or "all runs were stored before"
         if len(parts) > 1:
             text += f"; {_num(total)} min in all"
-        return text + "."
+        commits = {_commit(s.get("git")) for s in self.sessions if s["runs"]}
+        return text + f". Runs made at commit {', '.join(sorted(commits)) or 'unknown'}."
+
+
+def _commit(git: dict[str, Any] | None) -> str:
+    """A commit as ``abc1234`` (plus "with local changes" when the tree differed)."""
+    if not git:
+        return "unknown"
+    return git["commit"][:7] + (" with local changes" if git["dirty"] else "")
 
 
 def _scaled(outcome: str, value: float) -> str:
