@@ -22,7 +22,7 @@ from dmi_sim.engine import load_failures, load_results, run_tasks
 from dmi_sim.engine.runner import RunReport
 from dmi_sim.engine.store import _write_atomic
 from dmi_sim.engine.tasks import RunFn
-from dmi_sim.manifest import command_line, git_commit, now, start_manifest
+from dmi_sim.manifest import command_line, now, start_manifest
 from dmi_sim.sensitivity import figures as draw
 from dmi_sim.sensitivity.analyse import Analysis, advantage_by_factor, advantage_share, analyse
 from dmi_sim.sensitivity.design import Design, make_design
@@ -125,7 +125,7 @@ def run_sensitivity(
         tasks, out / "runs", workers=workers, executor=executor, progress=progress,
         run_fn=run_fn, save_timeseries=False, meta=meta,
     )
-    sessions = log_session(out, runs, workers)
+    sessions = log_session(out, runs, workers, meta["provenance"]["git"])
     if runs.n_failed:
         return SensitivityRun(runs, None)
     summary, _ = load_results(out / "runs", timeseries=False)
@@ -139,7 +139,9 @@ def run_sensitivity(
     return SensitivityRun(runs, write_results(out, design, analysis, outcomes, cost))
 
 
-def log_session(out: Path, runs: RunReport, workers: int) -> list[dict[str, Any]]:
+def log_session(
+    out: Path, runs: RunReport, workers: int, git: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """Append this call's runs, wall time, workers, load and commit to
     ``<out>/sessions.json`` (a resumed analysis has several); return every session so far."""
     path = out / "sessions.json"
@@ -150,7 +152,7 @@ def log_session(out: Path, runs: RunReport, workers: int) -> list[dict[str, Any]
         "elapsed_s": round(runs.elapsed_s, 1),
         "workers": workers,
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "git": git_commit(),  # the code these runs were made with
+        "git": git,  # the code these runs were made with (as the call started)
     })
     data = json.dumps(sessions, indent=2).encode()
     _write_atomic(path, lambda fh: fh.write(data))
