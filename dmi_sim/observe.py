@@ -20,7 +20,7 @@ COLUMNS = (
     "fear", "collective_efficacy", "trust_in_police", "reports", "drug_reports",
     "officer_hours", "officer_budget", "called_in", "banked_cases", "in_services",
     "relapsed", "deterred", "released", "moved_out",
-    "entrants_with_record", "relapsed_6wk", "reports_market", "entrants_returning",
+    "entrants_with_record", "relapsed_6wk", "reports_market",
 )
 
 MAIN_SERIES = (
@@ -31,7 +31,7 @@ MAIN_SERIES = (
 )
 
 DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released",
-                 "entrants_with_record", "entrants_returning")
+                 "entrants_with_record")
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
 
@@ -88,7 +88,6 @@ class Observer:
             tally["entrants_with_record"],
             tally["relapsed_6wk"],
             res.reports_market,
-            tally["entrants_returning"],
         ))
 
     def frame(self) -> pd.DataFrame:

@@ -50,10 +50,6 @@ UNDECIDED = state_mask(SellerState.POOL, SellerState.DETERRED)
 #: Who can age out of the pool: not dealing, not held, not in a DMI programme.
 AGEING = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.DESISTED)
 
-#: An entrant who dealt this recently is a returning seller, not a new one.
-RETURN_WINDOW_DAYS = 60
-NEVER = -(10**6)  # "day" of something that never happened
-
 #: Relapse counted as "dealing again soon after the call-in" (EVIDENCE: ~10-20 % in 6 weeks).
 RELAPSE_WINDOW_DAYS = 42
 
@@ -97,7 +93,6 @@ class Sellers:
         self.buys = np.zeros(n, dtype=np.int16)
         self.timer = np.zeros(n, dtype=np.int32)
         self.active_since = np.zeros(n, dtype=np.int32)
-        self.last_dealt = np.full(n, NEVER, dtype=np.int32)  # last day active
         self.x = np.zeros(n, dtype=np.int64)
         self.y = np.zeros(n, dtype=np.int64)
         self._homes = np.flatnonzero(model.space.residential.ravel())
@@ -132,7 +127,6 @@ class Sellers:
                       self.relapsed):
             flags[idx] = False
         self.called_in_day[idx] = -1
-        self.last_dealt[idx] = NEVER
         self.buys[idx] = 0
         self.state[idx] = SellerState.POOL
         self.x[idx], self.y[idx] = np.divmod(rng.choice(self._homes, size=m),
@@ -202,8 +196,6 @@ class Sellers:
                                      .sum())
         tally["new_recruits"] += int((enters & ~self.ever_called_in).sum())
         tally["entrants_with_record"] += int((enters & self.record).sum())
-        tally["entrants_returning"] += int(
-            (enters & ~self.ever_called_in & (day - self.last_dealt <= RETURN_WINDOW_DAYS)).sum())
         self.state[enters] = SellerState.ACTIVE
         self.active_since[enters] = day
         self.expected_profit[enters] = self.model.market.entrant_profit
@@ -212,7 +204,6 @@ class Sellers:
         self.state[undecided] = np.where(
             (u0 > 0) & (u <= 0), SellerState.DETERRED, SellerState.POOL
         )[undecided]
-        self.last_dealt[self.active] = day
 
     def _place_entrants(self, enters: np.ndarray) -> None:
         """New sellers start where buyers expect sellers (cells drawn by reputation)."""
