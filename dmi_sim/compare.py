@@ -26,7 +26,7 @@ from dmi_sim.animation import animate_run
 from dmi_sim.effects import COUNTERFACTUAL, OUTCOMES, WINDOW_DAYS, paired_effects
 from dmi_sim.engine import RunTask, load_failures, load_results, run_tasks
 from dmi_sim.engine.executors import process_pool
-from dmi_sim.engine.seeds import replication_seeds
+from dmi_sim.engine.seeds import replication_problem, replication_seeds
 from dmi_sim.figures import MAP_FIELDS, plot_cumulative, plot_effects, plot_maps, plot_timeseries
 from dmi_sim.manifest import finish_manifest, staged_folder, start_manifest
 from dmi_sim.model import DrugMarketModel
@@ -79,11 +79,8 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
     Raises ``ParameterError`` for an unknown scenario, a bad file, key or value, and
     ``CompareError`` for settings no comparison can be made from.
     """
-    if spec.reps < 2:
-        raise CompareError(f"--reps {spec.reps}: at least 2 replications are needed for an "
-                           "interval")
-    if spec.seed < 0:
-        raise CompareError(f"--seed {spec.seed}: allowed: a non-negative integer")
+    if problem := replication_problem(spec.reps, spec.seed):
+        raise CompareError(problem)
     overrides = dict(spec.overrides)
     if spec.days is not None:
         overrides["run.days"] = spec.days  # what simulate(days=) does, checked here first

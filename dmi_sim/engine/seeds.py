@@ -24,6 +24,16 @@ def replication_seeds(root_seed: int, n: int) -> list[int]:
     return [int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
+def replication_problem(reps: int, root_seed: int) -> str | None:
+    """Why ``reps`` replications from ``root_seed`` can give no interval (a one-line message
+    naming the option), or None when they can."""
+    if reps < 2:
+        return f"--reps {reps}: at least 2 replications are needed for an interval"
+    if root_seed < 0:
+        return f"--seed {root_seed}: allowed: a non-negative integer"
+    return None
+
+
 def design_rng(root_seed: int) -> np.random.Generator:
     """Generator for design samplers (LHS), independent of the replication seeds."""
     return np.random.default_rng(np.random.SeedSequence([root_seed, _DESIGN_STREAM]))

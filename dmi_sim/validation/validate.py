@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dmi_sim.engine import load_failures, load_results, run_tasks
+from dmi_sim.engine.seeds import replication_problem
 from dmi_sim.engine.tasks import fingerprint
 from dmi_sim.manifest import OutputExistsError, finish_manifest, staged_folder, start_manifest
 from dmi_sim.params import did_you_mean
@@ -80,11 +81,8 @@ class Validation:
     def prepare(cls, spec: ValidationSpec, out: Path) -> Validation:
         """Check every input; raise ``ValidationError``, ``ParameterError`` or
         ``OutputExistsError`` (all one line) before anything runs or is written."""
-        if spec.reps < 2:
-            raise ValidationError(f"--reps {spec.reps}: at least 2 replications are needed "
-                                  "for an interval")
-        if spec.seed < 0:
-            raise ValidationError(f"--seed {spec.seed}: allowed: a non-negative integer")
+        if problem := replication_problem(spec.reps, spec.seed):
+            raise ValidationError(problem)
         targets = select_targets(spec.targets)
         if Path(out).exists():
             raise OutputExistsError(f"{out}: output folder already exists; choose another "
