@@ -78,6 +78,7 @@ class Justice:
         model, s, day = self.model, self.model.sellers, self.model.day
         due = s.timer == day
         to_prison = due & (s.state == SellerState.ARRESTED) & self.custody
+        self._admit(to_prison)
         s.state[to_prison] = SellerState.INCARCERATED
         s.timer[to_prison] = day + self.sentence[to_prison]
         released = due & (
@@ -91,6 +92,17 @@ class Justice:
         s.state[finished] = SellerState.DESISTED
         window_over = due & (s.state == SellerState.CALLED_IN)
         s.state[window_over] = SellerState.DESISTED
+
+    def _admit(self, admitted: np.ndarray) -> None:
+        """Count today's prison admissions, and the persons among them admitted for the
+        first time since the policy started (distinct people in custody)."""
+        model, s = self.model, self.model.sellers
+        if model.day == model.policy.start:
+            s.admitted[:] = False
+        tally = model.tally
+        tally["custody_admissions"] += int(admitted.sum())
+        tally["custody_new_persons"] += int((admitted & ~s.admitted).sum())
+        s.admitted |= admitted
 
     def _release(self, released: np.ndarray) -> None:
         s = self.model.sellers

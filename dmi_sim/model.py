@@ -55,22 +55,23 @@ class DrugMarketModel(Model):
         np.add.at(self.arrests_on_cells, (x, y), 1.0)
 
     def step(self) -> None:
-        """One day: police plan, sellers choose, the market trades, enforcement, justice,
-        learning, violence, residents, fields, observation."""
+        """One day: police plan, sellers read the street and choose, the market trades,
+        enforcement, justice, learning, violence, residents, fields, observation."""
         self._start_day()
         plan = self.policy.plan(self.day)
         self.events = plan.events
         self.police.deploy(plan)
+        self.sellers.read_the_street(self.police.directed_at_market())
         self.sellers.age_out()
         self.sellers.decide_to_sell()
         self.sellers.choose_spot()
-        arrests_before = self.tally["arrests_sellers"]
-        active_before = int(self.sellers.active.sum())
+        dealers = int(self.sellers.active.sum())
         self.policy.act(self.day)
-        sales = self.market.trade(self.police.police_at_market())
-        self.police.enforce(self.params["buyers.arrest_rate"])
+        visibility = self.sellers.visibility
+        sales = self.market.trade(visibility * self.police.police_at_market())
+        self.police.enforce(visibility)
         self.justice.process()
-        self.sellers.learn(sales, self._observed_hazard(arrests_before, active_before))
+        self.sellers.learn(sales, self._risk_seen(dealers, visibility))
         incidents = self.violence.occur()
         on_cells = self.sellers.count_on_cells()
         reports = self.residents.live(on_cells, self.arrests_on_cells)
@@ -120,14 +121,18 @@ class DrugMarketModel(Model):
             self.tally[key] = 0
         self.arrests_on_cells[:] = 0.0
 
-    def _observed_hazard(self, arrests_before: int, active_before: int) -> float | None:
-        """Share of today's sellers who were arrested today; None when nobody dealt."""
-        if active_before == 0:
-            return None
-        return (self.tally["arrests_sellers"] - arrests_before) / active_before
+    def _risk_seen(self, dealers: int, visibility: float) -> float:
+        """The arrest risk sellers see today: the share of today's dealers arrested today
+        (by any unit, the DMI's follow-up included); on a day nobody deals, the risk the
+        police pose where buyers expect sellers (so learning never freezes)."""
+        if dealers == 0:
+            return self.police.risk_at_market(visibility)
+        return self.tally["arrests_sellers"] / dealers
 
     def _update_disorder(self, sellers_on_cells: np.ndarray) -> None:
-        """D <- D + r (clip(dealing + violence - guardianship, 0, 1) - D), per cell."""
+        """D <- D + r (clip(dealing + violence - guardianship, 0, 1) exp(-k P) - D), per
+        cell, with P the mean officer-hours per cell within one cell: visible police damp
+        loitering, drinking and open dealing (Sherman & Weisburd 1995)."""
         space = self.space
         d = space.field("disorder")
         drivers = (
@@ -136,5 +141,6 @@ class DrugMarketModel(Model):
             + 0.1
             - 0.3 * space.field("guardianship")
         )
-        d += DISORDER_RATE * (np.clip(drivers, 0.0, 1.0) - d)
+        presence = np.exp(-self.params["police.presence_disorder"] * space.police_seen / 9.0)
+        d += DISORDER_RATE * (np.clip(drivers, 0.0, 1.0) * presence - d)
         space.field("dealing")[:] = self.market.sales_per_cell

@@ -21,6 +21,8 @@ COLUMNS = (
     "officer_hours", "officer_budget", "called_in", "banked_cases", "in_services",
     "relapsed", "deterred", "released", "moved_out",
     "entrants_with_record", "relapsed_6wk", "reports_market",
+    "officer_hours_market", "custody_admissions", "custody_new_persons", "buyers_aware",
+    "perceived_risk", "adaptation",
 )
 
 MAIN_SERIES = (
@@ -31,7 +33,7 @@ MAIN_SERIES = (
 )
 
 DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released",
-                 "entrants_with_record")
+                 "entrants_with_record", "custody_admissions", "custody_new_persons")
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
 
@@ -48,6 +50,7 @@ class Observer:
         s, res, space, tally = m.sellers, m.residents, m.space, m.tally
         state = s.state
         active = state == SellerState.ACTIVE
+        held = HELD[state]
         in_market = space.market[s.x, s.y]
         sales = m.market.sales_per_cell
         zone = res.in_market_zone
@@ -65,7 +68,7 @@ class Observer:
             int(m.buyers.visited.sum()),
             m.tally["arrests_sellers"],
             m.tally["arrests_buyers"],
-            int(HELD[state].sum()),
+            int(held.sum()),
             violent_incidents,
             float(space.field("disorder").mean()),
             float(space.field("disorder")[space.market].mean()),
@@ -88,6 +91,12 @@ class Observer:
             tally["entrants_with_record"],
             tally["relapsed_6wk"],
             res.reports_market,
+            float(m.police.field[space.market].sum()),
+            tally["custody_admissions"],
+            tally["custody_new_persons"],
+            int(m.buyers.knows_market.sum()),
+            float(np.maximum(s.perceived_risk, s.salience).mean()),
+            s.adaptation,
         ))
 
     def frame(self) -> pd.DataFrame:

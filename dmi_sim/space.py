@@ -48,7 +48,9 @@ class Neighbourhood:
         }
         self.market, self.catchment = self._zones(sp["market_size"], sp["catchment_width"])
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
-        self.layers["reputation"].data[self.market] = 1.0
+        settled = params["market.start"] == "settled"
+        self.layers["reputation"].data[self.market] = (
+            1.0 if settled else params["market.nascent_reputation"])
 
     def _zones(self, market_size: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
         """Square market area at the centre; the ring of cells within ``ring`` of it."""

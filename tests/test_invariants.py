@@ -118,7 +118,8 @@ class InvariantChecker:
         assert police.hours_used() <= police.budget() + TOL
         assert police.team_hours <= police.plan.team_budget + TOL
         assert police.response_hours <= police.beat_budget + TOL
-        field_total = police.beat_budget + police.plan.directed_hours.sum()
+        field_total = police.beat_budget + police.plan.directed_hours.sum() - police.off_street
+        assert 0 <= police.off_street <= police.beat_budget + police.plan.directed_budget + TOL
         assert space.field("police").sum() == pytest.approx(field_total, rel=1e-9, abs=1e-9)
         # --- the day's row -----------------------------------------------------------------
         assert len(m.observer.rows) == day + 1
@@ -214,14 +215,14 @@ FULL_RANGE = (
     "sellers.guardian_avoidance", "sellers.watch_risk",
     "buyers.nonlocal_share", "buyers.visit_propensity", "buyers.find_rate",
     "buyers.search_radius", "buyers.failure_loss", "buyers.success_gain",
-    "buyers.return_rate", "buyers.arrest_rate", "buyers.police_aversion_nonlocal",
+    "buyers.return_rate", "buyers.catchability", "buyers.police_aversion_nonlocal",
     "residents.initial_fear", "residents.initial_efficacy", "residents.initial_trust",
     "residents.initial_outdoors", "residents.fear_rate", "residents.exposure_dealing",
     "residents.exposure_disorder", "residents.exposure_violence", "residents.sight_radius",
     "residents.reassurance", "residents.outdoor_steepness", "residents.outdoor_threshold",
     "residents.efficacy_rate", "residents.trust_arrest_loss", "residents.report_prob",
     "residents.move_threshold", "residents.move_rate",
-    "police.detect_rate", "police.directed_detect_rate", "police.arrest_hours",
+    "police.arrest_productivity", "police.beat_arrest_share", "police.arrest_hours",
     "police.response_hours", "police.hotspot_share", "police.hours_per_officer",
     "justice.custody_prob_low", "justice.custody_prob_high", "justice.coordinated_custody_prob",
     "violence.background_rate", "violence.pair_rate", "violence.radius",

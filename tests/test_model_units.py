@@ -205,7 +205,8 @@ def test_learning_moves_profit_and_risk_toward_what_is_observed():
     held = np.isin(s.state, (SellerState.ARRESTED, SellerState.INCARCERATED))
     profit0, risk0 = s.expected_profit.copy(), s.perceived_risk.copy()
     sales = np.where(active, 1000.0, 0.0)  # a bumper day
-    s.learn(sales, observed_hazard=0.5)
+    connections0 = s.connections.copy()
+    s.learn(sales, 0.5)
     assert np.all(s.expected_profit[active] > profit0[active])
     np.testing.assert_array_equal(s.expected_profit[~active], profit0[~active])
     assert np.all(s.perceived_risk[~held] > risk0[~held])
@@ -215,10 +216,10 @@ def test_learning_moves_profit_and_risk_toward_what_is_observed():
     bystanders = ~active & ~held
     if bystanders.any():
         assert gain[active].min() > gain[bystanders].max()
-    # No update on a day nobody dealt.
-    risk1 = s.perceived_risk.copy()
-    s.learn(np.zeros(s.n), observed_hazard=None)
-    np.testing.assert_array_equal(s.perceived_risk, risk1)
+    # Dealing builds connections; time away from the corner wears them down.
+    assert np.all(s.connections[active] >= connections0[active])
+    assert np.all(s.connections[~active] <= connections0[~active])
+    assert np.any(s.connections[active] > connections0[active])
 
 
 # --- buyers and market ----------------------------------------------------------------------
@@ -273,8 +274,9 @@ def test_more_beat_officers_larger_police_field_and_budget():
         hours = load_params("baseline")["police.hours_per_officer"]
         assert few.police.budget() == pytest.approx(2 * hours)
         assert many.police.budget() == pytest.approx(10 * hours)
-        for mdl in (few, many):
-            assert mdl.space.field("police").sum() == pytest.approx(mdl.police.budget())
+        for mdl in (few, many):  # officers booking yesterday's arrests are off the street
+            presence = mdl.space.field("police").sum()
+            assert 0.7 * mdl.police.budget() <= presence <= mdl.police.budget() + 1e-9
         assert many.space.field("police").sum() > few.space.field("police").sum()
         assert many.police.arrest_capacity >= few.police.arrest_capacity
     none = run(make({"police.officers": 0}), 30)
@@ -285,12 +287,13 @@ def test_more_beat_officers_larger_police_field_and_budget():
 def test_arrests_limited_by_officer_time():
     # Each arrest takes more hours than the whole beat has: no arrests at all.
     m = run(make({"police.officers": 2, "police.hours_per_officer": 8.0,
-                  "police.arrest_hours": 20.0, "police.detect_rate": 5.0}), 20)
+                  "police.arrest_hours": 20.0, "police.arrest_productivity": 5.0,
+                  "police.beat_arrest_share": 1.0}), 20)
     assert m.observer.frame()["arrests_sellers"].sum() == 0
     # Near-certain detection, 4 arrests' worth of hours a day.
     m = run(make({"police.officers": 4, "police.hours_per_officer": 8.0,
-                  "police.arrest_hours": 8.0, "police.detect_rate": 5.0,
-                  "sellers.initial_active": 18}), 20)
+                  "police.arrest_hours": 8.0, "police.arrest_productivity": 5.0,
+                  "police.beat_arrest_share": 1.0, "sellers.initial_active": 18}), 20)
     ts = m.observer.frame()
     assert ts["arrests_sellers"].sum() > 0
     assert (ts["arrests_sellers"] + ts["arrests_buyers"] <= 4).all()

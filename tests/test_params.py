@@ -271,7 +271,7 @@ def test_allowed_states_the_range():
     [
         ("sellers.margin", math.nan),
         ("sellers.margin", math.inf),
-        ("police.detect_rate", -math.inf),
+        ("police.arrest_productivity", -math.inf),
         ("police.officers", math.nan),
         ("police.officers", math.inf),
     ],

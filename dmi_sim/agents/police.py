@@ -1,9 +1,22 @@
-"""Police: officers with a daily time budget spent on response, patrol, arrests and the
+"""Police: officers with a daily time budget spent on response, patrol, arrest work and the
 policy's directed work (sweeps, hot-spot patrol, the DMI team's buys and call-in).
 
-Deployment produces a field of officer-hours per cell; a seller's daily arrest hazard is
-``1 - exp(-detect_rate x officer-hours within one cell)``. Every arrest costs officer time,
-so arrests a day are capped by the hours left: enforcement capacity is finite.
+Presence and arrests are apart (docs/ODD.md, "Enforcement"):
+
+- **Presence** is every visible officer-hour on a cell. It deters buyers, moves sellers'
+  spots, damps disorder and, through ``Sellers.salience``, makes a surge look riskier than
+  it is.
+- **Arrests** come only from *arrest work*: a share of patrol (``police.beat_arrest_share``)
+  and of each directed unit's hours (``DailyPlan.arrest_share``). Officers on arrest work
+  find the people within one cell at a rate ``a`` per hour and spend ``h`` hours processing
+  each arrest (Holling's disc equation): per person and day, officers at cell c arrest at the
+  rate ``R_c = a W_c / (1 + a h L_c)``, where ``W_c`` is their arrest-work hours and ``L_c``
+  the visible sellers and (weighted) buyers within their reach. A seller's hazard is the
+  sum of ``R`` over the cells within one of him. When many share the officers' attention
+  the processing time binds and each runs less risk (enforcement swamping, Kleiman 1993);
+  as the market shrinks the same hours fall on fewer sellers.
+- **Attention** to places has memory: beat patrol goes where reports, arrests and disorder
+  have been over the last ``police.attention_days``.
 """
 
 from __future__ import annotations
@@ -31,8 +44,9 @@ class Officer(Agent):
 class DailyPlan:
     """What the policy asks of the police today."""
 
-    directed_hours: np.ndarray  # officer-hours per cell of surge / hot-spot work
+    directed_hours: np.ndarray  # officer-hours per cell of surge / hot-spot work (visible)
     directed_budget: float = 0.0  # officer-hours of the units doing that work
+    arrest_share: float = 0.0  # share of the directed hours spent on arrest work
     team_budget: float = 0.0  # officer-hours the DMI team has today
     events: list[str] = field(default_factory=list)
 
@@ -50,13 +64,17 @@ class PoliceForce:
             for _ in range(n)
         ]
         self.beat_budget = self.p["officers"] * self.hours
+        self.buyer_catchability = params["buyers.catchability"]
         shape = (model.space.width, model.space.height)
-        self.field = np.zeros(shape)
-        self.directed_seen = np.zeros(shape)
-        self.hot = np.zeros(shape)
+        self.field = np.zeros(shape)  # visible officer-hours per cell today (presence)
+        self.arrest_work = np.zeros(shape)  # officer-hours of arrest work per cell today
+        self.risk = np.zeros(shape)  # arrest hazard of one fully visible person per cell
+        self.attention = model.space.market.astype(float)  # a known market is known
         self.plan = DailyPlan(np.zeros(shape))
         self.reports_yesterday = np.zeros(shape)
         self.response_hours = 0.0
+        self.processing_hours = 0.0  # officer-hours spent processing today's arrests
+        self.off_street = 0.0  # officer-hours off the street today, booking yesterday's arrests
         self.team_hours = 0.0  # DMI team hours used today (buys, call-in, follow-up)
         self.arrest_capacity = 0
 
@@ -78,9 +96,11 @@ class PoliceForce:
     def deploy(self, plan: DailyPlan) -> None:
         """Respond to yesterday's reports, patrol with the rest, add the policy's directed work.
 
-        Response puts response_hours per report on the cells the reporter can see; patrol
-        splits the remaining beat hours between hot spots (recent reports and disorder) and
-        random cells.
+        Response puts response_hours per report on the cells the reporter can see. Patrol
+        splits the remaining beat hours between the places police attention remembers
+        (``hotspot_share``) and random cells. Attention A <- (1 - 1/M) A + reports +
+        arrests + disorder, M = attention_days. Officers processing yesterday's arrests are
+        off the street: presence shrinks by those hours.
         """
         space = self.model.space
         self.plan, self.team_hours = plan, 0.0
@@ -92,46 +112,66 @@ class PoliceForce:
         if n_reports > 0:
             spread = box_sum(reports, sight)
             response = self.response_hours * spread / spread.sum()
-        patrol = self.beat_budget - self.response_hours
-        self.hot = 0.9 * self.hot + reports + space.field("disorder")
-        hot = self.hot / self.hot.sum() if self.hot.sum() > 0 else 1.0 / self.hot.size
+        patrol_hours = self.beat_budget - self.response_hours
+        self.attention *= 1.0 - 1.0 / self.p["attention_days"]
+        self.attention += reports + space.field("disorder")
+        hot = self.attention / self.attention.sum()
         share = self.p["hotspot_share"]
-        self.field[:] = response + patrol * (share * hot + (1 - share) / self.field.size)
-        self.field += plan.directed_hours
+        patrol = patrol_hours * (share * hot + (1 - share) / self.field.size)
+        self.arrest_work = self.p["beat_arrest_share"] * patrol + plan.arrest_share * (
+            plan.directed_hours)
+        on_street = response + patrol + plan.directed_hours
+        total = on_street.sum()
+        self.off_street = min(self.processing_hours, total)
+        self.field[:] = on_street * (1.0 - self.off_street / total) if total > 0 else 0.0
         space.field("police")[:] = self.field
         space.police_seen = box_sum(self.field, 1)
-        self.directed_seen = box_sum(plan.directed_hours, 1)
-        spare = self.beat_budget + plan.directed_budget - self.response_hours
-        self.arrest_capacity = int(spare // self.p["arrest_hours"])
+        self.arrest_capacity = int(self.arrest_work.sum() // self.p["arrest_hours"])
 
     def police_at_market(self) -> float:
         """Officer-hours per cell over the market area today (what buyers see)."""
         return float(self.field[self.model.space.market].mean())
 
-    def enforce(self, buyer_rate: float) -> None:
-        """Arrests of sellers, then of buyers, until the day's arrest capacity is used.
+    def directed_at_market(self) -> float:
+        """Directed (surge, hot-spot) officer-hours per cell over the market area today."""
+        return float(self.plan.directed_hours[self.model.space.market].mean())
 
-        Seller hazard 1 - exp(-detect_rate x officer-hours within one cell - directed_detect_rate
-        x directed officer-hours within one cell); buyers are only
-        arrested by directed operations: 1 - exp(-buyer_rate x directed officer-hours).
+    def enforce(self, visibility: float) -> None:
+        """Arrest work: today's arrests of sellers, then of buyers.
+
+        R_c = a W_c / (1 + a h L_c), L_c = sellers (x visibility) + b x buyers within one
+        cell of c; hazard of a seller 1 - exp(-v box_1(R)), of a buyer 1 - exp(-b box_1(R)).
+        Arrests never exceed the arrest-work hours divided by the hours one arrest takes.
         """
         model, rng = self.model, self.model.rng
-        sellers, buyers = model.sellers, model.buyers
-        seen = model.space.police_seen
+        sellers, buyers, space = model.sellers, model.buyers, model.space
+        a, h, b = self.p["arrest_productivity"], self.p["arrest_hours"], self.buyer_catchability
         idx = np.flatnonzero(sellers.active)
-        xs, ys = sellers.x[idx], sellers.y[idx]
-        hazard = 1.0 - np.exp(-self.p["detect_rate"] * seen[xs, ys]
-                              - self.p["directed_detect_rate"] * self.directed_seen[xs, ys])
+        visiting = np.flatnonzero(buyers.visited)
+        people = visibility * space.counts(sellers.x[idx], sellers.y[idx]) + b * space.counts(
+            buyers.x[visiting], buyers.y[visiting])
+        load = box_sum(people, 1)
+        self.risk = box_sum(a * self.arrest_work / (1.0 + a * h * load), 1)
+        hazard = 1.0 - np.exp(-visibility * self.risk[sellers.x[idx], sellers.y[idx]])
         caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        visiting = np.flatnonzero(buyers.visited)
-        b_hazard = 1.0 - np.exp(-buyer_rate * self.directed_seen[buyers.x[visiting],
-                                                                 buyers.y[visiting]])
+        b_hazard = 1.0 - np.exp(-b * self.risk[buyers.x[visiting], buyers.y[visiting]])
         b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size
         buyers.deter(b_caught)
         model.tally["arrests_buyers"] += int(b_caught.size)
         model.record_arrests(buyers.x[b_caught], buyers.y[b_caught])
+        self.processing_hours = h * (caught.size + b_caught.size)
+        self.attention += model.arrests_on_cells  # today's arrests, the DMI's included
+
+    def risk_at_market(self, visibility: float) -> float:
+        """The daily arrest hazard a seller runs where buyers expect sellers today (cells
+        weighted by the market's reputation): the real risk that sellers learn."""
+        weight = self.model.space.field("reputation")
+        total = weight.sum()
+        if total <= 0:
+            return 0.0
+        return float(1.0 - np.exp(-visibility * (self.risk * weight).sum() / total))

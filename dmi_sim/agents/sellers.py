@@ -65,6 +65,7 @@ class Seller(PopulationAgent):
     perceived_risk = column("perceived_risk", "perceived daily arrest probability")
     record = column("record", "has a criminal record")
     banked_case = column("banked_case", "a banked case is open against this person")
+    connections = column("connections", "0-1: supplier and customers who know this seller")
 
 
 class Sellers:
@@ -93,18 +94,26 @@ class Sellers:
         self.buys = np.zeros(n, dtype=np.int16)
         self.timer = np.zeros(n, dtype=np.int32)
         self.active_since = np.zeros(n, dtype=np.int32)
+        self.connections = np.zeros(n)
+        self.admitted = np.zeros(n, dtype=bool)  # sent to prison since the policy started
         self.x = np.zeros(n, dtype=np.int64)
         self.y = np.zeros(n, dtype=np.int64)
+        self.adaptation = 0.0  # 0-1: the street's adaptation to sustained enforcement
+        self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
         self._homes = np.flatnonzero(model.space.residential.ravel())
         self._draw_young_people(np.arange(n))
         self._start_market(rng)
         self.agents = [Seller(model, i) for i in range(n)]
 
     def _start_market(self, rng: np.random.Generator) -> None:
-        """The initial sellers are those for whom dealing pays best, placed in the market."""
-        k = self.p["initial_active"]
+        """The initial sellers are those for whom dealing pays best, placed in the market:
+        an established market's sellers are known to buyers and suppliers, a nascent
+        market's few first sellers are entrants like any other."""
+        settled = self.model.params["market.start"] == "settled"
+        k = self.p["initial_active"] if settled else self.model.params["market.nascent_sellers"]
         keen = np.argsort(self.wage + self.aversion)[:k]
         self.state[keen] = SellerState.ACTIVE
+        self.connections[keen] = 1.0 if settled else self.p["entrant_connections"]
         cells = np.argwhere(self.model.space.market)
         spots = cells[rng.integers(0, len(cells), size=len(keen))]
         self.x[keen], self.y[keen] = spots[:, 0], spots[:, 1]
@@ -123,8 +132,9 @@ class Sellers:
         self.aversion[idx] = rng.exponential(1.0, m) * scale
         self.perceived_risk[idx] = self.model.baseline_risk_prior
         self.expected_profit[idx] = self.model.initial_profit
+        self.connections[idx] = 0.0
         for flags in (self.record, self.banked_case, self.credible_case, self.ever_called_in,
-                      self.relapsed):
+                      self.relapsed, self.admitted):
             flags[idx] = False
         self.called_in_day[idx] = -1
         self.buys[idx] = 0
@@ -146,6 +156,13 @@ class Sellers:
     def active(self) -> np.ndarray:
         """Boolean mask of sellers dealing today."""
         return self.state == SellerState.ACTIVE
+
+    @property
+    def visibility(self) -> float:
+        """How much of the trade police can see: 1, falling to ``adapted_visibility`` as the
+        street adapts to sustained enforcement (lookouts, indoors, phones, other hours).
+        It scales sellers' exposure to arrest work and buyers' sight of the police."""
+        return 1.0 - (1.0 - self.p["adapted_visibility"]) * self.adaptation
 
     def count_on_cells(self) -> np.ndarray:
         """Active sellers per cell."""
@@ -175,8 +192,23 @@ class Sellers:
         """
         profit = np.where(self.active, self.expected_profit, self.model.market.entrant_profit)
         u0 = profit - self.wage - self.aversion
-        risk = self.perceived_risk + self.p["watch_risk"] * self.model.residents.vigilance
+        risk = np.maximum(self.perceived_risk, self.salience)
+        risk = risk + self.p["watch_risk"] * self.model.residents.vigilance
         return u0, u0 - risk * self.sanction_cost()
+
+    def read_the_street(self, directed_presence: float) -> None:
+        """Sellers see today's directed police presence at the market (officer-hours per
+        market cell, P) and read it as risk; the street adapts to it over weeks.
+
+        e = 1 - exp(-P / P_s) (how much of a surge there is to see);
+        A <- A + (e - A) / T, T = adaptation_days while e > A, forget_days after;
+        salience = sigma (1 - A) e: a fresh surge is over-estimated, a familiar one is not.
+        """
+        p = self.p
+        seen = 1.0 - np.exp(-directed_presence / p["presence_scale"])
+        days = p["adaptation_days"] if seen > self.adaptation else p["forget_days"]
+        self.adaptation += (seen - self.adaptation) / days
+        self.salience = p["surge_salience"] * (1.0 - self.adaptation) * seen
 
     def decide_to_sell(self) -> None:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
@@ -199,6 +231,8 @@ class Sellers:
         self.state[enters] = SellerState.ACTIVE
         self.active_since[enters] = day
         self.expected_profit[enters] = self.model.market.entrant_profit
+        self.connections[enters] = np.maximum(self.connections[enters],
+                                              self.p["entrant_connections"])
         self._place_entrants(enters)
         undecided = UNDECIDED[self.state]
         self.state[undecided] = np.where(
@@ -237,22 +271,25 @@ class Sellers:
         self.x[idx], self.y[idx] = cx[rows, best], cy[rows, best]
 
     # --- learning ----------------------------------------------------------------------------
-    def learn(self, sales: np.ndarray, observed_hazard: float | None) -> None:
-        """Update expected profit from today's sales and perceived risk from today's arrests.
+    def learn(self, sales: np.ndarray, market_risk: float) -> None:
+        """Update expected profit from today's sales, perceived risk from the risk sellers
+        are seen to run at the market, and connections from today's dealing.
 
         Active: pi <- pi + l_pi (margin x price x sales - pi).
-        Risk: r <- r + l (h_obs - r), l = risk_learning_rate for active sellers and
-        vicarious_learning_rate for everyone else; no update on days nobody dealt.
+        Risk of everyone free: r <- r + l (h - r), h = ``PoliceForce.risk_at_market``,
+        l = risk_learning_rate for active sellers, vicarious_learning_rate for others.
+        Connections: active c <- c + (1 - c) / connection_days; others c <- c (1 -
+        1 / connection_loss_days).
         """
-        active = self.active
-        profit_today = self.p["margin"] * self.p["price_per_sale"] * sales
-        lr = self.p["profit_learning_rate"]
+        p, active = self.p, self.active
+        profit_today = p["margin"] * p["price_per_sale"] * sales
+        lr = p["profit_learning_rate"]
         self.expected_profit[active] += lr * (profit_today[active] - self.expected_profit[active])
-        if observed_hazard is None:
-            return
-        rate = np.where(active, self.p["risk_learning_rate"], self.p["vicarious_learning_rate"])
+        rate = np.where(active, p["risk_learning_rate"], p["vicarious_learning_rate"])
         free = ~HELD[self.state]
-        self.perceived_risk[free] += rate[free] * (observed_hazard - self.perceived_risk[free])
+        self.perceived_risk[free] += rate[free] * (market_risk - self.perceived_risk[free])
         convinced = self.banked_case & self.credible_case
         self.perceived_risk[convinced] = np.maximum(self.perceived_risk[convinced],
                                                     self.banked_case_risk)
+        self.connections[active] += (1.0 - self.connections[active]) / p["connection_days"]
+        self.connections[~active] *= 1.0 - 1.0 / p["connection_loss_days"]

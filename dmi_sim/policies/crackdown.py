@@ -17,6 +17,7 @@ class CrackdownPolicy(Policy):
         self.period, self.duration, self.officers = (
             c["period_days"], c["duration_days"], c["officers"],
         )
+        self.arrest_share = c["arrest_share"]
         self.end = end
 
     def extra_officers(self) -> dict[str, int]:
@@ -32,4 +33,5 @@ class CrackdownPolicy(Policy):
         if not self.sweeping(day):
             return super().plan(day)
         hours, budget = self.market_hours(self.officers, follow_dealing=True)
-        return DailyPlan(hours, directed_budget=budget, events=["sweep"])
+        return DailyPlan(hours, directed_budget=budget, arrest_share=self.arrest_share,
+                         events=["sweep"])

@@ -1,4 +1,5 @@
-"""Hot-spot policing: sustained directed patrol of the market area from the start day."""
+"""Hot-spot policing: sustained directed patrol of the market area from the start day.
+Its officers are there to be seen: a small share of their hours goes to arrest work."""
 
 from __future__ import annotations
 
@@ -18,4 +19,5 @@ class HotspotPolicy(Policy):
         if day < self.start:
             return super().plan(day)
         hours, budget = self.market_hours(self.params["hotspot.officers"])
-        return DailyPlan(hours, directed_budget=budget, events=["hotspot"])
+        return DailyPlan(hours, directed_budget=budget,
+                         arrest_share=self.params["hotspot.arrest_share"], events=["hotspot"])
