@@ -24,7 +24,7 @@ from dmi_sim.manifest import OutputExistsError, finish_manifest, staged_folder, 
 from dmi_sim.manifest import timestamped as timestamped_folder
 from dmi_sim.params import ParameterError
 from dmi_sim.sensitivity.cli import add_sensitivity_command
-from dmi_sim.validation.cli import add_validate_command
+from dmi_sim.validation.cli import add_calibrate_command, add_validate_command
 from dmi_sim.viz.cli import add_viz_command
 
 RESULTS_DIR = Path("results")
@@ -165,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sweep_command(commands)
     add_validate_command(commands)
+    add_calibrate_command(commands)
     add_sensitivity_command(commands)
     add_viz_command(commands)
     return parser

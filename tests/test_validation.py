@@ -233,7 +233,8 @@ def test_an_existing_output_folder_is_refused(tmp_path: Path,
 
 # --- the fast directional subset -----------------------------------------------------
 
-FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7")
+FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7", "B8a", "B8b", "B9b", "B9c", "B10a",
+        "B10b", "B10c")
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +287,25 @@ def test_the_dmi_fails_at_low_fidelity(fast) -> None:
     low = m.effect(runs, "dmi_low_fidelity", "active_sellers", c)["rel_effect"]
     assert high < -0.5
     assert abs(low) < 0.5 * abs(high)
+
+
+@pytest.mark.slow
+def test_a_long_crackdown_deters_less_as_it_goes_on_and_a_while_after(fast) -> None:
+    checked, _ = fast
+    assert checked["B8a"].result.value > 0.05  # suppression fades while the police stay
+    assert checked["B8b"].result.value > 0.05  # and lingers after they leave
+
+
+@pytest.mark.slow
+def test_hot_spot_presence_cuts_disorder_without_emptying_the_corner(fast) -> None:
+    checked, _ = fast
+    assert checked["B9b"].result.value < -0.2
+    assert checked["B9c"].result.value > -0.8
+
+
+@pytest.mark.slow
+def test_crackdowns_fill_prisons_and_the_dmi_does_not(fast) -> None:
+    checked, _ = fast
+    assert checked["B10a"].result.value >= 2  # seller arrests alone, buyers apart
+    assert checked["B10b"].result.value > 0  # more distinct people sent to prison
+    assert checked["B10c"].result.value > 0  # more custody person-days

@@ -95,3 +95,51 @@ def _validate(args: argparse.Namespace) -> int:
           + (f"; failing: {', '.join(failed)}" if failed else ""))
     print(f"report: {report}")
     return 1 if failed else 0
+
+
+def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
+    """Register ``calibrate-defaults``: the joint search the defaults were chosen from."""
+    parser = commands.add_parser(
+        "calibrate-defaults", help="search for defaults that meet every target at once",
+        description="Latin-hypercube search over the uncertain parameters of a calibration "
+        "file; every point is judged on every chosen validation target with the "
+        "validation's own measures, and the points are ranked by their total miss (how far "
+        "outside the bands, in band widths). Writes points.csv into the output folder. "
+        "Rerun the same command to resume.")
+    parser.add_argument("spec", nargs="?", type=Path,
+                        default=Path("experiments/calibration.toml"),
+                        help="calibration file (default experiments/calibration.toml)")
+    add_executor_options(parser)
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (default results/calibration-<file name>)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar or stage messages")
+    parser.set_defaults(handler=handle_calibrate)
+    return parser
+
+
+def handle_calibrate(args: argparse.Namespace) -> int:
+    """Run the search; print the best points; bad input: one line, exit 2."""
+    from dmi_sim.validation.calibrate import read_search, search
+
+    try:
+        spec = read_search(args.spec)
+        out = args.out or RESULTS_DIR / f"calibration-{args.spec.stem}"
+        out.mkdir(parents=True, exist_ok=True)
+        with ExitStack() as stack:
+            executor, slots = enter_executor(stack, args.workers, args.dask)
+            table = search(spec, out / "runs", executor, slots, not args.no_progress)
+    except INPUT_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: the runs stored so far are kept; rerun to resume",
+              file=sys.stderr)
+        return 130
+    tmp = out / "points.csv.partial"
+    table.to_csv(tmp, index=False)
+    tmp.replace(out / "points.csv")
+    cols = ["point", "miss", "in_band", *spec.factors]
+    print(table[cols].head(5).to_string(index=False))
+    print(f"points: {out / 'points.csv'}")
+    return 0

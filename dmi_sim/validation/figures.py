@@ -209,7 +209,7 @@ def plot_call_in(runs: Runs, checked: Checks, path: Path) -> Path:
     return _save(fig, path)
 
 
-FOREST = ("B3a", "B3b", "B3c", "B5a", "B5b", "B5c", "B7")
+FOREST = ("B3a", "B3b", "B3c", "B5a", "B5b", "B5c", "B7", "B9a", "B9b", "B9c")
 
 
 def plot_effects(runs: Runs, checked: Checks, path: Path) -> Path:
@@ -257,6 +257,17 @@ def plot_displacement(runs: Runs, checked: Checks, path: Path) -> Path:
                                   ["transactions_catchment", "transactions_market"])
     return plot_timeseries(long, ["transactions_catchment", "transactions_market"], starts,
                            path, "B5: activity in the catchment ring and the market area")
+
+
+def plot_deterrence(runs: Runs, checked: Checks, path: Path) -> Path:
+    """A crackdown held for months against the same-seed baseline: sellers, the street's
+    adaptation and the risk sellers perceive."""
+    columns = ["active_sellers", "arrests_sellers", "adaptation", "perceived_risk"]
+    long = runs.long({"baseline": ("baseline", None),
+                      "sustained crackdown": ("long_crackdown", None)}, columns)
+    start = int(runs.params("long_crackdown")["run.intervention_start"])
+    return plot_timeseries(long, columns, {"baseline": start, "sustained crackdown": start},
+                           path, "B8: a crackdown held for 180 days, then withdrawn")
 
 
 def plot_community(runs: Runs, checked: Checks, path: Path) -> Path:
@@ -358,6 +369,7 @@ FIGURES: dict[str, Callable[[Runs, Checks, Path], Path]] = {
     "effects": plot_effects,
     "arrests": plot_arrests,
     "displacement": plot_displacement,
+    "deterrence": plot_deterrence,
     "community": plot_community,
     "fidelity": plot_fidelity,
 }

@@ -403,13 +403,93 @@ def policy_arrests(runs: Runs, arm: str, columns: Sequence[str]) -> np.ndarray:
 
 
 def arrests_ratio(columns: Sequence[str]) -> Measure:
-    """Crackdown arrests per DMI arrest over the same policy period (same seeds)."""
+    """Crackdown arrests per DMI arrest over the same policy period (same seeds); seller and
+    buyer arrests of each are shown apart."""
     def measure(runs: Runs) -> Measurement:
         crack, dmi = paired(policy_arrests(runs, "crackdown", columns),
                             policy_arrests(runs, "dmi", columns))
-        return ratio_measure(crack, dmi, **{
-            "crackdown": f"{fmt(float(crack.mean()))} arrests per replication",
-            "DMI": f"{fmt(float(dmi.mean()))} arrests per replication"})
+        details = {}
+        for arm in ("crackdown", "dmi"):
+            sellers = policy_arrests(runs, arm, ("arrests_sellers",)).mean()
+            buyers = policy_arrests(runs, arm, ("arrests_buyers",)).mean()
+            details[arm if arm == "crackdown" else "DMI"] = (
+                f"{fmt(float(sellers))} seller and {fmt(float(buyers))} buyer arrests per "
+                "replication")
+        return ratio_measure(crack, dmi, **details)
+    return measure
+
+
+def policy_sum(runs: Runs, arm: str, column: str) -> np.ndarray:
+    """Per replication, ``column`` summed from the intervention start to the end of the run."""
+    start = runs.params(arm)["run.intervention_start"]
+    return runs.matrix(arm, column)[:, start:].sum(axis=1)
+
+
+def custody_difference(column: str, what: str) -> Measure:
+    """Crackdown minus DMI of ``column`` summed over the policy period, paired on seeds."""
+    def measure(runs: Runs) -> Measurement:
+        crack, dmi = paired(policy_sum(runs, "crackdown", column),
+                            policy_sum(runs, "dmi", column))
+        return mean_interval(crack - dmi, **{
+            "crackdown": f"{fmt(float(crack.mean()))} {what} per replication",
+            "DMI": f"{fmt(float(dmi.mean()))} {what} per replication"})
+    return measure
+
+
+# --- 8. initial and residual deterrence ----------------------------------------------------
+
+#: B8 windows, in days from the start of the sustained crackdown.
+EARLY_DAYS, LATE_DAYS, AFTER_DAYS = (0, 28), (90, 180), 14
+
+
+def suppression(runs: Runs, lo: int, hi: int) -> np.ndarray:
+    """Per replication, 1 - active sellers under the sustained crackdown / the same-seed
+    baseline's, over days [start + lo, start + hi)."""
+    start = runs.params("long_crackdown")["run.intervention_start"]
+    crack, base = paired(runs.matrix("long_crackdown", "active_sellers"),
+                         runs.matrix("baseline", "active_sellers"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1 - window_mean(crack, start + lo, start + hi) / window_mean(
+            base, start + lo, start + hi)
+
+
+def measure_deterrence_decay(runs: Runs) -> Measurement:
+    early, late = suppression(runs, *EARLY_DAYS), suppression(runs, *LATE_DAYS)
+    return mean_interval(early - late, **{
+        "suppression, days 1-28": fmt(float(np.nanmean(early)), percent=True),
+        "suppression, days 91-180": fmt(float(np.nanmean(late)), percent=True)})
+
+
+def measure_residual_deterrence(runs: Runs) -> Measurement:
+    held = int(runs.params("long_crackdown")["crackdown.duration_days"])
+    return mean_interval(suppression(runs, held, held + AFTER_DAYS), **{
+        "withdrawal": f"day {held} of the crackdown"})
+
+
+# --- 9. presence deters more than it arrests -------------------------------------------------
+
+#: B9 describes doubled presence: the hot-spot arm must put about twice the baseline's
+#: officer-hours into the market area, or the target is not measured.
+DOSE_RANGE = (1.5, 2.5)
+
+
+def presence_effect(outcome: str) -> Measure:
+    """The hot-spot patrol's paired effect on ``outcome`` over its first 12 months, with the
+    dose (market-area officer-hours against the baseline's) beside it."""
+    def measure(runs: Runs) -> Measurement:
+        start = int(runs.params("hotspot")["run.intervention_start"])
+        hours = [window_mean(runs.matrix(arm, "officer_hours_market"), start,
+                             start + WINDOW_DAYS).mean() for arm in ("hotspot", "baseline")]
+        dose = hours[0] / hours[1] if hours[1] > 0 else math.nan
+        m = effect_measure(runs, "hotspot", outcome, start, **{
+            "market-area officer-hours a day": f"{fmt(hours[1])} at baseline, "
+                                               f"{fmt(hours[0])} with hot-spot patrol"})
+        if not DOSE_RANGE[0] <= dose <= DOSE_RANGE[1]:
+            return Measurement(math.nan, math.nan, math.nan, m.n, details=m.details,
+                               note=f"the hot-spot arm gives {fmt(dose)}x the baseline's "
+                                    "officer-hours in the market area, not about 2x")
+        m.details["dose"] = f"{fmt(dose)}x the baseline's officer-hours"
+        return m
     return measure
 
 

@@ -31,6 +31,8 @@ FIDELITY_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: The community's starting point: fear of the households in the market zone.
 START_KEY = "residents.initial_fear_market"
 START_LEVELS = tuple(float(x) for x in np.linspace(0.0, 1.0, 9))
+#: B8: one crackdown held for this many days from the intervention start, then withdrawn.
+LONG_CRACKDOWN_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def build_arms(reps: int, overrides: Mapping[str, Any]) -> dict[str, Arm]:
         "baseline": Arm("baseline", REPS_FACTOR["baseline"] * reps),
         "crackdown": Arm("crackdown", reps),
         "hotspot": Arm("hotspot", reps),
+        "long_crackdown": Arm("crackdown", reps, {float(LONG_CRACKDOWN_DAYS): {
+            "crackdown.duration_days": LONG_CRACKDOWN_DAYS, "crackdown.period_days": 3650}}),
         "dmi": Arm("dmi", REPS_FACTOR["dmi"] * reps),
         "dmi_low_fidelity": Arm("dmi_low_fidelity", REPS_FACTOR["dmi_low_fidelity"] * reps),
         "fidelity": Arm("dmi", per_level, fidelity),
