@@ -73,10 +73,10 @@ class DrugMarketModel(Model):
         self.justice.process()
         self.sellers.learn(sales, self._risk_seen(dealers, visibility))
         incidents = self.violence.occur()
-        on_cells = self.sellers.count_on_cells()
-        reports = self.residents.live(on_cells, self.arrests_on_cells)
+        visible_dealing = visibility * self.sellers.count_on_cells()  # indoors, phones: unseen
+        reports = self.residents.live(visible_dealing, self.arrests_on_cells)
         self.police.reports_yesterday = self.residents.reports_on_cells
-        self._update_disorder(on_cells)
+        self._update_disorder(visible_dealing)
         self.observer.record(incidents, reports)
         self.day += 1
 
@@ -129,14 +129,14 @@ class DrugMarketModel(Model):
             return self.police.risk_at_market(visibility)
         return self.tally["arrests_sellers"] / dealers
 
-    def _update_disorder(self, sellers_on_cells: np.ndarray) -> None:
+    def _update_disorder(self, visible_dealing: np.ndarray) -> None:
         """D <- D + r (clip(dealing + violence - guardianship, 0, 1) exp(-k P) - D), per
         cell, with P the mean officer-hours per cell within one cell: visible police damp
         loitering, drinking and open dealing (Sherman & Weisburd 1995)."""
         space = self.space
         d = space.field("disorder")
         drivers = (
-            0.5 * np.minimum(1.0, box_sum(sellers_on_cells, 1) / 2.0)
+            0.5 * np.minimum(1.0, box_sum(visible_dealing, 1) / 2.0)
             + 0.3 * np.minimum(1.0, space.field("violence"))
             + 0.1
             - 0.3 * space.field("guardianship")

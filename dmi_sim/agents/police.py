@@ -126,7 +126,9 @@ class PoliceForce:
         self.field[:] = on_street * (1.0 - self.off_street / total) if total > 0 else 0.0
         space.field("police")[:] = self.field
         space.police_seen = box_sum(self.field, 1)
-        self.arrest_capacity = int(self.arrest_work.sum() // self.p["arrest_hours"])
+        # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
+        capacity = self.arrest_work.sum() / self.p["arrest_hours"]
+        self.arrest_capacity = int(capacity + self.model.rng.random())
 
     def police_at_market(self) -> float:
         """Officer-hours per cell over the market area today (what buyers see)."""
@@ -140,8 +142,11 @@ class PoliceForce:
         """Arrest work: today's arrests of sellers, then of buyers.
 
         R_c = a W_c / (1 + a h L_c), L_c = sellers (x visibility) + b x buyers within one
-        cell of c; hazard of a seller 1 - exp(-v box_1(R)), of a buyer 1 - exp(-b box_1(R)).
-        Arrests never exceed the arrest-work hours divided by the hours one arrest takes.
+        cell of c; hazard of a seller 1 - exp(-v box_1(R)), of a buyer
+        1 - exp(-b box_1(R Wd / W)): only directed operations (sweeps, hot-spot patrol) go
+        for buyers, with Wd their share of the arrest work on the cell.
+        Arrests never exceed the day's capacity: the arrest-work hours divided by the hours
+        one arrest takes, rounded up or down at random (its mean is exact).
         """
         model, rng = self.model, self.model.rng
         sellers, buyers, space = model.sellers, model.buyers, model.space
@@ -151,13 +156,18 @@ class PoliceForce:
         people = visibility * space.counts(sellers.x[idx], sellers.y[idx]) + b * space.counts(
             buyers.x[visiting], buyers.y[visiting])
         load = box_sum(people, 1)
-        self.risk = box_sum(a * self.arrest_work / (1.0 + a * h * load), 1)
+        rate = a * self.arrest_work / (1.0 + a * h * load)
+        self.risk = box_sum(rate, 1)
         hazard = 1.0 - np.exp(-visibility * self.risk[sellers.x[idx], sellers.y[idx]])
         caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        b_hazard = 1.0 - np.exp(-b * self.risk[buyers.x[visiting], buyers.y[visiting]])
+        directed = self.plan.arrest_share * self.plan.directed_hours
+        aimed = np.divide(directed, self.arrest_work, out=np.zeros_like(directed),
+                          where=self.arrest_work > 0)
+        buyer_risk = box_sum(rate * aimed, 1)  # only operations aimed at the market go for buyers
+        b_hazard = 1.0 - np.exp(-b * buyer_risk[buyers.x[visiting], buyers.y[visiting]])
         b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size

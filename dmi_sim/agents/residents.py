@@ -65,11 +65,11 @@ class Residents:
         r = p["sight_radius"]
         sellers_seen = box_sum(sellers_on_cells, r)[x, y]
         guard = space.field("guardianship")[x, y]
-        exposure = (
-            p["exposure_dealing"] * np.minimum(1.0, sellers_seen / 2.0)
-            + p["exposure_disorder"] * space.field("disorder")[x, y]
+        surroundings = (
+            p["exposure_disorder"] * space.field("disorder")[x, y]
             + p["exposure_violence"] * np.minimum(1.0, box_sum(space.field("violence"), r)[x, y])
         )
+        exposure = p["exposure_dealing"] * np.minimum(1.0, sellers_seen / 2.0) + surroundings
         target = np.clip(exposure * (1.0 - p["reassurance"] * guard), 0.0, 1.0)
         self.fear += p["fear_rate"] * (target - self.fear)
         self._go_out(guard)
@@ -78,7 +78,8 @@ class Residents:
                     0.0, 1.0) - self.efficacy
         )
         self._update_trust(box_sum(arrests_on_cells, r)[x, y])
-        reports = self._report(sellers_seen > 0, exposure)
+        nuisance = p["exposure_dealing"] * sellers_seen / 2.0 + surroundings
+        reports = self._report(sellers_seen > 0, nuisance)
         self._move_out()
         self._update_guardianship()
         return reports
@@ -103,18 +104,20 @@ class Residents:
         self.trust += self.model.policy.trust_gain * self.aware
         np.clip(self.trust, 0.0, 1.0, out=self.trust)
 
-    def _report(self, sees_dealing: np.ndarray, exposure: np.ndarray) -> int:
+    def _report(self, sees_dealing: np.ndarray, nuisance: np.ndarray) -> int:
         """Households outdoors that see dealing report it with P = p T (1 - F) (1 + boost).
         Every household also calls about other matters at a background rate that rises with
-        disorder, and about the nuisance it sees and hears from its home (dealing, disorder,
-        violence: the fear ``exposure``), trusting the police or not."""
+        disorder, and about the nuisance it sees and hears from its home, trusting the police
+        or not: the terms of the fear exposure, but with the dealing in sight counted without
+        its cap (fear saturates at two sellers in sight; the traffic that makes people call
+        does not)."""
         p, rng, space = self.p, self.model.rng, self.model.space
         p_rep = p["report_prob"] * self.trust * (1.0 - self.fear)
         p_rep = np.minimum(1.0, p_rep * (1.0 + self.report_boost * self.aware))
         drug = self.outdoors & sees_dealing & (rng.random(self.n) < p_rep)
         disorder = space.field("disorder")[self.x, self.y]
         other = rng.poisson(p["background_calls"] * (1.0 + disorder)
-                            + p["nuisance_calls"] * exposure)
+                            + p["nuisance_calls"] * nuisance)
         self.reports_on_cells = space.counts(self.x[drug], self.y[drug])
         self.drug_reports = int(drug.sum())
         zone = self.in_market_zone
