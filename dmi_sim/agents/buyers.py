@@ -61,11 +61,12 @@ class Buyers:
         self.agents = [Buyer(model, i) for i in range(n)]
 
     def visit(self, police_at_market: float, guardianship_at_market: float) -> np.ndarray:
-        """Who comes today: P(visit) = q exp(-a_p x officer-hours per market cell
-        - a_g x share of residents outdoors around the market)."""
+        """Who comes today: P(visit) = 1[knows the market] q exp(-a_p x officer-hours per
+        market cell seen - a_g x share of residents outdoors around the market)."""
         rng, space = self.model.rng, self.model.space
-        p_visit = self.knows_market * self.propensity * np.exp(-self.police_aversion * police_at_market
-                                           - self.guardian_aversion * guardianship_at_market)
+        p_visit = self.knows_market * self.propensity * np.exp(
+            -self.police_aversion * police_at_market
+            - self.guardian_aversion * guardianship_at_market)
         self.visited = rng.random(self.n) < p_visit
         n = int(self.visited.sum())
         self.x[self.visited], self.y[self.visited] = space.draw_market_cells(rng, n)

@@ -100,6 +100,7 @@ class Sellers:
         self.y = np.zeros(n, dtype=np.int64)
         self.adaptation = 0.0  # 0-1: the street's adaptation to sustained enforcement
         self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
+        self.message = 0.0  # floor under perceived risk while a DMI's message is maintained
         self._homes = np.flatnonzero(model.space.residential.ravel())
         self._draw_young_people(np.arange(n))
         self._start_market(rng)
@@ -186,15 +187,20 @@ class Sellers:
     def utilities(self) -> tuple[np.ndarray, np.ndarray]:
         """Net daily value of dealing without risk (U0) and with perceived risk (U), $/day.
 
-        U0 = profit - wage - aversion;  U = U0 - (r + watch_risk x vigilance) x sanction cost.
+        U0 = profit - wage - aversion;
+        U = U0 - (max(r, salience, message) + watch_risk x vigilance) x sanction cost.
         Active sellers judge profit by their own sales, others by what the corner would pay
         one more seller.
         """
         profit = np.where(self.active, self.expected_profit, self.model.market.entrant_profit)
         u0 = profit - self.wage - self.aversion
-        risk = np.maximum(self.perceived_risk, self.salience)
+        risk = np.maximum(np.maximum(self.perceived_risk, self.salience), self.message)
         risk = risk + self.p["watch_risk"] * self.model.residents.vigilance
         return u0, u0 - risk * self.sanction_cost()
+
+    def hear_message(self, risk: float) -> None:
+        """A DMI's call-in message sets a floor under perceived risk (0 lifts it)."""
+        self.message = risk
 
     def read_the_street(self, directed_presence: float) -> None:
         """Sellers see today's directed police presence at the market (officer-hours per

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmi_sim.agents.police import DailyPlan
-from dmi_sim.agents.sellers import FREE, SellerState, state_mask
+from dmi_sim.agents.sellers import SellerState, state_mask
 from dmi_sim.policies.base import Policy
 from dmi_sim.space import box_sum
 
@@ -73,6 +73,8 @@ class DMIPolicy(Policy):
             self._follow_up(day)
         if day >= self.call_in_day:
             self._expire_banked_cases(day)
+        if phase == "after" and day == self.call_in_day + self.d["maintenance_days"]:
+            self.model.sellers.hear_message(0.0)  # maintenance over: nobody repeats it
         self._mobilise(day)
 
     def _expire_banked_cases(self, day: int) -> None:
@@ -118,14 +120,12 @@ class DMIPolicy(Policy):
             res.report_boost = self.d["report_boost"] * self.d["community_participation"]
 
     def _spread_message(self) -> None:
-        """Would-be sellers hear of the call-in: r <- max(r, message_risk x reach), where the
-        reach is community_awareness with the community component and a quarter of it
-        without (families and the call-in alone carry the message)."""
-        s = self.model.sellers
+        """The call-in's message, that the corner is closed and dealing there will be met at
+        once, sets a floor under everyone's perceived risk while the DMI maintains it:
+        message_risk x reach, the reach being community_awareness with the community
+        component and a quarter of it without (families and the call-in alone carry it)."""
         reach = self.d["community_awareness"] * (1.0 if self.community else 0.25)
-        free = FREE[s.state]
-        s.perceived_risk[free] = np.maximum(s.perceived_risk[free],
-                                            self.d["message_risk"] * reach)
+        self.model.sellers.hear_message(self.d["message_risk"] * reach)
 
     def _follow_up(self, day: int) -> None:
         """Maintenance: find sellers through the team's checks on banked cases and through

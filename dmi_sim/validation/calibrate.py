@@ -107,10 +107,7 @@ def miss(target: Target, value: float) -> float:
     if low <= value <= high:
         return 0.0
     bound = low if value < low else high
-    if math.isfinite(high - low):
-        scale = high - low
-    else:
-        scale = max(abs(bound), abs(value))
+    scale = high - low if math.isfinite(high - low) else max(abs(bound), abs(value))
     return min(MAX_MISS, abs(value - bound) / scale)
 
 

@@ -260,9 +260,9 @@ def plot_displacement(runs: Runs, checked: Checks, path: Path) -> Path:
 
 
 def plot_deterrence(runs: Runs, checked: Checks, path: Path) -> Path:
-    """A crackdown held for months against the same-seed baseline: sellers, the street's
-    adaptation and the risk sellers perceive."""
-    columns = ["active_sellers", "arrests_sellers", "adaptation", "perceived_risk"]
+    """A crackdown held for months against the same-seed baseline: sellers, arrests, trade
+    and entrants."""
+    columns = ["active_sellers", "arrests_sellers", "transactions_market", "new_recruits"]
     long = runs.long({"baseline": ("baseline", None),
                       "sustained crackdown": ("long_crackdown", None)}, columns)
     start = int(runs.params("long_crackdown")["run.intervention_start"])
