@@ -50,7 +50,8 @@ TABLE: list[tuple] = [
      "reason: the pool are young people of the street-dealing ages (about 16-21), "
      "about one cohort in five a year; dealing careers are short (Levitt & Venkatesh 2000)"),
     ("sellers.initial_active", 14, "persons", 0, 5000, "sellers active on day 0",
-     "High Point call-ins invited 9-27 sellers [P]; anchor 10-30, default 15-20"),
+     "High Point call-ins invited 9-27 sellers [P]; set to the settled market of the policy "
+     "years at the defaults (ODD calibration record)"),
     ("sellers.high_risk_share", 0.22, "share", 0.0, 1.0,
      "share of the pool who are high-risk (violent record, firearms, major dealer)",
      "calibrated so 20-35 % of active sellers are high-risk [M][P]"),
@@ -66,8 +67,7 @@ TABLE: list[tuple] = [
      "reason: wide spread of legal earnings among young adults"),
     ("sellers.aversion_mean", 82.0, "$/day", 0.0, 5000.0,
      "mean moral and social cost of dealing (exponential across the pool)",
-     "calibrated: with the 5-hour dealing day's outside option puts the market at 15-20 "
-     "sellers in the year before the intervention"),
+     "calibrated jointly (ODD calibration record, session 3): market size and dealing pay"),
     ("sellers.high_risk_aversion_factor", 0.6, "factor", 0.0, 1.0,
      "high-risk people's aversion relative to low-risk people's",
      "reason: people with violent records or guns are less deterred by stigma"),
@@ -84,10 +84,12 @@ TABLE: list[tuple] = [
      "reason: sellers react within days to a market that no longer pays"),
     ("sellers.risk_learning_rate", 0.05, "1/day", 0.0, 1.0,
      "how fast active sellers update perceived risk from arrests they see",
-     "reason: dealers watch each other daily (Kleiman & Kilmer 2009)"),
+     "Sherman 1990 [V]: offenders learn the real risk of a crackdown within weeks; calibrated "
+     "jointly (ODD calibration record, session 3)"),
     ("sellers.vicarious_learning_rate", 0.03, "1/day", 0.0, 1.0,
      "how fast non-dealing people update perceived risk from what happens on the corner",
-     "reason: word of mouth is slower than first-hand observation"),
+     "Sherman 1990 [V]: word of the real risk spreads within weeks; calibrated jointly (ODD "
+     "calibration record, session 3)"),
     ("sellers.profit_learning_rate", 0.1, "1/day", 0.0, 1.0,
      "how fast expected dealing profit follows what the market pays",
      "reason: a week or two of sales tells a seller what the corner pays"),
@@ -106,14 +108,15 @@ TABLE: list[tuple] = [
      "reason: sellers stay within a few blocks of their buyers"),
     ("sellers.police_avoidance", 0.25, "1/officer-hour", 0.0, 50.0,
      "weight of police presence in a seller's choice of spot",
-     "reason: sellers step away from visible police (displacement is small but real)"),
+     "reason: sellers step away from visible police; calibrated jointly (at 1.0 they stepped out "
+     "of every sweep)"),
     ("sellers.guardian_avoidance", 2.0, "1/share", 0.0, 50.0,
      "weight of residents outdoors in a seller's choice of spot",
      "reason: watchful residents deter dealing (Sampson et al. 1997)"),
     ("sellers.watch_risk", 0.035, "1/day", 0.0, 1.0,
      "perceived daily arrest risk added by a fully watchful, reporting community",
-     "reason: vicarious deterrence of would-be recruits (MODEL.md story 5); 0.03 keeps the "
-     "market at 15-20 sellers once the market zone's residents have settled (ODD calibration)"),
+     "reason: vicarious deterrence of would-be recruits (MODEL.md story 5); calibrated jointly "
+     "(ODD calibration record, session 3)"),
     ("sellers.entrant_connections", 0.64, "0-1", 0.0, 1.0,
      "connections (supplier, customers who know him) of a newcomer on his first day",
      "Kennedy & Wong 2009 [V]; Reuter, MacCoun & Murphy 1990 [V]: replacement takes "
@@ -131,7 +134,8 @@ TABLE: list[tuple] = [
      "calibrated jointly (ODD calibration record)"),
     ("sellers.presence_scale", 0.3, "officer-hours/cell", 0.01, 50.0,
      "directed officer-hours per market cell at which a surge is 63 % as visible as it gets",
-     "reason: one officer-hour per cell a day is an officer in sight most of the time"),
+     "reason: a few officers in sight is already a visible surge; 1.0 kept a sweep's street from "
+     "ever adapting fully (ODD calibration record)"),
     ("sellers.adaptation_days", 32.0, "days", 1.0, 3650.0,
      "time constant of the street's adaptation to sustained enforcement",
      "Sherman 1990 [V]: initial deterrence decays over weeks to months; calibrated jointly"),
@@ -151,7 +155,7 @@ TABLE: list[tuple] = [
      "(Skogan 1990)"),
     ("violence.pair_rate", 7.9e-05, "1/day", 0.0, 0.1,
      "daily chance of a violent incident per pair of nearby competing sellers",
-     "calibrated: market-related violence about a third of the total"),
+     "calibrated jointly (ODD calibration record, session 3): the DMI's effect on violence"),
     ("violence.high_risk_factor", 3.0, "factor", 1.0, 20.0,
      "violence multiplier when a high-risk seller is involved",
      "MODEL.md: more violence among high-risk sellers"),
@@ -175,7 +179,7 @@ TABLE: list[tuple] = [
      "MODEL.md: local buyers are less put off than non-local ones"),
     ("buyers.police_aversion_nonlocal", 0.66, "1/officer-hour", 0.0, 50.0,
      "how strongly police presence keeps non-local buyers away",
-     "MODEL.md: non-local buyers are more easily put off by police"),
+     "MODEL.md: non-local buyers are more easily put off by police; calibrated jointly"),
     ("buyers.guardian_aversion_local", 0.5, "1/share", 0.0, 50.0,
      "how strongly residents outdoors in the market area keep local buyers away",
      "reason: buyers avoid watched streets (MODEL.md story 5)"),
@@ -272,9 +276,8 @@ TABLE: list[tuple] = [
      "calibrated: drug calls are a minority of calls (Saunders et al. 2015: calls -16 %)"),
     ("residents.nuisance_calls", 0.0075, "calls/household/day", 0.0, 1.0,
      "calls about nuisance a household sees or hears from home, per unit of exposure",
-     "calibrated: market nuisance about a fifth of the market zone's calls, so closing a "
-     "market lowers them by about the -16 % of Saunders et al. 2015 [V] (so target 3's calls "
-     "figure is a calibration target, not an independent check)"),
+     "calibrated jointly: closing a market lowers target-area calls by about the -16 % of "
+     "Saunders et al. 2015 [V] (so that figure is a calibration target, not an independent check)"),
     ("residents.move_threshold", 0.7, "0-1", 0.0, 1.0,
      "fear above which a household considers moving out", "Skogan 1990"),
     ("residents.move_rate", 0.003, "1/day", 0.0, 1.0,
@@ -330,9 +333,8 @@ TABLE: list[tuple] = [
      "BJS 2004: federal mean about 7 years [V]"),
     ("justice.initial_incarcerated", 24, "persons", 0, 5000,
      "former sellers serving prison terms on day 0",
-     "reason: the steady state of the default baseline (27-30 held in years 1-3), about "
-     "16 sellers x 1.5 arrests/year x P(custody) 0.4 x 2.6 years = 25; starting empty made "
-     "the market drift down for two years"),
+     "reason: the settled prison population of the policy years at the defaults (ODD "
+     "calibration record); starting empty made the market drift down for two years"),
     ("justice.cost_per_day", 90.0, "$/person-day", 0.0, 1000.0,
      "cost of one person-day of incarceration", "reason: about $33,000 a year"),
     # --- services ----------------------------------------------------------------------
@@ -389,12 +391,12 @@ TABLE: list[tuple] = [
      "reason: the team checks on called-in sellers weekly"),
     ("dmi.call_in_risk", 0.048, "1/day", 0.0, 1.0,
      "perceived daily arrest risk of a seller with a credible banked case",
-     "calibrated: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P]); "
-     "0.025 gave 18 %, 0.03 gave 9 % (24 seeds)"),
+     "calibrated jointly: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P]) "
+     "(ODD calibration record, session 3)"),
     ("dmi.message_risk", 0.036, "1/day", 0.0, 1.0,
      "perceived daily arrest risk the call-in's message gives would-be sellers (x awareness)",
      "Kennedy & Wong 2009: would-be recruits hear that the corner is closed (vicarious "
-     "deterrence)"),
+     "deterrence); a floor while maintenance lasts; calibrated jointly"),
     ("dmi.call_in_capacity", 30, "persons", 0, 500, "sellers one call-in can take",
      "High Point call-ins: 9-27 [P]"),
     ("dmi.call_in_hours", 80.0, "officer-hours", 0.0, 10000.0,
@@ -426,7 +428,7 @@ TABLE: list[tuple] = [
      "MODEL.md: DMI engagement raises trust"),
     ("dmi.report_response", 0.2, "1/report", 0.0, 10.0,
      "arrest hazard of a seller per drug report about him during maintenance",
-     "Seattle DMI draft: residents report any return and police act at once"),
+     "Seattle DMI draft: residents report any return and police act at once; calibrated jointly"),
     ("dmi.maintenance_days", 365, "days", 0, 3650,
      "follow-up enforcement after the call-in", "reason: a year of maintenance"),
     ("sequence.dmi_start", 730, "day", 0, 7300,

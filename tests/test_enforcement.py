@@ -4,7 +4,8 @@
 2. Arrests per day saturate as the directed officers grow.
 3. A hot-spot patrol makes far fewer arrests per directed officer-hour than a sweep.
 4. Suppression during a long crackdown is weaker late than early (offenders adapt).
-5. A nascent market grows over months; a settled baseline is stationary.
+5. A nascent market grows over months; the settled baseline is stationary over the policy
+   years.
 
 Horizons are short where they can be; the whole file runs in about a minute on two cores.
 """
@@ -120,11 +121,15 @@ def test_a_nascent_market_grows_over_months():
 
 
 @pytest.mark.slow
-def test_the_settled_baseline_is_stationary():
+def test_the_settled_baseline_is_stationary_over_the_policy_years():
+    """The two policy years of the default baseline (days 365-1094, where every policy is
+    compared with it) hold the same market and the same prison population. (The burn-in
+    year still has a transient: docs/ODD.md, calibration record.)"""
     runs = [simulate("baseline", seed=seed).timeseries for seed in range(6)]
+    years = ((365, 730), (730, 1095))
     sellers = np.array([r["active_sellers"].to_numpy() for r in runs]).mean(axis=0)
-    windows = [sellers[lo:hi].mean() for lo, hi in ((30, 365), (365, 730), (730, 1095))]
-    assert max(windows) < 1.12 * min(windows), f"mean active sellers by year: {windows}"
+    by_year = [sellers[lo:hi].mean() for lo, hi in years]
+    assert max(by_year) < 1.1 * min(by_year), f"mean active sellers by year: {by_year}"
     prison = np.array([r["incarcerated"].to_numpy() for r in runs]).mean(axis=0)
-    held = [prison[lo:hi].mean() for lo, hi in ((30, 365), (365, 730), (730, 1095))]
+    held = [prison[lo:hi].mean() for lo, hi in years]
     assert max(held) < 1.15 * min(held), f"mean people held by year: {held}"
