@@ -125,7 +125,7 @@ def test_the_settled_baseline_is_stationary_over_the_policy_years():
     """The two policy years of the default baseline (days 365-1094, where every policy is
     compared with it) hold the same market and the same prison population. (The burn-in
     year still has a transient: docs/ODD.md, calibration record.)"""
-    runs = [simulate("baseline", seed=seed).timeseries for seed in range(6)]
+    runs = [simulate("baseline", seed=seed).timeseries for seed in range(12)]
     years = ((365, 730), (730, 1095))
     sellers = np.array([r["active_sellers"].to_numpy() for r in runs]).mean(axis=0)
     by_year = [sellers[lo:hi].mean() for lo, hi in years]

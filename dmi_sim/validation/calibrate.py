@@ -1,7 +1,7 @@
 """Joint calibration of the defaults: every candidate judged on every target at once.
 
 A Latin hypercube (``scipy.stats.qmc``) over the uncertain parameters of a calibration
-file (``experiments/calibration.toml``); at each point the validation's own plan is built
+file (``experiments/calibration/defaults.toml``); at each point the validation's own plan is built
 with a few replications and every chosen target is measured with the validation's own
 measures. A point's *miss* is the sum over targets of how far the estimate lies outside
 its band, in band widths (one-sided bands: in units of the bound, or 1), so no target is

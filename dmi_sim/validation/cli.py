@@ -107,8 +107,8 @@ def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
         "outside the bands, in band widths). Writes points.csv into the output folder. "
         "Rerun the same command to resume.")
     parser.add_argument("spec", nargs="?", type=Path,
-                        default=Path("experiments/calibration.toml"),
-                        help="calibration file (default experiments/calibration.toml)")
+                        default=Path("experiments/calibration/defaults.toml"),
+                        help="calibration file (default experiments/calibration/defaults.toml)")
     add_executor_options(parser)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default results/calibration-<file name>)")
