@@ -396,7 +396,8 @@ TABLE: list[tuple] = [
      "calibrated jointly: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P]) "
      "(ODD calibration record, session 3)"),
     ("dmi.message_risk", 0.036, "1/day", 0.0, 1.0,
-     "perceived daily arrest risk the call-in's message gives would-be sellers (x awareness)",
+     "floor under perceived daily arrest risk that the call-in's message sets while "
+     "maintenance lasts (x reach)",
      "Kennedy & Wong 2009: would-be recruits hear that the corner is closed (vicarious "
      "deterrence); a floor while maintenance lasts; calibrated jointly"),
     ("dmi.call_in_capacity", 30, "persons", 0, 500, "sellers one call-in can take",
