@@ -282,8 +282,9 @@ class Sellers:
         are seen to run at the market, and connections from today's dealing.
 
         Active: pi <- pi + l_pi (margin x price x sales - pi).
-        Risk of everyone free: r <- r + l (h - r), h = ``PoliceForce.risk_at_market``,
-        l = risk_learning_rate for active sellers, vicarious_learning_rate for others.
+        Risk of everyone free: r <- r + l (h - r), h = ``DrugMarketModel._risk_seen`` (the
+        share of today's dealers arrested; the police's risk at the market on a day nobody
+        deals), l = risk_learning_rate for active sellers, vicarious_learning_rate for others.
         Connections: active c <- c + (1 - c) / connection_days; others c <- c (1 -
         1 / connection_loss_days).
         """
