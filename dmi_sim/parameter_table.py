@@ -51,7 +51,7 @@ TABLE: list[tuple] = [
      "share of the non-dealing pool replaced by a new cohort each year",
      "reason: the pool are young people of the street-dealing ages (about 16-21), "
      "about one cohort in five a year; dealing careers are short (Levitt & Venkatesh 2000)"),
-    ("sellers.initial_active", 14, "persons", 0, 5000, "sellers active on day 0",
+    ("sellers.initial_active", 11, "persons", 0, 5000, "sellers active on day 0",
      "High Point call-ins invited 9-27 sellers [P]; set to the settled market of the policy "
      "years at the defaults (ODD calibration record)"),
     ("sellers.high_risk_share", 0.22, "share", 0.0, 1.0,
@@ -115,7 +115,7 @@ TABLE: list[tuple] = [
     ("sellers.guardian_avoidance", 2.0, "1/share", 0.0, 50.0,
      "weight of residents outdoors in a seller's choice of spot",
      "reason: watchful residents deter dealing (Sampson et al. 1997)"),
-    ("sellers.watch_risk", 0.035, "1/day", 0.0, 1.0,
+    ("sellers.watch_risk", 0.045, "1/day", 0.0, 1.0,
      "perceived daily arrest risk added by a fully watchful, reporting community",
      "reason: vicarious deterrence of would-be recruits (MODEL.md story 5); calibrated jointly "
      "(ODD calibration record, session 3)"),
@@ -221,11 +221,13 @@ TABLE: list[tuple] = [
      "how fast the market's reputation follows where sales happen",
      "reason: buyers learn new spots within weeks"),
     # --- residents ---------------------------------------------------------------------
-    ("residents.initial_fear", 0.1, "0-1", 0.0, 1.0, "starting fear of every household",
+    ("residents.initial_fear", 0.1, "0-1", 0.0, 1.0,
+     "starting fear of households outside the market zone",
      "reason: a neighbourhood where a market is forming"),
     ("residents.initial_fear_market", 0.6, "0-1", 0.0, 1.0,
      "starting fear of households in the market area and its ring",
-     "reason: the market is already there on day 0; its neighbours have withdrawn (Skogan 1990)"),
+     "reason: the market is already there; its neighbours have withdrawn (Skogan 1990); B6 "
+     "sweeps it from 0 to 1"),
     ("residents.initial_efficacy", 0.75, "0-1", 0.0, 1.0, "starting collective efficacy",
      "reason: near its settled level away from the market (base + social x guardianship), "
      "so the run does not open on a transient"),
@@ -276,7 +278,7 @@ TABLE: list[tuple] = [
     ("residents.background_calls", 0.006, "calls/household/day", 0.0, 1.0,
      "calls for service unrelated to dealing (scaled up by disorder)",
      "calibrated: drug calls are a minority of calls (Saunders et al. 2015: calls -16 %)"),
-    ("residents.nuisance_calls", 0.0075, "calls/household/day", 0.0, 1.0,
+    ("residents.nuisance_calls", 0.007, "calls/household/day", 0.0, 1.0,
      "calls about nuisance a household sees or hears from home, per unit of exposure",
      "calibrated jointly: closing a market lowers target-area calls by about the -16 % of "
      "Saunders et al. 2015 [V] (so that figure is a calibration target, not an independent check)"),
@@ -296,9 +298,13 @@ TABLE: list[tuple] = [
      "processing time (the search rate of Holling's disc equation)",
      "calibrated jointly: 1-2 arrests per seller-year at baseline (Levitt & Venkatesh 2000 "
      "[V]) and sweeps that arrest without emptying the market in days"),
-    ("police.beat_arrest_share", 0.1, "share", 0.0, 1.0,
+    ("police.beat_arrest_share", 0.075, "share", 0.0, 1.0,
      "share of beat patrol hours spent on proactive drug arrest work",
      "reason: most beat time goes to calls and presence"),
+    ("police.initial_attention", 6.5, "reports", 0.0, 1000.0,
+     "police attention to each market cell on day 0 (reports, arrests and disorder remembered)",
+     "reason: the settled attention of the policy years at the defaults (ODD calibration "
+     "record), so a settled market's policing does not open on a transient"),
     ("police.attention_days", 60.0, "days", 1.0, 3650.0,
      "memory of police attention to places (reports, arrests, disorder)",
      "Kleiman 1993: attention to a known market has memory (complaints, crime data)"),
@@ -333,7 +339,7 @@ TABLE: list[tuple] = [
     ("justice.coordinated_sentence_days", 2555.0, "days", 1.0, 20000.0,
      "mean prison term under coordinated (federal) prosecution",
      "BJS 2004: federal mean about 7 years [V]"),
-    ("justice.initial_incarcerated", 24, "persons", 0, 5000,
+    ("justice.initial_incarcerated", 13, "persons", 0, 5000,
      "former sellers serving prison terms on day 0",
      "reason: the settled prison population of the policy years at the defaults (ODD "
      "calibration record); starting empty made the market drift down for two years"),
@@ -391,7 +397,7 @@ TABLE: list[tuple] = [
     ("dmi.relapse_detection", 0.2, "1/day", 0.0, 1.0,
      "daily chance follow-up finds a called-in seller who deals again",
      "reason: the team checks on called-in sellers weekly"),
-    ("dmi.call_in_risk", 0.048, "1/day", 0.0, 1.0,
+    ("dmi.call_in_risk", 0.04, "1/day", 0.0, 1.0,
      "perceived daily arrest risk of a seller with a credible banked case",
      "calibrated jointly: 10-20 % of called-in sellers deal again within 6 weeks (1 of 9 [P]) "
      "(ODD calibration record, session 3)"),

@@ -233,7 +233,7 @@ def test_an_existing_output_folder_is_refused(tmp_path: Path,
 
 # --- the fast directional subset -----------------------------------------------------
 
-FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7", "B8a", "B8b", "B9b", "B9c", "B10a",
+FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7", "B8b", "B9b", "B9c", "B10a",
         "B10b", "B10c")
 
 
@@ -290,10 +290,12 @@ def test_the_dmi_fails_at_low_fidelity(fast) -> None:
 
 
 @pytest.mark.slow
-def test_a_long_crackdown_deters_less_as_it_goes_on_and_a_while_after(fast) -> None:
+def test_a_long_crackdown_deters_a_while_after_it_ends(fast) -> None:
+    # Suppression lingers after the police leave. (That it fades while they stay, B8a, is a
+    # difference of two suppressions: at 4 replications its interval spans +-40 points, so
+    # its direction is tested with paired runs in tests/test_enforcement.py.)
     checked, _ = fast
-    assert checked["B8a"].result.value > 0.05  # suppression fades while the police stay
-    assert checked["B8b"].result.value > 0.05  # and lingers after they leave
+    assert checked["B8b"].result.value > 0.05
 
 
 @pytest.mark.slow
@@ -307,7 +309,7 @@ def test_hot_spot_presence_cuts_disorder_without_emptying_the_corner(fast) -> No
 def test_crackdowns_fill_prisons_and_the_dmi_does_not(fast) -> None:
     checked, _ = fast
     # Seller arrests alone, buyers apart: more under crackdowns. (B10a's band, >= 3x over two
-    # policy years, is not met at the defaults: 2.5x; docs/ODD.md, calibration record.)
+    # policy years, is not met at the defaults: 2.85x; docs/ODD.md, calibration record.)
     assert checked["B10a"].result.value > 1
     assert checked["B10b"].result.value > 0  # more distinct people sent to prison
     assert checked["B10c"].result.value > 0  # more custody person-days

@@ -69,7 +69,7 @@ class PoliceForce:
         self.field = np.zeros(shape)  # visible officer-hours per cell today (presence)
         self.arrest_work = np.zeros(shape)  # officer-hours of arrest work per cell today
         self.risk = np.zeros(shape)  # arrest hazard of one fully visible person per cell
-        self.attention = model.space.market.astype(float)  # a known market is known
+        self.attention = self.p["initial_attention"] * model.space.market  # a known market
         self.plan = DailyPlan(np.zeros(shape))
         self.reports_yesterday = np.zeros(shape)
         self.response_hours = 0.0

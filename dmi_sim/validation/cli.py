@@ -41,7 +41,8 @@ def add_validate_command(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--reps", type=int, default=DEFAULT_REPS, metavar="R",
                         help=f"replications per paired scenario (default {DEFAULT_REPS}; "
                         "baseline and dmi run 4R times, dmi_low_fidelity 3R, for their narrow "
-                        "bands); the fidelity and starting-fear sweeps use R/4 per level")
+                        "bands); the fidelity sweep uses R/4 per level, the starting-fear "
+                        "sweep R/2 (B6a's narrow band)")
     add_executor_options(parser)
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="root seed of the replication seeds (default 0)")

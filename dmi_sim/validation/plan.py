@@ -76,7 +76,9 @@ def build_arms(reps: int, overrides: Mapping[str, Any]) -> dict[str, Arm]:
         "dmi": Arm("dmi", REPS_FACTOR["dmi"] * reps),
         "dmi_low_fidelity": Arm("dmi_low_fidelity", REPS_FACTOR["dmi_low_fidelity"] * reps),
         "fidelity": Arm("dmi", per_level, fidelity),
-        "community": Arm("baseline", per_level, {x: {START_KEY: x} for x in START_LEVELS}),
+        # twice a sweep's replications: B6a's interval must be narrower than its 10-point band
+        "community": Arm("baseline", 2 * per_level,
+                         {x: {START_KEY: x} for x in START_LEVELS}),
         "reclaimed_start": Arm("baseline", reps, {low: {START_KEY: low}}),
         "abandoned_start": Arm("baseline", reps, {high: {START_KEY: high}}),
         "abandoned_dmi": Arm("dmi", reps, {high: {START_KEY: high}}),
