@@ -51,7 +51,7 @@ TABLE: list[tuple] = [
      "share of the non-dealing pool replaced by a new cohort each year",
      "reason: the pool are young people of the street-dealing ages (about 16-21), "
      "about one cohort in five a year; dealing careers are short (Levitt & Venkatesh 2000)"),
-    ("sellers.initial_active", 11, "persons", 0, 5000, "sellers active on day 0",
+    ("sellers.initial_active", 12, "persons", 0, 5000, "sellers active on day 0",
      "High Point call-ins invited 9-27 sellers [P]; set to the settled market of the policy "
      "years at the defaults (ODD calibration record)"),
     ("sellers.high_risk_share", 0.22, "share", 0.0, 1.0,
@@ -115,10 +115,14 @@ TABLE: list[tuple] = [
     ("sellers.guardian_avoidance", 2.0, "1/share", 0.0, 50.0,
      "weight of residents outdoors in a seller's choice of spot",
      "reason: watchful residents deter dealing (Sampson et al. 1997)"),
-    ("sellers.watch_risk", 0.045, "1/day", 0.0, 1.0,
+    ("sellers.watch_risk", 0.09, "1/day", 0.0, 1.0,
      "perceived daily arrest risk added by a fully watchful, reporting community",
      "reason: vicarious deterrence of would-be recruits (MODEL.md story 5); calibrated jointly "
      "(ODD calibration record, session 3)"),
+    ("sellers.watch_exponent", 2.0, "", 0.5, 4.0,
+     "how the deterrence of a watchful street grows with the share watching (vigilance^k)",
+     "reason: informal social control is collective (Sampson et al. 1997): it works where "
+     "enough neighbours act, so it may grow faster than the share watching"),
     ("sellers.entrant_connections", 0.64, "0-1", 0.0, 1.0,
      "connections (supplier, customers who know him) of a newcomer on his first day",
      "Kennedy & Wong 2009 [V]; Reuter, MacCoun & Murphy 1990 [V]: replacement takes "
@@ -278,7 +282,7 @@ TABLE: list[tuple] = [
     ("residents.background_calls", 0.006, "calls/household/day", 0.0, 1.0,
      "calls for service unrelated to dealing (scaled up by disorder)",
      "calibrated: drug calls are a minority of calls (Saunders et al. 2015: calls -16 %)"),
-    ("residents.nuisance_calls", 0.007, "calls/household/day", 0.0, 1.0,
+    ("residents.nuisance_calls", 0.004, "calls/household/day", 0.0, 1.0,
      "calls about nuisance a household sees or hears from home, per unit of exposure",
      "calibrated jointly: closing a market lowers target-area calls by about the -16 % of "
      "Saunders et al. 2015 [V] (so that figure is a calibration target, not an independent check)"),
