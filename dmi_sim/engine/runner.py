@@ -23,6 +23,10 @@ from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import RunFn, RunOutcome, RunTask, check_unique, execute_task
 
 
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by Ctrl-C or SIGTERM; ``str()`` says what was kept and how to go on."""
+
+
 @dataclass(frozen=True)
 class RunReport:
     """What a call to ``run_tasks`` did."""
