@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -178,6 +179,26 @@ def process_pool(workers: int | None = None) -> tuple[Executor, int]:
     return WorkerPool(n), n
 
 
+def _probe_scheduler(address: str) -> None:
+    """Fail fast where Dask's client would wait for minutes: no port, a closed port, a host
+    that does not answer, or a service that is not a Dask scheduler. A scheduler speaks
+    first (its handshake), so a TCP peer that says nothing within the timeout is not one."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    host, port = parse_host_port(location)  # ValueError: missing port number
+    if scheme != "tcp":
+        return  # tls:// and the like: left to the client's own timeout
+    with socket.create_connection((host, port), timeout=DASK_CONNECT_TIMEOUT_S) as sock:
+        try:
+            first = sock.recv(8)
+        except TimeoutError:
+            first = b""
+    if not first:
+        raise OSError(f"it said nothing within {DASK_CONNECT_TIMEOUT_S:.0f} s, so it is not a "
+                      "Dask scheduler")
+
+
 @contextmanager
 def dask_executor(address: str, workers: int | None = None) -> Iterator[tuple[Executor, int]]:
     """A Dask executor on the cluster at ``address``, or on a new LocalCluster for "local".
@@ -200,6 +221,7 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[tuple[Ex
         client = Client(cluster)
     else:
         try:
+            _probe_scheduler(address)
             client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
         except (OSError, ValueError) as exc:  # refused, timed out, no port, not a scheduler
             raise DaskUnavailable(
