@@ -17,10 +17,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from process_groups import GONE_S, group, wait_until
 
 from dmi_sim.cli import main
 
@@ -38,33 +38,11 @@ outcomes = ["cost_total"]
 [factors."police.officers"]
 levels = [2, 6]
 """
-#: Seconds a stopped command may take to exit, and its processes to be gone.
+#: Seconds a stopped command may take to exit.
 STOP_S = 30.0
-GONE_S = 10.0
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads process groups from /proc")
-
-
-def group(pgid: int) -> list[str]:
-    """Command lines of the live (not zombie) processes of process group ``pgid``."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue  # gone meanwhile
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            found.append(cmdline.strip())
-    return found
-
-
-def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} within {seconds:.0f} s"
-        time.sleep(0.1)
 
 
 class Driver:
