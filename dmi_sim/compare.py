@@ -217,7 +217,7 @@ def _draw(
 def run_compare(
     spec: CompareSpec,
     out: Path,
-    argv: list[str],
+    argv: list[str] | None,
     workers: int | None = None,
     progress: bool = True,
 ) -> Path:
@@ -227,7 +227,7 @@ def run_compare(
         spec: scenarios, replications, root seed, horizon and overrides.
         out: the result folder; must not exist. The runs go first to ``run_store(out,
             tasks)``, which a call interrupted before it wrote ``out`` leaves for the next.
-        argv: the command's arguments, recorded in the manifest.
+        argv: the command's arguments, recorded in the manifest; None from Python.
         workers: processes for the runs (None: all cores; 1: in-process).
         progress: progress bar and stage messages on stderr.
     """
@@ -236,7 +236,8 @@ def run_compare(
     seeds = replication_seeds(spec.seed, spec.reps)
     tasks = build_tasks(resolved, seeds, spec)
     manifest = start_manifest(
-        "compare", argv, scenarios=list(resolved), counterfactual=COUNTERFACTUAL,
+        "compare", argv, **({} if argv is not None else {"api": "dmi_sim.compare.run_compare"}),
+        scenarios=list(resolved), counterfactual=COUNTERFACTUAL,
         replications=spec.reps, root_seed=spec.seed, seeds=seeds, days=spec.days,
         overrides=dict(spec.overrides), workers=workers, runs=len(tasks),
     )
