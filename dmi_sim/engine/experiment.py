@@ -2,7 +2,9 @@
 
 Everything is checked before the first run starts, because a typo found after a thousand
 runs wastes a day: unknown keys (with the closest valid key), wrong types, values outside a
-parameter's range, and design points the model would refuse. Each problem is one line
+parameter's range, outcomes the runs do not report, a design too large to build (its size is
+counted first), and design points the model would refuse. The same checks apply to an
+experiment defined in Python (``experiment_from_dict``). Each problem is one line
 naming the file, the key, the value and what is allowed.
 
 A file looks like::
