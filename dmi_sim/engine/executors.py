@@ -108,10 +108,17 @@ def _check_main_importable() -> None:
         )
 
 
-def _starting_a_worker() -> bool:
-    """True while this process is a pool worker still importing the main script (the check
-    ``multiprocessing`` itself makes before refusing to start processes then)."""
-    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+def leave_if_starting_a_worker() -> None:
+    """End this process quietly if it is a pool worker still importing the main script.
+
+    Then a script without an ``if __name__ == "__main__":`` guard, run again by the worker
+    as it starts, has reached the engine: the worker must neither run nor write anything
+    (SystemExit ends it without a traceback), and the driver says why in one line
+    (``POOL_START_FAILED``). ``_inheriting`` is what ``multiprocessing`` itself checks
+    before refusing to start processes then.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(1)
 
 
 class WorkerPool(ProcessPoolExecutor):
@@ -127,10 +134,7 @@ class WorkerPool(ProcessPoolExecutor):
     """
 
     def __init__(self, workers: int) -> None:
-        if _starting_a_worker():
-            # An unguarded script, run again by a worker as it starts: end this worker
-            # quietly (SystemExit prints nothing); the driver says why in one line.
-            raise SystemExit(1)
+        leave_if_starting_a_worker()
         _check_main_importable()
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["dmi_sim", "dmi_sim.engine.tasks"])
