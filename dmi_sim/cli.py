@@ -1,8 +1,10 @@
 """The command line: ``run`` one scenario, ``compare`` scenarios, ``sweep`` an experiment.
 
-``python run.py`` with no arguments is the default comparison (the project's main job).
-Bad input never shows a traceback: it ends in one ``error: ...`` line on stderr and exit
-code 2, with nothing written under the requested output folder.
+Two doors open it: ``python run.py`` in a checkout and the ``dmi-sim`` console command of
+an installed package. With no arguments it is the default comparison (the project's main
+job). Bad input never shows a traceback: it ends in one ``error: ...`` line on stderr and
+exit code 2, with nothing written under the requested output folder. Ctrl-C or SIGTERM
+stops a command with one ``interrupted: ...`` line and exit code 130.
 """
 
 from __future__ import annotations
@@ -10,26 +12,35 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
+import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-from dmi_sim import simulate
+from dmi_sim import __version__, simulate
 from dmi_sim.compare import DEFAULT_REPS, DEFAULT_SCENARIOS, CompareError, CompareSpec, run_compare
 from dmi_sim.engine import ExperimentError
 from dmi_sim.engine.cli_sweep import add_sweep_command
-from dmi_sim.manifest import OutputExistsError, finish_manifest, staged_folder, start_manifest
+from dmi_sim.engine.executors import PoolError
+from dmi_sim.manifest import (
+    RESULTS_DIR,
+    OutputExistsError,
+    finish_manifest,
+    staged_folder,
+    start_manifest,
+)
 from dmi_sim.manifest import timestamped as timestamped_folder
 from dmi_sim.params import ParameterError
 from dmi_sim.sensitivity.cli import add_sensitivity_command
 from dmi_sim.validation.cli import add_calibrate_command, add_validate_command
 from dmi_sim.viz.cli import add_viz_command
 
-RESULTS_DIR = Path("results")
-#: Errors that are the user's input, not a bug: reported in one line, exit code 2.
-INPUT_ERRORS = (ParameterError, ExperimentError, CompareError, OutputExistsError)
+#: Errors that are the user's input or setting, not a bug: one line, exit code 2.
+INPUT_ERRORS = (ParameterError, ExperimentError, CompareError, OutputExistsError, PoolError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,9 +90,19 @@ def _plain_json(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--set`` overrides; refused when they set the horizon ``--days`` sets too, since
+    one of the two would be silently ignored."""
+    overrides = dict(args.set)
+    if args.days is not None and "run.days" in overrides:
+        raise ParameterError(f"--days {args.days} and --set run.days={overrides['run.days']} "
+                             "both set the length of the run; allowed: one of them")
+    return overrides
+
+
 def handle_run(args: argparse.Namespace) -> int:
     """One run: its time series, summary and manifest in a new folder."""
-    overrides = dict(args.set)
+    overrides = _overrides(args)
     out = args.out or timestamped_folder(RESULTS_DIR, f"run-{Path(args.scenario).stem}")
     manifest = start_manifest("run", args.argv, scenario=args.scenario, seed=args.seed,
                               days=args.days, overrides=overrides)
@@ -104,7 +125,7 @@ def handle_run(args: argparse.Namespace) -> int:
 def handle_compare(args: argparse.Namespace) -> int:
     """Scenarios against the same-seed baseline: the result folder and its report."""
     spec = CompareSpec(scenarios=tuple(args.scenarios) or DEFAULT_SCENARIOS, reps=args.reps,
-                       seed=args.seed, days=args.days, overrides=dict(args.set))
+                       seed=args.seed, days=args.days, overrides=_overrides(args))
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
     report = run_compare(spec, out, args.argv, workers=args.workers,
                          progress=not args.no_progress)
@@ -127,14 +148,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         "results/<command>-<UTC timestamp>)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``run.py`` parser with its sub-commands."""
+def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
+    """The command line's parser (``run.py`` or ``dmi-sim``) with its sub-commands."""
     parser = _Parser(
-        prog="run.py",
+        prog=prog,
         description="Agent-based model of an open-air drug market: crackdowns vs. the Drug "
         "Market Intervention. With no arguments: compare "
-        f"{', '.join(DEFAULT_SCENARIOS)} ({DEFAULT_REPS} replications each).",
+        f"{', '.join(DEFAULT_SCENARIOS)} ({DEFAULT_REPS} replications each). Results go "
+        f"under {RESULTS_DIR}/ in the current folder unless --out says otherwise.",
     )
+    parser.add_argument("--version", action="version", version=f"dmi_sim {__version__}")
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run one scenario once",
@@ -171,19 +194,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _interrupt(signum: int, frame: Any) -> None:
+    """The first SIGINT or SIGTERM stops the command; more while it stops are ignored, so
+    the clean-up (store what finished, stop the workers) runs to its end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM (``kill``, a job scheduler) stops a command as Ctrl-C does: what finished
+    stays stored and the exit code is 130. The previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: list[str] | None = None, prog: str = "run.py") -> int:
     """Parse ``argv`` (default: the process's), run the command, return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv or ["compare"])
+    args = build_parser(prog).parse_args(argv or ["compare"])
     args.argv = argv
     try:
-        return args.handler(args)
+        with _stop_on_signals():
+            return args.handler(args)
     except INPUT_ERRORS as err:
         print(f"error: {err}", file=sys.stderr)
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
         print(f"error: {where}{err.strerror or err}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(f"interrupted: {err or 'nothing was written'}", file=sys.stderr)
         return 130
     return 2
+
+
+def console() -> int:
+    """The ``dmi-sim`` console command of an installed package: ``run.py`` by another name."""
+    return main(prog="dmi-sim")

@@ -7,7 +7,10 @@ tasks, then turns the engine's store into the folder a reader opens:
 
 ``manifest.json``, ``timeseries.parquet``, ``summary.csv``, ``effects.csv``, ``figures/``
 and ``report.md``. The folder is written under a hidden staging name and renamed into place
-only when complete.
+only when complete. The runs are streamed to a store beside it named after the task list
+(``.compare-runs-<fingerprint>``), so an interrupted or killed comparison resumes when the
+same command is given again (even though its default folder name has a new timestamp);
+the store is deleted once the folder is written.
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ import pandas as pd
 from dmi_sim import simulate
 from dmi_sim.animation import animate_run
 from dmi_sim.effects import COUNTERFACTUAL, OUTCOMES, WINDOW_DAYS, paired_effects
-from dmi_sim.engine import RunTask, load_failures, load_results, run_tasks
+from dmi_sim.engine import RunReport, RunTask, load_failures, load_results, run_tasks
 from dmi_sim.engine.executors import process_pool
+from dmi_sim.engine.runner import Interrupted
 from dmi_sim.engine.seeds import replication_problem, replication_seeds
+from dmi_sim.engine.store import ResultStore
+from dmi_sim.engine.tasks import fingerprint
 from dmi_sim.figures import MAP_FIELDS, plot_cumulative, plot_effects, plot_maps, plot_timeseries
-from dmi_sim.manifest import finish_manifest, staged_folder, start_manifest
+from dmi_sim.manifest import check_new, finish_manifest, staged_folder, start_manifest
 from dmi_sim.model import DrugMarketModel
 from dmi_sim.params import Params, load_params
 from dmi_sim.report import write_report
@@ -98,6 +104,10 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
             raise CompareError(f"{label}: run.intervention_start = {start} is not before the "
                                f"end of the run ({horizon} days): nothing to compare")
         resolved[label] = (scenario, params)
+    if len(resolved) < 2:
+        raise CompareError(f"nothing to compare: '{COUNTERFACTUAL}' is always run as the "
+                           "same-seed counterfactual; allowed: at least one other scenario, "
+                           "e.g. 'compare dmi'")
     return resolved
 
 
@@ -113,15 +123,21 @@ def build_tasks(
     ]
 
 
+def run_store(out: Path, tasks: Sequence[RunTask]) -> Path:
+    """Where the runs of ``tasks`` are streamed: found again by the same command, to resume."""
+    return Path(out).parent / f".compare-runs-{fingerprint(tasks)}"
+
+
 def _run_all(tasks: list[RunTask], store: Path, workers: int | None,
-             progress: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+             progress: bool) -> tuple[RunReport, pd.DataFrame, pd.DataFrame]:
     """Run the tasks through the engine; all must succeed for the comparison to stand."""
     report = run_tasks(tasks, store, workers=workers, progress=progress)
     if report.n_failed:
         first = load_failures(store).iloc[0]
-        raise CompareError(f"{report.n_failed} of {report.n_tasks} runs failed; first: "
-                           f"{first['run_id']}: {first['error_type']}: {first['error']}")
-    return load_results(store)
+        raise CompareError(f"{report.n_failed} of {report.n_tasks} runs failed (listed in "
+                           f"{report.failures_path}); first: {first['run_id']}: "
+                           f"{first['error_type']}: {first['error']}")
+    return report, *load_results(store)
 
 
 def _tidy(summary: pd.DataFrame, ts: pd.DataFrame, order: Sequence[str]) -> tuple[
@@ -201,7 +217,7 @@ def _draw(
 def run_compare(
     spec: CompareSpec,
     out: Path,
-    argv: list[str],
+    argv: list[str] | None,
     workers: int | None = None,
     progress: bool = True,
 ) -> Path:
@@ -209,23 +225,49 @@ def run_compare(
 
     Args:
         spec: scenarios, replications, root seed, horizon and overrides.
-        out: the result folder; must not exist.
-        argv: the command's arguments, recorded in the manifest.
+        out: the result folder; must not exist. The runs go first to ``run_store(out,
+            tasks)``, which a call interrupted before it wrote ``out`` leaves for the next.
+        argv: the command's arguments, recorded in the manifest; None from Python.
         workers: processes for the runs (None: all cores; 1: in-process).
         progress: progress bar and stage messages on stderr.
     """
     resolved = _resolve(spec)
+    check_new(out)
     seeds = replication_seeds(spec.seed, spec.reps)
     tasks = build_tasks(resolved, seeds, spec)
     manifest = start_manifest(
-        "compare", argv, scenarios=list(resolved), counterfactual=COUNTERFACTUAL,
+        "compare", argv, **({} if argv is not None else {"api": "dmi_sim.compare.run_compare"}),
+        scenarios=list(resolved), counterfactual=COUNTERFACTUAL,
         replications=spec.reps, root_seed=spec.seed, seeds=seeds, days=spec.days,
         overrides=dict(spec.overrides), workers=workers, runs=len(tasks),
     )
+    store = run_store(out, tasks)
+    try:
+        _run_and_write(out, store, tasks, resolved, spec, seeds, manifest, workers, progress)
+    except KeyboardInterrupt:
+        stored = len(ResultStore(store).stored_run_ids()) if store.exists() else 0
+        raise Interrupted(f"{stored}/{len(tasks)} runs stored in {store}; run the same "
+                          "command again to resume") from None
+    shutil.rmtree(store)
+    return out / "report.md"
+
+
+def _run_and_write(
+    out: Path,
+    store: Path,
+    tasks: list[RunTask],
+    resolved: Mapping[str, tuple[str, Params]],
+    spec: CompareSpec,
+    seeds: Sequence[int],
+    manifest: dict[str, Any],
+    workers: int | None,
+    progress: bool,
+) -> None:
+    """Run (or resume) the runs into ``store``, then write the result folder ``out``."""
+    report, *runs = _run_all(tasks, store, workers, progress)
+    summary, ts = _tidy(*runs, list(resolved))
+    manifest["runs_already_stored"] = report.n_skipped
     with staged_folder(out) as folder:
-        store = folder / "runs"
-        summary, ts = _tidy(*_run_all(tasks, store, workers, progress), list(resolved))
-        shutil.rmtree(store)
         ts.to_parquet(folder / "timeseries.parquet", index=False)
         summary.to_csv(folder / "summary.csv", index=False)
 
@@ -242,5 +284,3 @@ def run_compare(
         manifest["figures"] = figures
         write_report(folder / "report.md", manifest, ts, summary, effects, starts, figures)
         finish_manifest(manifest, folder / "manifest.json")
-    return out / "report.md"
-

@@ -12,7 +12,9 @@ import os
 import platform
 import shlex
 import shutil
+import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,8 +22,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-#: Packages whose versions change results or their files.
-TRACKED_PACKAGES = ("dmi_sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib")
+#: Packages whose versions change results or their files (SALib draws the sensitivity
+#: designs; dask runs sweeps on a cluster).
+TRACKED_PACKAGES = ("dmi_sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib",
+                    "SALib", "dask", "distributed")
+#: Where every command puts its result folders: ``results/`` in the folder it is run from
+#: (a checkout or not), unless told otherwise with ``--out``.
+RESULTS_DIR = Path("results")
 
 _REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,7 +50,10 @@ def package_versions() -> dict[str, str]:
 
 
 def git_commit() -> dict[str, Any] | None:
-    """The checked-out commit and whether the work tree differs from it; None outside git."""
+    """The checked-out commit and whether the work tree differs from it; None when the
+    package is not run from a git checkout (an installed wheel: its version says it all)."""
+    if not (_REPO_DIR / ".git").exists():
+        return None
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=_REPO_DIR, capture_output=True, text=True,
@@ -59,15 +69,21 @@ def git_commit() -> dict[str, Any] | None:
 
 
 def command_line(argv: list[str]) -> str:
-    """The command (``run.py`` arguments) as a user would retype it in a shell."""
-    return shlex.join(["python", "run.py", *argv])
+    """The command as a user would retype it in a shell: ``dmi-sim ...`` when it was run
+    through the console command, else ``python run.py ...``."""
+    program = ["dmi-sim"] if Path(sys.argv[0]).name == "dmi-sim" else ["python", "run.py"]
+    return shlex.join([*program, *argv])
 
 
-def start_manifest(kind: str, argv: list[str], **fields: Any) -> dict[str, Any]:
-    """A manifest opened at the start of the work; ``finish_manifest`` stamps the end."""
+def start_manifest(kind: str, argv: list[str] | None, **fields: Any) -> dict[str, Any]:
+    """A manifest opened at the start of the work; ``finish_manifest`` stamps the end.
+
+    ``argv`` is the command line's arguments, or None for work started from Python (the
+    caller then says how, e.g. ``api="dmi_sim.run_experiment"``).
+    """
     return {
         "kind": kind,
-        "command": command_line(argv),
+        "command": None if argv is None else command_line(argv),
         "started_at": now(),
         "finished_at": None,
         "git": git_commit(),
@@ -86,26 +102,61 @@ class OutputExistsError(FileExistsError):
     """The requested result folder is already there: results are never overwritten."""
 
 
+def check_new(out: Path) -> None:
+    """Refuse an output folder that exists: results are never overwritten."""
+    if Path(out).exists():
+        raise OutputExistsError(f"{out}: output folder already exists; choose another --out")
+
+
+def _staging_name(out: Path, pid: int) -> Path:
+    return out.parent / f".{out.name}.partial-{socket.gethostname()}-{pid}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_staging(parent: Path) -> None:
+    """Delete the staging folders in ``parent`` left by commands of this machine that were
+    killed (their process is gone), whatever their output folder was called."""
+    prefix = f".partial-{socket.gethostname()}-"
+    for path in Path(parent).glob(".*" + prefix + "*"):
+        pid = path.name.rpartition(prefix)[2]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @contextmanager
 def staged_folder(out: Path) -> Iterator[Path]:
     """Yield a hidden sibling of ``out`` to write into; rename it to ``out`` on success.
 
     A failed or interrupted command leaves nothing under ``out`` (the staging folder is
-    removed), so a folder under its final name is always complete.
+    removed, and the next command removes those of killed ones), so a folder under its
+    final name is always complete. Errors name ``out``, never the staging folder.
     """
     out = Path(out)
-    if out.exists():
-        raise OutputExistsError(f"{out}: output folder already exists; choose another --out")
+    check_new(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    remove_stale_staging(out.parent)
+    staging = _staging_name(out, os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     try:
+        staging.mkdir()
         yield staging
         if out.exists():
             raise OutputExistsError(f"{out}: output folder appeared while running; results "
                                     "left unwritten")
         os.rename(staging, out)
+    except OSError as err:
+        if err.filename and str(err.filename).startswith(str(staging)):
+            err.filename = str(out) + str(err.filename)[len(str(staging)):]
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -167,3 +167,11 @@ def summarise(ts: pd.DataFrame, params) -> dict[str, float | int | bool]:
     out["called_in_total"] = int(ts["called_in"].iloc[-1]) if n else 0
     out["relapsed_total"] = int(ts["relapsed"].iloc[-1]) if n else 0
     return out
+
+
+def summary_keys() -> list[str]:
+    """The keys ``summarise`` returns, read from a run of no days so they cannot drift from
+    it (experiments check their outcomes against them before running)."""
+    from dmi_sim.params import load_params
+
+    return list(summarise(pd.DataFrame(columns=COLUMNS), load_params()))

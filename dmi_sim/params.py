@@ -17,7 +17,17 @@ from typing import Any
 
 from dmi_sim.parameter_table import TABLE
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+def data_dir(name: str) -> Path:
+    """The shipped ``scenarios`` or ``experiments`` folder: the repository's own in a
+    checkout (where people edit them), or the copy a built package carries inside
+    ``dmi_sim/`` (see setup.py) once installed."""
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
+
+
+SCENARIO_DIR = data_dir("scenarios")
 
 
 class ParameterError(ValueError):
@@ -197,6 +207,9 @@ def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise error(f"{path}: invalid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise error(f"{path}: not UTF-8 text (byte {err.start} is {err.object[err.start]:#04x}); "
+                    "allowed: a TOML file, which is UTF-8") from None
     except OSError as err:
         raise error(f"{path}: cannot read: {err.strerror}") from None
 
@@ -220,7 +233,16 @@ def read_scenario(scenario: str | Path, _seen: tuple[Path, ...] = ()) -> dict[st
     table = read_toml(path, ParameterError)
     base = table.pop("extends", None)
     table.pop("description", None)
-    flat = read_scenario(base, (*_seen, path.resolve())) if base else {}
+    flat = {}
+    if base is not None:
+        if not isinstance(base, str) or not base:
+            raise ParameterError(f"{path}: extends = {base!r} is invalid; allowed: a scenario "
+                                 "name or a path to a .toml file")
+        try:
+            scenario_path(base)
+        except ParameterError as err:  # say which file names the missing parent
+            raise ParameterError(f"{path}: extends: {err}") from None
+        flat = read_scenario(base, (*_seen, path.resolve()))
     for key, value in flatten(table).items():
         flat[key] = validate_value(key, value, str(path))
     return flat

@@ -208,7 +208,7 @@ def write_report(
     text = [
         "# Crackdowns and the Drug Market Intervention compared",
         "",
-        f"Command: `{manifest['command']}`  ",
+        f"Command: `{manifest['command'] or manifest['api'] + '(...)'}`  ",
         f"Run from {manifest['started_at']} to {now()}.",
         "",
         f"Scenarios {scenarios} were each run {reps} times, {ts['day'].max() + 1} days a run. "

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import dmi_sim
 from dmi_sim.cli import build_parser, main, parse_assignment
 from dmi_sim.compare import DEFAULT_REPS, DEFAULT_SCENARIOS
 from dmi_sim.engine.cli_sweep import handle_sweep
@@ -51,6 +52,29 @@ def test_run_bad_input_is_one_line_and_writes_nothing(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_errors_name_the_folder_given_not_a_hidden_staging_folder(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "baseline", "--days", "30", "--out", "/proc/reltest"]) == 2
+    assert capsys.readouterr().err == "error: /proc/reltest: No such file or directory\n"
+
+
+def test_days_and_set_run_days_together_are_refused(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["run", "baseline", "--set", "run.days=10", "--days", "30", "--out",
+                 str(out)]) == 2
+    assert capsys.readouterr().err == ("error: --days 30 and --set run.days=10 both set the "
+                                       "length of the run; allowed: one of them\n")
+    assert not out.exists()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"dmi_sim {dmi_sim.__version__}\n"
 
 
 def test_run_refuses_an_existing_folder(tmp_path: Path,

@@ -176,6 +176,10 @@ BAD_INPUTS = {
     "start after end": (lambda tmp: ["dmi", "--days", "50"], "nothing to compare"),
     "bad --set": (lambda tmp: ["dmi", "--set", "police.officers"], "expected key=value"),
     "bad --reps": (lambda tmp: ["dmi", "--reps", "many"], "allowed: an integer >= 1"),
+    "huge --reps": (lambda tmp: ["dmi", "--reps", str(10**12)], "allowed: at most 10,000"),
+    "baseline alone": (lambda tmp: ["baseline"], "nothing to compare: 'baseline' is always"),
+    "--days and run.days": (lambda tmp: ["dmi", "--days", "400", "--set", "run.days=500"],
+                            "--days 400 and --set run.days=500 both set the length"),
 }
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +119,54 @@ def test_pareto_front_keeps_points_no_cheaper_point_beats() -> None:
     harm = np.array([5.0, 3.0, 4.0, 1.0, 6.0])
     assert pareto_front(cost, harm, higher_is_better=False).tolist() == [0, 1, 3]
     assert pareto_front(cost, -harm, higher_is_better=True).tolist() == [0, 1, 3]
+
+
+def test_an_unknown_outcome_exits_2_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text(SMALL_EXPERIMENT.format(figures=FRONTIER).replace('"closure_days"',
+                                                                      '"closure_dayz"'))
+    out = tmp_path / "out"
+    assert sweep(str(path), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: outcomes: unknown outcome 'closure_dayz' (did you "
+                          "mean 'closure_days'?)") and err.count("\n") == 1
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def not_a_scheduler() -> Iterator[dict[str, str]]:
+    """Addresses where no Dask scheduler answers: an HTTP server, a port that accepts and
+    never speaks, a closed port, and an address without a port."""
+    http = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    with socket.socket() as silent, socket.socket() as closed:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        yield {
+            "http": f"tcp://127.0.0.1:{http.server_address[1]}",
+            "silent": f"tcp://127.0.0.1:{silent.getsockname()[1]}",
+            "refused": f"tcp://127.0.0.1:{closed.getsockname()[1]}",
+            "no port": "localhost",
+        }
+    http.shutdown()
+
+
+@pytest.mark.parametrize("kind", ["http", "silent", "refused", "no port"])
+def test_a_bad_dask_address_is_one_line_within_10_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture, not_a_scheduler: dict[str, str], kind: str
+) -> None:
+    pytest.importorskip("distributed")
+    address = not_a_scheduler[kind]
+    out = tmp_path / "out"
+    started = time.monotonic()
+    assert sweep("tiny", "--dask", address, "--out", str(out)) == 2
+    assert time.monotonic() - started < 10.0
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"error: cannot reach a Dask scheduler at '{address}'")
+    assert err[-1].endswith("allowed: 'local', or the address of a running scheduler, "
+                            "tcp://HOST:PORT")
+    assert len(err) == 2  # the sweep's size, then the error
+    assert not out.exists()

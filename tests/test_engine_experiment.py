@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -176,3 +177,40 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     broken.write_text("scenario = \n")
     with pytest.raises(ExperimentError, match="invalid TOML"):
         load_experiment(broken)
+
+
+def test_a_non_utf8_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('description = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(ExperimentError) as info:
+        load_experiment(path)
+    assert str(info.value) == (f"{path}: not UTF-8 text (byte 18 is 0xe9); allowed: a TOML "
+                               "file, which is UTF-8")
+
+
+@pytest.mark.parametrize(("factors", "design"), [
+    # 6 factors x 100 levels: 10^12 points, which would take terabytes to list
+    ("".join(f'[factors."{k}"]\nlevels = {list(range(1, 101))}\n' for k in (
+        "police.officers", "crackdown.officers", "hotspot.officers", "dmi.officers",
+        "services.slots", "dmi.call_in_capacity")), ""),
+    ('[factors."police.officers"]\nlow = 1\nhigh = 40\n',
+     "[design]\ntype = 'lhs'\nsamples = 100000000\n"),
+])
+def test_a_huge_design_is_refused_before_it_is_built(
+        tmp_path: Path, scenario: Path, factors: str, design: str) -> None:
+    head = GOOD[:GOOD.index('[factors."police.officers"]')].replace("[overrides]", design
+                                                                     + "[overrides]")
+    path = write(tmp_path, head + factors, scenario)
+    started = time.perf_counter()
+    with pytest.raises(ExperimentError) as info:
+        load_experiment(path)
+    assert time.perf_counter() - started < 5.0  # "under a second", with room for a busy CI
+    assert f"{path}: the design has " in str(info.value)
+    assert "allowed: at most 1,000,000 runs" in str(info.value)
+
+
+def test_an_unknown_outcome_is_refused_with_a_suggestion(tmp_path: Path, scenario: Path) -> None:
+    path = write(tmp_path, GOOD.replace('"cost_total"', '"cost_totl"'), scenario)
+    with pytest.raises(ExperimentError, match=r"outcomes: unknown outcome 'cost_totl' \(did you "
+                       r"mean 'cost_total'\?\); allowed: pre_active_sellers, "):
+        load_experiment(path)

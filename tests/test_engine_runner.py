@@ -223,3 +223,30 @@ def test_duplicate_run_ids_are_refused(tmp_path: Path) -> None:
     task = small_tasks()[0]
     with pytest.raises(ValueError, match="duplicate run_id"):
         run_tasks([task, task], tmp_path, workers=1, progress=False)
+
+
+UNGUARDED = """
+from dmi_sim.engine import RunTask, run_tasks
+tasks = [RunTask(f"r{{i}}", "baseline", {{"space.width": 20, "space.height": 20}}, i, 30)
+         for i in range(2)]
+run_tasks(tasks, {out!r}, workers=2, progress=False)
+"""
+
+
+@pytest.mark.parametrize("how", ["script without a __main__ guard", "code on stdin"])
+def test_a_pool_that_cannot_start_says_why_in_one_line(tmp_path: Path, how: str) -> None:
+    code = UNGUARDED.format(out=str(tmp_path / "out"))
+    if how == "code on stdin":
+        command, stdin = [sys.executable, "-"], code
+        why = "a process pool cannot start from code that is not in a file (here: <stdin>)"
+    else:
+        (tmp_path / "unguarded.py").write_text(code)
+        command, stdin = [sys.executable, "unguarded.py"], None
+        why = "the process pool's workers stopped while starting: a script that runs a pool"
+    done = subprocess.run(command, input=stdin, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"dmi_sim.engine.executors.PoolError: {why}")
+    assert done.stderr.count("Traceback") == 1, done.stderr  # the script's own, no worker's
+    assert not (tmp_path / "out" / "summary").exists()

@@ -293,6 +293,27 @@ def test_invariants_hold_for_random_valid_parameters(overrides, seed):
         or model.residents.n == 0
 
 
+# A few large grids and long horizons (up to 1500 days, the policy starting late): sizes the
+# quick examples above never reach. Slow (about half a minute), so few examples. Sides stop
+# at 100 cells: past that numpy hands the fields' box sums (matrix products) to threaded
+# OpenBLAS, which on a busy 2-core machine is about 100 times slower (0.1 ms -> 30 ms a
+# product), so a 200x200, 1500-day example can take minutes.
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, derandomize=True, print_blob=True,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(overrides=parameter_sets(), side=st.integers(60, 100), days=st.integers(600, 1500),
+       start=st.integers(30, 700), seed=st.integers(0, 2**31 - 1))
+def test_invariants_hold_on_large_grids_and_long_horizons(overrides, side, days, start, seed):
+    overrides = {**overrides, "space.width": side, "space.height": side,
+                 "run.intervention_start": start}
+    model = DrugMarketModel(load_params("baseline", overrides), rng=seed)
+    checker = InvariantChecker(model)
+    for _ in range(days):
+        checker.step_and_check()
+    assert len(model.observer.frame()) == days
+
+
 # --- reproducibility ------------------------------------------------------------------------
 def _same_summary(a: dict, b: dict) -> bool:
     if a.keys() != b.keys():

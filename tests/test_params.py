@@ -151,11 +151,31 @@ def test_extends_from_a_user_file(tmp_path):
     assert params.scenario == "mine"
 
 
-def test_extends_unknown_scenario(tmp_path):
+def test_extends_unknown_scenario_names_the_file_that_extends_it(tmp_path):
     path = _write(tmp_path, "orphan.toml", 'extends = "no_such_base"\n')
+    child = _write(tmp_path, "child.toml", f'extends = "{path.as_posix()}"\n')
+    with pytest.raises(ParameterError) as excinfo:
+        load_params(child)
+    assert _message(excinfo).startswith(f"{path}: extends: unknown scenario 'no_such_base'")
+
+
+@pytest.mark.parametrize("value", ["3", "true", '""', "[\"dmi\"]"])
+def test_extends_must_name_a_scenario(tmp_path, value):
+    path = _write(tmp_path, "odd.toml", f"extends = {value}\n")
     with pytest.raises(ParameterError) as excinfo:
         load_params(path)
-    assert "no_such_base" in _message(excinfo)
+    assert _message(excinfo).startswith(f"{path}: extends = ")
+    assert _message(excinfo).endswith("is invalid; allowed: a scenario name or a path to a "
+                                      ".toml file")
+
+
+def test_a_non_utf8_scenario_is_one_line(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b"[police]\n# \xe9quipe\nofficers = 5\n")
+    with pytest.raises(ParameterError) as excinfo:
+        load_params(path)
+    assert _message(excinfo) == (f"{path}: not UTF-8 text (byte 11 is 0xe9); allowed: a TOML "
+                                 "file, which is UTF-8")
 
 
 def test_cyclic_extends_is_a_parameter_error(tmp_path):

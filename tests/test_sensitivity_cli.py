@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,31 @@ def test_bad_command_is_one_line(space_file: Path, tmp_path: Path,
 def test_dry_run_states_the_cost(space_file: Path, capsys: pytest.CaptureFixture) -> None:
     assert sensitivity("morris", "--space", str(space_file), "--dry-run") == 0
     assert "18 points x 2 seeds x 3 scenarios = 108 runs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("n = 2", "n = 1099511627776"), "points x 2 replications x 3 scenarios = "),
+    (("replications = 2", "replications = 1000000000000"), "x 1,000,000,000,000 replications"),
+])
+def test_a_huge_design_is_refused_before_it_is_drawn(
+        tmp_path: Path, capsys: pytest.CaptureFixture, change: tuple[str, str],
+        message: str) -> None:
+    path = tmp_path / "huge_space.toml"
+    path.write_text(TINY.replace(*change))
+    method = ["sobol", "--all-factors"] if change[0].startswith("n =") else ["morris"]
+    started = time.monotonic()
+    assert sensitivity(*method, "--space", str(path), "--out", str(tmp_path / "out")) == 2
+    assert time.monotonic() - started < 5.0  # refused in well under a second, before drawing
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"error: {path}: the design has ") and message in err
+    assert err.endswith("runs; allowed: at most 1,000,000 runs (see --dry-run)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_non_utf8_space_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "latin1_space.toml"
+    path.write_bytes(TINY.encode() + b"# \xe9\n")
+    assert sensitivity("morris", "--space", str(path)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {path}: not UTF-8 text (byte {len(TINY) + 2} is 0xe9); allowed: "
+                   "a TOML file, which is UTF-8"]

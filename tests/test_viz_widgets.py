@@ -263,8 +263,9 @@ def test_page_gives_each_session_its_own_model() -> None:
 
 
 def test_viz_server_runs_offline_in_production_mode() -> None:
-    command = viz_cli.server_command(8123)
+    command = viz_cli.server_command(8123, lifeline=5)
     assert command[command.index("--port") + 1] == "8123"
+    assert command[command.index("dmi_sim.viz.serve") + 1] == "5"
     assert {"--no-open", "--production", "--no-check-version"} <= set(command)
     assert viz_cli.OFFLINE_ENV["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
 

@@ -13,16 +13,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from dmi_sim.engine.executors import DaskUnavailable, make_executor
-from dmi_sim.engine.experiment import Experiment, ExperimentError, load_experiment
-from dmi_sim.engine.results import load_results
-from dmi_sim.engine.runner import run_tasks
+from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
+from dmi_sim.engine.experiment import ExperimentError, load_experiment
 from dmi_sim.engine.store import ResultStore, StoreError
-from dmi_sim.manifest import start_manifest
+from dmi_sim.engine.sweep import run_experiment
+from dmi_sim.manifest import RESULTS_DIR
 
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "sweeps"
+SWEEPS_DIR = RESULTS_DIR / "sweeps"
 
 
 def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -68,14 +65,12 @@ def enter_executor(
     stack: ExitStack, workers: int | None, dask: str | None
 ) -> tuple[Executor, int]:
     """Start the executor ``add_executor_options`` asked for, closed with ``stack``; returns
-    it and its number of slots. A missing Dask or an unreachable scheduler is an
-    ``ExecutorError``."""
+    it and its number of slots. A missing Dask, an unreachable scheduler or a pool that
+    cannot start is an ``ExecutorError``."""
     try:
         return stack.enter_context(make_executor(workers, dask))
-    except DaskUnavailable as err:
+    except (DaskUnavailable, PoolError) as err:
         raise ExecutorError(str(err)) from None
-    except OSError as err:  # no Dask scheduler at that address
-        raise ExecutorError(f"cannot reach the Dask scheduler at {dask}: {err}") from None
 
 
 def _error(message: str) -> int:
@@ -91,8 +86,7 @@ def handle_sweep(args: argparse.Namespace) -> int:
         return _error(str(err))
     if args.workers is not None and args.workers < 1:
         return _error(f"--workers = {args.workers} is invalid; allowed: an integer >= 1")
-    out = args.out or RESULTS_DIR / experiment.name
-    meta = {**experiment.meta(), "provenance": start_manifest("sweep", getattr(args, "argv", []))}
+    out = args.out or SWEEPS_DIR / experiment.name
     print(
         f"{experiment.name}: {len(experiment.points)} design points x "
         f"{experiment.replications} replications = {experiment.n_runs} runs -> {out}",
@@ -104,11 +98,9 @@ def handle_sweep(args: argparse.Namespace) -> int:
         except ExecutorError as err:
             return _error(str(err))
         try:
-            report = run_tasks(
-                experiment.tasks(), out, workers=slots, executor=executor,
-                progress=not args.no_progress, save_timeseries=experiment.save_timeseries,
-                meta=meta,
-            )
+            sweep = run_experiment(experiment, out, workers=slots, executor=executor,
+                                   progress=not args.no_progress,
+                                   argv=getattr(args, "argv", []))
         except StoreError as err:
             return _error(str(err))
         except KeyboardInterrupt:
@@ -119,27 +111,15 @@ def handle_sweep(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 130
+    report = sweep.report
     print(report.describe())
-    summary, _ = load_results(out, timeseries=False)
-    _check_outcomes(experiment, summary)
     if experiment.figures and not args.no_figures and report.n_done:
         from dmi_sim.sweep_figures import draw_figures
 
         try:
-            for path in draw_figures(experiment, summary, out):
+            for path in draw_figures(experiment, sweep.summary, out):
                 print(f"wrote {path}")
         except ValueError as err:
             print(f"error: no figures: {err}", file=sys.stderr)
             return 1
     return 1 if report.n_failed else 0
-
-
-def _check_outcomes(experiment: Experiment, summary: pd.DataFrame) -> None:
-    """Warn about listed outcomes the model does not report (a typo, or a renamed key)."""
-    missing = [o for o in experiment.outcomes if o not in summary.columns]
-    if missing and not summary.empty:
-        print(
-            f"warning: {experiment.path}: outcomes {missing} are not in the run summary; "
-            f"it has: {', '.join(c for c in summary.columns if c not in ('run_id', 'seed'))}",
-            file=sys.stderr,
-        )

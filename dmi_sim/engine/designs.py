@@ -20,6 +20,23 @@ from scipy.stats import qmc
 
 from dmi_sim.engine.seeds import design_rng
 
+#: The most runs one study may have. The largest here, a Sobol' analysis over every factor
+#: of the sensitivity space, is 116,736 runs (21 CPU-hours); a million is 180 CPU-hours and
+#: 0.4 GB of task list. A bigger design is a typo, and building it would exhaust memory
+#: before the first run, so its size is checked first, from the counts alone.
+MAX_RUNS = 1_000_000
+
+
+def size_problem(n_points: int, replications: int, per_point: int = 1) -> str | None:
+    """Why a design of ``n_points`` x ``replications`` (x ``per_point`` runs, e.g. scenarios)
+    is too large to build, in words; None when it is not."""
+    runs = n_points * replications * per_point
+    if runs <= MAX_RUNS:
+        return None
+    times = f" x {per_point} scenarios" if per_point > 1 else ""
+    return (f"the design has {n_points:,} points x {replications:,} replications{times} = "
+            f"{runs:,} runs; allowed: at most {MAX_RUNS:,} runs")
+
 
 @dataclass(frozen=True)
 class Factor:
@@ -34,6 +51,12 @@ class Factor:
     @property
     def is_range(self) -> bool:
         return not self.values
+
+    def table(self) -> dict[str, Any]:
+        """This factor as an experiment file writes it (``levels``, or ``low`` and ``high``)."""
+        if self.is_range:
+            return {"low": self.low, "high": self.high}
+        return {"levels": list(self.values)}
 
     def from_unit(self, u: np.ndarray) -> list[Any]:
         """Map draws in [0, 1) onto this factor's values, each value equally likely."""

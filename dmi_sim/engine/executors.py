@@ -9,18 +9,29 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from typing import Any
+
+from dmi_sim.lifeline import exit_when_closed
 
 DASK_MISSING = (
     "Dask is not installed; install the optional extra with: pip install 'dmi_sim[dask]'"
 )
 
 
+#: Seconds to reach a Dask scheduler before giving up (a refused port, a silent service).
+DASK_CONNECT_TIMEOUT_S = 5.0
+
+
 class DaskUnavailable(RuntimeError):
-    """Dask was asked for but is not installed."""
+    """Dask was asked for but is not installed, or no scheduler answers at the address."""
 
 
 class InlineExecutor(Executor):
@@ -35,9 +46,126 @@ class InlineExecutor(Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the driver, which stores what finished and stops."""
+class PoolError(RuntimeError):
+    """The process pool cannot run here: one line saying why and what to do instead."""
+
+
+#: What workers that died while starting most likely mean.
+POOL_START_FAILED = (
+    "the process pool's workers stopped while starting: a script that runs a pool must do "
+    "so under `if __name__ == \"__main__\":` (each worker imports the script again); or "
+    "run in this process with workers=1"
+)
+#: Seconds to wait for a stopped worker to be gone.
+STOP_TIMEOUT_S = 10.0
+
+
+def _start_worker(lifeline: Connection) -> None:
+    """Pool worker set-up: leave Ctrl-C to the driver, and end with the driver (when a
+    worker dies, so do the fork server and the resource tracker, which live as long as any
+    worker does)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_when_closed(lifeline.recv_bytes)
+
+
+def _ready() -> int:
+    """A worker's answer at start-up: it has imported what it needs."""
+    return os.getpid()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the block runs, then deliver them.
+
+    A signal that lands while a worker is being started leaves that worker half made: it
+    outlives the driver or prints a traceback on its terminal. Held, the signal arrives
+    once every worker is known, and stopping the pool stops them all.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, _: caught.append(signum)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+def _check_main_importable() -> None:
+    """Refuse a pool whose workers could not import the main script (code read from stdin:
+    every worker would die looking for a file called '<stdin>')."""
+    main_file = getattr(sys.modules["__main__"], "__file__", None)
+    if main_file is not None and not os.path.isfile(main_file):
+        raise PoolError(
+            f"a process pool cannot start from code that is not in a file (here: {main_file}): "
+            "its workers import the main script again; save the code as a .py file, or run "
+            "in this process with workers=1"
+        )
+
+
+def leave_if_starting_a_worker() -> None:
+    """End this process quietly if it is a pool worker still importing the main script.
+
+    Then a script without an ``if __name__ == "__main__":`` guard, run again by the worker
+    as it starts, has reached the engine: the worker must neither run nor write anything
+    (SystemExit ends it without a traceback), and the driver says why in one line
+    (``POOL_START_FAILED``). ``_inheriting`` is what ``multiprocessing`` itself checks
+    before refusing to start processes then.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(1)
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A ``forkserver`` process pool that starts all its workers at once and never leaves
+    one behind.
+
+    Workers start with ``forkserver``: forking a driver that already runs threads (the
+    progress bar, a Dask client) can deadlock. The fork server imports the model once, so
+    each worker starts with it loaded. Every worker is started (with signals held) before
+    the pool is handed out, and exits when the driver does. ``shutdown(wait=False)`` stops
+    the workers at once instead of letting them finish their runs: it is what an
+    interrupted sweep calls.
+    """
+
+    def __init__(self, workers: int) -> None:
+        leave_if_starting_a_worker()
+        _check_main_importable()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["dmi_sim", "dmi_sim.engine.tasks"])
+        # The read end goes to every worker the pool starts; the write end stays here.
+        self._lifeline = context.Pipe(duplex=False)
+        super().__init__(workers, mp_context=context, initializer=_start_worker,
+                         initargs=(self._lifeline[0],))
+        try:
+            with _signals_held():
+                # One call per worker, submitted at once: each starts a worker.
+                for started in [self.submit(_ready) for _ in range(workers)]:
+                    started.result()
+        except BrokenProcessPool:
+            self.shutdown(wait=False)
+            raise PoolError(POOL_START_FAILED) from None
+        except BaseException:
+            self.shutdown(wait=False)
+            raise
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut down; without ``wait``, stop every worker now and wait until it is gone,
+        so none outlives the driver or writes to its terminal (Python 3.14 has
+        ``terminate_workers`` for this; 3.12 keeps the workers in ``_processes``)."""
+        workers = [] if wait else list((self._processes or {}).values())
+        super().shutdown(wait=wait, cancel_futures=cancel_futures or not wait)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(STOP_TIMEOUT_S)
+        for end in self._lifeline:
+            end.close()
 
 
 def default_workers() -> int:
@@ -46,20 +174,33 @@ def default_workers() -> int:
 
 
 def process_pool(workers: int | None = None) -> tuple[Executor, int]:
-    """A pool of ``workers`` processes (all cores by default); one worker runs in-process.
-
-    Workers start with ``forkserver``: forking a driver that already runs threads (the
-    progress bar, a Dask client) can deadlock. The fork server imports the model once, so
-    each worker starts with it loaded instead of importing it again.
-    """
+    """A pool of ``workers`` processes (all cores by default); one worker runs in-process."""
     n = workers or default_workers()
     if n < 1:
         raise ValueError(f"workers must be >= 1, got {n}")
     if n == 1:
         return InlineExecutor(), 1
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "dmi_sim", "dmi_sim.engine.tasks"])
-    return ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_sigint), n
+    return WorkerPool(n), n
+
+
+def _probe_scheduler(address: str) -> None:
+    """Fail fast where Dask's client would wait for minutes: no port, a closed port, a host
+    that does not answer, or a service that is not a Dask scheduler. A scheduler speaks
+    first (its handshake), so a TCP peer that says nothing within the timeout is not one."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    host, port = parse_host_port(location)  # ValueError: missing port number
+    if scheme != "tcp":
+        return  # tls:// and the like: left to the client's own timeout
+    with socket.create_connection((host, port), timeout=DASK_CONNECT_TIMEOUT_S) as sock:
+        try:
+            first = sock.recv(8)
+        except TimeoutError:
+            first = b""
+    if not first:
+        raise OSError(f"it said nothing within {DASK_CONNECT_TIMEOUT_S:.0f} s, so it is not a "
+                      "Dask scheduler")
 
 
 @contextmanager
@@ -83,7 +224,14 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[tuple[Ex
         )
         client = Client(cluster)
     else:
-        client = Client(address)
+        try:
+            _probe_scheduler(address)
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, ValueError) as exc:  # refused, timed out, no port, not a scheduler
+            raise DaskUnavailable(
+                f"cannot reach a Dask scheduler at {address!r} ({exc}); allowed: 'local', or "
+                "the address of a running scheduler, tcp://HOST:PORT"
+            ) from None
     try:
         threads = sum(client.nthreads().values()) or 1
         yield client.get_executor(pure=False), threads
@@ -105,5 +253,7 @@ def make_executor(
     executor, n = process_pool(workers)
     try:
         yield executor, n
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # interrupted, or failed: stop the workers now
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True, cancel_futures=True)

@@ -2,7 +2,9 @@
 
 Everything is checked before the first run starts, because a typo found after a thousand
 runs wastes a day: unknown keys (with the closest valid key), wrong types, values outside a
-parameter's range, and design points the model would refuse. Each problem is one line
+parameter's range, outcomes the runs do not report, a design too large to build (its size is
+counted first), and design points the model would refuse. The same checks apply to an
+experiment defined in Python (``experiment_from_dict``). Each problem is one line
 naming the file, the key, the value and what is allowed.
 
 A file looks like::
@@ -35,19 +37,22 @@ A file looks like::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dmi_sim.engine.derived import DERIVED
-from dmi_sim.engine.designs import Factor, factorial, latin_hypercube
+from dmi_sim.engine.designs import Factor, factorial, latin_hypercube, size_problem
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
+from dmi_sim.observe import summary_keys
 from dmi_sim.params import (
     PARAMETERS,
     ParameterError,
     Params,
+    data_dir,
     did_you_mean,
     flatten,
     load_params,
@@ -57,7 +62,7 @@ from dmi_sim.params import (
     validate_value,
 )
 
-EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
+EXPERIMENT_DIR = data_dir("experiments")
 SCENARIO_FACTOR = "scenario"
 #: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.sensitivity``).
 SPACE_SUFFIX = "_space"
@@ -84,7 +89,7 @@ class Experiment:
     """A validated experiment: its design points and everything needed to run them."""
 
     name: str
-    path: Path
+    path: Path | None  # None for an experiment defined in Python
     scenario: str
     replications: int
     seed: int
@@ -127,7 +132,7 @@ class Experiment:
         """The definition as plain data, for the sweep's manifest."""
         return {
             "experiment": self.name,
-            "path": str(self.path),
+            "path": None if self.path is None else str(self.path),
             "scenario": self.scenario,
             "design": self.design,
             "n_points": len(self.points),
@@ -160,14 +165,27 @@ def load_experiment(experiment: str | Path) -> Experiment:
             f"{path}: a parameter space, not an experiment; run it with 'python run.py "
             f"sensitivity morris --space {path}'"
         )
-    return _Parser(path).experiment(read_toml(path, ExperimentError))
+    return _Parser(path).experiment(read_toml(path, ExperimentError), path.stem)
+
+
+def experiment_from_dict(definition: Mapping[str, Any], name: str = "experiment") -> Experiment:
+    """An experiment defined in Python, checked as a file is (messages name it ``<name>``).
+
+    ``definition`` has the keys of an experiment file, as ``tomllib`` reads one (see the
+    module's docstring); ``factors`` may also be a list of ``Factor`` objects.
+    """
+    table = dict(definition)
+    factors = table.get("factors")
+    if isinstance(factors, list | tuple) and all(isinstance(f, Factor) for f in factors):
+        table["factors"] = {f.key: f.table() for f in factors}
+    return _Parser(f"<{name}>").experiment(table, name)
 
 
 class _Parser:
     """Validation with the file's name at hand for every message."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | str) -> None:
+        self.path = path  # a file, or "<name>" for a definition made in Python
 
     def fail(self, key: str, value: Any, allowed: str) -> ExperimentError:
         return ExperimentError(f"{self.path}: {key} = {value!r} is invalid; allowed: {allowed}")
@@ -194,7 +212,7 @@ class _Parser:
         except ParameterError:
             raise self.fail(where, value, PARAMETERS[key].allowed()) from None
 
-    def experiment(self, table: dict[str, Any]) -> Experiment:
+    def experiment(self, table: dict[str, Any], default_name: str) -> Experiment:
         self.check_keys("", table, TOP_KEYS)
         for key in ("scenario", "replications", "outcomes", "factors"):
             if key not in table:
@@ -207,6 +225,10 @@ class _Parser:
         design, samples = self.design(table.get("design", {}))
         factors = self.factors(table["factors"], design, overrides)
         seed = self.integer("seed", table.get("seed", 0), 0)
+        replications = self.integer("replications", table["replications"], 1)
+        n_points = samples if design == "lhs" else math.prod(len(f.values) for f in factors)
+        if problem := size_problem(n_points, replications):
+            raise ExperimentError(f"{self.path}: {problem}")
         points = latin_hypercube(factors, samples, seed) if design == "lhs" else factorial(factors)
         horizon = {} if days is None else {"run.days": days}  # as simulate() applies it
         self.preflight(scenario, {**overrides, **horizon}, points)
@@ -216,14 +238,14 @@ class _Parser:
         description = table.get("description", "")
         if not isinstance(description, str):
             raise self.fail("description", description, "a string")
-        name = table.get("name", self.path.stem)
+        name = table.get("name", default_name)
         if not isinstance(name, str) or not name:
             raise self.fail("name", name, "a non-empty string")
         return Experiment(
             name=name,
-            path=self.path,
+            path=self.path if isinstance(self.path, Path) else None,
             scenario=scenario,
-            replications=self.integer("replications", table["replications"], 1),
+            replications=replications,
             seed=seed,
             outcomes=self.outcomes(table["outcomes"]),
             factors=tuple(factors),
@@ -352,6 +374,13 @@ class _Parser:
                 "outcomes", value,
                 f"a non-empty list of summary keys or {', '.join(DERIVED)}, no repeats",
             )
+        known = [*summary_keys(), *DERIVED]
+        for name in value:
+            if name not in known:
+                raise ExperimentError(
+                    f"{self.path}: outcomes: unknown outcome '{name}'"
+                    f"{did_you_mean(name, known)}; allowed: {', '.join(known)}"
+                )
         return tuple(value)
 
     def figures(self, table: Any, factors: Iterable[Factor]) -> dict[str, str]:

@@ -18,9 +18,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dmi_sim.engine.executors import process_pool
+from dmi_sim.engine.executors import leave_if_starting_a_worker, process_pool
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import RunFn, RunOutcome, RunTask, check_unique, execute_task
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by Ctrl-C or SIGTERM; ``str()`` says what was kept and how to go on."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ def run_tasks(
             its oldest run has waited this long.
         meta: recorded in the manifest (e.g. the experiment definition).
     """
+    leave_if_starting_a_worker()  # before anything is written
     started = time.perf_counter()
     tasks = list(tasks)
     check_unique(tasks)

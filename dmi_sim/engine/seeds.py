@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The most replications of one scenario or point: intervals are as narrow as they get long
+#: before this; more is a typo (and a million seeds take a while to draw).
+MAX_REPLICATIONS = 10_000
 #: Extra entropy word that separates the design sampler's stream from the replication seeds.
 _DESIGN_STREAM = 0x5EED_DE51
 
@@ -29,6 +32,8 @@ def replication_problem(reps: int, root_seed: int) -> str | None:
     naming the option), or None when they can."""
     if reps < 2:
         return f"--reps {reps}: at least 2 replications are needed for an interval"
+    if reps > MAX_REPLICATIONS:
+        return f"--reps {reps}: allowed: at most {MAX_REPLICATIONS:,} replications"
     if root_seed < 0:
         return f"--seed {root_seed}: allowed: a non-negative integer"
     return None

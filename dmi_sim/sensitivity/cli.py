@@ -16,15 +16,17 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.cli_sweep import ExecutorError, add_executor_options, enter_executor
+from dmi_sim.engine.designs import size_problem
 from dmi_sim.engine.experiment import ExperimentError
 from dmi_sim.engine.store import ResultStore, StoreError
+from dmi_sim.manifest import RESULTS_DIR
 from dmi_sim.params import did_you_mean
 from dmi_sim.sensitivity.analyse import survivors
 from dmi_sim.sensitivity.outcomes import OUTCOMES, SCENARIOS, needed
 from dmi_sim.sensitivity.pipeline import first_failure, run_sensitivity
 from dmi_sim.sensitivity.space import DEFAULT_SPACE, ParameterSpace, load_space
 
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "sensitivity"
+SENSITIVITY_DIR = RESULTS_DIR / "sensitivity"
 METHODS = ("morris", "sobol")
 #: Seconds of one simulated day on the project machine (0.65 s for a 730-day run), for
 #: the cost estimate ``--dry-run`` prints.
@@ -102,7 +104,7 @@ def default_out(space: ParameterSpace, method: str, scenarios: tuple[str, ...] =
     name = f"{space.name}-{method}"
     if scenarios != SCENARIOS:
         name += "-" + "-".join(scenarios)
-    return RESULTS_DIR / name
+    return SENSITIVITY_DIR / name
 
 
 def screened_space(
@@ -135,11 +137,17 @@ def screened_space(
     return space.restricted(kept), str(folder)
 
 
+def _design_size(space: ParameterSpace, method: str, outcomes: list[str]) -> tuple[int, int]:
+    """Points of the design and runs (points x seeds x scenarios), counted before it is
+    drawn."""
+    points = space.method(method).n_points(len(space.names))
+    return points, points * space.replications * len(needed(outcomes))
+
+
 def _dry_run(space: ParameterSpace, method: str, outcomes: list[str]) -> int:
     settings = space.method(method)
     scenarios = needed(outcomes)
-    points = settings.n_points(len(space.names))
-    runs = points * space.replications * len(scenarios)
+    points, runs = _design_size(space, method, outcomes)
     days = space.overrides.get("run.days", 1095)
     hours = runs * days * SECONDS_PER_DAY / 3600
     minutes = hours * 30  # on 2 cores
@@ -175,6 +183,9 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
               f"under [not_varied], so held at their scenario values: {shown}", file=sys.stderr)
     if args.dry_run:
         return _dry_run(space, args.method, outcomes)
+    points, _ = _design_size(space, args.method, outcomes)
+    if problem := size_problem(points, space.replications, len(needed(outcomes))):
+        return _error(f"{space.path}: {problem} (see --dry-run)")
     out = args.out or default_out(space, args.method, needed(outcomes))
     with ExitStack() as stack:
         try:

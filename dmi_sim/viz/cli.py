@@ -2,9 +2,13 @@
 
 Solara normally loads its front end from a CDN. The ``solara-assets`` package (the ``viz``
 extra) puts that front end in ``<venv>/share/solara/cdn``, which is where Solara's asset
-proxy looks first, so the browser only ever talks to this server. The version check against
-PyPI and the usage telemetry are switched off: both would try the internet at start-up.
-The address is printed once the server answers, so a trainer can open it straight away.
+proxy looks first, so the browser only ever talks to this server. What the bundle lacks the
+proxy would fetch from ``SOLARA_ASSETS_CDN`` (a public CDN by default): that setting points
+at a closed port of this machine instead, so an unknown asset is a 404, never a request to
+the internet. The version check against PyPI and the usage telemetry are switched off: both
+would try the internet at start-up. The address is printed once the server answers, so a
+trainer can open it straight away. The server runs in a child process that ends with this
+one, even when this one is killed (``dmi_sim.viz.serve``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ APP_MODULE = "dmi_sim.viz.app"
 HOST = "localhost"
 DEFAULT_PORT = 8765
 START_TIMEOUT_S = 120.0
-OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+#: Solara's settings for a server that never reaches out (port 9, discard, is closed here:
+#: an asset missing from the local bundle fails at once).
+OFFLINE_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
+}
 
 
 def add_viz_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -64,10 +73,12 @@ def _answers(url: str) -> bool:
         return False
 
 
-def server_command(port: int) -> list[str]:
-    """The ``solara run`` command line for the app (production mode, no browser opened)."""
-    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", HOST,
-            "--port", str(port), "--no-open", "--production", "--no-check-version"]
+def server_command(port: int, lifeline: int) -> list[str]:
+    """The ``solara run`` command line for the app (production mode, no browser opened),
+    in a process that ends when the read end ``lifeline`` of its lifeline pipe closes."""
+    return [sys.executable, "-m", "dmi_sim.viz.serve", str(lifeline), "run", APP_MODULE,
+            "--host", HOST, "--port", str(port), "--no-open", "--production",
+            "--no-check-version"]
 
 
 def handle_viz(args: argparse.Namespace) -> int:
@@ -79,8 +90,12 @@ def handle_viz(args: argparse.Namespace) -> int:
     if not _port_free(args.port):
         return _error(f"port {args.port} is in use; choose another with --port N")
     url = f"http://{HOST}:{args.port}"
-    signal.signal(signal.SIGTERM, _interrupt)  # stopping us stops the server too
-    server = subprocess.Popen(server_command(args.port), env=os.environ | OFFLINE_ENV)
+    lifeline, keep = os.pipe()  # the server gets the read end; this process keeps the other
+    try:
+        server = subprocess.Popen(server_command(args.port, lifeline), pass_fds=(lifeline,),
+                                  env=os.environ | OFFLINE_ENV)
+    finally:
+        os.close(lifeline)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while server.poll() is None and not _answers(url):
@@ -96,10 +111,7 @@ def handle_viz(args: argparse.Namespace) -> int:
         return 0
     finally:
         _stop(server)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+        os.close(keep)
 
 
 def _stop(server: subprocess.Popen) -> None:

@@ -1,0 +1,28 @@
+"""The app's server process: Solara's ``solara run``, ended with the ``run.py viz`` that
+started it.
+
+``python -m dmi_sim.viz.serve FD ARGS...`` watches the lifeline pipe ``FD`` (whose write end
+only ``run.py viz`` holds, see ``dmi_sim.lifeline``) and runs ``solara ARGS...``; when
+``run.py viz`` is gone, even killed with SIGKILL, the server goes too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from dmi_sim.lifeline import exit_when_closed
+
+
+def main() -> None:
+    """Watch the lifeline, then hand the rest of the command line to Solara."""
+    fd, *args = sys.argv[1:]
+    exit_when_closed(lambda: os.read(int(fd), 1))
+    from solara.__main__ import main as solara_main
+
+    sys.argv = ["solara", *args]
+    solara_main()
+
+
+if __name__ == "__main__":
+    main()
