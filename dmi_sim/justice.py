@@ -36,8 +36,11 @@ class Justice:
 
     def _start_prison(self, k: int) -> None:
         """Day 0 finds a market that has been policed for years: ``k`` former sellers are
-        serving terms, at a uniformly random point of them. They are drawn from the keenest
-        of the pool who are not dealing today (those the police would have caught)."""
+        serving terms, at a uniformly random point of them. A census finds long terms more
+        often than short ones, so the terms are drawn length-biased (Gamma(5)/4 where a new
+        term is Gamma(4)/4) and the prison then empties at its settled rate. They are drawn
+        from the keenest of the pool who are not dealing today (those the police would have
+        caught)."""
         s, rng, day = self.model.sellers, self.model.rng, self.model.day
         free = np.flatnonzero(s.state == SellerState.POOL)
         keen = free[np.argsort((s.wage + s.aversion)[free])][: 2 * k]
@@ -45,7 +48,7 @@ class Justice:
         s.wage[inside] *= 1.0 - self.record_penalty
         s.record[inside] = True
         s.state[inside] = SellerState.INCARCERATED
-        term = self.p["sentence_days"] * rng.gamma(4.0, size=inside.size) / 4.0
+        term = self.p["sentence_days"] * rng.gamma(5.0, size=inside.size) / 4.0
         s.timer[inside] = day + 1 + (rng.random(inside.size) * term).astype(np.int32)
 
     def arrest(self, j: int, coordinated: bool = False) -> None:

@@ -119,7 +119,7 @@ TABLE: list[tuple] = [
      "perceived daily arrest risk added by a fully watchful, reporting community",
      "reason: vicarious deterrence of would-be recruits (MODEL.md story 5); calibrated jointly "
      "(ODD calibration record, session 3)"),
-    ("sellers.watch_exponent", 2.0, "", 0.5, 4.0,
+    ("sellers.watch_exponent", 2.0, "dimensionless", 0.5, 4.0,
      "how the deterrence of a watchful street grows with the share watching (vigilance^k)",
      "reason: informal social control is collective (Sampson et al. 1997): it works where "
      "enough neighbours act, so it may grow faster than the share watching"),
@@ -343,7 +343,7 @@ TABLE: list[tuple] = [
     ("justice.coordinated_sentence_days", 2555.0, "days", 1.0, 20000.0,
      "mean prison term under coordinated (federal) prosecution",
      "BJS 2004: federal mean about 7 years [V]"),
-    ("justice.initial_incarcerated", 13, "persons", 0, 5000,
+    ("justice.initial_incarcerated", 18, "persons", 0, 5000,
      "former sellers serving prison terms on day 0",
      "reason: the settled prison population of the policy years at the defaults (ODD "
      "calibration record); starting empty made the market drift down for two years"),
