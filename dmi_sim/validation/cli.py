@@ -16,6 +16,7 @@ from typing import Any
 
 from dmi_sim.engine import StoreError
 from dmi_sim.engine.cli_sweep import ExecutorError, add_executor_options, enter_executor
+from dmi_sim.engine.experiment import EXPERIMENT_DIR
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.manifest import OutputExistsError, timestamped
 from dmi_sim.params import ParameterError
@@ -108,8 +109,9 @@ def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
         "outside the bands, in band widths). Writes points.csv into the output folder. "
         "Rerun the same command to resume.")
     parser.add_argument("spec", nargs="?", type=Path,
-                        default=Path("experiments/calibration/defaults.toml"),
-                        help="calibration file (default experiments/calibration/defaults.toml)")
+                        default=EXPERIMENT_DIR / "calibration" / "defaults.toml",
+                        help="calibration file (default: the shipped "
+                        "experiments/calibration/defaults.toml)")
     add_executor_options(parser)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default results/calibration-<file name>)")
