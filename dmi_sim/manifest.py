@@ -75,12 +75,15 @@ def command_line(argv: list[str]) -> str:
     return shlex.join([*program, *argv])
 
 
-def start_manifest(kind: str, argv: list[str] | None, **fields: Any) -> dict[str, Any]:
+def start_manifest(kind: str, argv: list[str] | None, *, api: str | None = None,
+                   **fields: Any) -> dict[str, Any]:
     """A manifest opened at the start of the work; ``finish_manifest`` stamps the end.
 
-    ``argv`` is the command line's arguments, or None for work started from Python (the
-    caller then says how, e.g. ``api="dmi_sim.run_experiment"``).
+    ``argv`` is the command line's arguments, or None for work started from Python; then
+    ``api`` (e.g. ``"dmi_sim.run_experiment"``) is recorded to say how.
     """
+    if argv is None and api is not None:
+        fields["api"] = api
     return {
         "kind": kind,
         "command": None if argv is None else command_line(argv),

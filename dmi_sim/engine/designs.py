@@ -21,7 +21,7 @@ from scipy.stats import qmc
 from dmi_sim.engine.seeds import design_rng
 
 #: The most runs one study may have. The largest here, a Sobol' analysis over every factor
-#: of the sensitivity space, is 116,736 runs (21 CPU-hours); a million is 180 CPU-hours and
+#: of the sensitivity space, is 119,808 runs (22 CPU-hours); a million is 180 CPU-hours and
 #: 0.4 GB of task list. A bigger design is a typo, and building it would exhaust memory
 #: before the first run, so its size is checked first, from the counts alone.
 MAX_RUNS = 1_000_000

@@ -72,8 +72,7 @@ def run_experiment(
         progress: a progress bar on stderr.
         argv: the command line's arguments when called by ``run.py sweep``; None from Python.
     """
-    provenance = (start_manifest("sweep", argv) if argv is not None
-                  else start_manifest("sweep", None, api="dmi_sim.run_experiment"))
+    provenance = start_manifest("sweep", argv, api="dmi_sim.run_experiment")
     report = run_tasks(
         experiment.tasks(), out, workers=workers, executor=executor, progress=progress,
         save_timeseries=experiment.save_timeseries,
