@@ -115,12 +115,14 @@ TABLE: list[tuple] = [
     ("sellers.guardian_avoidance", 2.0, "1/share", 0.0, 50.0,
      "weight of residents outdoors in a seller's choice of spot",
      "reason: watchful residents deter dealing (Sampson et al. 1997)"),
-    ("sellers.watch_risk", 0.09, "1/day", 0.0, 1.0,
-     "perceived daily arrest risk added by a fully watchful, reporting community",
+    ("sellers.watch_risk", 1.3, "1/day", 0.0, 10.0,
+     "perceived daily arrest risk added by the corner's informal control Q, as watch_risk x Q^k "
+     "(Q = 1, every neighbour out, tied, trusting and unafraid, is never reached: Q is about "
+     "0.2 withdrawn and 0.36 reclaimed)",
      "reason: vicarious deterrence of would-be recruits (MODEL.md story 5); calibrated jointly "
-     "(ODD calibration record, session 3)"),
-    ("sellers.watch_exponent", 2.0, "dimensionless", 0.5, 4.0,
-     "how the deterrence of a watchful street grows with the share watching (vigilance^k)",
+     "(ODD calibration record, session 5)"),
+    ("sellers.watch_exponent", 3.0, "dimensionless", 0.5, 4.0,
+     "how the deterrence of a watched corner grows with the informal control Q (Q^k)",
      "reason: informal social control is collective (Sampson et al. 1997): it works where "
      "enough neighbours act, so it may grow faster than the share watching"),
     ("sellers.entrant_connections", 0.64, "0-1", 0.0, 1.0,
@@ -279,10 +281,10 @@ TABLE: list[tuple] = [
     ("residents.report_prob", 0.15, "1/day", 0.0, 1.0,
      "chance an outdoors household that sees dealing reports it (at full trust, no fear)",
      "reason: a minority report what they see"),
-    ("residents.background_calls", 0.006, "calls/household/day", 0.0, 1.0,
+    ("residents.background_calls", 0.012, "calls/household/day", 0.0, 1.0,
      "calls for service unrelated to dealing (scaled up by disorder)",
      "calibrated: drug calls are a minority of calls (Saunders et al. 2015: calls -16 %)"),
-    ("residents.nuisance_calls", 0.004, "calls/household/day", 0.0, 1.0,
+    ("residents.nuisance_calls", 0.005, "calls/household/day", 0.0, 1.0,
      "calls about nuisance a household sees or hears from home, per unit of exposure",
      "calibrated jointly: closing a market lowers target-area calls by about the -16 % of "
      "Saunders et al. 2015 [V] (so that figure is a calibration target, not an independent check)"),

@@ -92,7 +92,7 @@ class InvariantChecker:
         assert (s.buys >= 0).all()
         u0, u = s.utilities()
         assert np.isfinite(u0).all() and np.isfinite(u).all(), "seller utilities not finite"
-        assert np.isfinite(res.vigilance), "residents' vigilance not finite"
+        assert 0.0 <= res.informal_control <= 1.0, "informal control outside 0-1"
         # --- buyers ------------------------------------------------------------------------
         assert b.propensity.shape == (self.n_buyers,)
         assert len(m.agents_by_type[Buyer]) == self.n_buyers

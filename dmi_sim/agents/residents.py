@@ -38,6 +38,8 @@ class Residents:
         n = self.x.size
         self.n = n
         self.in_market_zone = (space.market | space.catchment)[self.x, self.y]
+        # eyes on the corner: households with a market cell within sight of their door
+        self.overlooks_market = box_sum(space.market, self.p["sight_radius"])[self.x, self.y] > 0
         self.fear = np.where(self.in_market_zone, self.p["initial_fear_market"],
                              self.p["initial_fear"])
         self.efficacy = np.full(n, self.p["initial_efficacy"])
@@ -51,7 +53,7 @@ class Residents:
         self.reports_on_cells = np.zeros((space.width, space.height))
         self.drug_reports = 0
         self.reports_market = 0  # today's calls from the market zone (market + catchment)
-        self.vigilance = 0.0
+        self.informal_control = 0.0  # Q: the corner's neighbours' hold over it (0-1)
         self.moved_out = 0
         self.agents = [Resident(model, i) for i in range(n)]
         self._update_guardianship()
@@ -80,6 +82,7 @@ class Residents:
         self._update_trust(box_sum(arrests_on_cells, r)[x, y])
         nuisance = p["exposure_dealing"] * sellers_seen / 2.0 + surroundings
         reports = self._report(sellers_seen > 0, nuisance)
+        self._exert_informal_control()
         self._move_out()
         self._update_guardianship()
         return reports
@@ -122,9 +125,18 @@ class Residents:
         self.drug_reports = int(drug.sum())
         zone = self.in_market_zone
         self.reports_market = int(drug[zone].sum() + other[zone].sum())
-        if zone.any() and p["report_prob"] > 0:
-            self.vigilance = float(np.mean(self.outdoors[zone] * p_rep[zone]) / p["report_prob"])
         return self.drug_reports + int(other.sum())
+
+    def _exert_informal_control(self) -> None:
+        """Q = mean over the households overlooking the market area of
+        outdoors x efficacy x trust x (1 - fear): the neighbours of the corner who are out,
+        tied to each other, ready to call the police and not afraid (Sampson et al. 1997;
+        eyes on the street, Jacobs 1961). Sellers read it as risk (``Sellers.utilities``)."""
+        eyes = self.overlooks_market
+        if eyes.any():
+            self.informal_control = float(np.mean(
+                self.outdoors[eyes] * self.efficacy[eyes] * self.trust[eyes]
+                * (1.0 - self.fear[eyes])))
 
     def _move_out(self) -> None:
         """Lasting fear: P(move) = m (F - F_move) / (1 - F_move) above the threshold; the

@@ -188,16 +188,17 @@ class Sellers:
         """Net daily value of dealing without risk (U0) and with perceived risk (U), $/day.
 
         U0 = profit - wage - aversion;
-        U = U0 - (max(r, salience, message) + watch_risk x vigilance^k) x sanction cost, with
-        k = watch_exponent (k > 1: a few watchers deter little, a watchful street a lot).
+        U = U0 - (max(r, salience, message) + watch_risk x Q^k) x sanction cost, with Q the
+        residents' informal control of the corner and k = watch_exponent (k > 1: a few
+        watchers deter little, a watchful street a lot).
         Active sellers judge profit by their own sales, others by what the corner would pay
         one more seller.
         """
         profit = np.where(self.active, self.expected_profit, self.model.market.entrant_profit)
         u0 = profit - self.wage - self.aversion
         risk = np.maximum(np.maximum(self.perceived_risk, self.salience), self.message)
-        vigilance = self.model.residents.vigilance ** self.p["watch_exponent"]
-        risk = risk + self.p["watch_risk"] * vigilance
+        watched = self.model.residents.informal_control ** self.p["watch_exponent"]
+        risk = risk + self.p["watch_risk"] * watched
         return u0, u0 - risk * self.sanction_cost()
 
     def hear_message(self, risk: float) -> None:
