@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.model import DrugMarketModel
-from dmi_sim.observe import summarise
+from dmi_sim.model.observe import summarise
 from dmi_sim.params import load_params
 
 MAP_FIELDS = ("dealing", "disorder", "residents_outdoors")

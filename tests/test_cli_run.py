@@ -11,8 +11,8 @@ import pytest
 
 import dmi_sim
 from dmi_sim.cli import build_parser, main, parse_assignment
-from dmi_sim.compare import DEFAULT_REPS, DEFAULT_SCENARIOS
-from dmi_sim.engine.cli_sweep import handle_sweep
+from dmi_sim.cli.sweep import handle_sweep
+from dmi_sim.studies.compare.pipeline import DEFAULT_REPS, DEFAULT_SCENARIOS
 
 SMALL = ["--days", "120", "--set", "space.width=20", "--set", "space.height=20"]
 

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dmi_sim import simulate
-from dmi_sim.agents.buyers import Buyer
-from dmi_sim.agents.residents import Resident
-from dmi_sim.agents.sellers import Seller, SellerState
 from dmi_sim.model import DrugMarketModel
+from dmi_sim.model.agents.buyers import Buyer
+from dmi_sim.model.agents.residents import Resident
+from dmi_sim.model.agents.sellers import Seller, SellerState
+from dmi_sim.model.space import FIELDS
 from dmi_sim.params import PARAMETERS, load_params
-from dmi_sim.space import FIELDS
 
 SMALL = {"space.width": 20, "space.height": 20}
 TOL = 1e-9

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dmi_sim.agents.buyers import Buyer
-from dmi_sim.agents.police import Officer
-from dmi_sim.agents.residents import Resident
-from dmi_sim.agents.sellers import Seller, SellerState
 from dmi_sim.model import DrugMarketModel
-from dmi_sim.observe import COLUMNS
+from dmi_sim.model.agents.buyers import Buyer
+from dmi_sim.model.agents.police import Officer
+from dmi_sim.model.agents.residents import Resident
+from dmi_sim.model.agents.sellers import Seller, SellerState
+from dmi_sim.model.observe import COLUMNS
+from dmi_sim.model.space import box_sum
 from dmi_sim.params import load_params
-from dmi_sim.space import box_sum
 
 SMALL = {"space.width": 20, "space.height": 20}
 
@@ -673,7 +673,7 @@ RECT = {"space.width": 20, "space.height": 24}  # not square: catches [x, y] / [
 
 def test_summary_has_contract_keys_and_is_computed_from_the_series():
     from dmi_sim import simulate
-    from dmi_sim.observe import MAIN_SERIES, summarise
+    from dmi_sim.model.observe import MAIN_SERIES, summarise
 
     res = simulate("crackdown", seed=3, days=120,
                    overrides={**SMALL, "run.intervention_start": 60})

@@ -20,11 +20,11 @@ from dmi_sim.cli import main
 from dmi_sim.engine import load_results
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import execute_task
-from dmi_sim.validation import ValidationError, ValidationSpec, judge
-from dmi_sim.validation import measures as m
-from dmi_sim.validation.plan import START_KEY, Runs, build_arms, build_plan
-from dmi_sim.validation.targets import BY_ID, TARGETS, Checked, Target
-from dmi_sim.validation.validate import Validation, select_targets
+from dmi_sim.studies.validation import ValidationError, ValidationSpec, judge
+from dmi_sim.studies.validation import measures as m
+from dmi_sim.studies.validation.plan import START_KEY, Runs, build_arms, build_plan
+from dmi_sim.studies.validation.targets import BY_ID, TARGETS, Checked, Target
+from dmi_sim.studies.validation.validate import Validation, select_targets
 
 # --- measures on hand-made series ----------------------------------------------------
 

@@ -47,7 +47,7 @@ from dmi_sim.engine.derived import DERIVED
 from dmi_sim.engine.designs import Factor, factorial, latin_hypercube, size_problem
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
-from dmi_sim.observe import summary_keys
+from dmi_sim.model.observe import summary_keys
 from dmi_sim.params import (
     PARAMETERS,
     ParameterError,
@@ -64,7 +64,7 @@ from dmi_sim.params import (
 
 EXPERIMENT_DIR = data_dir("experiments")
 SCENARIO_FACTOR = "scenario"
-#: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.sensitivity``).
+#: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.studies.sensitivity``).
 SPACE_SUFFIX = "_space"
 DESIGNS = ("factorial", "lhs")
 TOP_KEYS = (

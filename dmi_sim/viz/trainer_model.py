@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.model import DrugMarketModel
-from dmi_sim.observe import COLUMNS
+from dmi_sim.model.observe import COLUMNS
 from dmi_sim.viz.controls import Settings
 from dmi_sim.viz.phases import status
 
