@@ -165,7 +165,7 @@ def load_experiment(experiment: str | Path) -> Experiment:
             f"{path}: a parameter space, not an experiment; run it with 'python run.py "
             f"sensitivity morris --space {path}'"
         )
-    return _Parser(path).experiment(read_toml(path, ExperimentError), path.stem)
+    return TomlChecker(path).experiment(read_toml(path, ExperimentError), path.stem)
 
 
 def experiment_from_dict(definition: Mapping[str, Any], name: str = "experiment") -> Experiment:
@@ -178,11 +178,13 @@ def experiment_from_dict(definition: Mapping[str, Any], name: str = "experiment"
     factors = table.get("factors")
     if isinstance(factors, list | tuple) and all(isinstance(f, Factor) for f in factors):
         table["factors"] = {f.key: f.table() for f in factors}
-    return _Parser(f"<{name}>").experiment(table, name)
+    return TomlChecker(f"<{name}>").experiment(table, name)
 
 
-class _Parser:
-    """Validation with the file's name at hand for every message."""
+class TomlChecker:
+    """The one checker of TOML definitions (experiments, and the sensitivity study's
+    parameter spaces, which extend it): every message names the file, key, value and what
+    is allowed, in one line."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = path  # a file, or "<name>" for a definition made in Python

@@ -33,6 +33,21 @@ RESULTS_DIR = Path("results")
 _REPO_DIR = Path(__file__).resolve().parent.parent
 
 
+#: What a file is called while ``write_atomic`` writes it.
+TMP_SUFFIX = ".tmp"
+
+
+def write_atomic(path: Path, write: Any) -> None:
+    """Write through ``write(file)`` to a temporary name, fsync, then rename into place: a
+    reader (or a kill) sees the whole file or none of it. The one atomic writer."""
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    with open(tmp, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -29,11 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dmi_sim.engine.provenance import TMP_SUFFIX, write_atomic
 from dmi_sim.engine.tasks import RunOutcome, RunTask, fingerprint
 
 FORMAT_VERSION = 1
 _PART = re.compile(r"part-(\d{6})\.parquet")
-_TMP_SUFFIX = ".tmp"
 _KINDS = ("summary", "timeseries", "failures")
 
 
@@ -41,20 +41,10 @@ class StoreError(ValueError):
     """The output folder holds something this sweep must not write into."""
 
 
-def _write_atomic(path: Path, write: Any) -> None:
-    """Write through ``write(file)`` to a temporary name, fsync, then rename into place."""
-    tmp = path.with_name(path.name + _TMP_SUFFIX)
-    with open(tmp, "wb") as fh:
-        write(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
     path.parent.mkdir(exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    _write_atomic(path, lambda fh: pq.write_table(table, fh))
+    write_atomic(path, lambda fh: pq.write_table(table, fh))
 
 
 def _part_ids(folder: Path) -> dict[int, Path]:
@@ -107,7 +97,7 @@ class ResultStore:
         """
         digest = fingerprint(tasks)
         for path in (self.manifest_path, self.failures_csv):  # a write cut short
-            path.with_name(path.name + _TMP_SUFFIX).unlink(missing_ok=True)
+            path.with_name(path.name + TMP_SUFFIX).unlink(missing_ok=True)
         old = self.read_manifest() if self.manifest_path.is_file() else None
         if old is None:
             if self.root.is_dir() and any(self.root.iterdir()):
@@ -119,7 +109,7 @@ class ResultStore:
             )
         self.root.mkdir(parents=True, exist_ok=True)
         for kind in _KINDS:  # part folders are made by their first write
-            for tmp in self.folder(kind).glob("*" + _TMP_SUFFIX):
+            for tmp in self.folder(kind).glob("*" + TMP_SUFFIX):
                 tmp.unlink()
         committed = _part_ids(self.folder("summary"))
         for part_id, path in _part_ids(self.folder("timeseries")).items():
@@ -179,7 +169,7 @@ class ResultStore:
             self.failures_csv.unlink(missing_ok=True)
             return 0, None
         text = failures.to_csv(index=False).encode()
-        _write_atomic(self.failures_csv, lambda fh: fh.write(text))
+        write_atomic(self.failures_csv, lambda fh: fh.write(text))
         return len(failures), self.failures_csv
 
     @property
@@ -195,7 +185,7 @@ class ResultStore:
             "complete": self._n_done == self._manifest["n_tasks"],
         }
         text = json.dumps(manifest, indent=2, default=str).encode()
-        _write_atomic(self.manifest_path, lambda fh: fh.write(text))
+        write_atomic(self.manifest_path, lambda fh: fh.write(text))
 
     def load_summary(self) -> pd.DataFrame:
         frame = _read_parts(self.folder("summary"))

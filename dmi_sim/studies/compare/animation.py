@@ -21,7 +21,7 @@ from PIL import Image
 
 from dmi_sim.model import DrugMarketModel
 from dmi_sim.params import Params
-from dmi_sim.studies.compare.figures import OKABE_ITO, draw_outline
+from dmi_sim.studies.kit.plots import OKABE_ITO, draw_outline
 
 _JITTER = 0.28  # cells: spreads sellers who share a cell so each stays visible
 

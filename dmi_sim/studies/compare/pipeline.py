@@ -35,15 +35,11 @@ from dmi_sim.engine.tasks import fingerprint
 from dmi_sim.model import DrugMarketModel
 from dmi_sim.params import Params, load_params
 from dmi_sim.studies.compare.animation import animate_run
-from dmi_sim.studies.compare.figures import (
-    MAP_FIELDS,
-    plot_cumulative,
-    plot_effects,
-    plot_maps,
-    plot_timeseries,
-)
+from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
 from dmi_sim.studies.compare.report import write_report
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL, OUTCOMES, WINDOW_DAYS, paired_effects
+from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
+from dmi_sim.studies.kit.plots import plot_cumulative, plot_timeseries
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL, WINDOW_DAYS, paired_effects
 
 DEFAULT_SCENARIOS = ("baseline", "crackdown", "hotspot", "dmi", "dmi_no_community")
 #: Replications of the default comparison: intervals narrow enough to read (about +-4 % on

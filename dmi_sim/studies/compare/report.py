@@ -15,21 +15,17 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.provenance import now
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL, OUTCOMES, WINDOW_DAYS, t_interval
+from dmi_sim.studies.kit.markdown import num, pct, signed, table
+from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
+from dmi_sim.studies.kit.outcomes import SUMMARY
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL, WINDOW_DAYS, t_interval
 
 #: Outcomes the plain-language summary speaks about, in this order.
 HEADLINE = ("active_sellers", "transactions_market", "violent_incidents", "reports",
             "residents_outdoors", "transactions_catchment")
-#: Run-summary keys tabulated per scenario, with their units.
-SUMMARY_KEYS = {
-    "closure_days": "days",
-    "days_to_closure": "days",
-    "reemerged": "share of runs",
-    "replacement_ratio": "entrants per removed seller",
-    "displacement_ratio": "ratio",
-    "incarceration_person_days": "person-days",
-    "cost_total": "cost units",
-}
+#: Run-summary keys tabulated per scenario (units from the outcome catalogue).
+SUMMARY_KEYS = ("closure_days", "days_to_closure", "reemerged", "replacement_ratio",
+                "displacement_ratio", "incarceration_person_days", "cost_total")
 FIGURE_CAPTIONS = {
     "timeseries_market": "The market and its harms over time",
     "timeseries_community": "Residents and police over time",
@@ -42,29 +38,6 @@ FIGURE_CAPTIONS = {
 }
 
 
-def _num(x: float) -> str:
-    """A number as a reader wants it: thousands separated, about three significant digits."""
-    if not math.isfinite(x):
-        return "n/a"
-    size = abs(x)
-    if size >= 100:
-        return f"{x:,.0f}"
-    if size >= 0.1 or size == 0:
-        return f"{x:.1f}" if size >= 10 else f"{x:.2f}"
-    return f"{x:.2g}"
-
-
-def _signed(x: float) -> str:
-    return ("+" if x >= 0 else "-") + _num(abs(x))
-
-
-def _pct(x: float, signed: bool = True) -> str:
-    """A relative change in percent, one decimal below 10 %."""
-    v = 100 * x
-    text = f"{v:+.1f}" if abs(v) < 10 else f"{v:+.0f}"
-    return (text if signed else text.lstrip("+-")) + " %"
-
-
 def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
     """'<outcome> fell by 20 % (95 % CI 12 % to 28 %; -3.1 sales per day)'.
 
@@ -73,30 +46,24 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
     """
     meta = OUTCOMES[outcome]
     label = meta.label[0].lower() + meta.label[1:]
-    absolute = f"{_signed(row['abs_effect'])} {meta.unit}"
+    absolute = f"{signed(row['abs_effect'])} {meta.unit}"
     mean, low, high = row["rel_effect"], row["rel_low"], row["rel_high"]
     if not all(math.isfinite(v) for v in (mean, low, high)):
         return f"{label} changed by {absolute} (zero in the baseline)"
     if low > 0:
-        return (f"{label} rose by {_pct(mean, False)} (95 % CI {_pct(low, False)} to "
-                f"{_pct(high, False)}; {absolute})")
+        return (f"{label} rose by {pct(mean, False)} (95 % CI {pct(low, False)} to "
+                f"{pct(high, False)}; {absolute})")
     if high < 0:
-        return (f"{label} fell by {_pct(mean, False)} (95 % CI {_pct(high, False)} to "
-                f"{_pct(low, False)}; {absolute})")
-    return (f"{label} showed no clear change ({_pct(mean)}, 95 % CI {_pct(low)} to "
-            f"{_pct(high)}; {absolute})")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+        return (f"{label} fell by {pct(mean, False)} (95 % CI {pct(high, False)} to "
+                f"{pct(low, False)}; {absolute})")
+    return (f"{label} showed no clear change ({pct(mean)}, 95 % CI {pct(low)} to "
+            f"{pct(high)}; {absolute})")
 
 
 def _effect_cell(row: pd.Series) -> str:
     if not math.isfinite(row["rel_effect"]):
         return "n/a (baseline 0)"
-    return f"{_pct(row['rel_effect'])} ({_pct(row['rel_low'])} to {_pct(row['rel_high'])})"
+    return f"{pct(row['rel_effect'])} ({pct(row['rel_low'])} to {pct(row['rel_high'])})"
 
 
 def _window_totals(ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequence[str]) -> \
@@ -116,9 +83,9 @@ def _enforcement(ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
     arrests = totals["arrests_sellers"] + totals["arrests_buyers"]
     lines = [
         "Per run over the same window, arrests (sellers and buyers): "
-        + ", ".join(f"{name} {_num(v)}" for name, v in arrests.items())
+        + ", ".join(f"{name} {num(v)}" for name, v in arrests.items())
         + "; person-days arrested or incarcerated: "
-        + ", ".join(f"{name} {_num(v)}" for name, v in totals["incarcerated"].items()) + "."
+        + ", ".join(f"{name} {num(v)}" for name, v in totals["incarcerated"].items()) + "."
     ]
     if {"crackdown", "dmi"} <= set(arrests.index) and arrests["dmi"] > 0:
         lines.append(f"**crackdown** made {arrests['crackdown'] / arrests['dmi']:.1f} times as "
@@ -143,7 +110,7 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
     if falls:
         name, r = min(falls, key=lambda item: item[1]["rel_effect"])
         lines.append(f"The largest fall in violent incidents was under **{name}** "
-                     f"({_pct(r['rel_effect'])}).")
+                     f"({pct(r['rel_effect'])}).")
     elif violence:
         lines.append("No scenario reduced violent incidents by more than chance would explain.")
     if {"arrests_sellers", "arrests_buyers", "incarcerated"} <= set(ts.columns):
@@ -158,35 +125,35 @@ def effects_table(effects: pd.DataFrame) -> str:
     cells = shown.set_index(["outcome", "scenario"])
     rows = [[OUTCOMES[o].label] + [_effect_cell(cells.loc[(o, s)]) for s in scenarios]
             for o in dict.fromkeys(shown["outcome"])]
-    return _table(["outcome", *scenarios], rows)
+    return table(["outcome", *scenarios], rows)
 
 
 def levels_table(effects: pd.DataFrame) -> str:
     """Mean level of each outcome over the effect window, per scenario, with its unit."""
     scenarios = list(dict.fromkeys(effects["scenario"]))
     cells = effects.set_index(["outcome", "scenario"])["scenario_mean"]
-    rows = [[OUTCOMES[o].label, OUTCOMES[o].unit] + [_num(cells.loc[(o, s)]) for s in scenarios]
+    rows = [[OUTCOMES[o].label, OUTCOMES[o].unit] + [num(cells.loc[(o, s)]) for s in scenarios]
             for o in dict.fromkeys(effects["outcome"])]
-    return _table(["outcome", "unit", *scenarios], rows)
+    return table(["outcome", "unit", *scenarios], rows)
 
 
 def summary_table(summary: pd.DataFrame) -> str:
     """Run-summary keys per scenario: mean over runs and 95 % t-interval."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
-    for key, unit in SUMMARY_KEYS.items():
+    for key in SUMMARY_KEYS:
         if key not in summary.columns:
             continue
-        row = [key, unit]
+        row = [key, SUMMARY[key].unit]
         for name in scenarios:
             values = summary.loc[summary["scenario"] == name, key].astype(float)
             mean, low, high = t_interval(values)
             finite = int(values.notna().sum())
             note = f"; {finite} of {len(values)} runs" if finite < len(values) else ""
             row.append("n/a" if not math.isfinite(mean)
-                       else f"{_num(mean)} ({_num(low)} to {_num(high)}{note})")
+                       else f"{num(mean)} ({num(low)} to {num(high)}{note})")
         rows.append(row)
-    return _table(["summary", "unit", *scenarios], rows)
+    return table(["summary", "unit", *scenarios], rows)
 
 
 def write_report(

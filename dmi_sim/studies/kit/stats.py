@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,42 +29,6 @@ from scipy import stats
 COUNTERFACTUAL = "baseline"
 WINDOW_DAYS = 365
 LEVEL = 0.95
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How an output series is named and measured in tables and figures.
-
-    ``smooth_days``: the rolling mean a time-series figure shows; rare events (a few a
-    month) need a longer one to read as a rate rather than as noise.
-    """
-
-    label: str
-    unit: str
-    smooth_days: int = 7
-
-
-#: The main outcomes compared across scenarios, in reading order.
-OUTCOMES: dict[str, Outcome] = {
-    "active_sellers": Outcome("Active sellers", "sellers"),
-    "market_sellers": Outcome("Sellers in the market area", "sellers"),
-    "transactions_market": Outcome("Transactions in the market area", "sales per day"),
-    "transactions_catchment": Outcome("Transactions in the catchment ring", "sales per day"),
-    "transactions": Outcome("Transactions in the whole neighbourhood", "sales per day"),
-    "new_recruits": Outcome("New recruits", "sellers per day", smooth_days=28),
-    "violent_incidents": Outcome("Violent incidents", "incidents per day", smooth_days=28),
-    "disorder_market": Outcome("Disorder in the market area", "index, 0-1"),
-    "disorder": Outcome("Disorder, neighbourhood mean", "index, 0-1"),
-    "fear": Outcome("Residents' fear", "index, 0-1"),
-    "residents_outdoors": Outcome("Residents in public space", "share of residents"),
-    "collective_efficacy": Outcome("Collective efficacy", "index, 0-1"),
-    "trust_in_police": Outcome("Trust in police", "index, 0-1"),
-    "reports": Outcome("Resident reports (calls for service)", "reports per day"),
-    "arrests_sellers": Outcome("Seller arrests", "arrests per day", smooth_days=28),
-    "arrests_buyers": Outcome("Buyer arrests", "arrests per day", smooth_days=28),
-    "incarcerated": Outcome("Sellers arrested or incarcerated", "persons"),
-    "officer_hours": Outcome("Officer time used", "officer-hours per day"),
-}
 
 
 def t_halfwidth(std: np.ndarray | float, n: np.ndarray | int, level: float = LEVEL) -> np.ndarray:

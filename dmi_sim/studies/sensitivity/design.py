@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dmi_sim.engine.experiment import ExperimentError, _Parser
+from dmi_sim.engine.experiment import ExperimentError, TomlChecker
 from dmi_sim.engine.seeds import design_rng, replication_seeds
 from dmi_sim.engine.tasks import RunTask
 from dmi_sim.studies.sensitivity.methods import Method
@@ -57,7 +57,7 @@ class Design:
         combination the model refuses stops the command before any run.
         """
         points = self.space.values(self.unit)
-        parser = _Parser(self.space.path)
+        parser = TomlChecker(self.space.path)
         for scenario in scenarios:
             try:
                 parser.preflight(scenario, self.space.overrides, points)

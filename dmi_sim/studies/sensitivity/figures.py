@@ -7,7 +7,6 @@ moved into place, so a figure on disk is always whole.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dmi_sim.studies.compare.figures import DPI, OKABE_ITO
+from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure
 from dmi_sim.studies.sensitivity.outcomes import OUTCOMES
 
 #: Factors named beside their point in a μ*–σ plot (the rest stay unlabelled dots).
@@ -23,14 +22,6 @@ LABELLED = 7
 #: σ/μ* ratios drawn as guides (Garcia Sanchez et al. 2014): below 0.1 nearly linear,
 #: up to 0.5 monotonic, above 1 non-linear or interacting.
 RATIOS = (0.1, 0.5, 1.0)
-
-
-def save(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` to ``path`` atomically."""
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
-    os.replace(tmp, path)
-    return path
 
 
 def _scale(outcome: str) -> tuple[float, str]:
@@ -76,7 +67,7 @@ def mu_star_sigma(indices: pd.DataFrame, outcome: str, dummy: str, path: Path) -
     ax.set_ylabel(f"σ of the elementary effects ({unit})")
     ax.set_title(f"Morris screening: {OUTCOMES[outcome].label}", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
-    return save(fig, path)
+    return save_figure(fig, path)
 
 
 def screening_overview(indices: pd.DataFrame, outcomes: Sequence[str], path: Path) -> Path:
@@ -95,7 +86,7 @@ def screening_overview(indices: pd.DataFrame, outcomes: Sequence[str], path: Pat
                   rotation=40, ha="right")
     fig.colorbar(image, ax=ax, shrink=0.6, label="μ* / largest μ* of the outcome")
     ax.set_title("Morris screening: which factor matters for which outcome", fontsize=10)
-    return save(fig, path)
+    return save_figure(fig, path)
 
 
 def sobol_bars(indices: pd.DataFrame, outcome: str, n: int, path: Path) -> Path:
@@ -117,7 +108,7 @@ def sobol_bars(indices: pd.DataFrame, outcome: str, n: int, path: Path) -> Path:
     ax.set_xlabel("share of the variance of the seed-averaged outcome (95 % bootstrap bars)")
     ax.set_title(f"Sobol' indices: {OUTCOMES[outcome].label}", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
-    return save(fig, path)
+    return save_figure(fig, path)
 
 
 def advantage_by_factor(table: pd.DataFrame, overall: float, shown: int, path: Path) -> Path:
@@ -138,4 +129,4 @@ def advantage_by_factor(table: pd.DataFrame, overall: float, shown: int, path: P
     ax.set_xlabel("design points x seeds where the DMI's advantage holds (%)")
     ax.set_title("Where the DMI's advantage over crackdowns holds", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
-    return save(fig, path)
+    return save_figure(fig, path)

@@ -19,9 +19,8 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine import load_failures, load_results, run_tasks
-from dmi_sim.engine.provenance import command_line, now, start_manifest
+from dmi_sim.engine.provenance import command_line, now, start_manifest, write_atomic
 from dmi_sim.engine.runner import RunReport
-from dmi_sim.engine.store import _write_atomic
 from dmi_sim.engine.tasks import RunFn
 from dmi_sim.studies.sensitivity import figures as draw
 from dmi_sim.studies.sensitivity.analyse import (
@@ -50,7 +49,7 @@ class SensitivityRun:
 
 def _write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
     data = frame.to_csv(index=index).encode()
-    _write_atomic(path, lambda fh: fh.write(data))
+    write_atomic(path, lambda fh: fh.write(data))
 
 
 def design_table(design: Design) -> pd.DataFrame:
@@ -160,7 +159,7 @@ def log_session(
         "git": git,  # the code these runs were made with (as the call started)
     })
     data = json.dumps(sessions, indent=2).encode()
-    _write_atomic(path, lambda fh: fh.write(data))
+    write_atomic(path, lambda fh: fh.write(data))
     return sessions
 
 

@@ -27,7 +27,7 @@ from dmi_sim.engine.experiment import (
     EXPERIMENT_DIR,
     SCENARIO_FACTOR,
     ExperimentError,
-    _Parser,
+    TomlChecker,
 )
 from dmi_sim.params import PARAMETERS, did_you_mean, read_toml, resolve_toml
 from dmi_sim.studies.sensitivity.methods import Method, Morris, Sobol
@@ -122,7 +122,7 @@ def load_space(space: str | Path = DEFAULT_SPACE) -> ParameterSpace:
     return _SpaceParser(path).space(read_toml(path, ExperimentError))
 
 
-class _SpaceParser(_Parser):
+class _SpaceParser(TomlChecker):
     """The experiment parser's checks, plus those of a sensitivity space."""
 
     def space(self, table: dict[str, Any]) -> ParameterSpace:

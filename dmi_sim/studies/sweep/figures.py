@@ -26,31 +26,10 @@ from matplotlib.ticker import FuncFormatter
 
 from dmi_sim.engine.experiment import Experiment
 from dmi_sim.params import PARAMETERS
-from dmi_sim.studies.compare.figures import DPI, OKABE_ITO, scenario_styles
-from dmi_sim.studies.kit.stats import OUTCOMES, t_halfwidth
+from dmi_sim.studies.kit import outcomes as catalogue
+from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
+from dmi_sim.studies.kit.stats import t_halfwidth
 
-#: Summary keys that are not a pre/post mean of a series: (label, unit).
-SUMMARY_LABELS = {
-    "closure_days": ("Days the market area stays closed", "days"),
-    "days_to_closure": ("Time to closure", "days"),
-    "reemerged": ("Runs where the market re-emerged", "share of runs"),
-    "replacement_ratio": ("Replacement ratio", "recruits per seller removed"),
-    "displacement_ratio": ("Displacement ratio", "catchment sales gained per sale lost"),
-    "incarceration_person_days": ("Incarceration after the start", "person-days"),
-    "officer_hours_total": ("Officer time after the start", "officer-hours"),
-    "cost_total": ("Cost after the start (officers, prison, services)", "million $"),
-    "cost_officers": ("Officer cost after the start", "million $"),
-    "cost_incarceration": ("Incarceration cost after the start", "million $"),
-    "cost_services": ("Services cost after the start", "million $"),
-    "rebound_days": ("Rebound time after a sweep", "days"),
-    "violent_incidents_total": ("Violent incidents after the start", "incidents"),
-    "arrests_total": ("Arrests after the start", "arrests"),
-}
-#: Outcomes where more is better; for every other outcome, less is better.
-HIGHER_IS_BETTER = frozenset({
-    "closure_days", "post_residents_outdoors", "post_residents_outdoors_market",
-    "post_collective_efficacy", "post_trust_in_police",
-})
 #: Characters per line of an axis label.
 LABEL_WIDTH = 38
 _LINE_COLOURS = ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue",
@@ -58,16 +37,11 @@ _LINE_COLOURS = ("blue", "orange", "bluish_green", "vermillion", "reddish_purple
 
 
 def outcome_label(key: str, wrap: bool = True) -> str:
-    """'Label (unit)' for a summary key, wrapped for an axis unless ``wrap`` is False."""
-    if key in SUMMARY_LABELS:
-        label, unit = SUMMARY_LABELS[key]
-        text = f"{label} ({unit})"
-    else:
-        text = key.replace("_", " ")
-        for prefix, when in (("post_", "after the start"), ("pre_", "before the start")):
-            series = key.removeprefix(prefix)
-            if series != key and series in OUTCOMES:
-                text = f"{OUTCOMES[series].label}, {when} ({OUTCOMES[series].unit})"
+    """'Label (unit)' for a summary key from the outcome catalogue (costs in million $, as
+    the axes show them), wrapped for an axis unless ``wrap`` is False."""
+    text = catalogue.label(key)
+    if key.startswith("cost_"):
+        text = text.replace("($)", "(million $)")
     return _wrap(text) if wrap else text
 
 
@@ -136,7 +110,7 @@ def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) 
                     color=colours[level], alpha=0.85, elinewidth=1, capsize=2,
                     label=str(level))
     front = points.iloc[pareto_front(points[x].to_numpy(float), points[y].to_numpy(float),
-                                     y in HIGHER_IS_BETTER)]
+                                     catalogue.higher_is_better(y))]
     ax.plot(front[x], front[y], color="#333333", linewidth=1.2, linestyle="--",
             drawstyle="steps-post", zorder=0, label="cost-effectiveness frontier")
     ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="#333333",
@@ -153,8 +127,7 @@ def _finish(fig: Figure, legend_from: Axes, title: str, group: str, path: Path) 
     handles, labels = legend_from.get_legend_handles_labels()
     fig.legend(handles, labels, title=factor_label(group), loc="outside right center",
                fontsize=8)
-    fig.savefig(path, dpi=DPI)
-    return path
+    return save_figure(fig, path, tight=False)
 
 
 def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> list[Path]:
@@ -176,7 +149,7 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
         table = folder / f"frontier_{outcome}.csv"
         columns = ["frontier_against", "point", *factors, effort, cost, outcome, f"{outcome}_ci"]
         pd.concat(fronts)[columns].to_csv(table, index=False)
-        better = "more" if outcome in HIGHER_IS_BETTER else "less"
+        better = "more" if catalogue.higher_is_better(outcome) else "less"
         title = (
             f"{outcome_label(outcome, wrap=False)}: what each resource level buys\n"
             f"one point per design point: mean of {experiment.replications} runs with 95 % "

@@ -1,7 +1,7 @@
 """The figures of the validation report: each shows the evidence a target is judged on.
 
 Drawn on bare ``Figure`` objects (Agg), in the comparison figures' colours
-(``dmi_sim.studies.compare.figures``); bands are 95 % t-intervals over replications unless a caption
+(``studies.kit.plots``); bands are 95 % t-intervals over replications unless a caption
 says otherwise. Every function has the signature ``(runs, checked, path) -> path``.
 """
 
@@ -16,11 +16,12 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dmi_sim.studies.compare.figures import (
-    DPI,
+from dmi_sim.studies.kit import derived
+from dmi_sim.studies.kit.plots import (
     OKABE_ITO,
     plot_cumulative,
     plot_timeseries,
+    save_figure,
     scenario_styles,
 )
 from dmi_sim.studies.kit.stats import daily_band
@@ -32,11 +33,6 @@ BAND_COLOUR = OKABE_ITO["bluish_green"]
 STATUS_COLOUR = {"PASS": OKABE_ITO["bluish_green"], "FAIL": OKABE_ITO["vermillion"],
                  "info": OKABE_ITO["black"]}
 Checks = Mapping[str, Checked]
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    return path
 
 
 def _shade_band(ax: Axes, check: Checked, horizontal: bool = True, scale: float = 1.0,
@@ -109,7 +105,7 @@ def plot_anchors(runs: Runs, checked: Checks, path: Path) -> Path:
     fig.suptitle("Calibration anchors at baseline, 180 days before the intervention start\n"
                  "dots: replications; point and bar: mean and 95 % interval (green: PASS, red: "
                  "FAIL, black: info); shaded: the band", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_relapse(runs: Runs, checked: Checks, path: Path) -> Path:
@@ -133,7 +129,7 @@ def plot_relapse(runs: Runs, checked: Checks, path: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title("A7: called-in sellers who deal again")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_sweeps(runs: Runs, checked: Checks, path: Path) -> Path:
@@ -146,12 +142,12 @@ def plot_sweeps(runs: Runs, checked: Checks, path: Path) -> Path:
     ax1, ax2, ax3 = fig.subplots(1, 3)
     curves = {name: _aligned(runs.matrix(name, "market_sellers"), starts, before, after)
               for name in ("baseline", "crackdown")}
-    pre = np.nanmean(curves["crackdown"][:, before - m.PRE_SWEEP_DAYS:before])
+    pre = np.nanmean(curves["crackdown"][:, before - derived.PRE_SWEEP_DAYS:before])
     ax1.axvspan(0, duration, color=OKABE_ITO["vermillion"], alpha=0.15, linewidth=0,
                 label="sweep")
     ax1.axvspan(duration + 30, duration + 90, color=BAND_COLOUR, alpha=0.15, linewidth=0,
                 label="1-3 months after withdrawal")
-    ax1.axhline(m.RECOVERY_SHARE * pre, color="#555555", linestyle=":",
+    ax1.axhline(derived.REPLACEMENT_SHARE * pre, color="#555555", linestyle=":",
                 label="50 % of the pre-sweep level")
     _band_lines(ax1, curves, before)
     ax1.set_xlabel("days from the start of a sweep")
@@ -165,7 +161,7 @@ def plot_sweeps(runs: Runs, checked: Checks, path: Path) -> Path:
     for series, label, colour in ((entered - record, "no criminal record", "blue"),
                                   (record, "with a record (returning arrestees)", "orange")):
         mean = np.nanmean(_aligned(series, starts, before, after), axis=0)
-        ax2.plot(np.arange(-before, after + 1), m.trailing_mean(mean, m.SMOOTH_DAYS),
+        ax2.plot(np.arange(-before, after + 1), derived.trailing_mean(mean, derived.SMOOTH_DAYS),
                  color=OKABE_ITO[colour], label=label)
     ax2.set_xlabel("days from the start of a sweep")
     ax2.set_ylabel("entrants per day (7-day mean)")
@@ -184,7 +180,7 @@ def plot_sweeps(runs: Runs, checked: Checks, path: Path) -> Path:
     n = len(rec.times)
     fig.suptitle(f"Replacement after crackdown sweeps ({n} replications x {len(starts)} "
                  "sweeps; bands: 95 % intervals over replications)", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_call_in(runs: Runs, checked: Checks, path: Path) -> Path:
@@ -212,7 +208,7 @@ def plot_call_in(runs: Runs, checked: Checks, path: Path) -> Path:
                  fontsize=10, pad=16)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 FOREST = ("B3a", "B3b", "B3c", "B5a", "B5b", "B5c", "B7", "B9a", "B9b", "B9c")
@@ -240,7 +236,7 @@ def plot_effects(runs: Runs, checked: Checks, path: Path) -> Path:
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Effects with 95 % intervals (green: PASS, red: FAIL, black: info); shaded: "
                  "the band", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _scenario_runs(runs: Runs, arms: tuple[str, ...], columns: list[str]) -> tuple[
@@ -298,7 +294,7 @@ def plot_community(runs: Runs, checked: Checks, path: Path) -> Path:
     levels = runs.levels("community")
     for level in levels[::2]:
         for row in runs.matrix("community", "residents_outdoors_market", level):
-            ax2.plot(m.trailing_mean(row, 30), color=cmap(level), alpha=0.5, linewidth=0.8)
+            ax2.plot(derived.trailing_mean(row, 30), color=cmap(level), alpha=0.5, linewidth=0.8)
         ax2.plot([], [], color=cmap(level), label=f"start {level:.2f}")
     ax2.axhline(cs.threshold, color="#555555", linestyle=":")
     ax2.set_xlabel("day (baseline, no intervention)")
@@ -314,8 +310,8 @@ def plot_community(runs: Runs, checked: Checks, path: Path) -> Path:
             continue
         curves = runs.matrix(arm, "residents_outdoors_market")
         for row in curves:
-            ax3.plot(m.trailing_mean(row, 30), color=colour, alpha=0.12, linewidth=0.7)
-        ax3.plot(m.trailing_mean(curves.mean(axis=0), 30), color=colour, linewidth=2,
+            ax3.plot(derived.trailing_mean(row, 30), color=colour, alpha=0.12, linewidth=0.7)
+        ax3.plot(derived.trailing_mean(curves.mean(axis=0), 30), color=colour, linewidth=2,
                  label=f"{label} (mean of {len(curves)})")
         ax3.axvline(runs.params(arm)["run.intervention_start"], color="#555555", linestyle=":")
     ax3.axhline(cs.threshold, color="#555555", linestyle=":")
@@ -325,7 +321,7 @@ def plot_community(runs: Runs, checked: Checks, path: Path) -> Path:
     ax3.legend(fontsize=7)
     fig.suptitle("Two community states: the starting point decides, the DMI can move it",
                  fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_fidelity(runs: Runs, checked: Checks, path: Path) -> Path:
@@ -363,7 +359,7 @@ def plot_fidelity(runs: Runs, checked: Checks, path: Path) -> Path:
     n = len(runs.ids("fidelity", FIDELITY_LEVELS[0]))
     fig.suptitle(f"B7: the DMI effect against fidelity ({n} replications per level; "
                  "95 % intervals)", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 #: Figure name (``Target.figure``) -> drawing function.

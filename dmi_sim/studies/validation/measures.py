@@ -16,16 +16,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dmi_sim.studies.kit.derived import (
+    replacement_days,
+    sweep_plan,
+)
 from dmi_sim.studies.kit.stats import WINDOW_DAYS, paired_effects, ratio_interval, t_interval
 from dmi_sim.studies.validation.plan import Runs
 
 #: Days before the intervention start that describe the market at baseline.
 PRE_DAYS = 180
-#: Sweep recovery: the market is back when its trailing mean reaches this share of the
-#: mean over the days before the sweep.
-RECOVERY_SHARE = 0.5
-PRE_SWEEP_DAYS = 14
-SMOOTH_DAYS = 7
+#: Sweep recovery (B1a) is ``kit.derived.replacement_days``: back to REPLACEMENT_SHARE of
+#: the PRE_SWEEP_DAYS before the sweep, timed as the sweep study's rebound is.
 #: Recovery horizons reported beside the median (days after police withdraw).
 RECOVERY_HORIZONS = (30, 60)
 #: The call-in: low-risk sellers before it, in its fourth week, and six months on.
@@ -245,40 +246,6 @@ def measure_sales(runs: Runs) -> Measurement:
 
 # --- 1. replacement after sweeps -------------------------------------------------------
 
-def sweeps(start: int, period: int, duration: int, days: int) -> list[tuple[int, int, int]]:
-    """(sweep start, withdrawal day, end of the quiet gap) for every sweep whose police
-    leave before the run ends; the gap ends at the next sweep or the last day."""
-    out = []
-    for first in range(start, days, period):
-        withdrawal = first + duration
-        if withdrawal >= days:
-            break
-        out.append((first, withdrawal, min(first + period, days)))
-    return out
-
-
-def trailing_mean(x: np.ndarray, days: int) -> np.ndarray:
-    """Mean of each day and the ``days`` - 1 before it (fewer at the start)."""
-    total = np.concatenate([[0.0], np.cumsum(x, dtype=float)])
-    t = np.arange(len(x))
-    lo = np.maximum(t + 1 - days, 0)
-    return (total[t + 1] - total[lo]) / (t + 1 - lo)
-
-
-def recovery_time(series: np.ndarray, sweep: tuple[int, int, int],
-                  share: float = RECOVERY_SHARE) -> float:
-    """Days from withdrawal until the 7-day trailing mean is back to ``share`` of the mean
-    of the 14 days before the sweep: 0 = back on the first day without the surge; inf =
-    not back before the next sweep (censored); NaN = no market before the sweep."""
-    first, withdrawal, gap_end = sweep
-    pre = series[max(first - PRE_SWEEP_DAYS, 0):first].mean()
-    if not pre > 0:
-        return math.nan
-    smooth = trailing_mean(series, SMOOTH_DAYS)[withdrawal:gap_end]
-    back = np.flatnonzero(smooth >= share * pre)
-    return float(back[0]) if back.size else math.inf
-
-
 @dataclass(frozen=True)
 class SweepRecovery:
     """Per replication, per sweep: recovery time and the entrants meanwhile."""
@@ -297,9 +264,9 @@ def sweep_recovery(runs: Runs, column: str = "market_sellers") -> SweepRecovery:
         entered = runs.matrix("crackdown", "new_recruits") + np.diff(
             runs.matrix("crackdown", "relapsed"), axis=1, prepend=0)
         record = runs.matrix("crackdown", "entrants_with_record")
-        plan = sweeps(p["run.intervention_start"], p["crackdown.period_days"],
+        plan = sweep_plan(p["run.intervention_start"], p["crackdown.period_days"],
                       p["crackdown.duration_days"], sellers.shape[1])
-        times = np.array([[recovery_time(row, s) for s in plan] for row in sellers])
+        times = np.array([[replacement_days(row, s) for s in plan] for row in sellers])
         times = times.reshape(len(sellers), len(plan))
         entrants, with_record = np.zeros(len(sellers)), np.zeros(len(sellers))
         for k, (_, withdrawal, gap_end) in enumerate(plan):
