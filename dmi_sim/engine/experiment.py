@@ -43,11 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dmi_sim.api import summary_keys
 from dmi_sim.engine.derived import DERIVED
 from dmi_sim.engine.designs import Factor, factorial, latin_hypercube, size_problem
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
-from dmi_sim.model.observe import summary_keys
 from dmi_sim.params import (
     PARAMETERS,
     ParameterError,

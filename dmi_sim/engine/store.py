@@ -7,6 +7,7 @@ Layout of a sweep folder::
     timeseries/part-000001.parquet long format: run_id, day, every series (optional)
     failures/part-000001.parquet   runs that raised: task, error, traceback
     failures.csv               the same failures, for people (rewritten at the end of a call)
+    maps/<run_id>.npz          before/after maps of the runs whose task asked for them
 
 Every file is written under a temporary name and moved into place with ``os.replace``, so a
 reader sees either the whole file or none of it. A batch's summary part is written last: it
@@ -153,6 +154,9 @@ class ResultStore:
             _write_parquet(self.folder("timeseries") / part, series)
         if failed:
             _write_parquet(self.folder("failures") / part, _failure_rows(failed))
+        for task, outcome in ok:
+            if outcome.maps:
+                self._write_maps(task.run_id, outcome.maps)
         if ok:
             rows = [
                 {"run_id": t.run_id, "seed": t.seed, **t.labels, **o.summary} for t, o in ok
@@ -161,6 +165,22 @@ class ResultStore:
             self._n_done += len(ok)
         self._n_failed += len(failed)
         self._write_manifest()
+
+    def _write_maps(self, run_id: str, maps: dict[str, dict[str, np.ndarray]]) -> None:
+        folder = self.root / "maps"
+        folder.mkdir(exist_ok=True)
+        arrays = {f"{when}/{name}": arr for when, grids in maps.items()
+                  for name, arr in grids.items()}
+        write_atomic(folder / f"{run_id}.npz", lambda fh: np.savez(fh, **arrays))
+
+    def load_maps(self, run_id: str) -> dict[str, dict[str, np.ndarray]]:
+        """The before/after maps stored for ``run_id`` (its task had ``keep_maps``)."""
+        maps: dict[str, dict[str, np.ndarray]] = {}
+        with np.load(self.root / "maps" / f"{run_id}.npz") as data:
+            for key in data.files:
+                when, name = key.split("/", 1)
+                maps.setdefault(when, {})[name] = data[key]
+        return maps
 
     def finish(self) -> tuple[int, Path | None]:
         """Write the failures listing; return (n_failed, listing or None)."""

@@ -86,15 +86,18 @@ class DrugMarketModel(Model):
         Positions are cell coordinates (x, y); grids are images indexed [y, x], like
         ``Result.maps``.
 
-        Officers are drawn at cells in proportion to today's police hours, with a generator
-        of their own so that looking at the model never changes its course.
+        Officers on duty today (today's officer-hours over the hours of one officer, so a
+        crackdown's surge officers only on sweep days) are drawn at cells in proportion to
+        today's police hours, with a generator of their own so that looking at the model
+        never changes its course.
         """
         s, b, res, space = self.sellers, self.buyers, self.residents, self.space
         a = s.active
         newcomer = (self.day - s.active_since) < self.params["violence.newcomer_days"]
         ax, ay = np.nonzero(self.arrests_on_cells)
         police = space.field("police")
-        n_officers = len(self.police.officers) if police.sum() > 0 else 0
+        on_duty = round(self.police.budget() / self.params["police.hours_per_officer"])
+        n_officers = min(on_duty, len(self.police.officers)) if police.sum() > 0 else 0
         look = np.random.default_rng(self.day)
         cells = look.choice(police.size, size=n_officers, p=police.ravel() / police.sum()) \
             if n_officers else np.zeros(0, dtype=int)

@@ -36,6 +36,17 @@ def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     return _band(w, radius) @ values @ _band(h, radius)
 
 
+def zones(width: int, height: int, market_size: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
+    """Square market area at the centre; the ring of cells within ``ring`` of it ([x, y])."""
+    x0 = (width - market_size) // 2
+    y0 = (height - market_size) // 2
+    market = np.zeros((width, height), dtype=bool)
+    market[x0 : x0 + market_size, y0 : y0 + market_size] = True
+    outer = np.zeros_like(market)
+    outer[x0 - ring : x0 + market_size + ring, y0 - ring : y0 + market_size + ring] = True
+    return market, outer & ~market
+
+
 class Neighbourhood:
     """Grid of street cells with zones and per-cell fields."""
 
@@ -46,21 +57,12 @@ class Neighbourhood:
         self.layers = {
             name: self.grid.create_property_layer(name, default_value=0.0) for name in FIELDS
         }
-        self.market, self.catchment = self._zones(sp["market_size"], sp["catchment_width"])
+        self.market, self.catchment = zones(self.width, self.height, sp["market_size"],
+                                            sp["catchment_width"])
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
         settled = params["market.start"] == "settled"
         self.layers["reputation"].data[self.market] = (
             1.0 if settled else params["market.nascent_reputation"])
-
-    def _zones(self, market_size: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
-        """Square market area at the centre; the ring of cells within ``ring`` of it."""
-        x0 = (self.width - market_size) // 2
-        y0 = (self.height - market_size) // 2
-        market = np.zeros((self.width, self.height), dtype=bool)
-        market[x0 : x0 + market_size, y0 : y0 + market_size] = True
-        outer = np.zeros_like(market)
-        outer[x0 - ring : x0 + market_size + ring, y0 - ring : y0 + market_size + ring] = True
-        return market, outer & ~market
 
     def field(self, name: str) -> np.ndarray:
         """The numpy array behind a property layer (update it in place)."""

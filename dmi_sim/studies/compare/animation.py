@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from dmi_sim.model import DrugMarketModel
+from dmi_sim.api import trace
 from dmi_sim.params import Params
 from dmi_sim.studies.kit.plots import OKABE_ITO, draw_outline
 
@@ -158,10 +158,8 @@ def animate_run(
     One frame every ``every`` days; what happened on the days in between (arrests, sweeps)
     is carried into the next frame so no sweep goes unseen.
     """
-    model = DrugMarketModel(params, rng=seed)
-    for _ in range(first_day):
-        model.step()
-    snap = model.snapshot()
+    days = trace(params, seed, first_day)
+    snap = next(days)
     title = (f"Scenario '{params.scenario}' (seed {seed})\nSweeps remove sellers, recruits "
              "replace them; red bands below: sweep days")
     frame = _Frame(snap, first_day, last_day, title, dpi)
@@ -169,8 +167,7 @@ def animate_run(
     for _ in range(first_day, last_day, every):
         arrested, events, sweep_days = [], set(), []
         for _ in range(every):
-            model.step()
-            snap = model.snapshot()
+            snap = next(days)
             arrested.append(_xy(snap["arrested_today"]))
             events.update(snap["events"])
             if "sweep" in snap["events"]:

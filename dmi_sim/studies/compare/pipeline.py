@@ -24,15 +24,14 @@ from typing import Any
 
 import pandas as pd
 
-from dmi_sim import simulate
-from dmi_sim.engine import RunReport, RunTask, load_failures, load_results, run_tasks
+from dmi_sim.api import zone_masks
+from dmi_sim.engine import RunReport, RunTask, load_failures, load_maps, load_results, run_tasks
 from dmi_sim.engine.executors import process_pool
 from dmi_sim.engine.provenance import check_new, finish_manifest, staged_folder, start_manifest
 from dmi_sim.engine.runner import Interrupted
 from dmi_sim.engine.seeds import replication_problem, replication_seeds
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import fingerprint
-from dmi_sim.model import DrugMarketModel
 from dmi_sim.params import Params, load_params
 from dmi_sim.studies.compare.animation import animate_run
 from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
@@ -116,10 +115,12 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
 def build_tasks(
     resolved: Mapping[str, tuple[str, Params]], seeds: Sequence[int], spec: CompareSpec
 ) -> list[RunTask]:
-    """Replication i of every scenario on ``seeds[i]``: the paired design."""
+    """Replication i of every scenario on ``seeds[i]``: the paired design. Replication 0
+    also keeps its before/after maps (the report's map figures)."""
     return [
         RunTask(run_id=f"{label}-r{i:03d}", scenario=scenario, overrides=dict(spec.overrides),
-                seed=seed, days=spec.days, labels={"scenario": label, "replication": i})
+                seed=seed, days=spec.days, labels={"scenario": label, "replication": i},
+                keep_maps=i == 0)
         for label, (scenario, _) in resolved.items()
         for i, seed in enumerate(seeds)
     ]
@@ -163,26 +164,20 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def _maps_of(scenario: str, seed: int, days: int | None,
-             overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Before/after maps of one run (the engine stores no maps; a pool worker runs this)."""
-    return simulate(scenario, seed=seed, days=days, overrides=dict(overrides)).maps
-
-
 def _draw(
     folder: Path,
     resolved: Mapping[str, tuple[str, Params]],
     ts: pd.DataFrame,
     effects: pd.DataFrame,
     starts: Mapping[str, int],
-    spec: CompareSpec,
+    store: Path,
     seed0: int,
     workers: int | None,
 ) -> dict[str, str]:
     """Every figure of the folder; returns their paths (relative to it) by role.
 
-    The map runs and the animation go to a process pool first; the figures drawn from the
-    stored series are made here meanwhile.
+    The animation goes to a process pool first; the figures drawn from the stored series
+    and maps (replication 0's, kept by the engine) are made here meanwhile.
     """
     figures = folder / "figures"
     figures.mkdir()
@@ -195,16 +190,14 @@ def _draw(
             animation = executor.submit(
                 animate_run, resolved[ANIMATED][1], seed0, figures / f"{ANIMATED}_animation.gif",
                 first_day=max(0, start - 30), last_day=min(last, start + WINDOW_DAYS))
-        maps = {label: executor.submit(_maps_of, scenario, seed0, spec.days, spec.overrides)
-                for label, (scenario, _) in resolved.items()}
         for name, (title, outcomes) in TIMESERIES_FIGURES.items():
             shown = [o for o in outcomes if o in ts.columns]
             paths[name] = plot_timeseries(ts, shown, starts, figures / f"{name}.png", title)
         paths["effects"] = plot_effects(effects, [o for o in EFFECT_FIGURE if o in ts.columns],
                                         figures / "effects.png")
         paths["cumulative"] = plot_cumulative(ts, starts, figures / "cumulative_enforcement.png")
-        zones = DrugMarketModel(next(iter(resolved.values()))[1], rng=seed0).snapshot()
-        grids = {label: future.result() for label, future in maps.items()}
+        zones = zone_masks(next(iter(resolved.values()))[1])
+        grids = {label: load_maps(store, f"{label}-r000") for label in resolved}
         for map_field in MAP_FIELDS:
             paths[f"map_{map_field}"] = plot_maps(
                 grids, map_field, figures / f"map_{map_field}.png",
@@ -280,7 +273,7 @@ def _run_and_write(
 
         _say(progress, f"Drawing figures, mapping and animating replication 0 (seed "
                        f"{seeds[0]}) ...")
-        figures = _draw(folder, resolved, ts, effects, starts, spec, seeds[0], workers)
+        figures = _draw(folder, resolved, ts, effects, starts, store, seeds[0], workers)
         manifest["parameters"] = {label: p.values for label, (_, p) in resolved.items()}
         manifest["intervention_start"] = starts
         manifest["figures"] = figures
