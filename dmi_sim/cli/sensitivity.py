@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from dmi_sim.cli.sweep import ExecutorError, add_executor_options, enter_executor
+from dmi_sim.cli.common import ExecutorError, add_executor_options, enter_executor, fail
 from dmi_sim.engine.designs import size_problem
 from dmi_sim.engine.experiment import ExperimentError
 from dmi_sim.engine.provenance import RESULTS_DIR
@@ -79,11 +79,6 @@ def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=handle_sensitivity)
     return parser
-
-
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
 
 
 def _outcomes(asked: list[str] | None) -> list[str]:
@@ -174,7 +169,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers < 1:
             raise SensitivityError(f"--workers = {args.workers} is invalid; allowed: >= 1")
     except (ExperimentError, SensitivityError) as err:
-        return _error(str(err))
+        return fail(str(err))
     loose = space.unclassified()
     if loose:
         more = ", ..." if len(loose) > UNCLASSIFIED_SHOWN else ""
@@ -185,13 +180,13 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
         return _dry_run(space, args.method, outcomes)
     points, _ = _design_size(space, args.method, outcomes)
     if problem := size_problem(points, space.replications, len(needed(outcomes))):
-        return _error(f"{space.path}: {problem} (see --dry-run)")
+        return fail(f"{space.path}: {problem} (see --dry-run)")
     out = args.out or default_out(space, args.method, needed(outcomes))
     with ExitStack() as stack:
         try:
             executor, slots = enter_executor(stack, args.workers, args.dask)
         except ExecutorError as err:
-            return _error(str(err))
+            return fail(str(err))
         try:
             result = run_sensitivity(
                 space, args.method, outcomes, out, argv=getattr(args, "argv", []),
@@ -199,7 +194,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
                 screened_from=screened_from,
             )
         except (StoreError, ExperimentError) as err:
-            return _error(str(err))
+            return fail(str(err))
         except KeyboardInterrupt:
             stored = len(ResultStore(out / "runs").stored_run_ids())
             print(f"\ninterrupted: {stored} runs stored in {out}/runs; run the same command "

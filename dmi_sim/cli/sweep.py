@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import Executor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
+from dmi_sim.cli.common import ExecutorError, add_executor_options, enter_executor, fail
 from dmi_sim.engine.experiment import ExperimentError, load_experiment
 from dmi_sim.engine.provenance import RESULTS_DIR
 from dmi_sim.engine.store import ResultStore, StoreError
@@ -44,48 +43,14 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-class ExecutorError(RuntimeError):
-    """The executor the command line asked for cannot start: one line for the user."""
-
-
-def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    """``--workers`` and ``--dask``: where a command that runs through the engine runs."""
-    parser.add_argument(
-        "--workers", type=int, metavar="W",
-        help="processes to use (default: all cores; 1 runs in this process); "
-        "with --dask local, the LocalCluster's workers",
-    )
-    parser.add_argument(
-        "--dask", metavar="ADDRESS",
-        help="run on Dask: a scheduler address (tcp://host:port) or 'local' for a LocalCluster",
-    )
-
-
-def enter_executor(
-    stack: ExitStack, workers: int | None, dask: str | None
-) -> tuple[Executor, int]:
-    """Start the executor ``add_executor_options`` asked for, closed with ``stack``; returns
-    it and its number of slots. A missing Dask, an unreachable scheduler or a pool that
-    cannot start is an ``ExecutorError``."""
-    try:
-        return stack.enter_context(make_executor(workers, dask))
-    except (DaskUnavailable, PoolError) as err:
-        raise ExecutorError(str(err)) from None
-
-
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def handle_sweep(args: argparse.Namespace) -> int:
     """Run the sweep the arguments describe; return the process exit code."""
     try:
         experiment = load_experiment(args.experiment)
     except ExperimentError as err:
-        return _error(str(err))
+        return fail(str(err))
     if args.workers is not None and args.workers < 1:
-        return _error(f"--workers = {args.workers} is invalid; allowed: an integer >= 1")
+        return fail(f"--workers = {args.workers} is invalid; allowed: an integer >= 1")
     out = args.out or SWEEPS_DIR / experiment.name
     print(
         f"{experiment.name}: {len(experiment.points)} design points x "
@@ -96,13 +61,13 @@ def handle_sweep(args: argparse.Namespace) -> int:
         try:
             executor, slots = enter_executor(stack, args.workers, args.dask)
         except ExecutorError as err:
-            return _error(str(err))
+            return fail(str(err))
         try:
             sweep = run_experiment(experiment, out, workers=slots, executor=executor,
                                    progress=not args.no_progress,
                                    argv=getattr(args, "argv", []))
         except StoreError as err:
-            return _error(str(err))
+            return fail(str(err))
         except KeyboardInterrupt:
             stored = len(ResultStore(out).stored_run_ids())
             print(

@@ -14,10 +14,16 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.cli.sweep import ExecutorError, add_executor_options, enter_executor
+from dmi_sim.cli.common import (
+    ExecutorError,
+    add_executor_options,
+    enter_executor,
+    fail,
+    parse_assignment,
+)
 from dmi_sim.engine import StoreError
 from dmi_sim.engine.experiment import EXPERIMENT_DIR
-from dmi_sim.engine.provenance import OutputExistsError, timestamped
+from dmi_sim.engine.provenance import RESULTS_DIR, OutputExistsError, timestamped
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.params import ParameterError
 from dmi_sim.studies.validation.targets import BY_ID
@@ -28,15 +34,12 @@ from dmi_sim.studies.validation.validate import (
     ValidationSpec,
 )
 
-RESULTS_DIR = Path("results")
 INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError,
                 ExecutorError)
 
 
 def add_validate_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``validate`` on the ``run.py`` sub-parsers; its handler is ``args.handler``."""
-    from dmi_sim.cli import parse_assignment  # here: dmi_sim.cli imports this module
-
     parser = commands.add_parser(
         "validate", help="measure every validation target of EVIDENCE.md and report",
         description="Run each calibration anchor and behaviour target of EVIDENCE.md with "
@@ -73,8 +76,7 @@ def handle_validate(args: argparse.Namespace) -> int:
     try:
         return _validate(args)
     except INPUT_ERRORS as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return fail(str(err))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -138,8 +140,7 @@ def handle_calibrate(args: argparse.Namespace) -> int:
             executor, slots = enter_executor(stack, args.workers, args.dask)
             table = search(spec, out / "runs", executor, slots, not args.no_progress)
     except INPUT_ERRORS as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return fail(str(err))
     except KeyboardInterrupt:
         print("\ninterrupted: the runs stored so far are kept; rerun to resume",
               file=sys.stderr)
