@@ -22,8 +22,6 @@ class Justice:
         self.model = model
         self.p = params.section("justice")
         self.services = params.section("services")
-        self.record_penalty = params["sellers.record_wage_penalty"]
-        self.own_arrest_risk = params["sellers.own_arrest_risk"]
         self.wage_gain = (
             self.services["wage_gain"]
             * params["sellers.legal_wage_hourly"]
@@ -45,11 +43,9 @@ class Justice:
         free = np.flatnonzero(s.state == SellerState.POOL)
         keen = free[np.argsort((s.wage + s.aversion)[free])][: 2 * k]
         inside = rng.permutation(keen)[:k]
-        s.wage[inside] *= 1.0 - self.record_penalty
-        s.record[inside] = True
-        s.state[inside] = SellerState.INCARCERATED
+        s.give_record(inside)
         term = self.p["sentence_days"] * rng.gamma(5.0, size=inside.size) / 4.0
-        s.timer[inside] = day + 1 + (rng.random(inside.size) * term).astype(np.int32)
+        s.imprison(inside, day + 1 + (rng.random(inside.size) * term).astype(np.int32))
 
     def arrest(self, j: int, coordinated: bool = False) -> None:
         """Arrest seller ``j``; the disposition is drawn now and served from the timer.
@@ -65,14 +61,9 @@ class Justice:
         else:
             p_custody = p["custody_prob_high"] if s.high_risk[j] else p["custody_prob_low"]
             mean = p["sentence_days"]
-        s.state[j] = SellerState.ARRESTED
-        s.timer[j] = model.day + 1 + int(rng.exponential(p["pretrial_days"]))
+        s.take_into_custody(j, model.day + 1 + int(rng.exponential(p["pretrial_days"])))
         self.custody[j] = rng.random() < p_custody
         self.sentence[j] = max(1, int(mean * rng.gamma(4.0) / 4.0))
-        s.banked_case[j] = False
-        if not s.record[j]:
-            s.wage[j] *= 1.0 - self.record_penalty
-            s.record[j] = True
         model.tally["arrests_sellers"] += 1
         model.record_arrests(s.x[j : j + 1], s.y[j : j + 1])
 
@@ -82,8 +73,7 @@ class Justice:
         due = s.timer == day
         to_prison = due & (s.state == SellerState.ARRESTED) & self.custody
         self._admit(to_prison)
-        s.state[to_prison] = SellerState.INCARCERATED
-        s.timer[to_prison] = day + self.sentence[to_prison]
+        s.imprison(to_prison, day + self.sentence[to_prison])
         released = due & (
             ((s.state == SellerState.ARRESTED) & ~self.custody)
             | ((s.state == SellerState.INCARCERATED) & ~to_prison)
@@ -91,26 +81,19 @@ class Justice:
         self._release(released)
         finished = due & (s.state == SellerState.IN_SERVICES)
         succeeded = finished & (model.rng.random(s.n) < self.services["success_prob"])
-        s.wage[succeeded] += self.wage_gain
-        s.state[finished] = SellerState.DESISTED
-        window_over = due & (s.state == SellerState.CALLED_IN)
-        s.state[window_over] = SellerState.DESISTED
+        s.finish_services(finished, succeeded, self.wage_gain)
+        s.desist(due & (s.state == SellerState.CALLED_IN))  # the call-in window is over
 
     def _admit(self, admitted: np.ndarray) -> None:
         """Count today's prison admissions, and the persons among them admitted for the
         first time since the policy started (distinct people in custody)."""
-        model, s = self.model, self.model.sellers
-        if model.day == model.policy.start:
-            s.admitted[:] = False
-        tally = model.tally
-        tally["custody_admissions"] += int(admitted.sum())
-        tally["custody_new_persons"] += int((admitted & ~s.admitted).sum())
-        s.admitted |= admitted
+        model = self.model
+        new = model.sellers.admit(admitted, new_count=model.day == model.policy.start)
+        model.tally["custody_admissions"] += int(admitted.sum())
+        model.tally["custody_new_persons"] += new
 
     def _release(self, released: np.ndarray) -> None:
-        s = self.model.sellers
-        s.state[released] = SellerState.POOL
-        s.perceived_risk[released] = np.maximum(s.perceived_risk[released], self.own_arrest_risk)
+        self.model.sellers.release(released)
         self.model.tally["released"] += int(released.sum())
 
     def offer_services(self, called: np.ndarray) -> int:
@@ -119,6 +102,5 @@ class Justice:
         free_places = self.services["slots"] - int((s.state == SellerState.IN_SERVICES).sum())
         takers = called[model.rng.random(called.size) < self.services["uptake"]]
         takers = takers[: max(free_places, 0)]
-        s.state[takers] = SellerState.IN_SERVICES
-        s.timer[takers] = model.day + self.services["duration_days"]
+        s.start_services(takers, model.day + self.services["duration_days"])
         return int(takers.size)

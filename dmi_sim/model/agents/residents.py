@@ -44,11 +44,43 @@ class Residents:
         self._update_guardianship()
 
     def live(self, sellers_on_cells: np.ndarray, arrests_on_cells: np.ndarray) -> int:
-        """One day of household life; returns today's reports (calls for service)."""
+        """One day of household life; returns today's reports (calls for service).
+
+        See the street, fear it, go out or stay in, build efficacy, gain or lose trust,
+        report, perhaps move out; then the street's guardianship follows who is outdoors.
+        """
         if self.n == 0:
             return 0
-        p, space = self.p, self.model.space
-        x, y = self.x, self.y
+        p = self.p
+        sellers_seen, guard, surroundings = self._see_the_street(sellers_on_cells)
+        self._fear(sellers_seen, guard, surroundings)
+        self._go_out(guard)
+        self._build_efficacy(guard)
+        self._update_trust(box_sum(arrests_on_cells, p["sight_radius"])[self.x, self.y])
+        nuisance = p["exposure_dealing"] * sellers_seen / 2.0 + surroundings
+        reports = self._report(sellers_seen > 0, nuisance)
+        self._move_out()
+        self._update_guardianship()
+        return reports
+
+    def mobilise(self, aware: np.ndarray, report_boost: float) -> None:
+        """The DMI's call-in reaches households ``aware``; they take part in enforcement and
+        report more (``report_boost``)."""
+        self.aware = aware
+        self.engaged = True
+        self.report_boost = report_boost
+
+    def take_part(self, pull: float, engaged: bool) -> None:
+        """Today's DMI community work: the pull outdoors on aware households, and whether
+        the community is still part of the enforcement."""
+        self.pull = pull
+        self.engaged = engaged
+
+    def _see_the_street(self, sellers_on_cells: np.ndarray) -> tuple[
+            np.ndarray, np.ndarray, np.ndarray]:
+        """What each household sees within ``sight_radius``: sellers, guardianship at its
+        cell, and its surroundings (disorder, violence nearby) weighted as exposure."""
+        p, space, x, y = self.p, self.model.space, self.x, self.y
         r = p["sight_radius"]
         sellers_seen = box_sum(sellers_on_cells, r)[x, y]
         guard = space.field("guardianship")[x, y]
@@ -56,20 +88,24 @@ class Residents:
             p["exposure_disorder"] * space.field("disorder")[x, y]
             + p["exposure_violence"] * np.minimum(1.0, box_sum(space.field("violence"), r)[x, y])
         )
+        return sellers_seen, guard, surroundings
+
+    def _fear(self, sellers_seen: np.ndarray, guard: np.ndarray,
+              surroundings: np.ndarray) -> None:
+        """F <- F + r (clip(E (1 - reassurance G), 0, 1) - F), E the exposure to dealing
+        (saturating at two sellers in sight) and surroundings."""
+        p = self.p
         exposure = p["exposure_dealing"] * np.minimum(1.0, sellers_seen / 2.0) + surroundings
         target = np.clip(exposure * (1.0 - p["reassurance"] * guard), 0.0, 1.0)
         self.fear += p["fear_rate"] * (target - self.fear)
-        self._go_out(guard)
+
+    def _build_efficacy(self, guard: np.ndarray) -> None:
+        """E <- E + r (clip(base + social G + pull x aware, 0, 1) - E)."""
+        p = self.p
         self.efficacy += p["efficacy_rate"] * (
             np.clip(p["efficacy_base"] + p["efficacy_social"] * guard + self.pull * self.aware,
                     0.0, 1.0) - self.efficacy
         )
-        self._update_trust(box_sum(arrests_on_cells, r)[x, y])
-        nuisance = p["exposure_dealing"] * sellers_seen / 2.0 + surroundings
-        reports = self._report(sellers_seen > 0, nuisance)
-        self._move_out()
-        self._update_guardianship()
-        return reports
 
     def _go_out(self, guard: np.ndarray) -> None:
         """P(out) = logistic(k (E - F + s G - theta + pull x aware))."""

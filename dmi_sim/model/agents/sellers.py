@@ -9,8 +9,10 @@ State machine (``SellerState``)::
            CALLED_IN / IN_SERVICES / DESISTED -> ACTIVE (relapse)
                           ACTIVE -> POOL or DESISTED (quits when dealing stops paying)
 
-Transitions into and out of ARRESTED / INCARCERATED / IN_SERVICES are made by
-``dmi_sim.model.justice``; the DMI call-in by ``dmi_sim.model.policies.dmi``.
+Justice (``dmi_sim.model.justice``) and the DMI (``dmi_sim.model.policies.dmi``) decide
+when and to whom; the transitions themselves are ``Sellers`` methods (``take_into_custody``,
+``imprison``, ``release``, ``start_services``, ``finish_services``, ``call_in``...), so every
+write into a seller column happens here.
 """
 
 from __future__ import annotations
@@ -286,3 +288,80 @@ class Sellers:
                                                     self.banked_case_risk)
         self.connections[active] += (1.0 - self.connections[active]) / p["connection_days"]
         self.connections[~active] *= 1.0 - 1.0 / p["connection_loss_days"]
+
+    # --- transitions that justice and the DMI decide ---------------------------------------
+    def give_record(self, idx: np.ndarray | int) -> None:
+        """A first conviction: a record, and legal earnings cut by ``record_wage_penalty``."""
+        first = ~self.record[idx]
+        if np.ndim(first) == 0:
+            if first:
+                self.wage[idx] *= 1.0 - self.p["record_wage_penalty"]
+                self.record[idx] = True
+            return
+        rows = np.asarray(idx)[first]
+        self.wage[rows] *= 1.0 - self.p["record_wage_penalty"]
+        self.record[rows] = True
+
+    def take_into_custody(self, j: int, until: int) -> None:
+        """Seller ``j`` is arrested and held until the disposition on day ``until``; a banked
+        case is used up by the arrest; a first arrest gives a record."""
+        self.state[j] = SellerState.ARRESTED
+        self.timer[j] = until
+        self.banked_case[j] = False
+        self.give_record(j)
+
+    def imprison(self, idx: np.ndarray, until: np.ndarray | int) -> None:
+        """Sellers ``idx`` (a mask or rows) start a prison term that ends on day ``until``."""
+        self.state[idx] = SellerState.INCARCERATED
+        self.timer[idx] = until
+
+    def release(self, released: np.ndarray) -> None:
+        """Back to the pool, with the vivid perceived risk of someone just arrested."""
+        self.state[released] = SellerState.POOL
+        self.perceived_risk[released] = np.maximum(self.perceived_risk[released],
+                                                   self.p["own_arrest_risk"])
+
+    def admit(self, admitted: np.ndarray, new_count: bool) -> int:
+        """Mark sellers sent to prison today; return how many of them were not sent before
+        (since the last ``new_count``, the policy's start)."""
+        if new_count:
+            self.admitted[:] = False
+        new = int((admitted & ~self.admitted).sum())
+        self.admitted |= admitted
+        return new
+
+    def start_services(self, takers: np.ndarray, until: int) -> None:
+        """Called-in sellers who took a place start a service episode ending on ``until``."""
+        self.state[takers] = SellerState.IN_SERVICES
+        self.timer[takers] = until
+
+    def finish_services(self, finished: np.ndarray, succeeded: np.ndarray,
+                        wage_gain: float) -> None:
+        """An episode ends in desistance; a successful one raises legal earnings."""
+        self.wage[succeeded] += wage_gain
+        self.state[finished] = SellerState.DESISTED
+
+    def desist(self, idx: np.ndarray) -> None:
+        """The call-in window closed without a relapse."""
+        self.state[idx] = SellerState.DESISTED
+
+    def record_buy(self, j: int) -> None:
+        """An undercover controlled buy from seller ``j`` (evidence towards a case)."""
+        self.buys[j] += 1
+
+    def call_in(self, called: np.ndarray, credible: np.ndarray, risk: float,
+                until: int) -> None:
+        """The DMI call-in: a banked case (credible where ``credible``), perceived risk at
+        least ``risk``, and a follow-up window to day ``until``."""
+        day = self.model.day
+        self.state[called] = SellerState.CALLED_IN
+        self.ever_called_in[called] = True
+        self.called_in_day[called] = day
+        self.banked_case[called] = True
+        self.credible_case[called] = credible
+        self.perceived_risk[called] = np.maximum(self.perceived_risk[called], risk)
+        self.timer[called] = until
+
+    def drop_banked_cases(self, lapsed: np.ndarray) -> None:
+        """Banked cases that lapse today are closed."""
+        self.banked_case[lapsed] = False

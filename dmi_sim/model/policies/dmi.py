@@ -80,7 +80,7 @@ class DMIPolicy(Policy):
     def _expire_banked_cases(self, day: int) -> None:
         """A banked case lapses ``banked_case_days`` after the call-in."""
         s = self.model.sellers
-        s.banked_case[s.banked_case & (self.banked_until <= day)] = False
+        s.drop_banked_cases(s.banked_case & (self.banked_until <= day))
 
     def _controlled_buys(self) -> None:
         """Poisson(buys_per_day) buys, each from a random active seller in the market zone,
@@ -91,7 +91,7 @@ class DMIPolicy(Policy):
         for _ in range(rng.poisson(self.d["buys_per_day"])):
             if targets.size == 0 or not model.police.team_can_spend(self.d["buy_hours"]):
                 return
-            s.buys[rng.choice(targets)] += 1
+            s.record_buy(rng.choice(targets))
 
     def _take_down_and_call_in(self) -> None:
         model, s, rng = self.model, self.model.sellers, self.model.rng
@@ -102,22 +102,17 @@ class DMIPolicy(Policy):
             police.team_can_spend(police.p["arrest_hours"])
             model.justice.arrest(int(j), coordinated=True)
         called = np.flatnonzero(identified & ~s.high_risk)[: self.d["call_in_capacity"]]
-        s.state[called] = SellerState.CALLED_IN
-        s.ever_called_in[called] = True
-        s.called_in_day[called] = model.day
-        s.banked_case[called] = True
-        s.credible_case[called] = rng.random(called.size) < self.d["credible_case_share"]
-        s.perceived_risk[called] = np.maximum(s.perceived_risk[called], self.d["call_in_risk"])
-        s.timer[called] = model.day + self.d["followup_window_days"]
+        credible = rng.random(called.size) < self.d["credible_case_share"]
+        s.call_in(called, credible, self.d["call_in_risk"],
+                  model.day + self.d["followup_window_days"])
         self.banked_until[called] = model.day + self.d["banked_case_days"]
         model.tally["called_in"] += int(called.size)
         model.justice.offer_services(called)
         self._spread_message()
         if self.community:
             res = model.residents
-            res.aware = rng.random(res.n) < self.d["community_awareness"]
-            res.engaged = True
-            res.report_boost = self.d["report_boost"] * self.d["community_participation"]
+            res.mobilise(rng.random(res.n) < self.d["community_awareness"],
+                         self.d["report_boost"] * self.d["community_participation"])
 
     def _spread_message(self) -> None:
         """The call-in's message, that the corner is closed and dealing there will be met at
@@ -156,7 +151,7 @@ class DMIPolicy(Policy):
             return
         res, participation = self.model.residents, self.d["community_participation"]
         mobilising = day < self.call_in_day + self.d["mobilisation_days"]
-        res.pull = self.d["mobilisation_boost"] * participation if mobilising else 0.0
         engaged = day < self.call_in_day + self.d["maintenance_days"]
         self.trust_gain = self.d["trust_gain"] * participation if engaged else 0.0
-        res.engaged = engaged
+        res.take_part(self.d["mobilisation_boost"] * participation if mobilising else 0.0,
+                      engaged)
