@@ -76,6 +76,7 @@ def precision_table(checked: Mapping[str, Checked]) -> str:
 
 
 def summary_table(checked: Mapping[str, Checked]) -> str:
+    """The report's table of targets: value, interval, band, verdict and source per row."""
     rows = [[c.target.id, c.target.name, c.target.show(c.result.value), _interval(c),
              c.target.band_text(), _inside(c), c.target.source, _status(c)]
             for c in checked.values()]
