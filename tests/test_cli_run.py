@@ -109,7 +109,7 @@ def test_no_arguments_compares_the_five_scenarios(monkeypatch: pytest.MonkeyPatc
         seen.update(spec=spec, out=out, argv=argv, workers=workers)
         return out / "report.md"
 
-    monkeypatch.setattr("dmi_sim.cli.run_compare", fake_compare)
+    monkeypatch.setattr("dmi_sim.cli.compare.run_compare", fake_compare)
     assert main([]) == 0
     assert seen["spec"].scenarios == DEFAULT_SCENARIOS and seen["spec"].reps == DEFAULT_REPS
     assert seen["workers"] is None and seen["argv"] == []

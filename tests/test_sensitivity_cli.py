@@ -11,7 +11,7 @@ import pytest
 
 from dmi_sim import simulate
 from dmi_sim.cli import main
-from dmi_sim.studies.sensitivity import cli as sensitivity_cli
+from dmi_sim.cli import sensitivity as sensitivity_cli
 from dmi_sim.studies.sensitivity.pipeline import run_sensitivity
 from dmi_sim.studies.sensitivity.space import load_space
 

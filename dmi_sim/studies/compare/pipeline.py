@@ -231,7 +231,7 @@ def run_compare(
     seeds = replication_seeds(spec.seed, spec.reps)
     tasks = build_tasks(resolved, seeds, spec)
     manifest = start_manifest(
-        "compare", argv, api="dmi_sim.studies.compare.pipeline.run_compare",
+        "compare", argv, api="dmi_sim.studies.compare.run_compare",
         scenarios=list(resolved), counterfactual=COUNTERFACTUAL,
         replications=spec.reps, root_seed=spec.seed, seeds=seeds, days=spec.days,
         overrides=dict(spec.overrides), workers=workers, runs=len(tasks),
