@@ -45,7 +45,7 @@ class Observer:
         self.rows: list[tuple] = []
 
     def record(self, violent_incidents: int, reports: int) -> None:
-        """Append today's row."""
+        """Append today's row: every column computed under its name, stored in COLUMNS order."""
         m = self.model
         s, res, space, tally = m.sellers, m.residents, m.space, m.tally
         state = s.state
@@ -55,49 +55,50 @@ class Observer:
         sales = m.market.sales_per_cell
         zone = res.in_market_zone
         market_res = res.outdoors[zone].mean() if zone.any() else np.nan
-        self.rows.append((
-            m.day,
-            int(active.sum()),
-            int((active & ~s.high_risk).sum()),
-            int((active & s.high_risk).sum()),
-            int((active & in_market).sum()),
-            m.tally["new_recruits"],
-            float(sales.sum()),
-            float(sales[space.market].sum()),
-            float(sales[space.catchment].sum()),
-            int(m.buyers.visited.sum()),
-            m.tally["arrests_sellers"],
-            m.tally["arrests_buyers"],
-            int(held.sum()),
-            violent_incidents,
-            float(space.field("disorder").mean()),
-            float(space.field("disorder")[space.market].mean()),
-            float(res.outdoors.mean()) if res.n else np.nan,
-            float(market_res),
-            float(res.fear.mean()) if res.n else np.nan,
-            float(res.efficacy.mean()) if res.n else np.nan,
-            float(res.trust.mean()) if res.n else np.nan,
-            reports,
-            res.drug_reports,
-            m.police.hours_used(),
-            m.police.budget(),
-            tally["called_in"],
-            int(s.banked_case.sum()),
-            int((state == SellerState.IN_SERVICES).sum()),
-            tally["relapsed"],
-            int((state == SellerState.DETERRED).sum()),
-            m.tally["released"],
-            res.moved_out,
-            tally["entrants_with_record"],
-            tally["relapsed_6wk"],
-            res.reports_market,
-            float(m.police.field[space.market].sum()),
-            tally["custody_admissions"],
-            tally["custody_new_persons"],
-            int(m.buyers.knows_market.sum()),
-            float(np.maximum(s.perceived_risk, s.salience).mean()),
-            s.adaptation,
-        ))
+        row = {
+            "day": m.day,
+            "active_sellers": int(active.sum()),
+            "active_sellers_low": int((active & ~s.high_risk).sum()),
+            "active_sellers_high": int((active & s.high_risk).sum()),
+            "market_sellers": int((active & in_market).sum()),
+            "new_recruits": m.tally["new_recruits"],
+            "transactions": float(sales.sum()),
+            "transactions_market": float(sales[space.market].sum()),
+            "transactions_catchment": float(sales[space.catchment].sum()),
+            "buyer_visits": int(m.buyers.visited.sum()),
+            "arrests_sellers": m.tally["arrests_sellers"],
+            "arrests_buyers": m.tally["arrests_buyers"],
+            "incarcerated": int(held.sum()),
+            "violent_incidents": violent_incidents,
+            "disorder": float(space.field("disorder").mean()),
+            "disorder_market": float(space.field("disorder")[space.market].mean()),
+            "residents_outdoors": float(res.outdoors.mean()) if res.n else np.nan,
+            "residents_outdoors_market": float(market_res),
+            "fear": float(res.fear.mean()) if res.n else np.nan,
+            "collective_efficacy": float(res.efficacy.mean()) if res.n else np.nan,
+            "trust_in_police": float(res.trust.mean()) if res.n else np.nan,
+            "reports": reports,
+            "drug_reports": res.drug_reports,
+            "officer_hours": m.police.hours_used(),
+            "officer_budget": m.police.budget(),
+            "called_in": tally["called_in"],
+            "banked_cases": int(s.banked_case.sum()),
+            "in_services": int((state == SellerState.IN_SERVICES).sum()),
+            "relapsed": tally["relapsed"],
+            "deterred": int((state == SellerState.DETERRED).sum()),
+            "released": m.tally["released"],
+            "moved_out": res.moved_out,
+            "entrants_with_record": tally["entrants_with_record"],
+            "relapsed_6wk": tally["relapsed_6wk"],
+            "reports_market": res.reports_market,
+            "officer_hours_market": float(m.police.field[space.market].sum()),
+            "custody_admissions": tally["custody_admissions"],
+            "custody_new_persons": tally["custody_new_persons"],
+            "buyers_aware": int(m.buyers.knows_market.sum()),
+            "perceived_risk": float(np.maximum(s.perceived_risk, s.salience).mean()),
+            "adaptation": s.adaptation,
+        }
+        self.rows.append(tuple(row[name] for name in COLUMNS))
 
     def frame(self) -> pd.DataFrame:
         """The time series so far, one row per day."""
