@@ -73,7 +73,7 @@ TOP_KEYS = (
 )
 DESIGN_KEYS = ("type", "samples")
 FACTOR_KEYS = ("levels", "choices", "low", "high", "kind")
-#: Figure kinds and the keys each takes (besides ``kind``); see ``sweep_figures``.
+#: Figure kinds and the keys each takes (besides ``kind``); see ``studies.sweep.figures``.
 FIGURE_KEYS = {
     "frontier": ("cost", "effort", "group"),
     "response": ("x", "group"),

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.provenance import write_atomic
-from dmi_sim.studies.kit.markdown import num, pct, table
+from dmi_sim.studies.kit import markdown as md
 from dmi_sim.studies.sensitivity.analyse import (
     Analysis,
     advantage_by_factor,
@@ -52,7 +52,7 @@ class Cost:
     def describe(self) -> str:
         """Runs and wall time of every call, with the machine's load when each ended."""
         parts = [
-            f"{s['runs']} runs in {num(s['elapsed_s'] / 60)} min on {s['workers']} workers "
+            f"{s['runs']} runs in {md.num(s['elapsed_s'] / 60)} min on {s['workers']} workers "
             f"(load average {', '.join(f'{x:.2f}' for x in s['load_average'])} over 1, 5 "
             f"and 15 min at the end)"
             for s in self.sessions if s["runs"]
@@ -60,7 +60,7 @@ class Cost:
         total = sum(s["elapsed_s"] for s in self.sessions if s["runs"]) / 60
         text = "; ".join(parts) or "all runs were stored before"
         if len(parts) > 1:
-            text += f"; {num(total)} min in all"
+            text += f"; {md.num(total)} min in all"
         commits = {_commit(s.get("git")) for s in self.sessions if s["runs"]}
         return text + f". Runs made at commit {', '.join(sorted(commits)) or 'unknown'}."
 
@@ -76,13 +76,13 @@ def _scaled(outcome: str, value: float) -> str:
     """An index in the outcome's unit: percentage points for relative changes and shares."""
     meta = OUTCOMES[outcome]
     if meta.percent:
-        return f"{num(100 * value)} percentage points"
-    return f"{num(value)} {meta.unit.split(' (')[0].split(' in ')[0]}"
+        return f"{md.num(100 * value)} percentage points"
+    return f"{md.num(value)} {meta.unit.split(' (')[0].split(' in ')[0]}"
 
 
 def _share(x: float) -> str:
     """A share in percent, or n/a when undefined."""
-    return pct(x, False) if math.isfinite(x) else "n/a"
+    return md.pct(x, False) if math.isfinite(x) else "n/a"
 
 
 def _and(parts: Sequence[str]) -> str:
@@ -126,16 +126,16 @@ def sobol_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
     floor = float(rows.loc[rows["factor"] == dummy, "ST"].iloc[0])
     named = rows[(rows["factor"] != dummy) & (rows["ST"] - rows["ST_conf"] > floor)].head(NAMED)
     if named.empty:
-        return (f"{label}: no factor's total index clears the dummy's ({num(floor)}); "
+        return (f"{label}: no factor's total index clears the dummy's ({md.num(floor)}); "
                 "seed noise dominates.")
-    parts = [f"**{r.factor}** (ST {num(r.ST)}, S1 {num(r.S1)})" for r in named.itertuples()]
+    parts = [f"**{r.factor}** (ST {md.num(r.ST)}, S1 {md.num(r.S1)})" for r in named.itertuples()]
     first_sum = float(rows.loc[rows["factor"] != dummy, "S1"].clip(lower=0).sum())
     interplay = ("more than 1, so the estimates are still imprecise at this N"
                  if first_sum > IMPRECISE_SUM else "factors act mostly alone"
                  if first_sum >= ADDITIVE_SUM else
                  "a large share of the variance comes from interactions")
     return (f"{label} is driven most by {_and(parts)}. The dummy's ST is "
-            f"{num(floor)} (the noise floor). First-order indices sum to {num(first_sum)}: "
+            f"{md.num(floor)} (the noise floor). First-order indices sum to {md.num(first_sum)}: "
             f"{interplay}.")
 
 
@@ -144,10 +144,10 @@ def _morris_table(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
     shown = pd.concat([rows.head(TABLE_ROWS), rows[rows["factor"] == dummy]]).drop_duplicates(
         "factor")
     scale = 100.0 if OUTCOMES[outcome].percent else 1.0
-    body = [[str(r.rank), f"`{r.factor}`", num(scale * r.mu_star),
-             f"± {num(scale * r.mu_star_conf)}", num(scale * r.mu), num(scale * r.sigma)]
+    body = [[str(r.rank), f"`{r.factor}`", md.num(scale * r.mu_star),
+             f"± {md.num(scale * r.mu_star_conf)}", md.num(scale * r.mu), md.num(scale * r.sigma)]
             for r in shown.itertuples()]
-    return table(["rank", "factor", "μ*", f"{CONF_LEVEL * 100:.0f} % interval", "μ", "σ"],
+    return md.table(["rank", "factor", "μ*", f"{CONF_LEVEL * 100:.0f} % interval", "μ", "σ"],
                   body)
 
 
@@ -158,11 +158,11 @@ def _sobol_table(rows: pd.DataFrame, n: int) -> str:
 
     def cell(frame: pd.DataFrame, factor: str, key: str) -> str:
         value, conf = frame.at[factor, key], frame.at[factor, f"{key}_conf"]
-        return "n/a" if not math.isfinite(value) else f"{num(value)} ± {num(conf)}"
+        return "n/a" if not math.isfinite(value) else f"{md.num(value)} ± {md.num(conf)}"
 
     body = [[f"`{f}`", cell(small, f, "S1"), cell(big, f, "S1"), cell(small, f, "ST"),
              cell(big, f, "ST")] for f in big.index]
-    return table(["factor", f"S1 (N={n})", f"S1 (N={2 * n})", f"ST (N={n})",
+    return md.table(["factor", f"S1 (N={n})", f"S1 (N={2 * n})", f"ST (N={n})",
                    f"ST (N={2 * n})"], body)
 
 
@@ -174,7 +174,7 @@ def convergence_sentence(rows: pd.DataFrame, n: int) -> str:
     if change.empty:
         return "No indices to compare."
     factor = change.idxmax()
-    return (f"Largest change of a total index from N = {n} to {2 * n}: {num(change[factor])} "
+    return (f"Largest change of a total index from N = {n} to {2 * n}: {md.num(change[factor])} "
             f"(`{factor}`).")
 
 
@@ -188,17 +188,17 @@ def _advantage_section(
     table = advantage_by_factor(design, analysis.advantage)
     top = table.iloc[0]
     lines = [
-        f"**The DMI's advantage over crackdowns holds on {pct(share['all'], False)} of the "
+        f"**The DMI's advantage over crackdowns holds on {md.pct(share['all'], False)} of the "
         "space** (design points x seeds). It holds at a point and seed when, against the "
         "same-seed baseline, the DMI cuts active sellers at least as much as crackdowns do, "
         "cuts violent incidents at least as much, and makes at most "
         f"{ARREST_RATIO * 100:.0f} % of the crackdowns' arrests. Each test alone: sellers "
-        f"{pct(share['sellers'], False)}, violence {pct(share['violence'], False)}, arrests "
-        f"{pct(share['arrests'], False)}.",
+        f"{md.pct(share['sellers'], False)}, violence {md.pct(share['violence'], False)}, arrests "
+        f"{md.pct(share['arrests'], False)}.",
         "",
         _dependence(top),
         "",
-        table(["factor", "lower half", "upper half"],
+        md.table(["factor", "lower half", "upper half"],
                [[f"`{r.factor}`", _share(r.share_low_half), _share(r.share_high_half)]
                 for r in table.head(ADVANTAGE_ROWS).itertuples()]),
         "",
@@ -228,7 +228,7 @@ def _dependence(top: pd.Series) -> str:
 def _noise_table(noise: pd.DataFrame) -> str:
     body = [[OUTCOMES[o].label, _share(r.noise_share_runs), _share(r.noise_share_means),
              str(int(r.undefined_points))] for o, r in noise.iterrows()]
-    return table(["outcome", "share of single-run variance", "share of seed-mean variance",
+    return md.table(["outcome", "share of single-run variance", "share of seed-mean variance",
                    "points undefined (counted 0)"], body)
 
 
@@ -237,7 +237,7 @@ def _space_table(design: Design) -> str:
     body = []
     for factor in space.factors:
         if factor.is_range:
-            show = str if factor.kind == "int" else num
+            show = str if factor.kind == "int" else md.num
             values = f"{show(factor.low)} to {show(factor.high)}"  # type: ignore[arg-type]
             mapping = "whole numbers, equally likely" if factor.kind == "int" else "linear"
         else:
@@ -245,7 +245,7 @@ def _space_table(design: Design) -> str:
             mapping = "categorical, equally likely"
         body.append([f"`{factor.key}`", values, mapping, space.sources[factor.key]])
     body.append([f"`{space.dummy}`", "0 to 1", "picks the seeds only", "noise reference"])
-    return table(["factor", "range", "mapping", "source or reason"], body)
+    return md.table(["factor", "range", "mapping", "source or reason"], body)
 
 
 def write_report(
