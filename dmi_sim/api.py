@@ -1,8 +1,11 @@
-"""``simulate``: the model as a function from (scenario, seed, overrides) to outcomes."""
+"""The model as the studies see it: ``simulate`` (a function from scenario, seed and
+overrides to outcomes), ``trace`` (a run as a stream of snapshots), ``zone_masks`` and the
+names of what a run reports (``series_names``, ``summary_keys``). Studies and the engine
+reach the model only through this module (tests/test_architecture.py checks it)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,8 +14,12 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.model import DrugMarketModel
-from dmi_sim.observe import summarise
-from dmi_sim.params import load_params
+from dmi_sim.model.observe import COLUMNS, summarise, summary_keys
+from dmi_sim.model.space import zones
+from dmi_sim.params import Params, load_params
+
+__all__ = ["MAP_FIELDS", "Result", "series_names", "simulate", "summary_keys", "trace",
+           "zone_masks"]
 
 MAP_FIELDS = ("dealing", "disorder", "residents_outdoors")
 
@@ -89,3 +96,27 @@ def simulate(
         summary=summarise(ts, params),
         maps={"before": before.mean(), "after": after.mean()},
     )
+
+
+def trace(params: Params, seed: int, first_day: int = 0) -> Iterator[dict[str, Any]]:
+    """A run of ``params`` with ``seed`` as snapshots (``DrugMarketModel.snapshot``): the
+    state on day ``first_day``, then one after every further day, for as long as asked."""
+    model = DrugMarketModel(params, rng=seed)
+    for _ in range(first_day):
+        model.step()
+    yield model.snapshot()
+    while True:
+        model.step()
+        yield model.snapshot()
+
+
+def zone_masks(params: Params) -> dict[str, np.ndarray]:
+    """The market area and its catchment ring as boolean images indexed [y, x]."""
+    market, ring = zones(params["space.width"], params["space.height"],
+                         params["space.market_size"], params["space.catchment_width"])
+    return {"market_mask": market.T.copy(), "catchment_mask": ring.T.copy()}
+
+
+def series_names() -> tuple[str, ...]:
+    """The columns of every run's daily series, in order (``day`` first)."""
+    return tuple(COLUMNS)

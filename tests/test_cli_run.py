@@ -11,8 +11,8 @@ import pytest
 
 import dmi_sim
 from dmi_sim.cli import build_parser, main, parse_assignment
-from dmi_sim.compare import DEFAULT_REPS, DEFAULT_SCENARIOS
-from dmi_sim.engine.cli_sweep import handle_sweep
+from dmi_sim.cli.sweep import handle_sweep
+from dmi_sim.studies.compare.pipeline import DEFAULT_REPS, DEFAULT_SCENARIOS
 
 SMALL = ["--days", "120", "--set", "space.width=20", "--set", "space.height=20"]
 
@@ -109,7 +109,7 @@ def test_no_arguments_compares_the_five_scenarios(monkeypatch: pytest.MonkeyPatc
         seen.update(spec=spec, out=out, argv=argv, workers=workers)
         return out / "report.md"
 
-    monkeypatch.setattr("dmi_sim.cli.run_compare", fake_compare)
+    monkeypatch.setattr("dmi_sim.cli.compare.run_compare", fake_compare)
     assert main([]) == 0
     assert seen["spec"].scenarios == DEFAULT_SCENARIOS and seen["spec"].reps == DEFAULT_REPS
     assert seen["workers"] is None and seen["argv"] == []

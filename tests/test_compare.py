@@ -19,8 +19,8 @@ from PIL import Image
 from scipy import stats
 
 from dmi_sim.cli import main
-from dmi_sim.effects import paired_effects, t_interval
 from dmi_sim.engine.seeds import replication_seeds
+from dmi_sim.studies.kit.stats import paired_effects, t_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS, START, REPS = 150, 60, 2
@@ -219,7 +219,7 @@ def test_a_failure_midway_leaves_no_folder(tmp_path: Path,
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("dmi_sim.compare.paired_effects", broken)
+    monkeypatch.setattr("dmi_sim.studies.compare.pipeline.paired_effects", broken)
     out = tmp_path / "cmp"
     argv = ["compare", "dmi", "--reps", "2", "--workers", "1", "--no-progress",
             "--out", str(out), *SMALL]

@@ -15,7 +15,7 @@ import pytest
 
 from dmi_sim.cli import main
 from dmi_sim.engine import load_results, to_ema
-from dmi_sim.sweep_figures import pareto_front
+from dmi_sim.studies.sweep.figures import pareto_front
 
 SMALL_EXPERIMENT = """
 scenario = "baseline"

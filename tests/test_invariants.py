@@ -19,12 +19,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dmi_sim import simulate
-from dmi_sim.agents.buyers import Buyer
-from dmi_sim.agents.residents import Resident
-from dmi_sim.agents.sellers import Seller, SellerState
 from dmi_sim.model import DrugMarketModel
+from dmi_sim.model.agents.sellers import SellerState
+from dmi_sim.model.space import FIELDS
 from dmi_sim.params import PARAMETERS, load_params
-from dmi_sim.space import FIELDS
 
 SMALL = {"space.width": 20, "space.height": 20}
 TOL = 1e-9
@@ -69,7 +67,7 @@ class InvariantChecker:
         assert np.isin(s.state, VALID_STATES).all(), "unknown seller state"
         counts = np.array([(s.state == st_).sum() for st_ in SellerState])
         assert counts.sum() == self.pool
-        assert len(m.agents_by_type[Seller]) == self.pool
+        assert s.n == self.pool
         for name in ("x", "y", "wage", "aversion", "perceived_risk", "expected_profit",
                      "high_risk", "record", "banked_case", "timer"):
             assert getattr(s, name).shape == (self.pool,), name
@@ -95,12 +93,12 @@ class InvariantChecker:
         assert 0.0 <= res.informal_control <= 1.0, "informal control outside 0-1"
         # --- buyers ------------------------------------------------------------------------
         assert b.propensity.shape == (self.n_buyers,)
-        assert len(m.agents_by_type[Buyer]) == self.n_buyers
+        assert b.n == self.n_buyers
         assert ((b.propensity >= 0) & (b.propensity <= b.usual + TOL)).all()
         assert (b.found <= b.visited).all(), "found a seller without visiting"
         assert 0 <= b.reliability <= 1 + TOL
         # --- residents ---------------------------------------------------------------------
-        assert res.n == self.n_households == len(m.agents_by_type[Resident])
+        assert res.n == self.n_households == int(m.space.residential.sum())
         for name in ("fear", "efficacy", "trust"):
             v = getattr(res, name)
             assert v.shape == (self.n_households,), name

@@ -72,7 +72,7 @@ def test_registry_entry_is_documented_and_default_is_valid(key):
 
 
 def test_strategy_choices_cover_every_policy():
-    from dmi_sim.policies import POLICIES
+    from dmi_sim.model.policies import POLICIES
 
     assert set(PARAMETERS["policy.strategy"].choices) == set(POLICIES)
 

@@ -11,9 +11,9 @@ import pytest
 
 from dmi_sim import simulate
 from dmi_sim.cli import main
-from dmi_sim.sensitivity import cli as sensitivity_cli
-from dmi_sim.sensitivity.pipeline import run_sensitivity
-from dmi_sim.sensitivity.space import load_space
+from dmi_sim.cli import sensitivity as sensitivity_cli
+from dmi_sim.studies.sensitivity.pipeline import run_sensitivity
+from dmi_sim.studies.sensitivity.space import load_space
 
 #: Short runs on a small neighbourhood: seconds, not minutes. The sweeps' officers and
 #: length range widely, so they must lead the crackdowns' arrests; the DMI never reads the

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from SALib.analyze import sobol as salib_sobol
 
-from dmi_sim.sensitivity.methods import DesignMismatch, Morris, Sobol, problem
+from dmi_sim.studies.sensitivity.methods import DesignMismatch, Morris, Sobol, problem
 
 NAMES = ["strong", "weak", "dummy"]
 

@@ -10,7 +10,7 @@ import pytest
 from dmi_sim.cli import main
 from dmi_sim.engine.experiment import ExperimentError, experiment_names
 from dmi_sim.params import PARAMETERS
-from dmi_sim.sensitivity.space import load_space
+from dmi_sim.studies.sensitivity.space import load_space
 
 GOOD = """
 seed = 1

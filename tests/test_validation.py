@@ -20,35 +20,36 @@ from dmi_sim.cli import main
 from dmi_sim.engine import load_results
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import execute_task
-from dmi_sim.validation import ValidationError, ValidationSpec, judge
-from dmi_sim.validation import measures as m
-from dmi_sim.validation.plan import START_KEY, Runs, build_arms, build_plan
-from dmi_sim.validation.targets import BY_ID, TARGETS, Checked, Target
-from dmi_sim.validation.validate import Validation, select_targets
+from dmi_sim.studies.kit import derived
+from dmi_sim.studies.validation import ValidationError, ValidationSpec, judge
+from dmi_sim.studies.validation import measures as m
+from dmi_sim.studies.validation.plan import START_KEY, Runs, build_arms, build_plan
+from dmi_sim.studies.validation.targets import BY_ID, TARGETS, Checked, Target
+from dmi_sim.studies.validation.validate import Validation, select_targets
 
 # --- measures on hand-made series ----------------------------------------------------
 
 
 def test_sweeps_stop_where_police_would_leave_after_the_run() -> None:
-    plan = m.sweeps(start=365, period=90, duration=14, days=1095)
+    plan = derived.sweep_plan(start=365, period=90, duration=14, days=1095)
     assert plan[0] == (365, 379, 455)
     assert plan[-1] == (995, 1009, 1085)  # the sweep on day 1085 would end after day 1094
     assert len(plan) == 8
-    assert m.sweeps(start=100, period=90, duration=14, days=150) == [(100, 114, 150)]
+    assert derived.sweep_plan(start=100, period=90, duration=14, days=150) == [(100, 114, 150)]
 
 
-def test_recovery_time_is_known_on_a_hand_made_series() -> None:
+def test_replacement_days_is_known_on_a_hand_made_series() -> None:
     series = np.full(200, 20.0)
     series[100:123] = 0.0  # sweep days 100-113, then nine more empty days
     # the 7-day trailing mean reaches 10 (half of 20) once 4 of its 7 days are back: day 126
-    assert m.recovery_time(series, (100, 114, 190)) == 126 - 114
+    assert derived.replacement_days(series, (100, 114, 190)) == 126 - 114
     series[100:] = 0.0
-    assert m.recovery_time(series, (100, 114, 190)) == math.inf  # censored
-    assert math.isnan(m.recovery_time(np.zeros(200), (100, 114, 190)))  # no market before
+    assert derived.replacement_days(series, (100, 114, 190)) == math.inf  # censored
+    assert math.isnan(derived.replacement_days(np.zeros(200), (100, 114, 190)))  # no market before
 
 
 def test_trailing_mean_uses_the_days_there_are() -> None:
-    assert np.allclose(m.trailing_mean(np.array([2.0, 4.0, 6.0, 8.0]), 2), [2, 3, 5, 7])
+    assert np.allclose(derived.trailing_mean(np.array([2.0, 4.0, 6.0, 8.0]), 2), [2, 3, 5, 7])
 
 
 def test_censored_median_counts_unrecovered_sweeps_as_never() -> None:

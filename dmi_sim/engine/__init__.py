@@ -11,7 +11,7 @@ from dmi_sim.engine.experiment import (
     experiment_from_dict,
     load_experiment,
 )
-from dmi_sim.engine.results import load_failures, load_results, to_ema
+from dmi_sim.engine.results import load_failures, load_maps, load_results, to_ema
 from dmi_sim.engine.runner import Interrupted, RunReport, run_tasks
 from dmi_sim.engine.store import StoreError
 from dmi_sim.engine.sweep import Sweep, run_experiment
@@ -29,6 +29,7 @@ __all__ = [
     "experiment_from_dict",
     "load_experiment",
     "load_failures",
+    "load_maps",
     "load_results",
     "run_experiment",
     "run_tasks",

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
-from dmi_sim.lifeline import exit_when_closed
+from dmi_sim.engine.lifeline import exit_when_closed
 
 DASK_MISSING = (
     "Dask is not installed; install the optional extra with: pip install 'dmi_sim[dask]'"

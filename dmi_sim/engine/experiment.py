@@ -43,11 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dmi_sim.api import summary_keys
 from dmi_sim.engine.derived import DERIVED
 from dmi_sim.engine.designs import Factor, factorial, latin_hypercube, size_problem
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
-from dmi_sim.observe import summary_keys
 from dmi_sim.params import (
     PARAMETERS,
     ParameterError,
@@ -64,7 +64,7 @@ from dmi_sim.params import (
 
 EXPERIMENT_DIR = data_dir("experiments")
 SCENARIO_FACTOR = "scenario"
-#: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.sensitivity``).
+#: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.studies.sensitivity``).
 SPACE_SUFFIX = "_space"
 DESIGNS = ("factorial", "lhs")
 TOP_KEYS = (
@@ -73,7 +73,7 @@ TOP_KEYS = (
 )
 DESIGN_KEYS = ("type", "samples")
 FACTOR_KEYS = ("levels", "choices", "low", "high", "kind")
-#: Figure kinds and the keys each takes (besides ``kind``); see ``sweep_figures``.
+#: Figure kinds and the keys each takes (besides ``kind``); see ``studies.sweep.figures``.
 FIGURE_KEYS = {
     "frontier": ("cost", "effort", "group"),
     "response": ("x", "group"),
@@ -165,7 +165,7 @@ def load_experiment(experiment: str | Path) -> Experiment:
             f"{path}: a parameter space, not an experiment; run it with 'python run.py "
             f"sensitivity morris --space {path}'"
         )
-    return _Parser(path).experiment(read_toml(path, ExperimentError), path.stem)
+    return TomlChecker(path).experiment(read_toml(path, ExperimentError), path.stem)
 
 
 def experiment_from_dict(definition: Mapping[str, Any], name: str = "experiment") -> Experiment:
@@ -178,11 +178,13 @@ def experiment_from_dict(definition: Mapping[str, Any], name: str = "experiment"
     factors = table.get("factors")
     if isinstance(factors, list | tuple) and all(isinstance(f, Factor) for f in factors):
         table["factors"] = {f.key: f.table() for f in factors}
-    return _Parser(f"<{name}>").experiment(table, name)
+    return TomlChecker(f"<{name}>").experiment(table, name)
 
 
-class _Parser:
-    """Validation with the file's name at hand for every message."""
+class TomlChecker:
+    """The one checker of TOML definitions (experiments, and the sensitivity study's
+    parameter spaces, which extend it): every message names the file, key, value and what
+    is allowed, in one line."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = path  # a file, or "<name>" for a definition made in Python

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,11 @@ def load_results(
     if not timeseries:
         return summary, None
     return summary, store.load_timeseries(summary[["run_id", *labels]])
+
+
+def load_maps(out_dir: str | os.PathLike[str], run_id: str) -> dict[str, dict[str, Any]]:
+    """The before/after maps of one stored run whose task set ``keep_maps``."""
+    return ResultStore(out_dir).load_maps(run_id)
 
 
 def load_failures(out_dir: str | os.PathLike[str]) -> pd.DataFrame:

@@ -58,6 +58,53 @@ def _outcome(future: Future[RunOutcome], task: RunTask) -> RunOutcome:
         return RunOutcome(task.run_id, None, None, error)
 
 
+class _Batches:
+    """Finished runs gathered into batches for the store: a batch is written when it holds
+    ``size`` runs, or when its oldest run has waited ``flush_seconds``."""
+
+    def __init__(self, store: ResultStore, bar: Any, size: int, flush_seconds: float) -> None:
+        self.store, self.bar, self.size, self.flush_seconds = store, bar, size, flush_seconds
+        self.batch: list[tuple[RunTask, RunOutcome]] = []
+        self.started = 0.0
+        self.n_failed = 0
+
+    def seconds_left(self) -> float:
+        """How long to wait for runs before the open batch is due."""
+        if not self.batch:
+            return self.flush_seconds
+        return max(self.started + self.flush_seconds - time.monotonic(), 0.0)
+
+    def add(self, task: RunTask, outcome: RunOutcome) -> None:
+        """One finished run (or failure) into the open batch; the bar moves on."""
+        self.n_failed += outcome.failed
+        if not self.batch:
+            self.started = time.monotonic()
+        self.batch.append((task, outcome))
+        self.bar.update()
+        if outcome.failed:
+            self.bar.set_postfix(failed=self.n_failed, refresh=False)
+
+    def write_if_due(self) -> None:
+        """Write the open batch when it is full or old enough."""
+        if self.batch and (len(self.batch) >= self.size
+                           or time.monotonic() - self.started >= self.flush_seconds):
+            self.write()
+
+    def write(self) -> None:
+        """Write the open batch, whatever its size."""
+        self.store.write_batch(self.batch)
+        self.batch = []
+
+    def keep_finished(self, in_flight: dict[Future[RunOutcome], RunTask]) -> None:
+        """Store the runs that finished, cancel the rest, write what is open."""
+        for future, task in in_flight.items():
+            if future.done() and not future.cancelled():
+                self.batch.append((task, _outcome(future, task)))
+            else:
+                future.cancel()
+        self.write()
+
+
 def run_tasks(
     tasks: Iterable[RunTask],
     out_dir: str | os.PathLike[str],
@@ -100,47 +147,28 @@ def run_tasks(
         executor, workers = process_pool(workers)
     limit = max_in_flight or 2 * (workers or os.cpu_count() or 1)
     in_flight: dict[Future[RunOutcome], RunTask] = {}
-    batch: list[tuple[RunTask, RunOutcome]] = []
-    batch_started = 0.0
-    n_failed = 0
     bar = tqdm(
         total=len(tasks), initial=len(done), unit="run", file=sys.stderr,
         disable=not progress, dynamic_ncols=True,
     )
+    batches = _Batches(store, bar, batch_size, flush_seconds)
     interrupted = False
     try:
         while pending or in_flight:
             while pending and len(in_flight) < limit:
                 task = pending.popleft()
-                future = executor.submit(execute_task, task, run_fn, save_timeseries)
-                in_flight[future] = task
-            due = batch_started + flush_seconds - time.monotonic() if batch else flush_seconds
-            finished, _ = wait(in_flight, timeout=max(due, 0.0), return_when=FIRST_COMPLETED)
+                in_flight[executor.submit(execute_task, task, run_fn, save_timeseries)] = task
+            finished, _ = wait(in_flight, timeout=batches.seconds_left(),
+                               return_when=FIRST_COMPLETED)
             for future in finished:
                 task = in_flight.pop(future)
-                outcome = _outcome(future, task)
-                n_failed += outcome.failed
-                if not batch:
-                    batch_started = time.monotonic()
-                batch.append((task, outcome))
-                bar.update()
-            if n_failed:
-                bar.set_postfix(failed=n_failed, refresh=False)
-            if batch and (
-                len(batch) >= batch_size or time.monotonic() - batch_started >= flush_seconds
-            ):
-                store.write_batch(batch)
-                batch = []
+                batches.add(task, _outcome(future, task))
+            batches.write_if_due()
     except BaseException:
         interrupted = True
         raise
     finally:
-        for future, task in in_flight.items():  # keep every finished run, even on Ctrl-C
-            if future.done() and not future.cancelled():
-                batch.append((task, _outcome(future, task)))
-            else:
-                future.cancel()
-        store.write_batch(batch)
+        batches.keep_finished(in_flight)  # every finished run, even on Ctrl-C
         bar.close()
         if own_executor:
             executor.shutdown(wait=not interrupted, cancel_futures=True)

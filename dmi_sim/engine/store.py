@@ -7,6 +7,7 @@ Layout of a sweep folder::
     timeseries/part-000001.parquet long format: run_id, day, every series (optional)
     failures/part-000001.parquet   runs that raised: task, error, traceback
     failures.csv               the same failures, for people (rewritten at the end of a call)
+    maps/<run_id>.npz          before/after maps of the runs whose task asked for them
 
 Every file is written under a temporary name and moved into place with ``os.replace``, so a
 reader sees either the whole file or none of it. A batch's summary part is written last: it
@@ -29,11 +30,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dmi_sim.engine.provenance import TMP_SUFFIX, write_atomic
 from dmi_sim.engine.tasks import RunOutcome, RunTask, fingerprint
 
 FORMAT_VERSION = 1
 _PART = re.compile(r"part-(\d{6})\.parquet")
-_TMP_SUFFIX = ".tmp"
 _KINDS = ("summary", "timeseries", "failures")
 
 
@@ -41,20 +42,10 @@ class StoreError(ValueError):
     """The output folder holds something this sweep must not write into."""
 
 
-def _write_atomic(path: Path, write: Any) -> None:
-    """Write through ``write(file)`` to a temporary name, fsync, then rename into place."""
-    tmp = path.with_name(path.name + _TMP_SUFFIX)
-    with open(tmp, "wb") as fh:
-        write(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
     path.parent.mkdir(exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    _write_atomic(path, lambda fh: pq.write_table(table, fh))
+    write_atomic(path, lambda fh: pq.write_table(table, fh))
 
 
 def _part_ids(folder: Path) -> dict[int, Path]:
@@ -107,7 +98,7 @@ class ResultStore:
         """
         digest = fingerprint(tasks)
         for path in (self.manifest_path, self.failures_csv):  # a write cut short
-            path.with_name(path.name + _TMP_SUFFIX).unlink(missing_ok=True)
+            path.with_name(path.name + TMP_SUFFIX).unlink(missing_ok=True)
         old = self.read_manifest() if self.manifest_path.is_file() else None
         if old is None:
             if self.root.is_dir() and any(self.root.iterdir()):
@@ -119,7 +110,7 @@ class ResultStore:
             )
         self.root.mkdir(parents=True, exist_ok=True)
         for kind in _KINDS:  # part folders are made by their first write
-            for tmp in self.folder(kind).glob("*" + _TMP_SUFFIX):
+            for tmp in self.folder(kind).glob("*" + TMP_SUFFIX):
                 tmp.unlink()
         committed = _part_ids(self.folder("summary"))
         for part_id, path in _part_ids(self.folder("timeseries")).items():
@@ -163,6 +154,9 @@ class ResultStore:
             _write_parquet(self.folder("timeseries") / part, series)
         if failed:
             _write_parquet(self.folder("failures") / part, _failure_rows(failed))
+        for task, outcome in ok:
+            if outcome.maps:
+                self._write_maps(task.run_id, outcome.maps)
         if ok:
             rows = [
                 {"run_id": t.run_id, "seed": t.seed, **t.labels, **o.summary} for t, o in ok
@@ -172,6 +166,22 @@ class ResultStore:
         self._n_failed += len(failed)
         self._write_manifest()
 
+    def _write_maps(self, run_id: str, maps: dict[str, dict[str, np.ndarray]]) -> None:
+        folder = self.root / "maps"
+        folder.mkdir(exist_ok=True)
+        arrays = {f"{when}/{name}": arr for when, grids in maps.items()
+                  for name, arr in grids.items()}
+        write_atomic(folder / f"{run_id}.npz", lambda fh: np.savez(fh, **arrays))
+
+    def load_maps(self, run_id: str) -> dict[str, dict[str, np.ndarray]]:
+        """The before/after maps stored for ``run_id`` (its task had ``keep_maps``)."""
+        maps: dict[str, dict[str, np.ndarray]] = {}
+        with np.load(self.root / "maps" / f"{run_id}.npz") as data:
+            for key in data.files:
+                when, name = key.split("/", 1)
+                maps.setdefault(when, {})[name] = data[key]
+        return maps
+
     def finish(self) -> tuple[int, Path | None]:
         """Write the failures listing; return (n_failed, listing or None)."""
         failures = self.load_failures()
@@ -179,7 +189,7 @@ class ResultStore:
             self.failures_csv.unlink(missing_ok=True)
             return 0, None
         text = failures.to_csv(index=False).encode()
-        _write_atomic(self.failures_csv, lambda fh: fh.write(text))
+        write_atomic(self.failures_csv, lambda fh: fh.write(text))
         return len(failures), self.failures_csv
 
     @property
@@ -195,7 +205,7 @@ class ResultStore:
             "complete": self._n_done == self._manifest["n_tasks"],
         }
         text = json.dumps(manifest, indent=2, default=str).encode()
-        _write_atomic(self.manifest_path, lambda fh: fh.write(text))
+        write_atomic(self.manifest_path, lambda fh: fh.write(text))
 
     def load_summary(self) -> pd.DataFrame:
         frame = _read_parts(self.folder("summary"))

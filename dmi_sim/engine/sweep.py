@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 
 from dmi_sim.engine.experiment import Experiment
+from dmi_sim.engine.provenance import start_manifest
 from dmi_sim.engine.results import load_results
 from dmi_sim.engine.runner import RunReport, run_tasks
-from dmi_sim.manifest import start_manifest
 
 
 @dataclass

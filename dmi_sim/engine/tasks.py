@@ -34,6 +34,7 @@ class RunTask:
     days: int | None = None
     labels: Mapping[str, Any] = field(default_factory=dict)
     derived: tuple[str, ...] = ()  # outcomes from ``engine.derived`` to add to the summary
+    keep_maps: bool = False  # store the run's before/after maps (``load_maps``)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class RunOutcome:
     summary: dict[str, Any] | None
     timeseries: pd.DataFrame | None
     error: dict[str, str] | None
+    maps: dict[str, dict[str, np.ndarray]] | None = None
 
     @property
     def failed(self) -> bool:
@@ -61,14 +63,15 @@ def execute_task(
     """Run one task; return its outcome, or the error with its traceback if it raised."""
     try:
         if run_fn is None:
-            from dmi_sim import simulate as run_fn
+            from dmi_sim.api import simulate as run_fn
         result = run_fn(
             task.scenario, seed=task.seed, days=task.days, overrides=dict(task.overrides)
         )
         summary = {str(k): _plain(v) for k, v in result.summary.items()}
         summary.update({name: DERIVED[name](result) for name in task.derived})
         timeseries = result.timeseries if keep_timeseries else None
-        return RunOutcome(task.run_id, summary, timeseries, None)
+        maps = dict(result.maps) if task.keep_maps else None
+        return RunOutcome(task.run_id, summary, timeseries, None, maps)
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         error = {
             "error_type": type(exc).__name__,
@@ -94,6 +97,6 @@ def fingerprint(tasks: Sequence[RunTask]) -> str:
         record = [
             task.run_id, task.scenario, dict(task.overrides), task.seed, task.days,
             dict(task.labels), list(task.derived),
-        ]
+        ] + ([True] if task.keep_maps else [])  # stores made before maps keep their name
         digest.update(json.dumps(record, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

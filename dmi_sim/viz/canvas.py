@@ -2,7 +2,7 @@
 
 Axes, ticks, titles and legends cost most of a matplotlib draw and change rarely. They are
 drawn once into a saved background; each day restores it and draws only the moving
-artists on top (blitting, as ``dmi_sim.animation`` does for its GIF frames). The owner says
+artists on top (blitting, as ``studies.compare.animation`` does for its GIF frames). The owner says
 when the still part changed (new axis limits, a new legend, another heat map) with
 ``redraw_all``.
 """

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from dmi_sim.effects import COUNTERFACTUAL
 from dmi_sim.params import PARAMETERS, Params, load_params, scenario_names
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL
 
 DEFAULT_STRATEGY = "dmi"
 AS_SCENARIO = "as in the scenario"

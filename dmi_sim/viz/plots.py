@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from dmi_sim.figures import OKABE_ITO
+from dmi_sim.studies.kit.plots import OKABE_ITO
 from dmi_sim.viz.canvas import BlitCanvas
 from dmi_sim.viz.phases import Span
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 
-from dmi_sim.figures import OKABE_ITO, draw_outline
+from dmi_sim.studies.kit.plots import OKABE_ITO, draw_outline
 from dmi_sim.viz.canvas import BlitCanvas
 
 C = OKABE_ITO

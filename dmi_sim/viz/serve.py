@@ -2,7 +2,7 @@
 started it.
 
 ``python -m dmi_sim.viz.serve FD ARGS...`` watches the lifeline pipe ``FD`` (whose write end
-only ``run.py viz`` holds, see ``dmi_sim.lifeline``) and runs ``solara ARGS...``; when
+only ``run.py viz`` holds, see ``dmi_sim.engine.lifeline``) and runs ``solara ARGS...``; when
 ``run.py viz`` is gone, even killed with SIGKILL, the server goes too.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from dmi_sim.lifeline import exit_when_closed
+from dmi_sim.engine.lifeline import exit_when_closed
 
 
 def main() -> None:

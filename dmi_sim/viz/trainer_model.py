@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dmi_sim.model import DrugMarketModel
-from dmi_sim.observe import COLUMNS
+from dmi_sim.model.observe import COLUMNS
 from dmi_sim.viz.controls import Settings
 from dmi_sim.viz.phases import status
 
@@ -76,16 +75,5 @@ class TrainerModel(DrugMarketModel):
         return self.observer.frame(), self.ghost.observer.frame() if self.ghost else None
 
     def scene(self) -> dict[str, Any]:
-        """Today's snapshot with only the officers on duty.
-
-        ``snapshot()`` places every officer of the force, including a crackdown's surge
-        officers on the days between sweeps; the day's officer-hours (``officer_budget``)
-        say how many are at work.
-        """
-        snap = self.snapshot()
-        if self.observer.rows:
-            budget = self.observer.rows[-1][COLUMNS.index("officer_budget")]
-            on_duty = int(round(budget / self.params["police.hours_per_officer"]))
-            snap["officers"] = {axis: np.asarray(v)[:on_duty]
-                                for axis, v in snap["officers"].items()}
-        return snap
+        """Today's snapshot (officers on duty only, as ``snapshot`` draws them)."""
+        return self.snapshot()

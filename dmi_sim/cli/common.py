@@ -1,0 +1,130 @@
+"""What every command shares: the parser class, option types and groups, the executor
+options, and the one way a command ends on bad input (``fail``: one ``error:`` line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, NoReturn
+
+from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
+from dmi_sim.params import ParameterError
+
+#: Exit code of a command stopped by bad input (before anything is written).
+INPUT_ERROR_EXIT = 2
+
+
+def fail(message: str) -> int:
+    """Print one ``error:`` line for the user; return the input-error exit code."""
+    print(f"error: {message}", file=sys.stderr)
+    return INPUT_ERROR_EXIT
+
+
+class ArgParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other input error."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{message} (see '{self.prog} --help')")
+        raise SystemExit(INPUT_ERROR_EXIT)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``key=value`` with the value read as a TOML literal (``30``, ``true``, ``"a"``).
+
+    A value that is no TOML literal is kept as a plain string, so ``--set x=random`` works.
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")
+    except tomllib.TOMLDecodeError:
+        return key.strip(), value.strip()
+    return key.strip(), parsed["v"] if len(parsed) == 1 else value.strip()
+
+
+def int_at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``low``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is invalid; allowed: an integer >= {low}")
+        return value
+
+    return parse
+
+
+positive = int_at_least(1)
+
+
+def plain_json(value: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, NaN and infinities to null."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--set`` overrides; refused when they set the horizon ``--days`` sets too, since
+    one of the two would be silently ignored."""
+    overrides = dict(args.set)
+    if args.days is not None and "run.days" in overrides:
+        raise ParameterError(f"--days {args.days} and --set run.days={overrides['run.days']} "
+                             "both set the length of the run; allowed: one of them")
+    return overrides
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Options ``run`` and ``compare`` share."""
+    parser.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
+                        help="seed (compare: root seed of the replication seeds; default 0)")
+    parser.add_argument("--days", type=positive, metavar="D",
+                        help="days to simulate (default: the scenario's run.days)")
+    parser.add_argument("--set", type=parse_assignment, action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="override a parameter, e.g. --set police.officers=30 (repeatable; "
+                        "values are TOML literals)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="result folder to create (must not exist; default: "
+                        "results/<command>-<UTC timestamp>)")
+
+
+class ExecutorError(RuntimeError):
+    """The executor the command line asked for cannot start: one line for the user."""
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--dask``: where a command that runs through the engine runs."""
+    parser.add_argument(
+        "--workers", type=int, metavar="W",
+        help="processes to use (default: all cores; 1 runs in this process); "
+        "with --dask local, the LocalCluster's workers",
+    )
+    parser.add_argument(
+        "--dask", metavar="ADDRESS",
+        help="run on Dask: a scheduler address (tcp://host:port) or 'local' for a LocalCluster",
+    )
+
+
+def enter_executor(
+    stack: ExitStack, workers: int | None, dask: str | None
+) -> tuple[Executor, int]:
+    """Start the executor ``add_executor_options`` asked for, closed with ``stack``; returns
+    it and its number of slots. A missing Dask, an unreachable scheduler or a pool that
+    cannot start is an ``ExecutorError``."""
+    try:
+        return stack.enter_context(make_executor(workers, dask))
+    except (DaskUnavailable, PoolError) as err:
+        raise ExecutorError(str(err)) from None
+
+

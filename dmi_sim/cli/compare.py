@@ -1,0 +1,50 @@
+"""``run.py compare [SCENARIO ...]``: scenarios against the same-seed baseline."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dmi_sim.cli.common import add_common, overrides_of, positive
+from dmi_sim.engine.provenance import RESULTS_DIR
+from dmi_sim.engine.provenance import timestamped as timestamped_folder
+from dmi_sim.studies.compare import (
+    DEFAULT_REPS,
+    DEFAULT_SCENARIOS,
+    CompareSpec,
+    run_compare,
+)
+
+
+def add_compare_command(commands: Any) -> argparse.ArgumentParser:
+    """Register ``compare`` on the sub-parsers; its handler is ``args.handler``."""
+    compare = commands.add_parser(
+        "compare", help="compare scenarios against the same-seed baseline",
+        description="Run each scenario R times on common seeds plus the same-seed baseline "
+        "counterfactual; write time series, paired effects with 95 % intervals, figures and "
+        "a report into one result folder.")
+    compare.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                         help=f"scenario names or .toml paths (default: "
+                         f"{' '.join(DEFAULT_SCENARIOS)})")
+    compare.add_argument("--reps", type=positive, default=DEFAULT_REPS, metavar="R",
+                         help=f"replications per scenario (default {DEFAULT_REPS})")
+    compare.add_argument("--workers", type=positive, metavar="W",
+                         help="processes (default: all cores; 1 runs in this process)")
+    compare.add_argument("--no-progress", action="store_true",
+                         help="no progress bar or stage messages")
+    add_common(compare)
+    compare.set_defaults(handler=handle_compare)
+    return compare
+
+
+def handle_compare(args: argparse.Namespace) -> int:
+    """Scenarios against the same-seed baseline: the result folder and its report."""
+    spec = CompareSpec(scenarios=tuple(args.scenarios) or DEFAULT_SCENARIOS, reps=args.reps,
+                       seed=args.seed, days=args.days, overrides=overrides_of(args))
+    out = args.out or timestamped_folder(RESULTS_DIR, "compare")
+    report = run_compare(spec, out, args.argv, workers=args.workers,
+                         progress=not args.no_progress)
+    print(f"report: {report}")
+    return 0
+
+

@@ -1,0 +1,1 @@
+"""The populations: sellers, buyers and the market, residents, police (one module each)."""

@@ -1,0 +1,187 @@
+"""Police: officers with a daily time budget spent on response, patrol, arrest work and the
+policy's directed work (sweeps, hot-spot patrol, the DMI team's buys and call-in).
+
+Presence and arrests are apart (docs/ODD.md, "Enforcement"):
+
+- **Presence** is every visible officer-hour on a cell. It deters buyers, moves sellers'
+  spots, damps disorder and, through ``Sellers.salience``, makes a surge look riskier than
+  it is.
+- **Arrests** come only from *arrest work*: a share of patrol (``police.beat_arrest_share``)
+  and of each directed unit's hours (``DailyPlan.arrest_share``). Officers on arrest work
+  find the people within one cell at a rate ``a`` per hour and spend ``h`` hours processing
+  each arrest (Holling's disc equation): per person and day, officers at cell c arrest at the
+  rate ``R_c = a W_c / (1 + a h L_c)``, where ``W_c`` is their arrest-work hours and ``L_c``
+  the visible sellers and (weighted) buyers within their reach. A seller's hazard is the
+  sum of ``R`` over the cells within one of him. When many share the officers' attention
+  the processing time binds and each runs less risk (enforcement swamping, Kleiman 1993);
+  as the market shrinks the same hours fall on fewer sellers.
+- **Attention** to places has memory: beat patrol goes where reports, arrests and disorder
+  have been over the last ``police.attention_days``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from mesa import Agent
+
+from dmi_sim.model.space import box_sum
+from dmi_sim.params import Params
+
+
+class Officer(Agent):
+    """An officer of a unit: ``beat`` (the neighbourhood's own), ``surge`` (crackdowns),
+    ``hotspot`` (directed patrol) or ``dmi`` (the DMI team)."""
+
+    def __init__(self, model, unit: str, hours: float) -> None:
+        super().__init__(model)
+        self.unit = unit
+        self.hours = hours
+
+
+@dataclass
+class DailyPlan:
+    """What the policy asks of the police today."""
+
+    directed_hours: np.ndarray  # officer-hours per cell of surge / hot-spot work (visible)
+    directed_budget: float = 0.0  # officer-hours of the units doing that work
+    arrest_share: float = 0.0  # share of the directed hours spent on arrest work
+    team_budget: float = 0.0  # officer-hours the DMI team has today
+    events: list[str] = field(default_factory=list)
+
+
+class PoliceForce:
+    """All officers; ``deploy`` and ``enforce`` are the daily submodels."""
+
+    def __init__(self, model, params: Params, units: dict[str, int]) -> None:
+        self.model = model
+        self.p = params.section("police")
+        self.hours = self.p["hours_per_officer"]
+        self.officers = [
+            Officer(model, unit, self.hours)
+            for unit, n in {"beat": self.p["officers"], **units}.items()
+            for _ in range(n)
+        ]
+        self.beat_budget = self.p["officers"] * self.hours
+        self.buyer_catchability = params["buyers.catchability"]
+        shape = (model.space.width, model.space.height)
+        self.field = np.zeros(shape)  # visible officer-hours per cell today (presence)
+        self.arrest_work = np.zeros(shape)  # officer-hours of arrest work per cell today
+        self.risk = np.zeros(shape)  # arrest hazard of one fully visible person per cell
+        self.attention = self.p["initial_attention"] * model.space.market  # a known market
+        self.plan = DailyPlan(np.zeros(shape))
+        self.reports_yesterday = np.zeros(shape)
+        self.response_hours = 0.0
+        self.processing_hours = 0.0  # officer-hours spent processing today's arrests
+        self.off_street = 0.0  # officer-hours off the street today, booking yesterday's arrests
+        self.team_hours = 0.0  # DMI team hours used today (buys, call-in, follow-up)
+        self.arrest_capacity = 0
+
+    def budget(self) -> float:
+        """Officer-hours available today."""
+        return self.beat_budget + self.plan.directed_budget + self.plan.team_budget
+
+    def hours_used(self) -> float:
+        """Beat and directed units are on duty all day; the DMI team counts what it did."""
+        return self.beat_budget + self.plan.directed_budget + self.team_hours
+
+    def team_can_spend(self, hours: float) -> bool:
+        """Charge DMI team time if the team still has it today."""
+        if self.team_hours + hours > self.plan.team_budget + 1e-9:
+            return False
+        self.team_hours += hours
+        return True
+
+    def deploy(self, plan: DailyPlan) -> None:
+        """Respond to yesterday's reports, patrol with the rest, add the policy's directed work.
+
+        Response puts response_hours per report on the cells the reporter can see. Patrol
+        splits the remaining beat hours between the places police attention remembers
+        (``hotspot_share``) and random cells. Attention A <- (1 - 1/M) A + reports +
+        arrests + disorder, M = attention_days. Officers processing yesterday's arrests are
+        off the street: presence shrinks by those hours.
+        """
+        space = self.model.space
+        self.plan, self.team_hours = plan, 0.0
+        sight = self.model.params["residents.sight_radius"]
+        reports = self.reports_yesterday
+        n_reports = reports.sum()
+        self.response_hours = min(self.beat_budget, n_reports * self.p["response_hours"])
+        response = np.zeros_like(self.field)
+        if n_reports > 0:
+            spread = box_sum(reports, sight)
+            response = self.response_hours * spread / spread.sum()
+        patrol_hours = self.beat_budget - self.response_hours
+        self.attention *= 1.0 - 1.0 / self.p["attention_days"]
+        self.attention += reports + space.field("disorder")
+        hot = self.attention / self.attention.sum()
+        share = self.p["hotspot_share"]
+        patrol = patrol_hours * (share * hot + (1 - share) / self.field.size)
+        self.arrest_work = self.p["beat_arrest_share"] * patrol + plan.arrest_share * (
+            plan.directed_hours)
+        on_street = response + patrol + plan.directed_hours
+        total = on_street.sum()
+        self.off_street = min(self.processing_hours, total)
+        self.field[:] = on_street * (1.0 - self.off_street / total) if total > 0 else 0.0
+        space.field("police")[:] = self.field
+        space.police_seen = box_sum(self.field, 1)
+        # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
+        capacity = self.arrest_work.sum() / self.p["arrest_hours"]
+        self.arrest_capacity = int(capacity + self.model.rng.random())
+
+    def police_at_market(self) -> float:
+        """Officer-hours per cell over the market area today (what buyers see)."""
+        return float(self.field[self.model.space.market].mean())
+
+    def directed_at_market(self) -> float:
+        """Directed (surge, hot-spot) officer-hours per cell over the market area today."""
+        return float(self.plan.directed_hours[self.model.space.market].mean())
+
+    def enforce(self, visibility: float) -> None:
+        """Arrest work: today's arrests of sellers, then of buyers.
+
+        R_c = a W_c / (1 + a h L_c), L_c = sellers (x visibility) + b x buyers within one
+        cell of c; hazard of a seller 1 - exp(-v box_1(R)), of a buyer
+        1 - exp(-b box_1(R Wd / W)): only directed operations (sweeps, hot-spot patrol) go
+        for buyers, with Wd their share of the arrest work on the cell.
+        Arrests never exceed the day's capacity: the arrest-work hours divided by the hours
+        one arrest takes, rounded up or down at random (its mean is exact).
+        """
+        model, rng = self.model, self.model.rng
+        sellers, buyers, space = model.sellers, model.buyers, model.space
+        a, h, b = self.p["arrest_productivity"], self.p["arrest_hours"], self.buyer_catchability
+        idx = np.flatnonzero(sellers.active)
+        visiting = np.flatnonzero(buyers.visited)
+        people = visibility * space.counts(sellers.x[idx], sellers.y[idx]) + b * space.counts(
+            buyers.x[visiting], buyers.y[visiting])
+        load = box_sum(people, 1)
+        rate = a * self.arrest_work / (1.0 + a * h * load)
+        self.risk = box_sum(rate, 1)
+        hazard = 1.0 - np.exp(-visibility * self.risk[sellers.x[idx], sellers.y[idx]])
+        caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
+        self.arrest_capacity -= caught.size
+        for j in caught:
+            model.justice.arrest(int(j))
+        directed = self.plan.arrest_share * self.plan.directed_hours
+        aimed = np.divide(directed, self.arrest_work, out=np.zeros_like(directed),
+                          where=self.arrest_work > 0)
+        buyer_risk = box_sum(rate * aimed, 1)  # only operations aimed at the market go for buyers
+        b_hazard = 1.0 - np.exp(-b * buyer_risk[buyers.x[visiting], buyers.y[visiting]])
+        b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
+        b_caught = b_caught[: max(self.arrest_capacity, 0)]
+        self.arrest_capacity -= b_caught.size
+        buyers.deter(b_caught)
+        model.tally["arrests_buyers"] += int(b_caught.size)
+        model.record_arrests(buyers.x[b_caught], buyers.y[b_caught])
+        self.processing_hours = h * (caught.size + b_caught.size)
+        self.attention += model.arrests_on_cells  # today's arrests, the DMI's included
+
+    def risk_at_market(self, visibility: float) -> float:
+        """The daily arrest hazard a seller runs where buyers expect sellers today (cells
+        weighted by the market's reputation): the real risk that sellers learn."""
+        weight = self.model.space.field("reputation")
+        total = weight.sum()
+        if total <= 0:
+            return 0.0
+        return float(1.0 - np.exp(-visibility * (self.risk * weight).sum() / total))

@@ -1,0 +1,368 @@
+"""Sellers: the pool of potential sellers, their daily choice to deal, where, and learning.
+
+State machine (``SellerState``)::
+
+    POOL <-> DETERRED -> ACTIVE -> ARRESTED -> INCARCERATED -> POOL (released, with a record)
+                          ACTIVE -> ARRESTED -> POOL (no custody, with a record)
+    ACTIVE / POOL / DETERRED -> CALLED_IN (banked case) -> IN_SERVICES -> DESISTED
+                                                 CALLED_IN -> DESISTED
+           CALLED_IN / IN_SERVICES / DESISTED -> ACTIVE (relapse)
+                          ACTIVE -> POOL or DESISTED (quits when dealing stops paying)
+
+Justice (``dmi_sim.model.justice``) and the DMI (``dmi_sim.model.policies.dmi``) decide
+when and to whom; the transitions themselves are ``Sellers`` methods (``take_into_custody``,
+``imprison``, ``release``, ``start_services``, ``finish_services``, ``call_in``...), so every
+write into a seller column happens here.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from dmi_sim.params import Params
+
+
+class SellerState(IntEnum):
+    """Where a potential seller is in the state machine."""
+
+    POOL = 0
+    DETERRED = 1
+    ACTIVE = 2
+    ARRESTED = 3
+    INCARCERATED = 4
+    CALLED_IN = 5
+    IN_SERVICES = 6
+    DESISTED = 7
+
+
+def state_mask(*states: SellerState) -> np.ndarray:
+    """Look-up table: ``state_mask(A, B)[state_codes]`` is True where the state is A or B."""
+    table = np.zeros(len(SellerState), dtype=bool)
+    table[list(states)] = True
+    return table
+
+
+FREE = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.CALLED_IN,
+                  SellerState.IN_SERVICES, SellerState.DESISTED)
+HELD = state_mask(SellerState.ARRESTED, SellerState.INCARCERATED)
+UNDECIDED = state_mask(SellerState.POOL, SellerState.DETERRED)
+#: Who can age out of the pool: not dealing, not held, not in a DMI programme.
+AGEING = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.DESISTED)
+
+#: Relapse counted as "dealing again soon after the call-in" (EVIDENCE: ~10-20 % in 6 weeks).
+RELAPSE_WINDOW_DAYS = 42
+
+
+class Sellers:
+    """The pool of potential sellers as columns; verbs are the daily submodels."""
+
+    def __init__(self, model, params: Params) -> None:
+        self.model = model
+        self.p = params.section("sellers")
+        self.justice_p = params.section("justice")
+        rng = model.rng
+        n = self.p["pool_size"]
+        self.n = n
+        self.state = np.full(n, SellerState.POOL, dtype=np.int8)
+        self.high_risk = np.zeros(n, dtype=bool)
+        self.wage = np.zeros(n)
+        self.aversion = np.zeros(n)
+        self.perceived_risk = np.zeros(n)
+        self.expected_profit = np.zeros(n)
+        self.record = np.zeros(n, dtype=bool)
+        self.banked_case = np.zeros(n, dtype=bool)
+        self.credible_case = np.zeros(n, dtype=bool)
+        self.ever_called_in = np.zeros(n, dtype=bool)
+        self.relapsed = np.zeros(n, dtype=bool)
+        self.called_in_day = np.full(n, -1, dtype=np.int32)  # day of the call-in, -1 never
+        self.banked_case_risk = params["dmi.call_in_risk"]  # floor while a solid case is open
+        self.buys = np.zeros(n, dtype=np.int16)
+        self.timer = np.zeros(n, dtype=np.int32)
+        self.active_since = np.zeros(n, dtype=np.int32)
+        self.connections = np.zeros(n)
+        self.admitted = np.zeros(n, dtype=bool)  # sent to prison since the policy started
+        self.x = np.zeros(n, dtype=np.int64)
+        self.y = np.zeros(n, dtype=np.int64)
+        self.adaptation = 0.0  # 0-1: the street's adaptation to sustained enforcement
+        self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
+        self.message = 0.0  # floor under perceived risk while a DMI's message is maintained
+        self._homes = np.flatnonzero(model.space.residential.ravel())
+        self._draw_young_people(np.arange(n))
+        self._start_market(rng)
+
+    def _start_market(self, rng: np.random.Generator) -> None:
+        """The initial sellers are those for whom dealing pays best, placed in the market:
+        an established market's sellers are known to buyers and suppliers, a nascent
+        market's few first sellers are entrants like any other."""
+        settled = self.model.params["market.start"] == "settled"
+        k = self.p["initial_active"] if settled else self.model.params["market.nascent_sellers"]
+        keen = np.argsort(self.wage + self.aversion)[:k]
+        self.state[keen] = SellerState.ACTIVE
+        self.connections[keen] = 1.0 if settled else self.p["entrant_connections"]
+        cells = np.argwhere(self.model.space.market)
+        spots = cells[rng.integers(0, len(cells), size=len(keen))]
+        self.x[keen], self.y[keen] = spots[:, 0], spots[:, 1]
+        self.active_since[keen] = -rng.integers(30, 365, size=len(keen))
+
+    def _draw_young_people(self, idx: np.ndarray) -> None:
+        """New members of the pool at rows ``idx``: risk class, outside option, aversion and
+        home drawn afresh; no record, no case, the prior beliefs of someone who never dealt."""
+        p, rng, m = self.p, self.model.rng, idx.size
+        self.high_risk[idx] = rng.random(m) < p["high_risk_share"]
+        typical_wage = p["legal_wage_hourly"] * p["dealing_hours_per_day"]
+        sigma = p["outside_option_sigma"]
+        self.wage[idx] = typical_wage * np.exp(sigma * rng.standard_normal(m) - sigma**2 / 2)
+        scale = p["aversion_mean"] * np.where(self.high_risk[idx],
+                                              p["high_risk_aversion_factor"], 1.0)
+        self.aversion[idx] = rng.exponential(1.0, m) * scale
+        self.perceived_risk[idx] = self.model.baseline_risk_prior
+        self.expected_profit[idx] = self.model.initial_profit
+        self.connections[idx] = 0.0
+        for flags in (self.record, self.banked_case, self.credible_case, self.ever_called_in,
+                      self.relapsed, self.admitted):
+            flags[idx] = False
+        self.called_in_day[idx] = -1
+        self.buys[idx] = 0
+        self.state[idx] = SellerState.POOL
+        self.x[idx], self.y[idx] = np.divmod(rng.choice(self._homes, size=m),
+                                             self.model.space.height)
+
+    def age_out(self) -> None:
+        """Young people leave the street-dealing ages and the next cohort takes their place:
+        each free, non-dealing member of the pool is replaced with P = turnover / 365 a day.
+        Without it the pool runs down as the keenest sellers serve long sentences."""
+        leaving = AGEING[self.state] & (
+            self.model.rng.random(self.n) < self.p["pool_turnover"] / 365.0)
+        if leaving.any():
+            self._draw_young_people(np.flatnonzero(leaving))
+
+    # --- masks ---------------------------------------------------------------------------
+    @property
+    def active(self) -> np.ndarray:
+        """Boolean mask of sellers dealing today."""
+        return self.state == SellerState.ACTIVE
+
+    @property
+    def visibility(self) -> float:
+        """How much of the trade police can see: 1, falling to ``adapted_visibility`` as the
+        street adapts to sustained enforcement (lookouts, indoors, phones, other hours).
+        It scales sellers' exposure to arrest work and buyers' sight of the police."""
+        return 1.0 - (1.0 - self.p["adapted_visibility"]) * self.adaptation
+
+    def count_on_cells(self) -> np.ndarray:
+        """Active sellers per cell."""
+        a = self.active
+        return self.model.space.counts(self.x[a], self.y[a])
+
+    # --- decisions -------------------------------------------------------------------------
+    def sanction_cost(self) -> np.ndarray:
+        """Perceived cost of an arrest in $: discounted days inside x value of a day free.
+
+        days = pretrial + P(custody) x sentence, with P(custody) = 1 under a credible banked
+        case; cost = v (1 - exp(-delta days)) / delta.
+        """
+        j = self.justice_p
+        custody = np.where(self.high_risk, j["custody_prob_high"], j["custody_prob_low"])
+        custody = np.where(self.banked_case & self.credible_case, 1.0, custody)
+        days = j["pretrial_days"] + custody * j["sentence_days"]
+        delta = self.p["discount_rate"]
+        return self.p["freedom_value_per_day"] * (1.0 - np.exp(-delta * days)) / delta
+
+    def utilities(self) -> tuple[np.ndarray, np.ndarray]:
+        """Net daily value of dealing without risk (U0) and with perceived risk (U), $/day.
+
+        U0 = profit - wage - aversion;
+        U = U0 - (max(r, salience, message) + watch_risk x Q^k) x sanction cost, with Q the
+        residents' informal control of the corner and k = watch_exponent (k > 1: a few
+        watchers deter little, a watchful street a lot).
+        Active sellers judge profit by their own sales, others by what the corner would pay
+        one more seller.
+        """
+        profit = np.where(self.active, self.expected_profit, self.model.market.entrant_profit)
+        u0 = profit - self.wage - self.aversion
+        risk = np.maximum(np.maximum(self.perceived_risk, self.salience), self.message)
+        watched = self.model.residents.informal_control ** self.p["watch_exponent"]
+        risk = risk + self.p["watch_risk"] * watched
+        return u0, u0 - risk * self.sanction_cost()
+
+    def hear_message(self, risk: float) -> None:
+        """A DMI's call-in message sets a floor under perceived risk (0 lifts it)."""
+        self.message = risk
+
+    def read_the_street(self, directed_presence: float) -> None:
+        """Sellers see today's directed police presence at the market (officer-hours per
+        market cell, P) and read it as risk; the street adapts to it over weeks.
+
+        e = 1 - exp(-P / P_s) (how much of a surge there is to see);
+        A <- A + (e - A) / T, T = adaptation_days while e > A, forget_days after;
+        salience = sigma (1 - A) e: a fresh surge is over-estimated, a familiar one is not.
+        """
+        p = self.p
+        seen = 1.0 - np.exp(-directed_presence / p["presence_scale"])
+        days = p["adaptation_days"] if seen > self.adaptation else p["forget_days"]
+        self.adaptation += (seen - self.adaptation) / days
+        self.salience = p["surge_salience"] * (1.0 - self.adaptation) * seen
+
+    def decide_to_sell(self) -> None:
+        """Active sellers for whom dealing no longer pays may quit; others may enter."""
+        rng, day = self.model.rng, self.model.day
+        u0, u = self.utilities()
+        active = self.active
+        quits = active & (u < 0) & (rng.random(self.n) < self.p["quit_rate"])
+        self.state[quits & self.ever_called_in] = SellerState.DESISTED
+        self.state[quits & ~self.ever_called_in] = SellerState.POOL
+        free = FREE[self.state]
+        enters = free & (u > 0) & (rng.random(self.n) < self.p["consider_rate"])
+        relapses = enters & self.ever_called_in & ~self.relapsed
+        self.relapsed |= relapses
+        tally = self.model.tally
+        tally["relapsed"] += int(relapses.sum())
+        tally["relapsed_6wk"] += int((relapses & (day - self.called_in_day <= RELAPSE_WINDOW_DAYS))
+                                     .sum())
+        tally["new_recruits"] += int((enters & ~self.ever_called_in).sum())
+        tally["entrants_with_record"] += int((enters & self.record).sum())
+        self.state[enters] = SellerState.ACTIVE
+        self.active_since[enters] = day
+        self.expected_profit[enters] = self.model.market.entrant_profit
+        self.connections[enters] = np.maximum(self.connections[enters],
+                                              self.p["entrant_connections"])
+        self._place_entrants(enters)
+        undecided = UNDECIDED[self.state]
+        self.state[undecided] = np.where(
+            (u0 > 0) & (u <= 0), SellerState.DETERRED, SellerState.POOL
+        )[undecided]
+
+    def _place_entrants(self, enters: np.ndarray) -> None:
+        """New sellers start where buyers expect sellers (cells drawn by reputation)."""
+        n = int(enters.sum())
+        if n == 0:
+            return
+        self.x[enters], self.y[enters] = self.model.space.draw_market_cells(self.model.rng, n)
+
+    def choose_spot(self) -> None:
+        """Each active seller compares its spot with a few nearby ones and takes the best.
+
+        score(c) = log(reputation_c + 0.01) - a_p x police_c - a_g x guardianship_c.
+        """
+        idx = np.flatnonzero(self.active)
+        r = self.p["move_radius"]
+        if idx.size == 0 or r == 0:
+            return
+        space, rng = self.model.space, self.model.rng
+        k = 4
+        step = rng.integers(-r, r + 1, (2, idx.size, k))
+        cx = np.concatenate([self.x[idx, None], self.x[idx, None] + step[0]], axis=1)
+        cy = np.concatenate([self.y[idx, None], self.y[idx, None] + step[1]], axis=1)
+        cx, cy = space.clip(cx, cy)
+        score = (
+            np.log(space.field("reputation")[cx, cy] + 0.01)
+            - self.p["police_avoidance"] * space.police_seen[cx, cy]
+            - self.p["guardian_avoidance"] * space.field("guardianship")[cx, cy]
+        )
+        best = np.argmax(score, axis=1)
+        rows = np.arange(idx.size)
+        self.x[idx], self.y[idx] = cx[rows, best], cy[rows, best]
+
+    # --- learning ----------------------------------------------------------------------------
+    def learn(self, sales: np.ndarray, market_risk: float) -> None:
+        """Update expected profit from today's sales, perceived risk from the risk sellers
+        are seen to run at the market, and connections from today's dealing.
+
+        Active: pi <- pi + l_pi (margin x price x sales - pi).
+        Risk of everyone free: r <- r + l (h - r), h = ``DrugMarketModel._risk_seen`` (the
+        share of today's dealers arrested; the police's risk at the market on a day nobody
+        deals), l = risk_learning_rate for active sellers, vicarious_learning_rate for others.
+        Connections: active c <- c + (1 - c) / connection_days; others c <- c (1 -
+        1 / connection_loss_days).
+        """
+        p, active = self.p, self.active
+        profit_today = p["margin"] * p["price_per_sale"] * sales
+        lr = p["profit_learning_rate"]
+        self.expected_profit[active] += lr * (profit_today[active] - self.expected_profit[active])
+        rate = np.where(active, p["risk_learning_rate"], p["vicarious_learning_rate"])
+        free = ~HELD[self.state]
+        self.perceived_risk[free] += rate[free] * (market_risk - self.perceived_risk[free])
+        convinced = self.banked_case & self.credible_case
+        self.perceived_risk[convinced] = np.maximum(self.perceived_risk[convinced],
+                                                    self.banked_case_risk)
+        self.connections[active] += (1.0 - self.connections[active]) / p["connection_days"]
+        self.connections[~active] *= 1.0 - 1.0 / p["connection_loss_days"]
+
+    # --- transitions that justice and the DMI decide ---------------------------------------
+    def give_record(self, idx: np.ndarray | int) -> None:
+        """A first conviction: a record, and legal earnings cut by ``record_wage_penalty``."""
+        first = ~self.record[idx]
+        if np.ndim(first) == 0:
+            if first:
+                self.wage[idx] *= 1.0 - self.p["record_wage_penalty"]
+                self.record[idx] = True
+            return
+        rows = np.asarray(idx)[first]
+        self.wage[rows] *= 1.0 - self.p["record_wage_penalty"]
+        self.record[rows] = True
+
+    def take_into_custody(self, j: int, until: int) -> None:
+        """Seller ``j`` is arrested and held until the disposition on day ``until``; a banked
+        case is used up by the arrest; a first arrest gives a record."""
+        self.state[j] = SellerState.ARRESTED
+        self.timer[j] = until
+        self.banked_case[j] = False
+        self.give_record(j)
+
+    def imprison(self, idx: np.ndarray, until: np.ndarray | int) -> None:
+        """Sellers ``idx`` (a mask or rows) start a prison term that ends on day ``until``."""
+        self.state[idx] = SellerState.INCARCERATED
+        self.timer[idx] = until
+
+    def release(self, released: np.ndarray) -> None:
+        """Back to the pool, with the vivid perceived risk of someone just arrested."""
+        self.state[released] = SellerState.POOL
+        self.perceived_risk[released] = np.maximum(self.perceived_risk[released],
+                                                   self.p["own_arrest_risk"])
+
+    def admit(self, admitted: np.ndarray, new_count: bool) -> int:
+        """Mark sellers sent to prison today; return how many of them were not sent before
+        (since the last ``new_count``, the policy's start)."""
+        if new_count:
+            self.admitted[:] = False
+        new = int((admitted & ~self.admitted).sum())
+        self.admitted |= admitted
+        return new
+
+    def start_services(self, takers: np.ndarray, until: int) -> None:
+        """Called-in sellers who took a place start a service episode ending on ``until``."""
+        self.state[takers] = SellerState.IN_SERVICES
+        self.timer[takers] = until
+
+    def finish_services(self, finished: np.ndarray, succeeded: np.ndarray,
+                        wage_gain: float) -> None:
+        """An episode ends in desistance; a successful one raises legal earnings."""
+        self.wage[succeeded] += wage_gain
+        self.state[finished] = SellerState.DESISTED
+
+    def desist(self, idx: np.ndarray) -> None:
+        """The call-in window closed without a relapse."""
+        self.state[idx] = SellerState.DESISTED
+
+    def record_buy(self, j: int) -> None:
+        """An undercover controlled buy from seller ``j`` (evidence towards a case)."""
+        self.buys[j] += 1
+
+    def call_in(self, called: np.ndarray, credible: np.ndarray, risk: float,
+                until: int) -> None:
+        """The DMI call-in: a banked case (credible where ``credible``), perceived risk at
+        least ``risk``, and a follow-up window to day ``until``."""
+        day = self.model.day
+        self.state[called] = SellerState.CALLED_IN
+        self.ever_called_in[called] = True
+        self.called_in_day[called] = day
+        self.banked_case[called] = True
+        self.credible_case[called] = credible
+        self.perceived_risk[called] = np.maximum(self.perceived_risk[called], risk)
+        self.timer[called] = until
+
+    def drop_banked_cases(self, lapsed: np.ndarray) -> None:
+        """Banked cases that lapse today are closed."""
+        self.banked_case[lapsed] = False

@@ -1,0 +1,106 @@
+"""Criminal justice and services: prosecution, sentences, release with a record, services.
+
+Arrest -> held until disposition (ARRESTED, exponential with mean pretrial_days) -> prison
+(INCARCERATED) with P(custody) by risk class, or release; prison terms are Gamma-distributed
+around the class mean (shape 4). Release returns the person to the pool with a record (lower
+legal earnings) and the vivid perceived risk of someone just arrested. Services: a limited
+number of places; an episode that succeeds raises legal earnings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dmi_sim.model.agents.sellers import SellerState
+from dmi_sim.params import Params
+
+
+class Justice:
+    """Courts, prisons and the services programme."""
+
+    def __init__(self, model, params: Params) -> None:
+        self.model = model
+        self.p = params.section("justice")
+        self.services = params.section("services")
+        self.wage_gain = (
+            self.services["wage_gain"]
+            * params["sellers.legal_wage_hourly"]
+            * params["sellers.dealing_hours_per_day"]
+        )
+        n = model.sellers.n
+        self.custody = np.zeros(n, dtype=bool)
+        self.sentence = np.zeros(n, dtype=np.int32)
+        self._start_prison(params["justice.initial_incarcerated"])
+
+    def _start_prison(self, k: int) -> None:
+        """Day 0 finds a market that has been policed for years: ``k`` former sellers are
+        serving terms, at a uniformly random point of them. A census finds long terms more
+        often than short ones, so the terms are drawn length-biased (Gamma(5)/4 where a new
+        term is Gamma(4)/4) and the prison then empties at its settled rate. They are drawn
+        from the keenest of the pool who are not dealing today (those the police would have
+        caught)."""
+        s, rng, day = self.model.sellers, self.model.rng, self.model.day
+        free = np.flatnonzero(s.state == SellerState.POOL)
+        keen = free[np.argsort((s.wage + s.aversion)[free])][: 2 * k]
+        inside = rng.permutation(keen)[:k]
+        s.give_record(inside)
+        term = self.p["sentence_days"] * rng.gamma(5.0, size=inside.size) / 4.0
+        s.imprison(inside, day + 1 + (rng.random(inside.size) * term).astype(np.int32))
+
+    def arrest(self, j: int, coordinated: bool = False) -> None:
+        """Arrest seller ``j``; the disposition is drawn now and served from the timer.
+
+        P(custody): coordinated prosecution (DMI high-risk) > executed credible banked case
+        (certain) > ordinary by risk class. Prison term mean: coordinated or state.
+        """
+        model, s, p, rng = self.model, self.model.sellers, self.p, self.model.rng
+        if coordinated:
+            p_custody, mean = p["coordinated_custody_prob"], p["coordinated_sentence_days"]
+        elif s.banked_case[j] and s.credible_case[j]:
+            p_custody, mean = 1.0, p["sentence_days"]
+        else:
+            p_custody = p["custody_prob_high"] if s.high_risk[j] else p["custody_prob_low"]
+            mean = p["sentence_days"]
+        s.take_into_custody(j, model.day + 1 + int(rng.exponential(p["pretrial_days"])))
+        self.custody[j] = rng.random() < p_custody
+        self.sentence[j] = max(1, int(mean * rng.gamma(4.0) / 4.0))
+        model.tally["arrests_sellers"] += 1
+        model.record_arrests(s.x[j : j + 1], s.y[j : j + 1])
+
+    def process(self) -> None:
+        """Dispositions, releases, end of service episodes, end of the call-in window."""
+        model, s, day = self.model, self.model.sellers, self.model.day
+        due = s.timer == day
+        to_prison = due & (s.state == SellerState.ARRESTED) & self.custody
+        self._admit(to_prison)
+        s.imprison(to_prison, day + self.sentence[to_prison])
+        released = due & (
+            ((s.state == SellerState.ARRESTED) & ~self.custody)
+            | ((s.state == SellerState.INCARCERATED) & ~to_prison)
+        )
+        self._release(released)
+        finished = due & (s.state == SellerState.IN_SERVICES)
+        succeeded = finished & (model.rng.random(s.n) < self.services["success_prob"])
+        s.finish_services(finished, succeeded, self.wage_gain)
+        s.desist(due & (s.state == SellerState.CALLED_IN))  # the call-in window is over
+
+    def _admit(self, admitted: np.ndarray) -> None:
+        """Count today's prison admissions, and the persons among them admitted for the
+        first time since the policy started (distinct people in custody)."""
+        model = self.model
+        new = model.sellers.admit(admitted, new_count=model.day == model.policy.start)
+        model.tally["custody_admissions"] += int(admitted.sum())
+        model.tally["custody_new_persons"] += new
+
+    def _release(self, released: np.ndarray) -> None:
+        self.model.sellers.release(released)
+        self.model.tally["released"] += int(released.sum())
+
+    def offer_services(self, called: np.ndarray) -> int:
+        """Offer the free places to called-in sellers; those who take one start an episode."""
+        model, s = self.model, self.model.sellers
+        free_places = self.services["slots"] - int((s.state == SellerState.IN_SERVICES).sum())
+        takers = called[model.rng.random(called.size) < self.services["uptake"]]
+        takers = takers[: max(free_places, 0)]
+        s.start_services(takers, model.day + self.services["duration_days"])
+        return int(takers.size)

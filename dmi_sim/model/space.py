@@ -1,0 +1,95 @@
+"""The neighbourhood: grid, zones (market area, catchment ring, residential) and fields.
+
+Fields are Mesa ``PropertyLayer`` objects on the grid, indexed ``[x, y]``, and are only
+ever updated as whole numpy arrays. Neighbourhood sums ("how many sellers within r cells")
+are box filters over the whole grid, so an agent looks its value up instead of scanning.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from dmi_sim.params import Params
+
+FIELDS = ("disorder", "reputation", "police", "guardianship", "dealing", "violence")
+
+
+@lru_cache(maxsize=64)
+def _band(n: int, radius: int) -> np.ndarray:
+    """n x n matrix with ones where |i - j| <= radius."""
+    i = np.arange(n)
+    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
+
+
+def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
+    """Sum of ``values`` over the (2r+1)^2 square around every cell (zero outside the grid).
+
+    A box filter is separable: B_w(r) @ values @ B_h(r)^T with band matrices B(r), two small
+    matrix products whatever the radius.
+    """
+    if radius <= 0:
+        return values.astype(float, copy=True)
+    w, h = values.shape
+    return _band(w, radius) @ values @ _band(h, radius)
+
+
+def zones(width: int, height: int, market_size: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
+    """Square market area at the centre; the ring of cells within ``ring`` of it ([x, y])."""
+    x0 = (width - market_size) // 2
+    y0 = (height - market_size) // 2
+    market = np.zeros((width, height), dtype=bool)
+    market[x0 : x0 + market_size, y0 : y0 + market_size] = True
+    outer = np.zeros_like(market)
+    outer[x0 - ring : x0 + market_size + ring, y0 - ring : y0 + market_size + ring] = True
+    return market, outer & ~market
+
+
+class Neighbourhood:
+    """Grid of street cells with zones and per-cell fields."""
+
+    def __init__(self, params: Params, rng: np.random.Generator, random) -> None:
+        sp = params.section("space")
+        self.width, self.height = sp["width"], sp["height"]
+        self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, random=random)
+        self.layers = {
+            name: self.grid.create_property_layer(name, default_value=0.0) for name in FIELDS
+        }
+        self.market, self.catchment = zones(self.width, self.height, sp["market_size"],
+                                            sp["catchment_width"])
+        self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
+        settled = params["market.start"] == "settled"
+        self.layers["reputation"].data[self.market] = (
+            1.0 if settled else params["market.nascent_reputation"])
+
+    def field(self, name: str) -> np.ndarray:
+        """The numpy array behind a property layer (update it in place)."""
+        return self.layers[name].data
+
+    def counts(self, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None):
+        """How many (or how much weight) of the given positions fall on each cell."""
+        flat = np.bincount(
+            x * self.height + y, weights=weights, minlength=self.width * self.height
+        )
+        return flat.reshape(self.width, self.height).astype(float)
+
+    def zone_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Boolean arrays: position in the market area, position in the catchment ring."""
+        return self.market[x, y], self.catchment[x, y]
+
+    def clip(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keep positions on the grid."""
+        return np.clip(x, 0, self.width - 1), np.clip(y, 0, self.height - 1)
+
+    def cell(self, x: int, y: int):
+        """The Mesa cell at ``(x, y)``."""
+        return self.grid[(int(x), int(y))]
+
+    def draw_market_cells(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` cells where buyers go: P(cell) proportional to reputation squared (buyers
+        head for the spots they are surest of). Inverse-CDF draws: one cumsum, one search."""
+        cdf = np.cumsum(self.field("reputation").ravel() ** 2 + 1e-9)
+        cells = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+        return np.divmod(np.minimum(cells, cdf.size - 1), self.height)

@@ -1,0 +1,55 @@
+"""Violence: a neighbourhood background plus competition among nearby sellers.
+
+Expected incidents a day
+    lambda = b (1 + f x mean disorder)
+           + sum over active sellers j of  v x (competitors within radius of j)
+                                           x (1 + (h - 1) 1[j high-risk]) x (1 + c 1[j newcomer])
+Incidents are Poisson; market incidents happen at sellers' cells, background ones at random
+households. The violence field is a 30-day moving memory of incidents per cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dmi_sim.model.space import box_sum
+from dmi_sim.params import Params
+
+MEMORY_DAYS = 30.0
+
+
+class Violence:
+    """Daily violent incidents and their memory on the grid."""
+
+    def __init__(self, model, params: Params) -> None:
+        self.model = model
+        self.p = params.section("violence")
+
+    def occur(self) -> int:
+        """Draw today's incidents; returns their number."""
+        model, p, rng, space = self.model, self.p, self.model.rng, self.model.space
+        s = model.sellers
+        idx = np.flatnonzero(s.active)
+        competitors = box_sum(s.count_on_cells(), p["radius"])[s.x[idx], s.y[idx]] - 1.0
+        newcomer = (model.day - s.active_since[idx]) < p["newcomer_days"]
+        rate_j = (
+            p["pair_rate"] * np.maximum(competitors, 0.0)
+            * np.where(s.high_risk[idx], p["high_risk_factor"], 1.0)
+            * (1.0 + p["contest_factor"] * newcomer)
+        )
+        background = p["background_rate"] * (
+            1.0 + p["disorder_factor"] * space.field("disorder").mean()
+        )
+        n_market = rng.poisson(rate_j.sum()) if idx.size else 0
+        n_background = rng.poisson(background)
+        where = np.zeros((space.width, space.height))
+        if n_market:
+            at = rng.choice(idx, size=n_market, p=rate_j / rate_j.sum())
+            np.add.at(where, (s.x[at], s.y[at]), 1.0)
+        res = model.residents
+        if n_background and res.n:
+            at = rng.integers(0, res.n, n_background)
+            np.add.at(where, (res.x[at], res.y[at]), 1.0)
+        memory = space.field("violence")
+        memory += where - memory / MEMORY_DAYS
+        return n_market + n_background

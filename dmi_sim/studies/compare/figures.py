@@ -1,0 +1,107 @@
+"""Figures of a comparison: paired effects and before/after maps (the time series and
+cumulative enforcement are ``kit.plots``, shared with validation).
+
+Every figure is drawn on a bare ``matplotlib.figure.Figure`` (Agg, no pyplot state), so it
+renders the same on a headless server and in a worker process. Colours are the Okabe-Ito
+palette (readable with the common colour-vision deficiencies), and every scenario keeps its
+colour and line style in every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+
+from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
+from dmi_sim.studies.kit.plots import draw_outline, save_figure, scenario_styles
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL
+
+MAP_FIELDS = {
+    "dealing": ("Dealing", "transactions per cell per day"),
+    "disorder": ("Disorder", "index, 0-1"),
+    "residents_outdoors": ("Residents in public space", "share of the cell's households"),
+}
+def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> Path:
+    """Forest plot: relative change against the same-seed counterfactual, 95 % intervals."""
+    shown = effects[(effects["scenario"] != COUNTERFACTUAL) & effects["outcome"].isin(outcomes)]
+    scenarios = list(dict.fromkeys(shown["scenario"]))
+    styles = scenario_styles(scenarios)
+    ncols = 3
+    nrows = -(-len(outcomes) // ncols)
+    fig = Figure(figsize=(12, (0.3 * len(scenarios) + 1.4) * nrows + 1.0),
+                 layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    ypos = np.arange(len(scenarios))[::-1]
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        part = shown[shown["outcome"] == outcome].set_index("scenario").loc[scenarios]
+        mid = 100 * part["rel_effect"].to_numpy()
+        err = 100 * np.vstack([part["rel_effect"] - part["rel_low"],
+                               part["rel_high"] - part["rel_effect"]])
+        for k, name in enumerate(scenarios):
+            ax.errorbar(mid[k], ypos[k], xerr=err[:, k:k + 1], fmt="o", capsize=3,
+                        color=styles[name]["color"], markersize=5)
+        ax.axvline(0, color="#555555", linewidth=1)
+        ax.set_title(OUTCOMES[outcome].label, fontsize=10)
+        ax.set_xlabel("change against baseline (%)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(ypos, scenarios)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    window = shown[["window_start", "window_end"]].iloc[0]
+    n_pairs = int(shown["n_pairs"].min())
+    fig.suptitle(
+        f"Paired effect against the same-seed baseline, days {window['window_start']}-"
+        f"{window['window_end'] - 1}\n(mean relative change over {n_pairs} replications, "
+        "95 % t-interval)", fontsize=12)
+    return save_figure(fig, path)
+
+
+def plot_maps(
+    maps: Mapping[str, Mapping[str, Mapping[str, np.ndarray]]],
+    field: str,
+    path: Path,
+    note: str,
+    market_mask: np.ndarray,
+    catchment_mask: np.ndarray,
+) -> Path:
+    """One field before and after the intervention (rows), one column per scenario.
+
+    All panels share one colour scale, from 0 to the highest value shown; the market area
+    and catchment ring are outlined in white on black, visible on every colour of the map.
+    """
+    label, unit = MAP_FIELDS[field]
+    scenarios = list(maps)
+    grids = [maps[s][when][field] for s in scenarios for when in ("before", "after")]
+    finite = np.concatenate([g[np.isfinite(g)].ravel() for g in grids])
+    vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    halo = [patheffects.withStroke(linewidth=3, foreground="black")]
+    zone = np.asarray(market_mask) | np.asarray(catchment_mask)  # the ring's outer edge
+    fig = Figure(figsize=(2.6 * len(scenarios) + 1.2, 6.0), layout="constrained")
+    axes = fig.subplots(2, len(scenarios), squeeze=False, sharex=True, sharey=True)
+    image = None
+    for col, name in enumerate(scenarios):
+        for row, when in enumerate(("before", "after")):
+            ax = axes[row, col]
+            image = ax.imshow(maps[name][when][field], origin="lower", cmap="viridis",
+                              vmin=0, vmax=vmax, interpolation="nearest")
+            for mask, style in ((market_mask, "solid"), (zone, "dashed")):
+                draw_outline(ax, mask, colors="white", linestyles=style, linewidths=1.2,
+                             path_effects=halo)
+            ax.set_facecolor("#BBBBBB")
+            if row == 0:
+                ax.set_title(name)
+            if col == 0:
+                ax.set_ylabel(f"{when}\ny (cells)")
+            if row == 1:
+                ax.set_xlabel("x (cells)")
+    fig.colorbar(image, ax=axes, shrink=0.8, label=f"{label} ({unit})")
+    fig.suptitle(
+        f"{label} before and after the intervention, {note}\nbefore: mean of the 30 days "
+        "before it; after: mean of the last 90 days\nsolid outline: market area; dashed: "
+        "catchment ring; grey: no household", fontsize=10)
+    return save_figure(fig, path)

@@ -1,0 +1,114 @@
+"""The outcome catalogue: every series and summary key a study shows, named once.
+
+Each entry is an ``Outcome`` (key, label, unit, direction). ``SERIES`` are the daily series
+the comparison measures, in reading order; ``SUMMARY`` the run-summary keys that are not a
+pre/post mean of a series. ``lookup`` also understands ``pre_<series>`` and ``post_<series>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+Direction = Literal["lower", "higher", "neither"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an outcome is named and read.
+
+    ``direction``: which way is better for the neighbourhood ("lower", "higher", or
+    "neither" where a change is not good or bad in itself). ``smooth_days``: the rolling
+    mean a time-series figure shows; rare events (a few a month) need a longer one to read
+    as a rate rather than as noise.
+    """
+
+    key: str
+    label: str
+    unit: str
+    direction: Direction = "lower"
+    smooth_days: int = 7
+
+    @property
+    def higher_is_better(self) -> bool:
+        """True when more of it is better for the neighbourhood."""
+        return self.direction == "higher"
+
+
+def _table(*rows: Outcome) -> dict[str, Outcome]:
+    return {o.key: o for o in rows}
+
+
+#: The main series compared across scenarios, in reading order.
+SERIES: dict[str, Outcome] = _table(
+    Outcome("active_sellers", "Active sellers", "sellers"),
+    Outcome("market_sellers", "Sellers in the market area", "sellers"),
+    Outcome("transactions_market", "Transactions in the market area", "sales per day"),
+    Outcome("transactions_catchment", "Transactions in the catchment ring", "sales per day"),
+    Outcome("transactions", "Transactions in the whole neighbourhood", "sales per day"),
+    Outcome("new_recruits", "New recruits", "sellers per day", smooth_days=28),
+    Outcome("violent_incidents", "Violent incidents", "incidents per day", smooth_days=28),
+    Outcome("disorder_market", "Disorder in the market area", "index, 0-1"),
+    Outcome("disorder", "Disorder, neighbourhood mean", "index, 0-1"),
+    Outcome("fear", "Residents' fear", "index, 0-1"),
+    Outcome("residents_outdoors", "Residents in public space", "share of residents", "higher"),
+    Outcome("collective_efficacy", "Collective efficacy", "index, 0-1", "higher"),
+    Outcome("trust_in_police", "Trust in police", "index, 0-1", "higher"),
+    Outcome("reports", "Resident reports (calls for service)", "reports per day", "neither"),
+    Outcome("arrests_sellers", "Seller arrests", "arrests per day", "neither", smooth_days=28),
+    Outcome("arrests_buyers", "Buyer arrests", "arrests per day", "neither", smooth_days=28),
+    Outcome("incarcerated", "Sellers arrested or incarcerated", "persons"),
+    Outcome("officer_hours", "Officer time used", "officer-hours per day"),
+)
+
+#: Series not in the comparison's list that summary keys are still made of.
+OTHER_SERIES: dict[str, Outcome] = _table(
+    Outcome("residents_outdoors_market", "Residents in public space near the market",
+            "share of households", "higher"),
+)
+
+#: Run-summary keys that are not a pre/post mean of a series.
+SUMMARY: dict[str, Outcome] = _table(
+    Outcome("closure_days", "Days the market area stays closed", "days", "higher"),
+    Outcome("days_to_closure", "Time to closure", "days"),
+    Outcome("reemerged", "Runs where the market re-emerged", "share of runs"),
+    Outcome("replacement_ratio", "Replacement ratio", "recruits per seller removed"),
+    Outcome("displacement_ratio", "Displacement ratio", "catchment sales gained per sale lost"),
+    Outcome("incarceration_person_days", "Incarceration after the start", "person-days"),
+    Outcome("officer_hours_total", "Officer time after the start", "officer-hours"),
+    Outcome("cost_total", "Cost after the start (officers, prison, services)", "$"),
+    Outcome("cost_officers", "Officer cost after the start", "$"),
+    Outcome("cost_incarceration", "Incarceration cost after the start", "$"),
+    Outcome("cost_services", "Services cost after the start", "$"),
+    Outcome("rebound_days", "Rebound time after a sweep", "days"),
+    Outcome("violent_incidents_total", "Violent incidents after the start", "incidents"),
+    Outcome("arrests_total", "Arrests after the start", "arrests", "neither"),
+)
+
+_WHEN = {"post_": "after the start", "pre_": "before the start"}
+
+
+def lookup(key: str) -> Outcome | None:
+    """The catalogue's entry for a series, a summary key or a ``pre_``/``post_`` mean."""
+    if key in SUMMARY:
+        return SUMMARY[key]
+    if key in SERIES or key in OTHER_SERIES:
+        return SERIES.get(key) or OTHER_SERIES[key]
+    for prefix, when in _WHEN.items():
+        series = key.removeprefix(prefix)
+        found = SERIES.get(series) or OTHER_SERIES.get(series)
+        if series != key and found is not None:
+            return replace(found, key=key, label=f"{found.label}, {when}")
+    return None
+
+
+def label(key: str) -> str:
+    """'Label (unit)' of a catalogued key; the key with spaces for one it does not know."""
+    found = lookup(key)
+    return f"{found.label} ({found.unit})" if found else key.replace("_", " ")
+
+
+def higher_is_better(key: str) -> bool:
+    """True when more of ``key`` is better; unknown keys count as less-is-better."""
+    found = lookup(key)
+    return found is not None and found.higher_is_better

@@ -1,0 +1,84 @@
+"""From a parameter space and a method to the engine's run tasks.
+
+Every design point runs each scenario the outcomes need, on ``replications`` seeds. The
+seeds are common to every point with the same value of the dummy factor and differ where
+the dummy differs: every comparison the estimators make of a real factor (a Morris step,
+Sobol's A against AB_i) is then on common random numbers, while the dummy, which the
+model never reads, does the one thing every real factor also does to a stochastic model —
+redraw the random numbers — and nothing else. Its index is therefore the noise
+reference: a factor ranked at or below it is indistinguishable from seed noise. (With the
+same seeds everywhere the dummy's index would be exactly zero and measure nothing.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dmi_sim.engine.experiment import ExperimentError, TomlChecker
+from dmi_sim.engine.seeds import design_rng, replication_seeds
+from dmi_sim.engine.tasks import RunTask
+from dmi_sim.studies.sensitivity.methods import Method
+from dmi_sim.studies.sensitivity.outcomes import DERIVED
+from dmi_sim.studies.sensitivity.space import ParameterSpace
+
+#: Resolution of the dummy's value when it picks the seeds (distinct values, distinct seeds).
+_DUMMY_STEPS = 2**32
+
+
+@dataclass(frozen=True)
+class Design:
+    """A method's design over a space: unit-cube points, their parameters and seeds."""
+
+    space: ParameterSpace
+    method: Method
+    unit: np.ndarray  # points x factors (``space.names`` order), in [0, 1]
+
+    @property
+    def n_points(self) -> int:
+        return self.unit.shape[0]
+
+    def seeds(self) -> list[list[int]]:
+        """Replication seeds of each point, keyed on the dummy's value."""
+        codes = np.round(self.unit[:, -1] * (_DUMMY_STEPS - 1)).astype(np.int64)
+        cache: dict[int, list[int]] = {}
+        for code in map(int, np.unique(codes)):
+            cache[code] = replication_seeds(
+                self.space.seed * _DUMMY_STEPS + code, self.space.replications
+            )
+        return [cache[int(code)] for code in codes]
+
+    def tasks(self, scenarios: Sequence[str]) -> list[RunTask]:
+        """One run per (point, replication, scenario); run ids sort in design order.
+
+        Every point's full parameter set is resolved first (``preflight``), so a
+        combination the model refuses stops the command before any run.
+        """
+        points = self.space.values(self.unit)
+        parser = TomlChecker(self.space.path)
+        for scenario in scenarios:
+            try:
+                parser.preflight(scenario, self.space.overrides, points)
+            except ExperimentError as err:
+                raise ExperimentError(f"{err} (a {self.method.name} design point)") from None
+        tasks = []
+        for i, (values, seeds) in enumerate(zip(points, self.seeds(), strict=True)):
+            overrides = {**self.space.overrides, **values}
+            for r, seed in enumerate(seeds):
+                for scenario in scenarios:
+                    tasks.append(RunTask(
+                        run_id=f"p{i:06d}-r{r:02d}-{scenario}",
+                        scenario=scenario,
+                        overrides=overrides,
+                        seed=seed,
+                        labels={"point": i, "replication": r, "scenario": scenario},
+                        derived=DERIVED.get(scenario, ()),
+                    ))
+        return tasks
+
+
+def make_design(space: ParameterSpace, method: Method) -> Design:
+    """The method's sample over the space, reproducible from the space's seed."""
+    return Design(space, method, method.sample(space.names, design_rng(space.seed)))

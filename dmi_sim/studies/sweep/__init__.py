@@ -1,0 +1,1 @@
+"""The sweep study: figures of an experiment run through the engine (frontier, response)."""
