@@ -281,7 +281,7 @@ TABLE: list[tuple] = [
     ("residents.report_prob", 0.15, "1/day", 0.0, 1.0,
      "chance an outdoors household that sees dealing reports it (at full trust, no fear)",
      "reason: a minority report what they see"),
-    ("residents.background_calls", 0.012, "calls/household/day", 0.0, 1.0,
+    ("residents.background_calls", 0.014, "calls/household/day", 0.0, 1.0,
      "calls for service unrelated to dealing (scaled up by disorder)",
      "calibrated: drug calls are a minority of calls (Saunders et al. 2015: calls -16 %)"),
     ("residents.nuisance_calls", 0.005, "calls/household/day", 0.0, 1.0,

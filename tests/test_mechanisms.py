@@ -4,6 +4,7 @@
 2. A DMI call-in stops most low-risk sellers.
 3. More officers -> more arrests per seller-day.
 4. Crackdown cycles arrest far more people than the DMI over the same period.
+5. Two community states: the same parameters from a fearless and from a withdrawn start.
 
 Horizons are short (policy from day 200, after the market has settled) so the whole file
 runs in well under a minute on two cores.
@@ -170,3 +171,24 @@ def test_crackdown_arrests_happen_during_sweeps():
     assert sweep.sum() > 0
     assert arrests[sweep].mean() > 3 * arrests[~sweep & (ts["day"] >= START).to_numpy()].mean()
     assert (ts.loc[sweep, "officer_budget"] > ts.loc[~sweep, "officer_budget"].max()).all()
+
+
+# --- 5. two community states ----------------------------------------------------------------
+def _community_end(fear: float, seed: int) -> tuple[float, float]:
+    """Market-zone households outdoors and active sellers over days 400-500 of a baseline
+    run whose market-zone households start with ``fear``."""
+    ts = simulate("baseline", seed=seed, days=500,
+                  overrides={"residents.initial_fear_market": fear}).timeseries.iloc[400:]
+    return ts["residents_outdoors_market"].mean(), ts["active_sellers"].mean()
+
+
+def test_the_starting_point_decides_the_community_state():
+    """Validation target 6 (Skogan 1990; Steenbeek & Hipp 2011): a neighbourhood that starts
+    unafraid keeps its corner watched and the market small; one that starts withdrawn leaves
+    the space to a market several times larger. Same parameters, same seeds."""
+    seeds = range(3)
+    reclaimed = [_community_end(0.0, seed) for seed in seeds]
+    withdrawn = [_community_end(1.0, seed) for seed in seeds]
+    detail = f"reclaimed (outdoors, sellers) {reclaimed}; withdrawn {withdrawn}"
+    assert min(o for o, _ in reclaimed) > max(o for o, _ in withdrawn) + 0.05, detail
+    assert _mean(s for _, s in reclaimed) < 0.5 * _mean(s for _, s in withdrawn), detail

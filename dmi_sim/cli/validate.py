@@ -51,7 +51,7 @@ def add_validate_command(commands: Any) -> argparse.ArgumentParser:
                         help=f"replications per paired scenario (default {DEFAULT_REPS}; "
                         "baseline and dmi run 4R times, dmi_low_fidelity 3R, for their narrow "
                         "bands); the fidelity sweep uses R/4 per level, the starting-fear "
-                        "sweep R/2 (B6a's narrow band)")
+                        "sweep R (B6a's narrow band)")
     add_executor_options(parser)
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="root seed of the replication seeds (default 0)")

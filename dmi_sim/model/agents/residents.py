@@ -60,7 +60,7 @@ class Residents:
         self._build_efficacy(guard)
         self._update_trust(box_sum(arrests_on_cells, p["sight_radius"])[self.x, self.y])
         nuisance = p["exposure_dealing"] * sellers_seen / 2.0 + surroundings
-        reports = self._report(sellers_seen > 0, nuisance)
+        reports = self._report(np.minimum(1.0, sellers_seen / 2.0), nuisance)
         self._exert_informal_control()
         self._move_out()
         self._update_guardianship()
@@ -130,8 +130,10 @@ class Residents:
         self.trust += self.model.policy.trust_gain * self.aware
         np.clip(self.trust, 0.0, 1.0, out=self.trust)
 
-    def _report(self, sees_dealing: np.ndarray, nuisance: np.ndarray) -> int:
-        """Households outdoors that see dealing report it with P = p T (1 - F) (1 + boost).
+    def _report(self, dealing_seen: np.ndarray, nuisance: np.ndarray) -> int:
+        """Households outdoors report the dealing they see with P = p T (1 - F) (1 + boost) x
+        min(1, sellers in sight / 2): open dealing on the corner is reported, a seller half
+        hidden by lookouts and phones (``Sellers.visibility``) less often, as in fear.
         Every household also calls about other matters at a background rate that rises with
         disorder, and about the nuisance it sees and hears from its home, trusting the police
         or not: the terms of the fear exposure, but with the dealing in sight counted without
@@ -140,7 +142,7 @@ class Residents:
         p, rng, space = self.p, self.model.rng, self.model.space
         p_rep = p["report_prob"] * self.trust * (1.0 - self.fear)
         p_rep = np.minimum(1.0, p_rep * (1.0 + self.report_boost * self.aware))
-        drug = self.outdoors & sees_dealing & (rng.random(self.n) < p_rep)
+        drug = self.outdoors & (rng.random(self.n) < p_rep * dealing_seen)
         disorder = space.field("disorder")[self.x, self.y]
         other = rng.poisson(p["background_calls"] * (1.0 + disorder)
                             + p["nuisance_calls"] * nuisance)
