@@ -38,7 +38,7 @@ TINTS = {"sweep": "#F6D5C2", "hotspot": "#FBE8C4", "investigation": "#D5EAF7",
 QUIET_TINT = "#EEEEEE"
 #: Room left for each picture under the app bar and (for the map) the status line and the
 #: heat-map toggle.
-MAP_HEIGHT, PLOTS_HEIGHT = "calc(100vh - 300px)", "calc(100vh - 120px)"
+MAP_HEIGHT, PLOTS_HEIGHT = "calc(100vh - 360px)", "calc(100vh - 150px)"
 FORK_MAP_HEIGHT = "calc(100vh - 330px)"
 #: Play: days per step and the pause between steps (the sidebar's first two sliders).
 DAYS_PER_STEP = {"label": "Days per Step", "min": 1, "max": 60, "step": 1, "value": 1}
@@ -266,13 +266,14 @@ def Trainer(model: solara.Reactive[TrainerModel]) -> None:
     solara.AppBarTitle(TITLE)
     with solara.Sidebar():
         with solara.Card("Run", classes=["dmi-run-card"]):
-            with solara.Row(justify="space-between", style={"margin-bottom": "12px"}):
+            with solara.Row(justify="space-between"):
                 solara.Button("Reset", color="primary", on_click=do_reset)
                 solara.Button("❚❚ Pause" if playing.value else "▶ Play", color="primary",
                               on_click=lambda: playing.set(not playing.value),
                               disabled=not running)
                 solara.Button("Step", color="primary", on_click=lambda: advance(current()),
                               disabled=playing.value or not running)
+            solara.Div(style={"height": "14px"})
             ValueSlider("days_per_step", DAYS_PER_STEP["label"], days_per_step.value,
                         days_per_step.set, **_range(DAYS_PER_STEP))
             ValueSlider("pause_ms", PAUSE_MS["label"], pause_ms.value, pause_ms.set,

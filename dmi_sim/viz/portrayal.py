@@ -36,7 +36,7 @@ from dmi_sim.viz.canvas import BlitCanvas
 C = OKABE_ITO
 _JITTER = 0.3  # cells: spreads people who share a cell so each stays visible
 MARGIN = 3  # cells shown around the catchment ring
-LEGEND_SIZE = 13  # points: legible from the back of a room
+LEGEND_SIZE = 15  # points: legible from the back of a room
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,8 @@ class LiveMap:
     def __init__(self, snap: dict[str, Any], legend: bool = True) -> None:
         height, width = snap["market_mask"].shape
         rows, cols = view(snap)
-        self.fig = Figure(figsize=(6.4, 8.0 if legend else 6.8), dpi=100)
-        bottom = 0.315 if legend else 0.14
+        self.fig = Figure(figsize=(6.4, 8.3 if legend else 6.8), dpi=100)
+        bottom = 0.335 if legend else 0.14
         ax = self.fig.add_axes((0.02, bottom, 0.96, 0.985 - bottom))
         ax.set_xlim(cols.start - 0.5, cols.stop - 0.5)
         ax.set_ylim(rows.start - 0.5, rows.stop - 0.5)
@@ -206,7 +206,7 @@ class LiveMap:
 def legend_png() -> bytes:
     """The map's legend alone, as PNG bytes (under the fork's plots: its maps have none)."""
     fig = Figure(figsize=(4.8, 1.45), dpi=100)
-    fig.legend(handles=legend_handles(), loc="center", ncols=2, fontsize=LEGEND_SIZE - 2,
+    fig.legend(handles=legend_handles(), loc="center", ncols=2, fontsize=LEGEND_SIZE - 4,
                frameon=False, handletextpad=0.3, columnspacing=1.0, labelspacing=0.3)
     buffer = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buffer)
