@@ -77,10 +77,11 @@ def SettingsCard(settings: solara.Reactive[Settings], running: Settings) -> None
         return lambda value: settings.set(replace(settings.value, **{name: value}))
 
     with solara.Card("Settings (apply with Reset)"):
-        if settings.value != running:
-            solara.Text("Changed: press Reset to run with these settings",
-                        classes=["dmi-pending"],
-                        style={"color": "#B34700", "font-weight": "bold"})
+        with solara.Column(gap="0px"):  # always there, so the controls below keep their
+            if settings.value != running:  # places (and widgets, and keyboard focus)
+                solara.Text("Changed: press Reset to run with these settings",
+                            classes=["dmi-pending"],
+                            style={"color": "#B34700", "font-weight": "bold"})
         for name, (label, kind, options) in widgets().items():
             value = getattr(settings.value, name)
             if kind == "SliderInt":
@@ -169,9 +170,12 @@ def days_caption(day_range: tuple[int, int], days: int) -> None:
 def RunView(model: TrainerModel, tick: int, layer: solara.Reactive[str],
             lock: threading.Lock, pictures: Pictures) -> None:
     """Status, heat-map toggle and map on the left; the plots on the right."""
-    with lock:
-        map_png = pictures.map("run", model.scene(), layer.value)
-        plots_png, shown = pictures.run_plots(model)
+    def draw() -> tuple[bytes, tuple[bytes, tuple[int, int]]]:
+        with lock:
+            return pictures.map("run", model.scene(), layer.value), pictures.run_plots(model)
+
+    # Drawn again only for a new day, run or heat map, not when a control moves.
+    map_png, (plots_png, shown) = solara.use_memo(draw, [model, tick, layer.value])
     with solara.Columns([1, 1]):
         with solara.Column(gap="6px"):
             status_line(model)
@@ -186,10 +190,13 @@ def RunView(model: TrainerModel, tick: int, layer: solara.Reactive[str],
 def ForkView(fork: Fork, tick: int, layer: solara.Reactive[str], lock: threading.Lock,
              pictures: Pictures) -> None:
     """The two branches' maps side by side, and their plots with the run as it was."""
-    with lock:
-        maps = {strategy: pictures.map(strategy, model.scene(), layer.value, legend=False)
-                for strategy, model in fork.branches.items()}
-        plots_png, shown = pictures.fork(fork)
+    def draw() -> tuple[dict[str, bytes], tuple[bytes, tuple[int, int]]]:
+        with lock:
+            return ({strategy: pictures.map(strategy, model.scene(), layer.value,
+                                            legend=False)
+                     for strategy, model in fork.branches.items()}, pictures.fork(fork))
+
+    maps, (plots_png, shown) = solara.use_memo(draw, [fork, tick, layer.value])
     with solara.Column(gap="6px"):
         with solara.Row(style={"align-items": "center"}):
             solara.Text(f"Forked on day {fork.day}: the same neighbourhood, the same random "
@@ -261,35 +268,67 @@ def Trainer(model: solara.Reactive[TrainerModel]) -> None:
         playing.set(False)
         fork.set(None)
 
-    running = current().running
     solara.Title(TITLE)
     solara.AppBarTitle(TITLE)
     with solara.Sidebar():
-        with solara.Card("Run", classes=["dmi-run-card"]):
-            with solara.Row(justify="space-between"):
-                solara.Button("Reset", color="primary", on_click=do_reset)
-                solara.Button("❚❚ Pause" if playing.value else "▶ Play", color="primary",
-                              on_click=lambda: playing.set(not playing.value),
-                              disabled=not running)
-                solara.Button("Step", color="primary", on_click=lambda: advance(current()),
-                              disabled=playing.value or not running)
-            solara.Div(style={"height": "14px"})
-            ValueSlider("days_per_step", DAYS_PER_STEP["label"], days_per_step.value,
-                        days_per_step.set, **_range(DAYS_PER_STEP))
-            ValueSlider("pause_ms", PAUSE_MS["label"], pause_ms.value, pause_ms.set,
-                        **_range(PAUSE_MS))
-        with solara.Card("Fork: sweep now or DMI now?"):
-            if fork.value is None:
-                solara.Div(children=[
-                    f"From day {model.value.day}, run a crackdown (first sweep today) and "
-                    "the DMI (investigation starts today) side by side, from the same "
-                    "state."], style={"font-size": "0.9em", "margin-bottom": "8px"})
-                solara.Button("Fork here", color="primary", on_click=do_fork,
-                              disabled=playing.value, classes=["dmi-fork-button"])
-            else:
-                solara.Button("Back to the single run", color="primary", on_click=do_unfork,
-                              classes=["dmi-unfork-button"])
+        RunCard(playing, days_per_step, pause_ms, tick, current, do_reset,
+                lambda: advance(current()))
+        ForkCard(model, fork, playing, tick, do_fork, do_unfork)
         SettingsCard(settings, model.value.settings)
+    MainView(model, fork, tick, layer, lock, pictures)
+
+
+# The parts below read the reactive values that change while a trainer works (the day, a
+# control's value) themselves, so that a change redraws only them: the sidebar as a whole
+# is never redrawn by a Step or a slider, and a slider keeps its keyboard focus.
+
+
+@solara.component
+def RunCard(playing: solara.Reactive[bool], days_per_step: solara.Reactive[int],
+            pause_ms: solara.Reactive[int], tick: solara.Reactive[int], current: Any,
+            on_reset: Any, on_step: Any) -> None:
+    """Reset, Play / Pause, Step, and how many days a step is."""
+    tick.value  # noqa: B018  (the buttons follow the run: disabled at its end)
+    running = current().running
+    with solara.Card("Run", classes=["dmi-run-card"]):
+        with solara.Row(justify="space-between"):
+            solara.Button("Reset", color="primary", on_click=on_reset)
+            solara.Button("❚❚ Pause" if playing.value else "▶ Play", color="primary",
+                          on_click=lambda: playing.set(not playing.value),
+                          disabled=not running)
+            solara.Button("Step", color="primary", on_click=on_step,
+                          disabled=playing.value or not running)
+        solara.Div(style={"height": "14px"})
+        ValueSlider("days_per_step", DAYS_PER_STEP["label"], days_per_step.value,
+                    days_per_step.set, **_range(DAYS_PER_STEP))
+        ValueSlider("pause_ms", PAUSE_MS["label"], pause_ms.value, pause_ms.set,
+                    **_range(PAUSE_MS))
+
+
+@solara.component
+def ForkCard(model: solara.Reactive[TrainerModel], fork: solara.Reactive[Fork | None],
+             playing: solara.Reactive[bool], tick: solara.Reactive[int], on_fork: Any,
+             on_unfork: Any) -> None:
+    """Fork here / Back to the single run."""
+    tick.value  # noqa: B018  (the day in the text follows the run)
+    with solara.Card("Fork: sweep now or DMI now?"):
+        if fork.value is None:
+            solara.Div(children=[
+                f"From day {model.value.day}, run a crackdown (first sweep today) and "
+                "the DMI (investigation starts today) side by side, from the same "
+                "state."], style={"font-size": "0.9em", "margin-bottom": "8px"})
+            solara.Button("Fork here", color="primary", on_click=on_fork,
+                          disabled=playing.value, classes=["dmi-fork-button"])
+        else:
+            solara.Button("Back to the single run", color="primary", on_click=on_unfork,
+                          classes=["dmi-unfork-button"])
+
+
+@solara.component
+def MainView(model: solara.Reactive[TrainerModel], fork: solara.Reactive[Fork | None],
+             tick: solara.Reactive[int], layer: solara.Reactive[str], lock: threading.Lock,
+             pictures: Pictures) -> None:
+    """The run's map and plots, or the fork's."""
     if fork.value is None:
         RunView(model.value, tick.value, layer, lock, pictures)
     else:
