@@ -204,15 +204,18 @@ def ForkView(fork: Fork, tick: int, layer: solara.Reactive[str], lock: threading
                         classes=["dmi-fork-title"],
                         style={"font-size": "1.2em", "font-weight": "bold"})
             layer_toggle(layer)
-        with solara.Columns([1, 1, 1.1]):
-            for strategy, model in fork.branches.items():
-                with solara.Column(gap="6px", classes=["dmi-fork-branch"]):
-                    status_line(model, title=BRANCHES[strategy][0])
-                    picture(maps[strategy], f"dmi-fork-map-{strategy}", FORK_MAP_HEIGHT)
+        with solara.Columns([2, 1.1]):
+            with solara.Column(gap="6px"):
+                with solara.Columns([1, 1]):
+                    for strategy, model in fork.branches.items():
+                        with solara.Column(gap="6px", classes=["dmi-fork-branch"]):
+                            status_line(model, title=BRANCHES[strategy][0])
+                            picture(maps[strategy], f"dmi-fork-map-{strategy}",
+                                    FORK_MAP_HEIGHT)
+                picture(legend_png(), "dmi-fork-legend", "160px")
             with solara.Column(gap="0px"):
                 picture(plots_png, "dmi-fork-plots", FORK_MAP_HEIGHT)
                 days_caption(shown, fork.run.params["run.days"])
-                picture(legend_png(), "dmi-fork-legend", "200px")
 
 
 @solara.component

@@ -204,10 +204,11 @@ class LiveMap:
 
 @cache
 def legend_png() -> bytes:
-    """The map's legend alone, as PNG bytes (under the fork's plots: its maps have none)."""
-    fig = Figure(figsize=(4.8, 1.45), dpi=100)
-    fig.legend(handles=legend_handles(), loc="center", ncols=2, fontsize=LEGEND_SIZE - 4,
-               frameon=False, handletextpad=0.3, columnspacing=1.0, labelspacing=0.3)
+    """The map's legend alone, as PNG bytes, wide and short (under the fork's two maps,
+    which have none of their own)."""
+    fig = Figure(figsize=(7.6, 1.35), dpi=100)
+    fig.legend(handles=legend_handles(), loc="center", ncols=3, fontsize=LEGEND_SIZE - 1,
+               frameon=False, handletextpad=0.3, columnspacing=1.2, labelspacing=0.3)
     buffer = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buffer)
     return buffer.getvalue()
