@@ -42,7 +42,7 @@ def add_viz_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``viz`` on an ``argparse`` sub-parser set; its handler is ``args.handler``."""
     parser = subparsers.add_parser(
         "viz", help="the trainer's app: the neighbourhood live in a browser",
-        description="Start the trainer's app (Mesa SolaraViz) on localhost and print its "
+        description="Start the trainer's app (a Solara page) on localhost and print its "
         "address; it needs no internet connection. Stop it with Ctrl+C.")
     parser.add_argument("--port", type=int, default=None, metavar="N",
                         help=f"port to serve on (default: {DEFAULT_PORT} if it is free, "
