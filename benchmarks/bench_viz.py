@@ -2,13 +2,16 @@
 
     python benchmarks/bench_viz.py [--steps 15] [--warm-days 400] [--browser]
 
-Server side: the app's SolaraViz is rendered in this process (as ``solara.render`` does in
+Server side: the app's page is rendered in this process (as ``solara.render`` does in
 the widget tests), the default DMI run is advanced ``--warm-days`` into its policy period,
 then the Step button is pressed ``--steps`` times; each press runs a day of the scenario
 and of its baseline ghost, redraws map and plots and updates the widgets. The parts are
-timed alone too. With ``--browser`` it also starts ``python run.py viz`` and times, in
-headless Chromium, a click on Step until the page shows the next day (what a trainer
-waits for). Medians; the 1-minute load average is recorded because the machine may be
+timed alone too. Then Reset is pressed ``--steps`` times (strategy switched to
+crackdown first), each followed by two Steps: the first Step after a Reset is timed apart
+from the second (issue 15: the first once cost much more). With ``--browser`` it also
+starts ``python run.py viz`` and times, in headless Chromium, a click on Step until the
+page shows the next day (what a trainer waits for), and the same for the first Step after
+a Reset. Medians; the 1-minute load average is recorded because the machine may be
 shared. Target (issue 7): well under a second. Writes benchmarks/results/viz.json.
 """
 
@@ -58,6 +61,14 @@ def measure_server(steps: int, warm_days: int) -> dict[str, float]:
     step = rc.find(v.Btn, children=["Step"]).widget
     press = _median_ms(step.click, steps)
     run = model.value
+    reset = rc.find(v.Btn, children=["Reset"]).widget
+    rc.find(v.Select, label="Strategy (scenario)").widget.v_model = "crackdown"
+    after_reset: dict[str, list[float]] = {"reset": [], "first": [], "second": []}
+    for _ in range(steps):
+        for key, button in (("reset", reset), ("first", step), ("second", step)):
+            t0 = time.perf_counter()
+            button.click()
+            after_reset[key].append(time.perf_counter() - t0)
     live_map = LiveMap(run.scene())
     live_plots = LivePlots(run.params["run.intervention_start"], run.params["run.days"])
     return {
@@ -67,6 +78,9 @@ def measure_server(steps: int, warm_days: int) -> dict[str, float]:
         "plots_ms": _median_ms(lambda: live_plots.png(*run.series(), spans(run.event_log)),
                                steps),
         "day_reached": run.day,
+        "reset_ms": 1000 * statistics.median(after_reset["reset"]),
+        "first_step_after_reset_ms": 1000 * statistics.median(after_reset["first"]),
+        "second_step_after_reset_ms": 1000 * statistics.median(after_reset["second"]),
     }
 
 
@@ -91,18 +105,24 @@ def measure_browser(steps: int) -> dict[str, float]:
             page.goto(f"http://localhost:{port}")
             day = page.locator(".dmi-day")
             day.wait_for(timeout=60_000)
-            times = []
-            for n in range(1, steps + 1):
+            def click_until(button: str, text: str) -> float:
                 t0 = time.perf_counter()
-                page.get_by_role("button", name="Step", exact=True).click()
+                page.get_by_role("button", name=button, exact=True).click()
                 page.wait_for_function(
-                    f"document.querySelector('.dmi-day').innerText === 'Day {n}'")
-                times.append(time.perf_counter() - t0)
+                    f"document.querySelector('.dmi-day').innerText === '{text}'")
+                return time.perf_counter() - t0
+
+            times = [click_until("Step", f"Day {n}") for n in range(1, steps + 1)]
+            first = []
+            for _ in range(steps):
+                click_until("Reset", "Day 0")
+                first.append(click_until("Step", "Day 1"))
             browser.close()
     finally:
         server.terminate()
         server.wait()
-    return {"browser_click_to_next_day_ms": 1000 * statistics.median(times)}
+    return {"browser_click_to_next_day_ms": 1000 * statistics.median(times),
+            "browser_first_step_after_reset_ms": 1000 * statistics.median(first)}
 
 
 def main() -> None:

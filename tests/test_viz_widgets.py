@@ -1,5 +1,5 @@
 """The trainer's app without a browser: controls -> parameters, the model pair, the event
-words and spans, the map and plots, and the SolaraViz page driven through its widgets."""
+words and spans, the map and plots, the fork, and the page driven through its widgets."""
 
 from __future__ import annotations
 
@@ -28,30 +28,34 @@ from dmi_sim.viz.controls import (
     model_params,
     readout,
 )
+from dmi_sim.viz.controls import (
+    widgets as controls_widgets,
+)
+from dmi_sim.viz.fork import AS_IT_WAS, BRANCHES, Fork, branch
 from dmi_sim.viz.phases import EVENT_WORDS, Span, spans, status
-from dmi_sim.viz.plots import PANELS, LivePlots
-from dmi_sim.viz.portrayal import LAYERS, MARKERS, LiveMap, legend_handles
+from dmi_sim.viz.plots import PANELS, ForkPlots, LivePlots, day_axis_end, round_up
+from dmi_sim.viz.portrayal import LAYERS, MARKERS, LiveMap, legend_handles, view
 from dmi_sim.viz.trainer_model import TrainerModel
 
 # --- controls -------------------------------------------------------------------------
 
 
 def test_every_setting_has_a_widget_at_its_default() -> None:
-    params = model_params()
-    assert list(params) == [f.name for f in fields(Settings)]
+    assert list(controls_widgets()) == [f.name for f in fields(Settings)]
+    assert controls_widgets()["strategy"][2]["values"] == scenario_names()
+    params = model_params()  # the same controls as SolaraViz inputs, for a notebook
     for name, value in asdict(Settings()).items():
         assert params[name]["value"] == value
-    assert params["strategy"]["values"] == scenario_names()
 
 
 def test_sliders_stay_inside_the_registry_ranges() -> None:
-    params = model_params()
     for name, key in SLIDER_KEYS.items():
         spec = PARAMETERS[key]
-        widget = params[name]
-        assert widget["value"] == spec.default
-        assert spec.low <= widget["min"] <= widget["value"] <= widget["max"]
-        assert spec.high is None or widget["max"] <= spec.high
+        _, kind, options = controls_widgets()[name]
+        default = getattr(Settings(), name)
+        assert kind == "SliderInt" and default == spec.default
+        assert spec.low <= options["min"] <= default <= options["max"]
+        assert spec.high is None or options["max"] <= spec.high
 
 
 @pytest.mark.parametrize("scenario", scenario_names())
@@ -185,9 +189,48 @@ def test_map_changes_with_the_day_and_the_heat_layer() -> None:
                if layer != "none")
 
 
+def test_map_shows_the_market_its_ring_and_a_margin() -> None:
+    snap = TrainerModel().scene()
+    rows, cols = view(snap)
+    zone = snap["market_mask"] | snap["catchment_mask"]
+    assert zone[rows, cols].sum() == zone.sum()  # all of the zone is on the map
+    assert rows.stop - rows.start < zone.shape[0]  # and not the whole grid
+
+
+def test_households_are_tiles_under_the_buyers() -> None:
+    assert MARKERS["indoors"].zorder < MARKERS["buyers"].zorder
+    assert MARKERS["outdoors"].zorder < MARKERS["buyers"].zorder
+    assert MARKERS["indoors"].face != MARKERS["outdoors"].face != "none"
+    assert MARKERS["indoors"].size > MARKERS["buyers"].size
+
+
+def test_day_axis_follows_the_run_in_round_steps() -> None:
+    assert [day_axis_end(day, 1095) for day in (0, 10, 25, 26, 60, 100, 700, 1000)] == [
+        30, 30, 30, 60, 90, 120, 900, 1095]
+    assert day_axis_end(50, 40) == 40  # never past the run's end
+    assert [round_up(x) for x in (0.7, 1.0, 1.3, 2.2, 3.1, 7.0, 41.0)] == [
+        1.0, 1.0, 2.0, 2.5, 5.0, 10.0, 50.0]
+
+
+def test_plots_day_axis_grows_with_the_run() -> None:
+    model = TrainerModel(strategy="crackdown", policy_start=3)
+    live = LivePlots(3, model.params["run.days"], "crackdown")
+    live.png(*model.series(), spans(model.event_log))
+    assert live.day_range() == (0, 30)
+    for _ in range(40):
+        model.step()
+    live.png(*model.series(), spans(model.event_log))
+    assert live.day_range() == (0, 60)
+    live.restart(0, model.params["run.days"], "dmi")  # Reset: the same figure, a new run
+    fresh = TrainerModel(strategy="dmi", policy_start=0)
+    live.png(*fresh.series(), spans(fresh.event_log))
+    assert live.day_range() == (0, 30)
+    assert "DMI investigation" in [t.get_text() for t in live.legend.get_texts()]
+
+
 def test_plots_show_the_series_ghost_and_marks() -> None:
     model = TrainerModel(strategy="crackdown", policy_start=3)
-    live = LivePlots(3, model.params["run.days"])
+    live = LivePlots(3, model.params["run.days"])  # no strategy: marks join as they come
     empty = _pixels(live.png(*model.series(), spans(model.event_log)))
     for _ in range(8):
         model.step()
@@ -200,6 +243,50 @@ def test_plots_show_the_series_ghost_and_marks() -> None:
     assert list(ghost_line.get_ydata()) == ghost["active_sellers"].tolist()
     assert len(live.marks) == len(PANELS)  # one sweep span per panel
     assert "crackdown sweep" in [t.get_text() for t in live.legend.get_texts()]
+
+
+# --- the fork -------------------------------------------------------------------------
+
+
+def test_a_branch_copies_the_state_and_its_random_draws() -> None:
+    """A branch that keeps the run's own policy goes on exactly as the run does."""
+    model = TrainerModel(strategy="crackdown", policy_start=10, seed=4)
+    for _ in range(30):
+        model.step()
+    twin = branch(model, "crackdown")
+    twin.policy = model.policy.__class__(twin, model.params)  # the run's own calendar
+    for _ in range(25):
+        model.step()
+        twin.step()
+    assert twin.observer.frame().equals(model.observer.frame())
+    assert model.ghost is not None and twin.ghost is None
+
+
+def test_fork_runs_sweeps_and_the_dmi_from_the_same_day() -> None:
+    model = TrainerModel(strategy="baseline", seed=2)
+    for _ in range(40):
+        model.step()
+    before = model.observer.frame()
+    fork = Fork(model)
+    assert fork.day == 40 and fork.run is model
+    for _ in range(20):
+        fork.step()
+    sweep, dmi = fork.branches["crackdown"], fork.branches["dmi"]
+    assert sweep.day == dmi.day == model.day == 60
+    for twin in (sweep, dmi):  # one history up to the fork
+        assert twin.observer.frame().iloc[:40].equals(before)
+        assert twin.event_log[:40] == model.event_log[:40]
+    assert sweep.event_log[40] == ["sweep"] and dmi.event_log[40] == ["investigation"]
+    assert not sweep.observer.frame().equals(dmi.observer.frame())
+    assert sweep.settings.policy_start == dmi.settings.policy_start == 40
+    surge = sum(o.unit == "surge" for o in sweep.police.officers)
+    assert surge == sweep.params["crackdown.officers"]
+    frames = fork.frames()
+    assert list(frames) == [AS_IT_WAS, *(title for title, _ in BRANCHES.values())]
+    assert frames["Sweep now"]["day"].iloc[0] == 39  # branches drawn from the fork on
+    plots = ForkPlots(fork.colours(), fork.day, model.params["run.days"], thin=AS_IT_WAS)
+    assert _pixels(plots.png(frames)).shape[2] == 4
+    assert plots.day_range() == (0, 90)
 
 
 # --- the page, through its widgets ----------------------------------------------------
@@ -229,21 +316,73 @@ def test_step_advances_the_day_and_redraws(viz_page) -> None:
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.day == 1 and _text(rc, "dmi-day") == "Day 1"
     assert _text(rc, "dmi-phase").startswith("Burn-in")
+    rc.find(v.Btn, children=["Step"]).widget.click()  # a line needs two days
     for cls, image in images.items():
         assert bytes(image.value) != before[cls], cls
+
+
+def _slider(rc, name: str) -> v.Slider:
+    return rc.find(v.Slider, class_=f"dmi-slider-{name}").widget
+
+
+def _value(rc, name: str) -> str:
+    return rc.find(v.Html, class_="dmi-value").widgets[_names(rc).index(name)].children[0]
+
+
+def _names(rc) -> list[str]:
+    return [w.class_.removeprefix("dmi-slider-") for w in rc.find(v.Slider).widgets]
+
+
+def test_every_slider_shows_its_value(viz_page) -> None:
+    _, rc = viz_page
+    assert _value(rc, "officers") == str(Settings().officers)
+    _slider(rc, "officers").v_model = 9
+    assert _value(rc, "officers") == "9"
+    _slider(rc, "seed").v_model = 42
+    assert _value(rc, "seed") == "42"
+    assert "days_per_step" in _names(rc) and "policy_start" in _names(rc)
 
 
 def test_reset_runs_the_new_strategy(viz_page) -> None:
     model, rc = viz_page
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Select, label="Strategy (scenario)").widget.v_model = "crackdown"
-    rc.find(v.Slider, label="Policy starts on day (burn-in)").widget.v_model = 0
+    _slider(rc, "policy_start").v_model = 0
+    assert _text(rc, "dmi-pending").startswith("Changed: press Reset")
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert model.value.settings.strategy == "crackdown"
     assert model.value.params["policy.strategy"] == "crackdown"
+    assert model.value.params["run.intervention_start"] == 0
     assert _text(rc, "dmi-day") == "Day 0"
+    rc.find(v.Html, class_="dmi-pending").assert_empty()
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert _text(rc, "dmi-phase") == EVENT_WORDS["sweep"]
+
+
+def test_days_per_step_and_the_days_shown(viz_page) -> None:
+    model, rc = viz_page
+    assert _text(rc, "dmi-days").startswith("Days 0-30 shown")
+    _slider(rc, "days_per_step").v_model = 50
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert model.value.day == 50 and _text(rc, "dmi-day") == "Day 50"
+    assert _text(rc, "dmi-days").startswith("Days 0-60 shown")
+
+
+def test_fork_and_back(viz_page) -> None:
+    model, rc = viz_page
+    _slider(rc, "days_per_step").v_model = 5
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Fork here"]).widget.click()
+    titles = [w.children[0] for w in rc.find(v.Html, class_="dmi-branch").widgets]
+    assert titles == [title for title, _ in BRANCHES.values()]
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    days = [w.children[0] for w in rc.find(v.Html, class_="dmi-day").widgets]
+    phases = [w.children[0] for w in rc.find(v.Html, class_="dmi-phase").widgets]
+    assert days == ["Day 10", "Day 10"]
+    assert phases[0] == EVENT_WORDS["sweep"] and phases[1] == EVENT_WORDS["investigation"]
+    _image(rc, "dmi-fork-plots")
+    rc.find(v.Btn, children=["Back to the single run"]).widget.click()
+    assert _text(rc, "dmi-day") == "Day 10" and model.value.day == 10  # the run went on too
 
 
 def test_layer_toggle_redraws_the_map(viz_page) -> None:
@@ -277,7 +416,19 @@ def test_viz_refuses_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
         port = busy.getsockname()[1]
         assert main(["viz", "--port", str(port)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: port {port} is in use; choose another with --port N"]
+    assert err == [f"error: port {port} is in use; choose another with --port N, or leave "
+                   "--port out to get a free one"]
+
+
+def test_viz_without_port_takes_the_default_or_a_free_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert viz_cli.choose_port(9100) == (9100, None)
+    monkeypatch.setattr(viz_cli, "_port_free", lambda port: True)
+    assert viz_cli.choose_port(None) == (viz_cli.DEFAULT_PORT, None)
+    monkeypatch.setattr(viz_cli, "_port_free", lambda port: port != viz_cli.DEFAULT_PORT)
+    port, note = viz_cli.choose_port(None)
+    assert port != viz_cli.DEFAULT_PORT
+    assert note == f"port {viz_cli.DEFAULT_PORT} is in use; serving on port {port} instead"
 
 
 def test_viz_without_the_viz_extra_says_how_to_get_it(

@@ -7,8 +7,9 @@ proxy would fetch from ``SOLARA_ASSETS_CDN`` (a public CDN by default): that set
 at a closed port of this machine instead, so an unknown asset is a 404, never a request to
 the internet. The version check against PyPI and the usage telemetry are switched off: both
 would try the internet at start-up. The address is printed once the server answers, so a
-trainer can open it straight away. The server runs in a child process that ends with this
-one, even when this one is killed (``dmi_sim.viz.serve``).
+trainer can open it straight away. Without ``--port`` the app takes 8765 when it is free
+and otherwise a free port the system picks, and says which. The server runs in a child
+process that ends with this one, even when this one is killed (``dmi_sim.viz.serve``).
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ def add_viz_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``viz`` on an ``argparse`` sub-parser set; its handler is ``args.handler``."""
     parser = subparsers.add_parser(
         "viz", help="the trainer's app: the neighbourhood live in a browser",
-        description="Start the trainer's app (Mesa SolaraViz) on localhost and print its "
+        description="Start the trainer's app (a Solara page) on localhost and print its "
         "address; it needs no internet connection. Stop it with Ctrl+C.")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
-                        help=f"port to serve on (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=int, default=None, metavar="N",
+                        help=f"port to serve on (default: {DEFAULT_PORT} if it is free, "
+                        "otherwise a free port; the address is printed)")
     parser.set_defaults(handler=handle_viz)
     return parser
 
@@ -63,6 +65,23 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def free_port() -> int:
+    """A port nobody listens on now, picked by the system."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def choose_port(asked: int | None) -> tuple[int, str | None]:
+    """The port to serve on and, when it is not the one asked for or the default, why."""
+    if asked is not None:
+        return asked, None
+    if _port_free(DEFAULT_PORT):
+        return DEFAULT_PORT, None
+    port = free_port()
+    return port, f"port {DEFAULT_PORT} is in use; serving on port {port} instead"
 
 
 def _answers(url: str) -> bool:
@@ -85,14 +104,18 @@ def handle_viz(args: argparse.Namespace) -> int:
     """Serve the app until the server stops or Ctrl+C."""
     if importlib.util.find_spec("solara") is None:
         return _error("the app needs the viz extra: pip install -e '.[viz]'")
-    if not 0 < args.port < 65536:
+    if args.port is not None and not 0 < args.port < 65536:
         return _error(f"--port {args.port} is invalid; allowed: 1-65535")
-    if not _port_free(args.port):
-        return _error(f"port {args.port} is in use; choose another with --port N")
-    url = f"http://{HOST}:{args.port}"
+    port, note = choose_port(args.port)
+    if not _port_free(port):
+        return _error(f"port {port} is in use; choose another with --port N, or leave "
+                      "--port out to get a free one")
+    if note:
+        print(f"dmi_sim app: {note}", file=sys.stderr, flush=True)
+    url = f"http://{HOST}:{port}"
     lifeline, keep = os.pipe()  # the server gets the read end; this process keeps the other
     try:
-        server = subprocess.Popen(server_command(args.port, lifeline), pass_fds=(lifeline,),
+        server = subprocess.Popen(server_command(port, lifeline), pass_fds=(lifeline,),
                                   env=os.environ | OFFLINE_ENV)
     finally:
         os.close(lifeline)

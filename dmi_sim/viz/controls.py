@@ -109,8 +109,8 @@ class Settings:
         return load_params(COUNTERFACTUAL, self.overrides())
 
 
-#: Widget per setting: (label, SolaraViz input type, extra options). Sliders stay inside the
-#: registry's ranges (tested).
+#: Widget per setting: (label, kind, options). Sliders stay inside the registry's ranges
+#: (tested).
 _WIDGETS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "strategy": ("Strategy (scenario)", "Select", {"values": scenario_names()}),
     "officers": ("Beat officers", "SliderInt", {"min": 0, "max": 20, "step": 1}),
@@ -137,8 +137,15 @@ SLIDER_KEYS = {
 }
 
 
+def widgets() -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """The app's control per ``Settings`` field, in field order: (label, kind, options),
+    kind one of ``SliderInt``, ``Select``, ``Checkbox``."""
+    return dict(_WIDGETS)
+
+
 def model_params() -> dict[str, dict[str, Any]]:
-    """SolaraViz ``model_params``: one input per ``Settings`` field, at its default."""
+    """The controls as Mesa SolaraViz ``model_params`` (one input per ``Settings`` field, at
+    its default), for a notebook that wants SolaraViz around ``TrainerModel``."""
     defaults = asdict(Settings())
     return {
         name: {"type": kind, "label": label, "value": defaults[name], **options}
@@ -147,8 +154,8 @@ def model_params() -> dict[str, dict[str, Any]]:
 
 
 def readout(params: Params) -> str:
-    """The running model's settings in one line (SolaraViz's sliders show no numbers, and
-    they only take effect on Reset)."""
+    """The running model's settings in one line (the controls may already show others,
+    which take effect on Reset)."""
     strategy = params["policy.strategy"]
     parts = [f"{params['police.officers']} beat officers",
              f"policy from day {params['run.intervention_start']}"]

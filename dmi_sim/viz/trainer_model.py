@@ -1,7 +1,8 @@
 """The model the app steps: the chosen scenario, its same-seed baseline and a log of events.
 
-SolaraViz re-creates the model on Reset by calling its class with the controls' values as
-keyword arguments, so this subclass takes ``Settings`` fields. The baseline (the "ghost")
+Reset re-creates the model by calling its class with the controls' values as keyword
+arguments (the app does; so does Mesa's SolaraViz, given ``controls.model_params()``), so
+this subclass takes ``Settings`` fields. The baseline (the "ghost")
 runs with the same seed and parameters under reactive policing only; the two runs are
 identical until the policy starts (common random numbers), so the dashed lines part from
 the solid ones exactly where the policy makes a difference. A day of both costs about 2 ms.
@@ -30,8 +31,8 @@ class TrainerModel(DrugMarketModel):
     """The run on screen and its ghost; stops at ``run.days``.
 
     Args:
-        scenario: ignored; Mesa's Reset adds an (experimental) ``mesa`` Scenario to any
-            model that takes keyword arguments, but our parameters come from ``settings``.
+        scenario: ignored; SolaraViz's Reset adds an (experimental) ``mesa`` Scenario to
+            any model that takes keyword arguments, but our parameters come from ``settings``.
         **settings: ``Settings`` fields (what the controls send on Reset).
     """
 
