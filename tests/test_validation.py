@@ -3,7 +3,7 @@ command's folder and bad input, and a fast directional subset of the behaviour t
 
 The directional subset runs the validation itself with few replications and a short
 horizon (burn-in 200 days, 560 days in all) and asserts the direction of each behaviour
-EVIDENCE.md names, not its band: the full bands are the command's job.
+docs/EVIDENCE.md names, not its band: the full bands are the command's job.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``run.py validate``: every EVIDENCE.md target measured, judged and reported.
+"""``run.py validate``: every docs/EVIDENCE.md target measured, judged and reported.
 
 Exit codes: 0 every pass/fail target passes; 1 the validation ran and at least one target
 fails (the report is written all the same: it is a measurement, and CI can gate on it);
@@ -41,8 +41,8 @@ INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError,
 def add_validate_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``validate`` on the ``run.py`` sub-parsers; its handler is ``args.handler``."""
     parser = commands.add_parser(
-        "validate", help="measure every validation target of EVIDENCE.md and report",
-        description="Run each calibration anchor and behaviour target of EVIDENCE.md with "
+        "validate", help="measure every validation target of docs/EVIDENCE.md and report",
+        description="Run each calibration anchor and behaviour target of docs/EVIDENCE.md with "
         "enough replications, measure it with a 95 % interval, judge it against its band "
         "and write results/validation-<timestamp>/report.md with a figure per target. "
         "Exit code 0: all pass; 1: some fail; 2: bad input; 130: interrupted (rerun the "

@@ -18,10 +18,10 @@ from dmi_sim.studies.validation.targets import Checked
 
 RULE = (
     "**PASS** = the estimate lies in the band **and** its 95 % interval is narrower than the "
-    "band (EVIDENCE.md asks for enough replications for that); otherwise **FAIL**, with the "
+    "band (docs/EVIDENCE.md asks for enough replications for that); otherwise **FAIL**, with the "
     "reason. A one-sided band (≥ x) sets no width. *Interval inside* says whether the whole "
     "interval lies in the band (a stricter reading, reported, not required). **info**: "
-    "EVIDENCE.md gives no figure to test against; measured and shown, never passed or "
+    "docs/EVIDENCE.md gives no figure to test against; measured and shown, never passed or "
     "failed. Effects are paired: replication *i* of an intervention and of the baseline run "
     "on the same seed; the relative change is averaged over replications."
 )
@@ -155,7 +155,7 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
     for c in checked.values():
         lines += _section(c, figures, drawn)
     lines += ["## Replications", "",
-              f"`--reps {manifest['replications']}`. EVIDENCE.md asks for enough replications "
+              f"`--reps {manifest['replications']}`. docs/EVIDENCE.md asks for enough replications "
               "that each 95 % interval is narrower than its band; the arms with narrow bands "
               "for their noise run more often (`plan.REPS_FACTOR`). Interval width against band "
               "width, for every graded target with a two-sided band:", "",

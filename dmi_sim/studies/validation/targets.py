@@ -1,13 +1,13 @@
-"""The validation targets: every calibration anchor and behaviour of EVIDENCE.md, as data.
+"""The validation targets: every calibration anchor and behaviour of docs/EVIDENCE.md, as data.
 
 One row per target: what the evidence says, the band the measured value must land in,
 the source with its tag ([V] verified, [P] press or practitioner, [M] unverified), the runs
 it needs (``plan`` arms), how it is measured (``measures``), and the figure that shows it.
 
 The verdict (``judge``): PASS when the estimate lies in the band *and* its 95 % interval is
-narrower than the band (EVIDENCE.md asks for enough replications for that); FAIL otherwise.
+narrower than the band (docs/EVIDENCE.md asks for enough replications for that); FAIL otherwise.
 Whether the whole interval lies inside the band is reported beside it. Targets for which
-EVIDENCE.md gives no figure to test against are ``info``: measured, never passed or failed.
+docs/EVIDENCE.md gives no figure to test against are ``info``: measured, never passed or failed.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Target:
 
     id: str
     name: str
-    evidence: str  # what EVIDENCE.md says, in a line
+    evidence: str  # what docs/EVIDENCE.md says, in a line
     band: tuple[float, float]
     unit: str
     source: str
