@@ -169,7 +169,8 @@ def test_every_total_names_its_window(folder: Path) -> None:
     report = (folder / "report.md").read_text()
     assert "over the whole run" not in report
     summary_rows = [x for x in report.split("## Run summaries")[1].split("## Figures")[0]
-                    .splitlines() if x.startswith("| ") and not x.startswith(("| summary", "| ---"))]
+                    .splitlines()
+                    if x.startswith("| ") and not x.startswith(("| summary", "| ---"))]
     assert summary_rows
     for row in summary_rows:
         assert "from the policy start to the end of the run" in row or \
@@ -190,7 +191,8 @@ def test_no_relative_change_on_a_base_below_the_floor() -> None:
            "rel_n": 20, "ratio_effect": 7.0, "ratio_low": 0.5, "ratio_high": 20.0}
     percent = re.compile(r"\d %")  # a number in percent ("95 % CI" names the interval)
     phrase = change_phrase("transactions_catchment", row)
-    assert not percent.search(phrase.replace("95 % CI", "")) and "no clear change" in phrase and "small base" in phrase
+    assert not percent.search(phrase.replace("95 % CI", ""))
+    assert "no clear change" in phrase and "small base" in phrase
     big = {**row, "counterfactual_mean": 10.0, "scenario_mean": 5.0, "abs_effect": -5.0,
            "abs_low": -6.0, "abs_high": -4.0, "ratio_effect": -0.5, "ratio_low": -0.6,
            "ratio_high": -0.4}

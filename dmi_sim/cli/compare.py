@@ -44,6 +44,9 @@ def handle_compare(args: argparse.Namespace) -> int:
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
     report = run_compare(spec, out, args.argv, workers=args.workers,
                          progress=not args.no_progress)
+    headline = report.parent / "headline.txt"
+    if headline.exists():
+        print("\n" + headline.read_text(encoding="utf-8"))
     print(f"report: {report}")
     return 0
 

@@ -4,8 +4,8 @@ Exit codes: 0 every pass/fail target passes; 1 the validation ran and at least o
 fails, its estimate outside the band (the report is written all the same: it is a
 measurement, and CI can gate on it); 3 none fails but at least one is inconclusive, its
 estimate in the band with an interval too wide to tell (more replications needed; a run with
-few ``--reps`` ends here, not in a failure); 2 bad input (one ``error:`` line, nothing written); 130 interrupted (the runs stored so far
-are kept; the same command resumes).
+few ``--reps`` ends here, not in a failure); 2 bad input (one ``error:`` line, nothing
+written); 130 interrupted (the runs stored so far are kept; the same command resumes).
 """
 
 from __future__ import annotations

@@ -160,7 +160,7 @@ def animate_run(
     """
     days = trace(params, seed, first_day)
     snap = next(days)
-    title = (f"Scenario '{params.scenario}' (seed {seed})\nSweeps remove sellers, recruits "
+    title = (f"Scenario '{params.scenario}', one run\nSweeps remove sellers, recruits "
              "replace them; red bands below: sweep days")
     frame = _Frame(snap, first_day, last_day, title, dpi)
     images = []

@@ -248,3 +248,58 @@ def totals_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                             f"{show(high, measure)})")
         rows.append(row)
     return ["per run", *scenarios], rows
+
+
+#: What the README's paragraph on the default comparison says of each policy.
+README_CHANGES = (("post_active_sellers", "active sellers", "sellers"),
+                  ("post_violent_incidents", "violent incidents", "incidents per day"))
+
+
+def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str,
+              window_days: int) -> str:
+    """'-68 % (95 % CI -71 to -65 %)' paired ratio of means; absolute on a small base."""
+    from dmi_sim.studies.kit.stats import ratio_interval, relative_floor
+
+    a = summary[summary["scenario"] == scenario].set_index("replication")[key]
+    b = summary[summary["scenario"] == COUNTERFACTUAL].set_index("replication")[key]
+    reps = a.index.intersection(b.index)
+    if b.loc[reps].mean() < relative_floor(unit, window_days):
+        mean, low, high = paired(summary, key, scenario, COUNTERFACTUAL)
+        return f"{signed(mean)} {unit} (95 % CI {signed(low)} to {signed(high)}; small base)"
+    ratio, low, high = ratio_interval(a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float))
+    return (f"{100 * (ratio - 1):+.0f} % (95 % CI {100 * (low - 1):+.0f} to "
+            f"{100 * (high - 1):+.0f} %)")
+
+
+def readme_paragraph(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> str:
+    """The README's paragraph on the default comparison, every number from ``summary``."""
+    win = windows(summary, starts, days)
+    window_days = min(WINDOW_DAYS, days - min(starts.values()))
+    reps = summary.groupby("scenario")["replication"].nunique().min()
+    base = summary[summary["scenario"] == COUNTERFACTUAL]
+    near = COMMUNITY[0]
+    lines = [
+        f"What the default comparison shows (`python run.py`, {reps} paired replications; "
+        f"levels and changes over {win['post']}, totals per run over {win['total']}; "
+        "written by `scripts/readme_numbers.py --write` from the comparison's `summary.csv`, "
+        "which `--check` compares with this text). At baseline: "
+        f"{num(base['post_active_sellers'].mean())} active sellers, "
+        f"{show(base[near.key].mean(), near)} of households near the market outdoors, "
+        f"{num(base['arrests_sellers_total'].mean())} seller and "
+        f"{num(base['arrests_buyers_total'].mean())} buyer arrests a run.",
+    ]
+    for name in dict.fromkeys(summary["scenario"]):
+        if name == COUNTERFACTUAL:
+            continue
+        rows = summary[summary["scenario"] == name]
+        changes = ", ".join(f"{label} {_relative(summary, key, name, unit, window_days)}"
+                            for key, label, unit in README_CHANGES)
+        diff = paired(summary, near.key, name, COUNTERFACTUAL)
+        lines.append(
+            f"- **{name}**: {changes}; households near the market outdoors "
+            f"{show(rows[near.key].mean(), near)} ({show_difference(diff, near)}); "
+            f"{num(rows['arrests_sellers_total'].mean())} seller and "
+            f"{num(rows['arrests_buyers_total'].mean())} buyer arrests, "
+            f"{num(rows['incarceration_person_days'].mean())} custody person-days, "
+            f"{dollars(rows['cost_total'].mean())} a run.")
+    return "\n".join(lines)

@@ -34,8 +34,8 @@ from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import fingerprint
 from dmi_sim.params import Params, load_params
 from dmi_sim.studies.compare.animation import animate_run
-from dmi_sim.studies.compare.headline import add_derived, console_lines, headline
 from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
+from dmi_sim.studies.compare.headline import add_derived, console_lines, headline
 from dmi_sim.studies.compare.report import write_report
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.plots import plot_cumulative, plot_timeseries
@@ -202,7 +202,7 @@ def _draw(
         for map_field in MAP_FIELDS:
             paths[f"map_{map_field}"] = plot_maps(
                 grids, map_field, figures / f"map_{map_field}.png",
-                f"replication 0 (seed {seed0})", zones["market_mask"], zones["catchment_mask"])
+                "replication 0", zones["market_mask"], zones["catchment_mask"])
         if ANIMATED in resolved:
             paths["animation"] = animation.result()
     finally:

@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.provenance import now
+from dmi_sim.studies.compare import headline as hl
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.outcomes import SUMMARY
-from dmi_sim.studies.compare import headline as hl
 from dmi_sim.studies.kit.stats import (
     COUNTERFACTUAL,
     FLOOR_RULE,

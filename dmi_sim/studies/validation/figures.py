@@ -234,8 +234,8 @@ def plot_effects(runs: Runs, checked: Checks, path: Path) -> Path:
     ax.set_xlabel("% (effects: change against the same-seed baseline; B5: ring change as a "
                   "share of zone transactions)", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("Effects with 95 % intervals (green: PASS, red: FAIL, orange: inconclusive, black: info); shaded: "
-                 "the band", fontsize=10)
+    ax.set_title("Effects with 95 % intervals (green: PASS, red: FAIL, orange: "
+                 "inconclusive, black: info); shaded: the band", fontsize=10)
     return save_figure(fig, path)
 
 
