@@ -137,7 +137,7 @@ def test_near_market_sentence_matches_summary_csv(folder: Path) -> None:
     dmi = summary[summary["scenario"] == "dmi"].set_index("replication")
     base = summary[summary["scenario"] == "baseline"].set_index("replication")
     diff = (dmi["post_residents_outdoors_market"] - base["post_residents_outdoors_market"])
-    assert f"({100 * diff.mean():+.0f} points" in line
+    assert f"({100 * diff.mean():+.1f} points" in line
     assert f"days {START}-{START + 89}" in line  # the window is named (run ends on day 149)
     for label in ("Collective efficacy", "Trust in police"):
         assert any(x.startswith(f"- {label}") for x in report.splitlines())

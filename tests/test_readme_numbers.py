@@ -67,7 +67,7 @@ def test_check_fails_on_stale_numbers_and_passes_once_written(setup) -> None:
     base = summary[summary["scenario"] == "baseline"]
     dmi = summary[summary["scenario"] == "dmi"]
     assert f"{base['post_active_sellers'].mean():.1f} active sellers" in text
-    assert f"**dmi**: active sellers " in text
+    assert "**dmi**: active sellers " in text
     assert f"outdoors {100 * dmi['post_residents_outdoors_market'].mean():.0f} %" in text
     assert "days 365-729" in text and "days 365-1094" in text
     readme.write_text(text.replace("active sellers", "active dealers", 1))

@@ -124,10 +124,10 @@ def show_difference(diff: tuple[float, ...], measure: Measure) -> str:
     """'+20 points (95 % CI +18 to +22)' for shares; '+0.12 (95 % CI ...)' for indices."""
     mean, low, high = diff
     if measure.unit == "%":
-        return (f"{100 * mean:+.0f} points (95 % CI {100 * low:+.0f} to {100 * high:+.0f})"
-                if math.isfinite(low) else f"{100 * mean:+.0f} points")
-    return (f"{signed(mean)} (95 % CI {signed(low)} to {signed(high)})"
-            if math.isfinite(low) else signed(mean))
+        return (f"{100 * mean:+.1f} points, 95 % CI {100 * low:+.1f} to {100 * high:+.1f}"
+                if math.isfinite(low) else f"{100 * mean:+.1f} points")
+    return (f"{mean:+.3f}, 95 % CI {low:+.3f} to {high:+.3f}"
+            if math.isfinite(low) else f"{mean:+.3f}")
 
 
 def community_lines(summary: pd.DataFrame, window: str) -> list[str]:
@@ -158,6 +158,8 @@ def _against(summary: pd.DataFrame, other: str) -> tuple[list[str], list[str]]:
         if measure.key not in means:
             continue
         mine, theirs = means[measure.key][DMI], means[measure.key][other]
+        if mine == 0 and theirs == 0:
+            continue  # neither does it (buyer arrests under reactive policing): nothing to save
         _, low, high = paired(summary, measure.key, DMI, other)
         phrase = f"{measure.label} ({show(mine, measure)} against {show(theirs, measure)})"
         (saves if high < 0 else not_saves).append(phrase)
@@ -243,7 +245,7 @@ def totals_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         for name in scenarios:
             mean, low, high = t_interval(summary.loc[summary["scenario"] == name,
                                                      measure.key].astype(float))
-            row.append(show(mean, measure) if not np.isfinite(low)
+            row.append(show(mean, measure) if not np.isfinite(low) or low == high
                        else f"{show(mean, measure)} ({show(low, measure)} to "
                             f"{show(high, measure)})")
         rows.append(row)

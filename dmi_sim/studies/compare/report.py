@@ -61,15 +61,22 @@ def below_floor(outcome: str, row: Mapping[str, float]) -> bool:
 
 
 def _absolute_phrase(label: str, row: Mapping[str, float], unit: str) -> str:
-    """'<label>: 0.08 -> 0.61 sales per day (+0.53, 95 % CI +0.2 to +0.9)' and no clear
-    change when the interval holds zero."""
+    """'<label> went from 26 to 22 a run in days 365-729 (-4.0, 95 % CI -8.4 to +0.4, no
+    clear change; ...)': daily counts as totals over the window, which read as events."""
     low, high = row["abs_low"], row["abs_high"]
     clear = math.isfinite(low) and (low > 0 or high < 0)
-    interval = (f", 95 % CI {signed(low)} to {signed(high)}" if math.isfinite(low) else "")
+    scale, shown = 1.0, unit
+    if unit.endswith("per day"):
+        scale = int(row["window_end"]) - int(row["window_start"])
+        shown = (f"{unit.removesuffix(' per day')} a run in days {int(row['window_start'])}-"
+                 f"{int(row['window_end']) - 1}")
+    interval = (f", 95 % CI {signed(scale * low)} to {signed(scale * high)}"
+                if math.isfinite(low) else "")
     verdict = "" if clear else ", no clear change"
-    return (f"{label} went from {num(row['counterfactual_mean'])} to "
-            f"{num(row['scenario_mean'])} {unit} ({signed(row['abs_effect'])}{interval}"
-            f"{verdict}; a small base, so no percentage)")
+    return (f"{label} went from {num(scale * row['counterfactual_mean'])} to "
+            f"{num(scale * row['scenario_mean'])} {shown} "
+            f"({signed(scale * row['abs_effect'])}{interval}{verdict}; a small base, so no "
+            "percentage)")
 
 
 def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
