@@ -267,7 +267,11 @@ def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str,
     reps = a.index.intersection(b.index)
     if b.loc[reps].mean() < relative_floor(unit, window_days):
         mean, low, high = paired(summary, key, scenario, COUNTERFACTUAL)
-        return f"{signed(mean)} {unit} (95 % CI {signed(low)} to {signed(high)}; small base)"
+        scale = window_days if unit.endswith("per day") else 1
+        shown = f"{unit.removesuffix(' per day')} a year" if scale > 1 else unit
+        return (f"{num(scale * b.loc[reps].mean())} -> {num(scale * a.loc[reps].mean())} "
+                f"{shown} ({signed(scale * mean)}, 95 % CI {signed(scale * low)} to "
+                f"{signed(scale * high)}; a small base, so no percentage)")
     ratio, low, high = ratio_interval(a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float))
     return (f"{100 * (ratio - 1):+.0f} % (95 % CI {100 * (low - 1):+.0f} to "
             f"{100 * (high - 1):+.0f} %)")
