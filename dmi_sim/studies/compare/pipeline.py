@@ -56,13 +56,13 @@ TIMESERIES_FIGURES = {
     ),
     "timeseries_community": (
         "Residents and police",
-        ("residents_outdoors", "fear", "collective_efficacy", "trust_in_police", "reports",
-         "officer_hours"),
+        ("residents_outdoors_market", "fear", "collective_efficacy", "trust_in_police",
+         "reports", "officer_hours"),
     ),
 }
 #: Outcomes in the effects forest plot.
 EFFECT_FIGURE = ("active_sellers", "transactions_market", "transactions_catchment",
-                 "violent_incidents", "disorder_market", "residents_outdoors", "reports",
+                 "violent_incidents", "disorder_market", "residents_outdoors_market", "reports",
                  "arrests_sellers", "incarcerated")
 
 

@@ -32,7 +32,8 @@ from dmi_sim.studies.kit.stats import (
 
 #: Outcomes the plain-language summary speaks about, in this order.
 HEADLINE = ("active_sellers", "transactions_market", "violent_incidents", "reports",
-            "residents_outdoors", "transactions_catchment")
+            "residents_outdoors_market", "collective_efficacy", "trust_in_police",
+            "transactions_catchment")
 #: Run-summary keys tabulated per scenario (units from the outcome catalogue), with the
 #: window each is measured over ("total": start to end of run; "post": the year after the
 #: start, against the 180 days before it).
