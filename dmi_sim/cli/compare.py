@@ -44,10 +44,10 @@ def handle_compare(args: argparse.Namespace) -> int:
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
     report = run_compare(spec, out, args.argv, workers=args.workers,
                          progress=not args.no_progress)
-    headline = report.parent / "headline.txt"
-    if headline.exists():
-        print("\n" + headline.read_text(encoding="utf-8"))
     print(f"report: {report}")
+    headline = report.parent / "headline.txt"
+    if headline.exists():  # what the report says first, for the terminal
+        print("\n" + headline.read_text(encoding="utf-8"), end="")
     return 0
 
 

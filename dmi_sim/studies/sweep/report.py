@@ -61,13 +61,21 @@ def _level(value: object) -> str:
     return str(value)
 
 
+def _same(a: object, b: object) -> bool:
+    """Equal as numbers where both are numbers (labels come back as floats), else as text."""
+    try:
+        return float(a) == float(b)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
 def default_points(points: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
     """The points whose varied levers all sit at their scenario's shipped values."""
     keep = []
     for _, row in points.iterrows():
         params = load_params(row[SCENARIO_FACTOR])
         own = [k for k in factors if k != SCENARIO_FACTOR and not _missing(row[k])]
-        keep.append(all(float(row[k]) == float(params[k]) for k in own))
+        keep.append(all(_same(row[k], params[k]) for k in own))
     return points[np.array(keep, dtype=bool)]
 
 
@@ -80,7 +88,7 @@ def frontier(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 
 def best_within(points: pd.DataFrame, x: str, budget: float, y: str) -> pd.DataFrame:
     """Per strategy: its best point on ``y`` among those spending at most ``budget`` of ``x``."""
-    within = points[points[x] <= budget * (1 + 1e-9)]
+    within = points[(points[x] <= budget * (1 + 1e-9)) & points[y].notna()]
     better = catalogue.higher_is_better(y)
     rows = []
     for _, part in within.groupby(SCENARIO_FACTOR, sort=False):
@@ -144,6 +152,9 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     for outcome in outcomes:
         better = "more" if catalogue.higher_is_better(outcome) else "less"
         lines += [f"## {catalogue.label(outcome)}: {better} is better", ""]
+        if points[outcome].isna().all():
+            lines += ["No run measured this outcome (too short a run for its window?).", ""]
+            continue
         for x, name in ((cost, "cost"), (effort, "officer-hours")):
             front = frontier(points, x, outcome)
             last = front.iloc[-1]
