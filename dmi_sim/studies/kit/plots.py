@@ -157,13 +157,15 @@ def plot_cumulative(ts: pd.DataFrame, starts: Mapping[str, int], path: Path) -> 
     after = ts[ts["day"] >= start].sort_values("day")
     runs = after.groupby(["scenario", "replication"], sort=False)
     cum = after[["scenario", "replication", "day"]].assign(
-        arrests=runs["arrests_sellers"].cumsum() + runs["arrests_buyers"].cumsum(),
+        sellers=runs["arrests_sellers"].cumsum(),
+        buyers=runs["arrests_buyers"].cumsum(),
         person_days=runs["incarcerated"].cumsum(),
     )
-    fig = Figure(figsize=(11, 4.4), layout="constrained")
-    axes = fig.subplots(1, 2)
-    panels = (
-        ("arrests", "Cumulative arrests (sellers and buyers)", "arrests"),
+    fig = Figure(figsize=(14, 4.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    panels = (  # sellers and buyers apart: a crackdown's arrests are mostly buyers
+        ("sellers", "Cumulative seller arrests", "arrests"),
+        ("buyers", "Cumulative buyer arrests", "arrests"),
         ("person_days", "Cumulative custody (arrested or incarcerated)", "person-days"),
     )
     for ax, (column, label, unit) in zip(axes, panels, strict=True):
