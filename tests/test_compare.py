@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,6 +120,106 @@ def test_report_links_every_figure_and_names_every_scenario(folder: Path) -> Non
     for name in SCENARIOS:
         assert f"**{name}**" in report
     assert "Traceback" not in report and "nan %" not in report
+
+
+def _scenario_mean(summary: pd.DataFrame, scenario: str, key: str) -> float:
+    return float(summary.loc[summary["scenario"] == scenario, key].mean())
+
+
+def test_near_market_sentence_matches_summary_csv(folder: Path) -> None:
+    report = (folder / "report.md").read_text()
+    summary = pd.read_csv(folder / "summary.csv")
+    line = next(x for x in report.splitlines()
+                if x.startswith("- Households near the market outdoors"))
+    for name in ["baseline", *SCENARIOS]:
+        share = _scenario_mean(summary, name, "post_residents_outdoors_market")
+        assert f"{name}** {100 * share:.0f} %" in line or f"`{name}` {100 * share:.0f} %" in line
+    dmi = summary[summary["scenario"] == "dmi"].set_index("replication")
+    base = summary[summary["scenario"] == "baseline"].set_index("replication")
+    diff = (dmi["post_residents_outdoors_market"] - base["post_residents_outdoors_market"])
+    assert f"({100 * diff.mean():+.1f} points" in line
+    assert f"days {START}-{START + 89}" in line  # the window is named (run ends on day 149)
+    for label in ("Collective efficacy", "Trust in police"):
+        assert any(x.startswith(f"- {label}") for x in report.splitlines())
+
+
+def test_custody_and_cost_sentences_match_summary_csv(folder: Path) -> None:
+    from dmi_sim.studies.compare.headline import dollars
+    from dmi_sim.studies.kit.markdown import num
+
+    report = (folder / "report.md").read_text()
+    summary = pd.read_csv(folder / "summary.csv")
+    line = next(x for x in report.splitlines() if x.startswith("- Against `crackdown`"))
+    for key, label in (("incarceration_person_days", "custody person-days"),
+                       ("custody_persons_total", "distinct people sent to custody"),
+                       ("arrests_sellers_total", "seller arrests"),
+                       ("arrests_buyers_total", "buyer arrests")):
+        dmi, other = (_scenario_mean(summary, s, key) for s in ("dmi", "crackdown"))
+        assert f"{label} ({num(dmi)} against {num(other)})" in line, (label, line)
+    window = f"days {START}-{DAYS - 1}, from the policy start to the end of the run"
+    assert window in line
+    costs = next(x for x in report.splitlines() if x.startswith("- Cost per run"))
+    assert f"`dmi` {dollars(_scenario_mean(summary, 'dmi', 'cost_total'))} (officers" in costs
+    # buyer and seller arrests apart, and they add up to the run's arrests
+    assert np.allclose(summary["arrests_sellers_total"] + summary["arrests_buyers_total"],
+                       summary["arrests_total"])
+
+
+def test_every_total_names_its_window(folder: Path) -> None:
+    report = (folder / "report.md").read_text()
+    assert "over the whole run" not in report
+    summary_rows = [x for x in report.split("## Run summaries")[1].split("## Figures")[0]
+                    .splitlines()
+                    if x.startswith("| ") and not x.startswith(("| summary", "| ---"))]
+    assert summary_rows
+    for row in summary_rows:
+        assert "from the policy start to the end of the run" in row or \
+            "the year after the policy starts" in row, row
+    assert f"Enforcement and cost per run, mean over runs (95 % t-interval), days {START}-" \
+        in report
+
+
+def test_no_relative_change_on_a_base_below_the_floor() -> None:
+    from dmi_sim.studies.compare.report import change_phrase, effects_table
+    from dmi_sim.studies.kit.stats import MIN_BASE_EVENTS
+
+    base = 0.5 * MIN_BASE_EVENTS / 365  # half the floor: a small base
+    row = {"scenario": "dmi", "outcome": "transactions_catchment", "window_start": 365,
+           "window_end": 730, "n_pairs": 20, "counterfactual_mean": base,
+           "scenario_mean": 8 * base, "abs_effect": 7 * base, "abs_low": -base,
+           "abs_high": 15 * base, "rel_effect": 6.66, "rel_low": -1.24, "rel_high": 33.9,
+           "rel_n": 20, "ratio_effect": 7.0, "ratio_low": 0.5, "ratio_high": 20.0}
+    percent = re.compile(r"\d %")  # a number in percent ("95 % CI" names the interval)
+    phrase = change_phrase("transactions_catchment", row)
+    assert not percent.search(phrase.replace("95 % CI", ""))
+    assert "no clear change" in phrase and "small base" in phrase
+    big = {**row, "counterfactual_mean": 10.0, "scenario_mean": 5.0, "abs_effect": -5.0,
+           "abs_low": -6.0, "abs_high": -4.0, "ratio_effect": -0.5, "ratio_low": -0.6,
+           "ratio_high": -0.4}
+    assert change_phrase("transactions_catchment", big).startswith(
+        "transactions in the catchment ring fell by 50 %")
+    frame = pd.DataFrame([row, {**row, "scenario": "baseline"}])
+    assert not percent.search(effects_table(frame).split("\n")[-1])
+
+
+def test_reported_relative_changes_never_fall_below_minus_100_percent(folder: Path) -> None:
+    effects = pd.read_csv(folder / "effects.csv")
+    assert (effects[["ratio_effect", "ratio_low", "ratio_high"]].dropna() >= -1).all().all()
+    report = (folder / "report.md").read_text()
+    for value in re.findall(r"([-−]\d+) %", report):
+        assert int(value.replace("−", "-")) >= -100, value
+
+
+def test_headline_is_printed_and_saved(folder: Path) -> None:
+    text = (folder / "headline.txt").read_text()
+    assert text.startswith("Households near the market outdoors")
+    assert "**" not in text
+
+
+def test_report_links_the_validation_status(folder: Path) -> None:
+    report = (folder / "report.md").read_text()
+    assert "docs/validation/report.md" in report
+    assert "docs/EVIDENCE.md" in report
 
 
 # --- the statistics on their own -----------------------------------------------------------

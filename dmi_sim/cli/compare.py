@@ -45,6 +45,9 @@ def handle_compare(args: argparse.Namespace) -> int:
     report = run_compare(spec, out, args.argv, workers=args.workers,
                          progress=not args.no_progress)
     print(f"report: {report}")
+    headline = report.parent / "headline.txt"
+    if headline.exists():  # what the report says first, for the terminal
+        print("\n" + headline.read_text(encoding="utf-8"), end="")
     return 0
 
 

@@ -80,10 +80,13 @@ def handle_sweep(args: argparse.Namespace) -> int:
     print(report.describe())
     if experiment.figures and not args.no_figures and report.n_done:
         from dmi_sim.studies.sweep.figures import draw_figures
+        from dmi_sim.studies.sweep.report import write_report
 
         try:
             for path in draw_figures(experiment, sweep.summary, out):
                 print(f"wrote {path}")
+            if experiment.figures["kind"] == "frontier":
+                print(f"wrote {write_report(experiment, sweep.summary, out)}")
         except ValueError as err:
             print(f"error: no figures: {err}", file=sys.stderr)
             return 1

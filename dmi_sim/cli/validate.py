@@ -1,9 +1,11 @@
-"""``run.py validate``: every EVIDENCE.md target measured, judged and reported.
+"""``run.py validate``: every docs/EVIDENCE.md target measured, judged and reported.
 
 Exit codes: 0 every pass/fail target passes; 1 the validation ran and at least one target
-fails (the report is written all the same: it is a measurement, and CI can gate on it);
-2 bad input (one ``error:`` line, nothing written); 130 interrupted (the runs stored so far
-are kept; the same command resumes).
+fails, its estimate outside the band (the report is written all the same: it is a
+measurement, and CI can gate on it); 3 none fails but at least one is inconclusive, its
+estimate in the band with an interval too wide to tell (more replications needed; a run with
+few ``--reps`` ends here, not in a failure); 2 bad input (one ``error:`` line, nothing
+written); 130 interrupted (the runs stored so far are kept; the same command resumes).
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ from dmi_sim.engine.experiment import EXPERIMENT_DIR
 from dmi_sim.engine.provenance import RESULTS_DIR, OutputExistsError, timestamped
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.params import ParameterError
-from dmi_sim.studies.validation.targets import BY_ID
+from dmi_sim.studies.validation.targets import BY_ID, INCONCLUSIVE
 from dmi_sim.studies.validation.validate import (
     DEFAULT_REPS,
     Validation,
     ValidationError,
     ValidationSpec,
 )
+
+#: Exit codes beside 0 (all pass), 2 (bad input) and 130 (interrupted).
+EXIT_FAIL = 1
+EXIT_INCONCLUSIVE = 3
 
 INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError,
                 ExecutorError)
@@ -41,12 +47,14 @@ INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError,
 def add_validate_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``validate`` on the ``run.py`` sub-parsers; its handler is ``args.handler``."""
     parser = commands.add_parser(
-        "validate", help="measure every validation target of EVIDENCE.md and report",
-        description="Run each calibration anchor and behaviour target of EVIDENCE.md with "
+        "validate", help="measure every validation target of docs/EVIDENCE.md and report",
+        description="Run each calibration anchor and behaviour target of docs/EVIDENCE.md with "
         "enough replications, measure it with a 95 % interval, judge it against its band "
         "and write results/validation-<timestamp>/report.md with a figure per target. "
-        "Exit code 0: all pass; 1: some fail; 2: bad input; 130: interrupted (rerun the "
-        "same command to resume).")
+        "Exit code 0: every graded target passes; 1: at least one fails (estimate outside "
+        "its band); 3: none fails but at least one is inconclusive (estimate in its band, "
+        "interval too wide: run more --reps); 2: bad input; 130: interrupted (rerun the "
+        "same command to resume). The report is written in cases 0, 1 and 3.")
     parser.add_argument("--reps", type=int, default=DEFAULT_REPS, metavar="R",
                         help=f"replications per paired scenario (default {DEFAULT_REPS}; "
                         "baseline and dmi run 4R times, dmi_low_fidelity 3R, for their narrow "
@@ -99,11 +107,14 @@ def _validate(args: argparse.Namespace) -> int:
               f"{validation.store}; run the same command again to resume", file=sys.stderr)
         return 130
     failed = [i for i, c in checked.items() if c.verdict.status == "FAIL"]
+    unsure = [i for i, c in checked.items() if c.verdict.status == INCONCLUSIVE]
     graded = sum(c.verdict.status != "info" for c in checked.values())
-    print(f"{graded - len(failed)} of {graded} targets pass"
-          + (f"; failing: {', '.join(failed)}" if failed else ""))
+    print(f"{graded - len(failed) - len(unsure)} of {graded} targets pass"
+          + (f"; failing: {', '.join(failed)}" if failed else "")
+          + (f"; inconclusive (estimate in the band, interval too wide; run more --reps): "
+             f"{', '.join(unsure)}" if unsure else ""))
     print(f"report: {report}")
-    return 1 if failed else 0
+    return EXIT_FAIL if failed else EXIT_INCONCLUSIVE if unsure else 0
 
 
 def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:

@@ -33,6 +33,21 @@ A file looks like::
 
     [figures]                   # optional: which figures ``run.py sweep`` draws
     kind = "frontier"           # or "response"
+
+Blocks (``[design] type = "blocks"``): each strategy varies its own levers. Instead of one
+``[factors]`` table, a list of blocks, each a scenario with its own factorial factors; the
+design is the union of the blocks' points (a block without factors is one point)::
+
+    [design]
+    type = "blocks"
+    [[blocks]]
+    scenario = "crackdown"
+    [blocks.factors."crackdown.officers"]
+    levels = [10, 20, 40]
+    [[blocks]]
+    scenario = "hotspot"
+    [blocks.factors."hotspot.officers"]
+    levels = [1, 3, 6]
 """
 
 from __future__ import annotations
@@ -66,11 +81,12 @@ EXPERIMENT_DIR = data_dir("experiments")
 SCENARIO_FACTOR = "scenario"
 #: File names (stems) ending so are sensitivity parameter spaces (``dmi_sim.studies.sensitivity``).
 SPACE_SUFFIX = "_space"
-DESIGNS = ("factorial", "lhs")
+DESIGNS = ("factorial", "lhs", "blocks")
 TOP_KEYS = (
     "name", "description", "scenario", "replications", "seed", "days", "save_timeseries",
-    "outcomes", "overrides", "design", "factors", "figures",
+    "outcomes", "overrides", "design", "factors", "blocks", "figures",
 )
+BLOCK_KEYS = ("scenario", "factors")
 DESIGN_KEYS = ("type", "samples")
 FACTOR_KEYS = ("levels", "choices", "low", "high", "kind")
 #: Figure kinds and the keys each takes (besides ``kind``); see ``studies.sweep.figures``.
@@ -216,22 +232,34 @@ class TomlChecker:
 
     def experiment(self, table: dict[str, Any], default_name: str) -> Experiment:
         self.check_keys("", table, TOP_KEYS)
-        for key in ("scenario", "replications", "outcomes", "factors"):
+        design, samples = self.design(table.get("design", {}))
+        where = "blocks" if design == "blocks" else "factors"
+        for key in ("scenario", "replications", "outcomes", where):
             if key not in table:
                 raise ExperimentError(f"{self.path}: missing required key '{key}'")
+        other = "factors" if design == "blocks" else "blocks"
+        if other in table:
+            raise ExperimentError(f"{self.path}: '{other}' with design.type = '{design}'; "
+                                  f"allowed: '{where}' ('blocks' only with type 'blocks')")
         scenario = self.scenario("scenario", table["scenario"])
         days = table.get("days")
         if days is not None:
             days = self.param("days", "run.days", days)
         overrides = self.overrides(table.get("overrides", {}))
-        design, samples = self.design(table.get("design", {}))
-        factors = self.factors(table["factors"], design, overrides)
         seed = self.integer("seed", table.get("seed", 0), 0)
         replications = self.integer("replications", table["replications"], 1)
-        n_points = samples if design == "lhs" else math.prod(len(f.values) for f in factors)
+        if design == "blocks":
+            factors, points = self.blocks(table["blocks"], overrides)
+            n_points = len(points)
+        else:
+            factors = self.factors(table["factors"], design, overrides)
+            n_points = samples if design == "lhs" else math.prod(len(f.values) for f in factors)
         if problem := size_problem(n_points, replications):
             raise ExperimentError(f"{self.path}: {problem}")
-        points = latin_hypercube(factors, samples, seed) if design == "lhs" else factorial(factors)
+        if design == "lhs":
+            points = latin_hypercube(factors, samples, seed)
+        elif design == "factorial":
+            points = factorial(factors)
         horizon = {} if days is None else {"run.days": days}  # as simulate() applies it
         self.preflight(scenario, {**overrides, **horizon}, points)
         save = table.get("save_timeseries", False)
@@ -292,6 +320,45 @@ class TomlChecker:
                 f"{self.path}: design.samples applies only to design.type = 'lhs'"
             )
         return kind, 0
+
+    def blocks(self, value: Any, overrides: Mapping[str, Any]) -> tuple[
+            list[Factor], list[dict[str, Any]]]:
+        """A blocks design: (the factors over all blocks, scenario first; the points)."""
+        if not isinstance(value, list) or not value or \
+                not all(isinstance(b, dict) for b in value):
+            raise self.fail("blocks", value, "a list of tables ([[blocks]]), each with "
+                            "scenario and factors")
+        scenarios: list[str] = []
+        levels: dict[str, list[Any]] = {}
+        points: list[dict[str, Any]] = []
+        for i, block in enumerate(value):
+            where = f"blocks[{i}]"
+            self.check_keys(where, block, BLOCK_KEYS)
+            if "scenario" not in block:
+                raise ExperimentError(f"{self.path}: {where}: missing required key 'scenario'")
+            name = self.scenario(f"{where}.scenario", block["scenario"])
+            own = []
+            if block.get("factors"):
+                if not isinstance(block["factors"], dict):
+                    raise self.fail(f"{where}.factors", block["factors"], "a table of factors")
+                own = [self.factor(f"{where}.{w}", k, spec, "factorial")
+                       for w, k, spec in self.factor_tables(block["factors"])]
+            for factor in own:
+                if factor.key == SCENARIO_FACTOR:
+                    raise self.fail(f"{where}.factors.scenario", factor.values,
+                                    "a parameter key (the block's scenario is its own)")
+                if factor.key in overrides:
+                    raise ExperimentError(
+                        f"{self.path}: {factor.key} is both a factor and an override; "
+                        "allowed: one or the other")
+                known = levels.setdefault(factor.key, [])
+                known += [v for v in factor.values if v not in known]
+            if name not in scenarios:
+                scenarios.append(name)
+            points += [{SCENARIO_FACTOR: name, **p} for p in factorial(own)]
+        factors = [Factor(SCENARIO_FACTOR, tuple(scenarios)),
+                   *(Factor(k, tuple(v)) for k, v in levels.items())]
+        return factors, points
 
     def factor_tables(self, table: Mapping[str, Any], prefix: str = "factors"):
         """Factor specs, also when written as nested tables (``[factors.police.officers]``)."""

@@ -121,8 +121,8 @@ class _Frame:
         self.counts.append(high.size)
         self.line.set_data(self.days, self.counts)
         for day in sweep_days:
-            self.strip.axvspan(day - 0.5, day + 0.5, color=OKABE_ITO["vermillion"], alpha=0.3,
-                               linewidth=0)
+            self.strip.axvspan(day - 0.5, day + 0.5, color=OKABE_ITO["vermillion"], alpha=0.6,
+                               linewidth=0)  # the banner's colour, still the same hue
             self.background = None
         if high.size > self.strip.get_ylim()[1]:
             self.strip.set_ylim(0, 1.5 * high.size)
@@ -160,8 +160,8 @@ def animate_run(
     """
     days = trace(params, seed, first_day)
     snap = next(days)
-    title = (f"Scenario '{params.scenario}' (seed {seed})\nSweeps remove sellers, recruits "
-             "replace them; red bands below: sweep days")
+    title = (f"Scenario '{params.scenario}', one run\nSweeps remove sellers, recruits "
+             "replace them; vermillion bands in the strip: sweep days")
     frame = _Frame(snap, first_day, last_day, title, dpi)
     images = []
     for _ in range(first_day, last_day, every):

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.plots import draw_outline, save_figure, scenario_styles
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL, relative_floor
 
 MAP_FIELDS = {
     "dealing": ("Dealing", "transactions per cell per day"),
@@ -27,7 +27,13 @@ MAP_FIELDS = {
     "residents_outdoors": ("Residents in public space", "share of the cell's households"),
 }
 def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> Path:
-    """Forest plot: relative change against the same-seed counterfactual, 95 % intervals."""
+    """Forest plot: relative change against the same-seed counterfactual, 95 % intervals.
+
+    Every panel shares one x-axis, so effects compare across outcomes at a glance. The change
+    is the ratio of means with its paired bootstrap interval (never below -100 %); an outcome
+    whose baseline is below the reporting floor (``kit.stats.relative_floor``) is left out,
+    said so in its panel: the report gives its absolute change.
+    """
     shown = effects[(effects["scenario"] != COUNTERFACTUAL) & effects["outcome"].isin(outcomes)]
     scenarios = list(dict.fromkeys(shown["scenario"]))
     styles = scenario_styles(scenarios)
@@ -35,30 +41,61 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
     nrows = -(-len(outcomes) // ncols)
     fig = Figure(figsize=(12, (0.3 * len(scenarios) + 1.4) * nrows + 1.0),
                  layout="constrained")
-    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    axes = fig.subplots(nrows, ncols, sharey=True, sharex=True, squeeze=False).ravel()
     ypos = np.arange(len(scenarios))[::-1]
     for ax, outcome in zip(axes, outcomes, strict=False):
         part = shown[shown["outcome"] == outcome].set_index("scenario").loc[scenarios]
-        mid = 100 * part["rel_effect"].to_numpy()
-        err = 100 * np.vstack([part["rel_effect"] - part["rel_low"],
-                               part["rel_high"] - part["rel_effect"]])
+        ax.set_title(OUTCOMES[outcome].label, fontsize=10)
+        ax.axvline(0, color="#555555", linewidth=1)
+        ax.grid(axis="x", alpha=0.3)
+        base = float(part["counterfactual_mean"].iloc[0])
+        days = int(part["window_end"].iloc[0] - part["window_start"].iloc[0])
+        if base < relative_floor(OUTCOMES[outcome].unit, days):
+            ax.text(0.5, 0.5, f"baseline {base:.2g} {OUTCOMES[outcome].unit}:\ntoo small a "
+                    "base for a percentage\n(absolute change in the report)",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                    color="#555555")
+            continue
+        mid = 100 * part["ratio_effect"].to_numpy()
+        err = 100 * np.vstack([part["ratio_effect"] - part["ratio_low"],
+                               part["ratio_high"] - part["ratio_effect"]])
         for k, name in enumerate(scenarios):
             ax.errorbar(mid[k], ypos[k], xerr=err[:, k:k + 1], fmt="o", capsize=3,
-                        color=styles[name]["color"], markersize=5)
-        ax.axvline(0, color="#555555", linewidth=1)
-        ax.set_title(OUTCOMES[outcome].label, fontsize=10)
-        ax.set_xlabel("change against baseline (%)")
-        ax.grid(axis="x", alpha=0.3)
+                        color=styles[name]["color"], markersize=6)
     axes[0].set_yticks(ypos, scenarios)
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)
+    for ax in axes[:len(outcomes)][-ncols:]:
+        ax.set_xlabel("change against baseline (%)")
+        ax.xaxis.set_tick_params(labelbottom=True)
     window = shown[["window_start", "window_end"]].iloc[0]
     n_pairs = int(shown["n_pairs"].min())
     fig.suptitle(
         f"Paired effect against the same-seed baseline, days {window['window_start']}-"
-        f"{window['window_end'] - 1}\n(mean relative change over {n_pairs} replications, "
-        "95 % t-interval)", fontsize=12)
+        f"{window['window_end'] - 1}\n(ratio of means over {n_pairs} replications, 95 % "
+        "paired bootstrap interval; one scale for every panel)", fontsize=12)
     return save_figure(fig, path)
+
+
+#: Cells of margin around the activity when a map is cropped.
+CROP_MARGIN = 3
+
+
+def crop_box(zone: np.ndarray, grids: Sequence[np.ndarray], share: float = 0.02) -> tuple[
+        tuple[int, int], tuple[int, int]]:
+    """((y0, y1), (x0, x1)): the smallest box holding the market zone and every cell whose
+    dealing reaches ``share`` of the highest, with ``CROP_MARGIN`` cells around it."""
+    keep = np.asarray(zone, bool).copy()
+    peak = max((float(np.nanmax(g)) for g in grids if np.isfinite(g).any()), default=0.0)
+    for grid in grids:
+        if peak > 0:
+            keep |= np.nan_to_num(grid) >= share * peak
+    if not keep.any():
+        return (0, zone.shape[0] - 1), (0, zone.shape[1] - 1)
+    ys, xs = np.nonzero(keep)
+    height, width = zone.shape
+    return ((max(0, ys.min() - CROP_MARGIN), min(height - 1, ys.max() + CROP_MARGIN)),
+            (max(0, xs.min() - CROP_MARGIN), min(width - 1, xs.max() + CROP_MARGIN)))
 
 
 def plot_maps(
@@ -81,6 +118,9 @@ def plot_maps(
     vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     halo = [patheffects.withStroke(linewidth=3, foreground="black")]
     zone = np.asarray(market_mask) | np.asarray(catchment_mask)  # the ring's outer edge
+    (y0, y1), (x0, x1) = crop_box(zone, grids if field == "dealing" else
+                                  [maps[s][w]["dealing"] for s in scenarios
+                                   for w in ("before", "after") if "dealing" in maps[s][w]])
     fig = Figure(figsize=(2.6 * len(scenarios) + 1.2, 6.0), layout="constrained")
     axes = fig.subplots(2, len(scenarios), squeeze=False, sharex=True, sharey=True)
     image = None
@@ -93,6 +133,8 @@ def plot_maps(
                 draw_outline(ax, mask, colors="white", linestyles=style, linewidths=1.2,
                              path_effects=halo)
             ax.set_facecolor("#BBBBBB")
+            ax.set_xlim(x0 - 0.5, x1 + 0.5)
+            ax.set_ylim(y0 - 0.5, y1 + 0.5)
             if row == 0:
                 ax.set_title(name)
             if col == 0:
@@ -103,5 +145,6 @@ def plot_maps(
     fig.suptitle(
         f"{label} before and after the intervention, {note}\nbefore: mean of the 30 days "
         "before it; after: mean of the last 90 days\nsolid outline: market area; dashed: "
-        "catchment ring; grey: no household", fontsize=10)
+        "catchment ring" + ("; grey: no household" if field == "residents_outdoors" else "")
+        + "; cropped to where the activity is", fontsize=10)
     return save_figure(fig, path)

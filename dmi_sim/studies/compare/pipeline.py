@@ -35,6 +35,7 @@ from dmi_sim.engine.tasks import fingerprint
 from dmi_sim.params import Params, load_params
 from dmi_sim.studies.compare.animation import animate_run
 from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
+from dmi_sim.studies.compare.headline import add_derived, console_lines, headline
 from dmi_sim.studies.compare.report import write_report
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.plots import plot_cumulative, plot_timeseries
@@ -55,13 +56,13 @@ TIMESERIES_FIGURES = {
     ),
     "timeseries_community": (
         "Residents and police",
-        ("residents_outdoors", "fear", "collective_efficacy", "trust_in_police", "reports",
-         "officer_hours"),
+        ("residents_outdoors_market", "fear", "collective_efficacy", "trust_in_police",
+         "reports", "officer_hours"),
     ),
 }
 #: Outcomes in the effects forest plot.
 EFFECT_FIGURE = ("active_sellers", "transactions_market", "transactions_catchment",
-                 "violent_incidents", "disorder_market", "residents_outdoors", "reports",
+                 "violent_incidents", "disorder_market", "residents_outdoors_market", "reports",
                  "arrests_sellers", "incarcerated")
 
 
@@ -201,7 +202,7 @@ def _draw(
         for map_field in MAP_FIELDS:
             paths[f"map_{map_field}"] = plot_maps(
                 grids, map_field, figures / f"map_{map_field}.png",
-                f"replication 0 (seed {seed0})", zones["market_mask"], zones["catchment_mask"])
+                "replication 0", zones["market_mask"], zones["catchment_mask"])
         if ANIMATED in resolved:
             paths["animation"] = animation.result()
     finally:
@@ -261,12 +262,13 @@ def _run_and_write(
     """Run (or resume) the runs into ``store``, then write the result folder ``out``."""
     report, *runs = _run_all(tasks, store, workers, progress)
     summary, ts = _tidy(*runs, list(resolved))
+    starts = {label: int(p["run.intervention_start"]) for label, (_, p) in resolved.items()}
+    summary = add_derived(summary, ts, starts)
     manifest["runs_already_stored"] = report.n_skipped
     with staged_folder(out) as folder:
         ts.to_parquet(folder / "timeseries.parquet", index=False)
         summary.to_csv(folder / "summary.csv", index=False)
 
-        starts = {label: int(p["run.intervention_start"]) for label, (_, p) in resolved.items()}
         outcomes = [o for o in OUTCOMES if o in ts.columns]
         effects = paired_effects(ts, starts, outcomes)
         effects.to_csv(folder / "effects.csv", index=False)
@@ -278,4 +280,7 @@ def _run_and_write(
         manifest["intervention_start"] = starts
         manifest["figures"] = figures
         write_report(folder / "report.md", manifest, ts, summary, effects, starts, figures)
+        days = int(ts["day"].max()) + 1
+        lines = console_lines(headline(summary, starts, days))
+        (folder / "headline.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         finish_manifest(manifest, folder / "manifest.json")

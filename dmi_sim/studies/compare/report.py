@@ -2,12 +2,15 @@
 
 Every sentence is generated from the measured effects, so the report never claims more
 than the runs show: a change is called a rise or a fall only when its 95 % interval
-excludes zero.
+excludes zero. Relative changes are ratios of means with a paired bootstrap interval (never
+below -100 % for a quantity that cannot be negative), and none is given on a baseline below
+the floor of ``kit.stats.relative_floor``: those show the absolute change only.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,17 +18,31 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.provenance import now
+from dmi_sim.studies.compare import headline as hl
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.outcomes import SUMMARY
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL, WINDOW_DAYS, t_interval
+from dmi_sim.studies.kit.stats import (
+    COUNTERFACTUAL,
+    FLOOR_RULE,
+    WINDOW_DAYS,
+    relative_floor,
+    t_interval,
+)
 
 #: Outcomes the plain-language summary speaks about, in this order.
 HEADLINE = ("active_sellers", "transactions_market", "violent_incidents", "reports",
-            "residents_outdoors", "transactions_catchment")
-#: Run-summary keys tabulated per scenario (units from the outcome catalogue).
-SUMMARY_KEYS = ("closure_days", "days_to_closure", "reemerged", "replacement_ratio",
-                "displacement_ratio", "incarceration_person_days", "cost_total")
+            "residents_outdoors_market", "collective_efficacy", "trust_in_police",
+            "transactions_catchment")
+#: Run-summary keys tabulated per scenario (units from the outcome catalogue), with the
+#: window each is measured over ("total": start to end of run; "post": the year after the
+#: start, against the 180 days before it).
+SUMMARY_KEYS = {"closure_days": "total", "days_to_closure": "total", "reemerged": "total",
+                "replacement_ratio": "total", "displacement_ratio": "post",
+                "incarceration_person_days": "total", "officer_hours_total": "total",
+                "cost_total": "total"}
+#: Where the validation of the defaults is kept, from the repository root.
+VALIDATION_REPORT = Path("docs") / "validation" / "report.md"
 FIGURE_CAPTIONS = {
     "timeseries_market": "The market and its harms over time",
     "timeseries_community": "Residents and police over time",
@@ -38,18 +55,44 @@ FIGURE_CAPTIONS = {
 }
 
 
+def below_floor(outcome: str, row: Mapping[str, float]) -> bool:
+    """True when the baseline's window mean is too small for a relative change."""
+    days = int(row["window_end"]) - int(row["window_start"])
+    return row["counterfactual_mean"] < relative_floor(OUTCOMES[outcome].unit, days)
+
+
+def _absolute_phrase(label: str, row: Mapping[str, float], unit: str) -> str:
+    """'<label> went from 26 to 22 a run in days 365-729 (-4.0, 95 % CI -8.4 to +0.4, no
+    clear change; ...)': daily counts as totals over the window, which read as events."""
+    low, high = row["abs_low"], row["abs_high"]
+    clear = math.isfinite(low) and (low > 0 or high < 0)
+    scale, shown = 1.0, unit
+    if unit.endswith("per day"):
+        scale = int(row["window_end"]) - int(row["window_start"])
+        shown = (f"{unit.removesuffix(' per day')} a run in days {int(row['window_start'])}-"
+                 f"{int(row['window_end']) - 1}")
+    interval = (f", 95 % CI {signed(scale * low)} to {signed(scale * high)}"
+                if math.isfinite(low) else "")
+    verdict = "" if clear else ", no clear change"
+    return (f"{label} went from {num(scale * row['counterfactual_mean'])} to "
+            f"{num(scale * row['scenario_mean'])} {shown} "
+            f"({signed(scale * row['abs_effect'])}{interval}{verdict}; a small base, so no "
+            "percentage)")
+
+
 def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
     """'<outcome> fell by 20 % (95 % CI 12 % to 28 %; -3.1 sales per day)'.
 
     A rise or a fall only when the interval excludes zero; the absolute change gives the
-    scale, which a percentage of a near-zero baseline hides.
+    scale. The relative change is the ratio of means with its paired bootstrap interval
+    (bounded below by -100 %); below the baseline floor only the absolute change is given.
     """
     meta = OUTCOMES[outcome]
     label = meta.label[0].lower() + meta.label[1:]
     absolute = f"{signed(row['abs_effect'])} {meta.unit}"
-    mean, low, high = row["rel_effect"], row["rel_low"], row["rel_high"]
-    if not all(math.isfinite(v) for v in (mean, low, high)):
-        return f"{label} changed by {absolute} (zero in the baseline)"
+    mean, low, high = row["ratio_effect"], row["ratio_low"], row["ratio_high"]
+    if below_floor(outcome, row) or not all(math.isfinite(v) for v in (mean, low, high)):
+        return _absolute_phrase(label, row, meta.unit)
     if low > 0:
         return (f"{label} rose by {pct(mean, False)} (95 % CI {pct(low, False)} to "
                 f"{pct(high, False)}; {absolute})")
@@ -60,10 +103,10 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
             f"{pct(high)}; {absolute})")
 
 
-def _effect_cell(row: pd.Series) -> str:
-    if not math.isfinite(row["rel_effect"]):
-        return "n/a (baseline 0)"
-    return f"{pct(row['rel_effect'])} ({pct(row['rel_low'])} to {pct(row['rel_high'])})"
+def _effect_cell(outcome: str, row: pd.Series) -> str:
+    if below_floor(outcome, row) or not math.isfinite(row["ratio_effect"]):
+        return f"{signed(row['abs_effect'])} (absolute; small base)"
+    return f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])})"
 
 
 def _window_totals(ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequence[str]) -> \
@@ -80,16 +123,21 @@ def _window_totals(ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequenc
 def _enforcement(ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
     """Arrests and incarceration per run over the window, for every scenario."""
     totals = _window_totals(ts, starts, ["arrests_sellers", "arrests_buyers", "incarcerated"])
-    arrests = totals["arrests_sellers"] + totals["arrests_buyers"]
+    first = min(starts.values())
+    last = min(first + WINDOW_DAYS, int(ts["day"].max()) + 1) - 1
     lines = [
-        "Per run over the same window, arrests (sellers and buyers): "
-        + ", ".join(f"{name} {num(v)}" for name, v in arrests.items())
-        + "; person-days arrested or incarcerated: "
+        f"Per run over days {first}-{last} (the year after the start): seller arrests "
+        + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_sellers"].items())
+        + "; buyer arrests "
+        + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_buyers"].items())
+        + "; person-days arrested or incarcerated "
         + ", ".join(f"{name} {num(v)}" for name, v in totals["incarcerated"].items()) + "."
     ]
-    if {"crackdown", "dmi"} <= set(arrests.index) and arrests["dmi"] > 0:
-        lines.append(f"**crackdown** made {arrests['crackdown'] / arrests['dmi']:.1f} times as "
-                     "many arrests as **dmi**.")
+    if {"crackdown", "dmi"} <= set(totals.index) and totals.loc["dmi"].gt(0).all():
+        ratio = totals.loc["crackdown"] / totals.loc["dmi"]
+        lines.append(f"In that year **crackdown** made {ratio['arrests_sellers']:.1f} times "
+                     f"as many seller arrests as **dmi** and {ratio['arrests_buyers']:.1f} "
+                     "times as many buyer arrests.")
     return lines
 
 
@@ -123,7 +171,7 @@ def effects_table(effects: pd.DataFrame) -> str:
     shown = effects[effects["scenario"] != COUNTERFACTUAL]
     scenarios = list(dict.fromkeys(shown["scenario"]))
     cells = shown.set_index(["outcome", "scenario"])
-    rows = [[OUTCOMES[o].label] + [_effect_cell(cells.loc[(o, s)]) for s in scenarios]
+    rows = [[OUTCOMES[o].label] + [_effect_cell(o, cells.loc[(o, s)]) for s in scenarios]
             for o in dict.fromkeys(shown["outcome"])]
     return table(["outcome", *scenarios], rows)
 
@@ -137,14 +185,15 @@ def levels_table(effects: pd.DataFrame) -> str:
     return table(["outcome", "unit", *scenarios], rows)
 
 
-def summary_table(summary: pd.DataFrame) -> str:
-    """Run-summary keys per scenario: mean over runs and 95 % t-interval."""
+def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
+    """Run-summary keys per scenario: mean over runs and 95 % t-interval, and each key's
+    window."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
-    for key in SUMMARY_KEYS:
+    for key, window in SUMMARY_KEYS.items():
         if key not in summary.columns:
             continue
-        row = [key, SUMMARY[key].unit]
+        row = [key, SUMMARY[key].unit, windows[window]]
         for name in scenarios:
             values = summary.loc[summary["scenario"] == name, key].astype(float)
             mean, low, high = t_interval(values)
@@ -153,7 +202,27 @@ def summary_table(summary: pd.DataFrame) -> str:
             row.append("n/a" if not math.isfinite(mean)
                        else f"{num(mean)} ({num(low)} to {num(high)}{note})")
         rows.append(row)
-    return table(["summary", "unit", *scenarios], rows)
+    return table(["summary", "unit", "window", *scenarios], rows)
+
+
+def validation_status(folder: Path, overrides: Mapping[str, Any]) -> str:
+    """A sentence on the validation of the defaults these runs used, linking its report."""
+    root = Path(__file__).resolve().parents[3]
+    report = root / VALIDATION_REPORT
+    if not report.exists():
+        return (f"The defaults' validation against `docs/EVIDENCE.md` is in "
+                f"`{VALIDATION_REPORT}` of the source repository (not found beside this "
+                "installation).")
+    link = f"[{VALIDATION_REPORT}]({os.path.relpath(report, folder)})"
+    if overrides:
+        return ("These runs changed parameters (" + ", ".join(
+            f"`{k} = {v}`" for k, v in overrides.items()) + f"); the validation of the "
+                f"defaults against `docs/EVIDENCE.md` ({link}) does not cover them.")
+    verdict = next((line.strip() for line in report.read_text(encoding="utf-8").splitlines()
+                    if "targets pass" in line), "")
+    return (f"The defaults these runs used are validated in {link} "
+            f"against the targets of `docs/EVIDENCE.md`: {verdict} The report names the "
+            "commit it was run at; a calibration change after it is not yet validated.")
 
 
 def write_report(
@@ -172,6 +241,10 @@ def write_report(
             else f"the {last - first + 1} days from the start to the end of the run")
     reps = manifest["replications"]
     scenarios = ", ".join(f"`{s}`" for s in manifest["scenarios"])
+    days = int(ts["day"].max()) + 1
+    windows = hl.windows(summary, starts, days)
+    sections = hl.headline(summary, starts, days)
+    head, rows = hl.totals_table(summary)
     text = [
         "# Crackdowns and the Drug Market Intervention compared",
         "",
@@ -185,26 +258,52 @@ def write_report(
         f"{', '.join(sorted({str(d) for d in starts.values()}))}; effects are measured over "
         f"days {first}-{last}, {span}.",
         "",
+        validation_status(path.parent, manifest.get("overrides") or {}),
+        "",
+        "## The neighbours",
+        "",
+        "What the model is about: whether residents near the market come back out, act "
+        "together and trust the police. Households near the market are those that overlook "
+        "the market area (the whole neighbourhood's share outdoors stays near its ceiling "
+        "and hides the change).",
+        "",
+        *[f"- {line}" for line in sections["community"]],
+        "",
+        "## What the DMI saves, and what it does not",
+        "",
+        *[f"- {line}" for line in sections["savings"]],
+        "",
+        f"Enforcement and cost per run, mean over runs (95 % t-interval), {windows['total']}:",
+        "",
+        table(head, rows),
+        "",
+        *(["## Results that stand out", "", *[f"- {line}" for line in sections["standout"]],
+           ""] if sections["standout"] else []),
         "## What differed",
         "",
         *[f"- {line}" for line in findings(effects, ts, starts)],
         "",
+        FLOOR_RULE,
+        "",
         "## Effects against the baseline",
         "",
-        "Relative change (scenario / same-seed baseline - 1), mean over replications and 95 % "
-        "t-interval, over the effect window:",
+        f"Relative change over days {first}-{last} (ratio of the scenario's mean to the "
+        "same-seed baseline's, minus 1), with a 95 % paired bootstrap interval over "
+        "replications (it cannot fall below -100 %); on a small base (see the floor above) "
+        "the absolute change instead:",
         "",
         effects_table(effects),
         "",
-        "Mean level over the effect window:",
+        f"Mean level over days {first}-{last}:",
         "",
         levels_table(effects),
         "",
         "## Run summaries",
         "",
-        "Mean over runs (95 % t-interval) of each run's summary, over the whole run:",
+        "Mean over runs (95 % t-interval) of each run's summary; the window column says what "
+        "each counts over:",
         "",
-        summary_table(summary),
+        summary_table(summary, windows),
         "",
         "## Figures",
         "",

@@ -51,7 +51,10 @@ SERIES: dict[str, Outcome] = _table(
     Outcome("disorder_market", "Disorder in the market area", "index, 0-1"),
     Outcome("disorder", "Disorder, neighbourhood mean", "index, 0-1"),
     Outcome("fear", "Residents' fear", "index, 0-1"),
-    Outcome("residents_outdoors", "Residents in public space", "share of residents", "higher"),
+    Outcome("residents_outdoors_market", "Households near the market outdoors",
+            "share of households", "higher"),
+    Outcome("residents_outdoors", "Residents in public space, whole neighbourhood",
+            "share of residents", "higher"),
     Outcome("collective_efficacy", "Collective efficacy", "index, 0-1", "higher"),
     Outcome("trust_in_police", "Trust in police", "index, 0-1", "higher"),
     Outcome("reports", "Resident reports (calls for service)", "reports per day", "neither"),
@@ -62,10 +65,7 @@ SERIES: dict[str, Outcome] = _table(
 )
 
 #: Series not in the comparison's list that summary keys are still made of.
-OTHER_SERIES: dict[str, Outcome] = _table(
-    Outcome("residents_outdoors_market", "Residents in public space near the market",
-            "share of households", "higher"),
-)
+OTHER_SERIES: dict[str, Outcome] = _table()
 
 #: Run-summary keys that are not a pre/post mean of a series.
 SUMMARY: dict[str, Outcome] = _table(

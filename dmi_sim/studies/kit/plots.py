@@ -35,11 +35,13 @@ OKABE_ITO = {
 SCENARIO_COLOURS = {
     "baseline": "black",
     "crackdown": "vermillion",
-    "hotspot": "orange",
+    "hotspot": "reddish_purple",
     "dmi": "blue",
-    "dmi_no_community": "sky_blue",
+    "dmi_no_community": "bluish_green",
 }
-_SPARE = ("bluish_green", "reddish_purple", "yellow")
+#: Colours for other scenarios. Vermillion and orange, or blue and sky blue, side by side
+#: merge on a projector; the shipped five use none of those pairs.
+_SPARE = ("orange", "sky_blue", "yellow")
 DPI = 120
 
 
@@ -104,6 +106,18 @@ def _figure_legend(
                f"{marked})", frameon=False)
 
 
+def _fit_after_warm_up(ax: Axes, band: pd.DataFrame, smooth_days: int) -> None:
+    """Scale the y-axis to the days after the first rolling window: a rolling mean over the
+    first few days of a rare event (one incident on day 0 is 1 a day) would otherwise set
+    the axis and flatten the rest."""
+    later = band[band["day"] >= band["day"].min() + max(smooth_days, 7)]
+    if later.empty:
+        return
+    top = float(np.nanmax(later["high"].to_numpy(float)))
+    if np.isfinite(top) and top > 0 and top < float(np.nanmax(band["high"].to_numpy(float))):
+        ax.set_ylim(bottom=min(0.0, float(np.nanmin(later["low"]))), top=1.08 * top)
+
+
 def plot_timeseries(
     ts: pd.DataFrame,
     outcomes: Sequence[str],
@@ -119,7 +133,9 @@ def plot_timeseries(
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     for ax, outcome in zip(axes, outcomes, strict=False):
         meta = OUTCOMES[outcome]
-        _draw_bands(ax, daily_band(ts, outcome, meta.smooth_days), styles)
+        band = daily_band(ts, outcome, meta.smooth_days)
+        _draw_bands(ax, band, styles)
+        _fit_after_warm_up(ax, band, meta.smooth_days)
         _mark_start(ax, starts)
         ax.set_title(f"{meta.label} ({meta.smooth_days}-day mean)")
         ax.set_ylabel(meta.unit)
@@ -141,13 +157,15 @@ def plot_cumulative(ts: pd.DataFrame, starts: Mapping[str, int], path: Path) -> 
     after = ts[ts["day"] >= start].sort_values("day")
     runs = after.groupby(["scenario", "replication"], sort=False)
     cum = after[["scenario", "replication", "day"]].assign(
-        arrests=runs["arrests_sellers"].cumsum() + runs["arrests_buyers"].cumsum(),
+        sellers=runs["arrests_sellers"].cumsum(),
+        buyers=runs["arrests_buyers"].cumsum(),
         person_days=runs["incarcerated"].cumsum(),
     )
-    fig = Figure(figsize=(11, 4.4), layout="constrained")
-    axes = fig.subplots(1, 2)
-    panels = (
-        ("arrests", "Cumulative arrests (sellers and buyers)", "arrests"),
+    fig = Figure(figsize=(14, 4.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    panels = (  # sellers and buyers apart: a crackdown's arrests are mostly buyers
+        ("sellers", "Cumulative seller arrests", "arrests"),
+        ("buyers", "Cumulative buyer arrests", "arrests"),
         ("person_days", "Cumulative custody (arrested or incarcerated)", "person-days"),
     )
     for ax, (column, label, unit) in zip(axes, panels, strict=True):

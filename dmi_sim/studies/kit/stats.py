@@ -172,3 +172,32 @@ def daily_band(
     floor = 0.0 if (frame["value"] >= 0).all() else -np.inf  # counts and shares stay >= 0
     low = np.maximum(agg["mean"] - half, floor)
     return agg.assign(low=low, high=agg["mean"] + half).reset_index()
+
+
+#: Below these baseline levels no relative change is reported, only the absolute one: a
+#: percentage of a near-zero base is noise (0.08 sales a day that become 0.6 is "+666 %").
+#: Daily counts: fewer than ``MIN_BASE_EVENTS`` events in the baseline's window; persons and
+#: sellers: fewer than ``MIN_BASE_PERSONS`` on an average day; indices and shares (0-1): below
+#: ``MIN_BASE_INDEX``.
+MIN_BASE_EVENTS = 50
+MIN_BASE_PERSONS = 1.0
+MIN_BASE_INDEX = 0.05
+
+
+def relative_floor(unit: str, window_days: int) -> float:
+    """The smallest baseline window mean for which a relative change of a series in ``unit``
+    is reported (see ``MIN_BASE_EVENTS`` and its siblings)."""
+    if "0-1" in unit or unit.startswith("share"):
+        return MIN_BASE_INDEX
+    if unit.endswith("per day"):
+        return MIN_BASE_EVENTS / max(window_days, 1)
+    return MIN_BASE_PERSONS
+
+
+FLOOR_RULE = (
+    f"No relative change is reported where the baseline's level is below a floor: fewer "
+    f"than {MIN_BASE_EVENTS} events in the window for daily counts, fewer than "
+    f"{MIN_BASE_PERSONS:g} person on an average day for counts of people, under "
+    f"{MIN_BASE_INDEX:g} for indices and shares; those outcomes show the absolute change "
+    "only."
+)

@@ -1,4 +1,4 @@
-"""Validation: every target of EVIDENCE.md as a check anyone can re-run.
+"""Validation: every target of docs/EVIDENCE.md as a check anyone can re-run.
 
 ``targets`` is the table (what, band, source, how measured, which figure), ``plan`` the runs
 they need, ``measures`` the numbers, ``figures`` and ``report`` the output, ``validate``

@@ -31,7 +31,7 @@ from dmi_sim.studies.validation.targets import Checked
 
 BAND_COLOUR = OKABE_ITO["bluish_green"]
 STATUS_COLOUR = {"PASS": OKABE_ITO["bluish_green"], "FAIL": OKABE_ITO["vermillion"],
-                 "info": OKABE_ITO["black"]}
+                 "INCONCLUSIVE": OKABE_ITO["orange"], "info": OKABE_ITO["black"]}
 Checks = Mapping[str, Checked]
 
 
@@ -104,7 +104,7 @@ def plot_anchors(runs: Runs, checked: Checks, path: Path) -> Path:
             ax.legend(fontsize=7, loc="best")
     fig.suptitle("Calibration anchors at baseline, 180 days before the intervention start\n"
                  "dots: replications; point and bar: mean and 95 % interval (green: PASS, red: "
-                 "FAIL, black: info); shaded: the band", fontsize=10)
+                 "FAIL, orange: inconclusive, black: info); shaded: the band", fontsize=10)
     return save_figure(fig, path)
 
 
@@ -234,8 +234,8 @@ def plot_effects(runs: Runs, checked: Checks, path: Path) -> Path:
     ax.set_xlabel("% (effects: change against the same-seed baseline; B5: ring change as a "
                   "share of zone transactions)", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("Effects with 95 % intervals (green: PASS, red: FAIL, black: info); shaded: "
-                 "the band", fontsize=10)
+    ax.set_title("Effects with 95 % intervals (green: PASS, red: FAIL, orange: "
+                 "inconclusive, black: info); shaded: the band", fontsize=10)
     return save_figure(fig, path)
 
 

@@ -18,10 +18,12 @@ from dmi_sim.studies.validation.targets import Checked
 
 RULE = (
     "**PASS** = the estimate lies in the band **and** its 95 % interval is narrower than the "
-    "band (EVIDENCE.md asks for enough replications for that); otherwise **FAIL**, with the "
-    "reason. A one-sided band (≥ x) sets no width. *Interval inside* says whether the whole "
-    "interval lies in the band (a stricter reading, reported, not required). **info**: "
-    "EVIDENCE.md gives no figure to test against; measured and shown, never passed or "
+    "band (docs/EVIDENCE.md asks for enough replications for that). **INCONCLUSIVE** = the "
+    "estimate lies in the band but its interval is too wide to tell (more replications "
+    "needed; nothing is shown wrong). **FAIL** = the estimate lies outside the band or could "
+    "not be measured. A one-sided band (≥ x) sets no width. *Interval inside* says whether "
+    "the whole interval lies in the band (a stricter reading, reported, not required). **info**: "
+    "docs/EVIDENCE.md gives no figure to test against; measured and shown, never passed or "
     "failed. Effects are paired: replication *i* of an intervention and of the baseline run "
     "on the same seed; the relative change is averaged over replications."
 )
@@ -117,6 +119,7 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
     """Write ``report.md``: settings, the verdict count, the table, one section a target."""
     graded = [c for c in checked.values() if c.verdict.status != "info"]
     failed = [c.target.id for c in graded if c.verdict.status == "FAIL"]
+    unsure = [c.target.id for c in graded if c.verdict.status == "INCONCLUSIVE"]
     overrides = manifest.get("overrides") or {}
     load = manifest.get("load_average", {})
     lines = [
@@ -126,8 +129,10 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
         f"{(manifest.get('git') or {}).get('commit', 'unknown')}"
         f"{' (work tree modified)' if (manifest.get('git') or {}).get('dirty') else ''}.",
         "",
-        f"**{len(graded) - len(failed)} of {len(graded)} targets pass**"
-        + (f"; failing: {', '.join(failed)}." if failed else ".")
+        f"**{len(graded) - len(failed) - len(unsure)} of {len(graded)} targets pass**"
+        + (f"; failing: {', '.join(failed)}" if failed else "")
+        + (f"; inconclusive (in the band, interval too wide): {', '.join(unsure)}"
+           if unsure else "") + "."
         + f" {len(checked) - len(graded)} measured for information.",
         "",
         "- replications: " + ", ".join(f"{arm} {n}" for arm, n in
@@ -155,7 +160,7 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
     for c in checked.values():
         lines += _section(c, figures, drawn)
     lines += ["## Replications", "",
-              f"`--reps {manifest['replications']}`. EVIDENCE.md asks for enough replications "
+              f"`--reps {manifest['replications']}`. docs/EVIDENCE.md asks for enough replications "
               "that each 95 % interval is narrower than its band; the arms with narrow bands "
               "for their noise run more often (`plan.REPS_FACTOR`). Interval width against band "
               "width, for every graded target with a two-sided band:", "",

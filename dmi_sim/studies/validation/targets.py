@@ -1,13 +1,16 @@
-"""The validation targets: every calibration anchor and behaviour of EVIDENCE.md, as data.
+"""The validation targets: every calibration anchor and behaviour of docs/EVIDENCE.md, as data.
 
 One row per target: what the evidence says, the band the measured value must land in,
 the source with its tag ([V] verified, [P] press or practitioner, [M] unverified), the runs
 it needs (``plan`` arms), how it is measured (``measures``), and the figure that shows it.
 
 The verdict (``judge``): PASS when the estimate lies in the band *and* its 95 % interval is
-narrower than the band (EVIDENCE.md asks for enough replications for that); FAIL otherwise.
+narrower than the band (docs/EVIDENCE.md asks for enough replications for that); INCONCLUSIVE
+when the estimate lies in the band but its interval is too wide to tell (or, where a target
+asks for it, not wholly inside): more replications are needed, nothing is shown wrong; FAIL
+when the estimate lies outside the band or could not be measured.
 Whether the whole interval lies inside the band is reported beside it. Targets for which
-EVIDENCE.md gives no figure to test against are ``info``: measured, never passed or failed.
+docs/EVIDENCE.md gives no figure to test against are ``info``: measured, never passed or failed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from dataclasses import dataclass
 from dmi_sim.studies.validation import measures as m
 
 INF = math.inf
+#: The verdict of an estimate in its band whose interval is too wide to tell.
+INCONCLUSIVE = "INCONCLUSIVE"
 SOURCE = {
     "high_point": "High Point call-ins: 9, 12, ~20, 27 invited [P]",
     "risk": "West End ≈ 4 of 16 prosecuted [M]; later call-in 6 of 27 [P]",
@@ -49,7 +54,7 @@ class Target:
 
     id: str
     name: str
-    evidence: str  # what EVIDENCE.md says, in a line
+    evidence: str  # what docs/EVIDENCE.md says, in a line
     band: tuple[float, float]
     unit: str
     source: str
@@ -75,7 +80,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Verdict:
-    """PASS, FAIL or info, with the reason in words."""
+    """PASS, INCONCLUSIVE, FAIL or info, with the reason in words."""
 
     status: str
     reason: str
@@ -93,13 +98,14 @@ def judge(target: Target, result: m.Measurement) -> Verdict:
     if not low <= result.value <= high:
         return Verdict("FAIL", "estimate outside the band", inside)
     if target.require_inside and not inside:
-        return Verdict("FAIL", "estimate in the band, but its 95 % interval is not wholly "
-                       "inside it (this target asks for that)", inside)
+        return Verdict(INCONCLUSIVE, "estimate in the band, but its 95 % interval is not "
+                       "wholly inside it (this target asks for that): more replications "
+                       "needed", inside)
     width = result.high - result.low  # NaN (too few replications) is never narrower
     narrow = not math.isnan(width) and (math.isinf(high - low) or width < high - low)
     if not narrow:
-        return Verdict("FAIL", "estimate in the band, but its 95 % interval is not narrower "
-                       "than the band: more replications needed", inside)
+        return Verdict(INCONCLUSIVE, "estimate in the band, but its 95 % interval is not "
+                       "narrower than the band: more replications needed", inside)
     return Verdict("PASS", "estimate in the band, interval narrower than the band", inside)
 
 

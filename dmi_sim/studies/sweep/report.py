@@ -1,0 +1,188 @@
+"""``report.md`` of a frontier sweep: what each point on the frontier buys and what it costs.
+
+For every outcome, in plain sentences built from the design points' means:
+
+* the **frontier** against cost and against officer-hours: the points no cheaper (or equal)
+  point does better than, cheapest first, each with its strategy, its settings, the outcome
+  and what it costs;
+* the strategies **at equal cost and at equal officer-hours**: for the budget each shipped
+  strategy spends at its default settings, the best point of every strategy within it.
+
+Every number is the mean over a point's replications (95 % t-interval in the frontier
+tables beside the figures); a statement is only as firm as those intervals, which the report
+says where two strategies are within each other's interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dmi_sim.engine.experiment import SCENARIO_FACTOR, Experiment
+from dmi_sim.params import load_params
+from dmi_sim.studies.kit import outcomes as catalogue
+from dmi_sim.studies.kit.markdown import num, table
+from dmi_sim.studies.sweep.figures import pareto_front, point_means
+
+
+def dollars(value: float) -> str:
+    """'$1.23 million', '$45,600'."""
+    if not math.isfinite(value):
+        return "n/a"
+    return f"${value / 1e6:.2f} million" if abs(value) >= 1e6 else f"${value:,.0f}"
+
+
+def _show(key: str, value: float) -> str:
+    if key.startswith("cost"):
+        return dollars(value)
+    if "residents_outdoors" in key:
+        return f"{100 * value:.0f} %"
+    return num(value)
+
+
+def settings(point: pd.Series, factors: Sequence[str]) -> str:
+    """'crackdown.officers = 20, crackdown.duration_days = 14' (the point's own levers)."""
+    own = [f"{k} = {_level(point[k])}" for k in factors
+           if k != SCENARIO_FACTOR and k in point and not _missing(point[k])]
+    return ", ".join(own) or "as shipped"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _level(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as numbers where both are numbers (labels come back as floats), else as text."""
+    try:
+        return float(a) == float(b)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def default_points(points: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+    """The points whose varied levers all sit at their scenario's shipped values."""
+    keep = []
+    for _, row in points.iterrows():
+        params = load_params(row[SCENARIO_FACTOR])
+        own = [k for k in factors if k != SCENARIO_FACTOR and not _missing(row[k])]
+        keep.append(all(_same(row[k], params[k]) for k in own))
+    return points[np.array(keep, dtype=bool)]
+
+
+def frontier(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """The frontier of ``y`` against ``x``, cheapest first (``figures.pareto_front``)."""
+    index = pareto_front(points[x].to_numpy(float), points[y].to_numpy(float),
+                         catalogue.higher_is_better(y))
+    return points.iloc[index]
+
+
+def best_within(points: pd.DataFrame, x: str, budget: float, y: str) -> pd.DataFrame:
+    """Per strategy: its best point on ``y`` among those spending at most ``budget`` of ``x``."""
+    within = points[(points[x] <= budget * (1 + 1e-9)) & points[y].notna()]
+    better = catalogue.higher_is_better(y)
+    rows = []
+    for _, part in within.groupby(SCENARIO_FACTOR, sort=False):
+        rows.append(part.loc[part[y].idxmax() if better else part[y].idxmin()])
+    return pd.DataFrame(rows)
+
+
+def _frontier_lines(front: pd.DataFrame, x: str, y: str, cost: str, effort: str,
+                    factors: Sequence[str]) -> list[str]:
+    lines = []
+    for _, row in front.iterrows():
+        spend = (f"{dollars(row[cost])} and {num(row[effort])} officer-hours" if x == cost
+                 else f"{num(row[effort])} officer-hours ({dollars(row[cost])})")
+        lines.append(f"- point {int(row['point'])}: **{row[SCENARIO_FACTOR]}** "
+                     f"({settings(row, factors)}): {_show(y, row[y])} "
+                     f"(± {_show(y, row[f'{y}_ci'])}) for {spend}")
+    return lines
+
+
+def _budget_table(points: pd.DataFrame, defaults: pd.DataFrame, x: str, y: str) -> str:
+    strategies = list(dict.fromkeys(points[SCENARIO_FACTOR]))
+    rows = []
+    for _, ref in defaults.sort_values(x).iterrows():
+        best = best_within(points, x, ref[x], y).set_index(SCENARIO_FACTOR)
+        budget = dollars(ref[x]) if x.startswith("cost") else f"{num(ref[x])} h"
+        spend = "cost" if x.startswith("cost") else "officer-hours"
+        cells = [f"{_show(y, best.loc[s, y])} (point {int(best.loc[s, 'point'])}, "
+                 f"{_show(x, best.loc[s, x])}{'' if spend == 'cost' else ' h'})"
+                 if s in best.index else "none this cheap" for s in strategies]
+        rows.append([f"{budget} (shipped {ref[SCENARIO_FACTOR]})", *cells])
+    return table(["at most", *strategies], rows)
+
+
+def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> Path:
+    """Write ``folder/report.md`` for a ``kind = "frontier"`` sweep; return its path."""
+    spec = experiment.figures
+    effort, cost = spec["effort"], spec["cost"]
+    outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
+    factors = [f.key for f in experiment.factors]
+    points = point_means(summary, factors, [effort, cost, *outcomes])
+    defaults = default_points(points, factors)
+    params = load_params(experiment.scenario)
+    start = int(params["run.intervention_start"])
+    days = int(experiment.days or params["run.days"])
+    lines = [
+        f"# {experiment.description or experiment.name}",
+        "",
+        f"{len(points)} design points x {experiment.replications} replications. Every "
+        f"number is a point's mean over its runs; totals (officer-hours, custody, cost) count "
+        f"days {start}-{days - 1}, from the policy start to the end of the run, and means "
+        f"with `post_` the year from day {start}. The points at each strategy's shipped "
+        "settings: " + ", ".join(f"point {int(r['point'])} ({r[SCENARIO_FACTOR]})"
+                                  for _, r in defaults.iterrows()) + ".",
+        "",
+        "A point is **on the frontier** when no cheaper (or equally cheap) point does better "
+        "on the outcome; the frontier is listed cheapest first, and the figures ring it. "
+        "± is the 95 % t-interval over replications: neighbours on the frontier whose "
+        "intervals overlap are not told apart by these runs.",
+        "",
+    ]
+    for outcome in outcomes:
+        better = "more" if catalogue.higher_is_better(outcome) else "less"
+        lines += [f"## {catalogue.label(outcome)}: {better} is better", ""]
+        if points[outcome].isna().all():
+            lines += ["No run measured this outcome (too short a run for its window?).", ""]
+            continue
+        for x, name in ((cost, "cost"), (effort, "officer-hours")):
+            front = frontier(points, x, outcome)
+            last = front.iloc[-1]
+            lines += [
+                f"Against {name}: {len(front)} points on the frontier. The best result, "
+                f"{_show(outcome, last[outcome])}, comes from **{last[SCENARIO_FACTOR]}** "
+                f"({settings(last, factors)}) at {dollars(last[cost])}; the cheapest point "
+                f"on the frontier is **{front.iloc[0][SCENARIO_FACTOR]}** "
+                f"({settings(front.iloc[0], factors)}).",
+                "",
+                *_frontier_lines(front, x, outcome, cost, effort, factors),
+                "",
+            ]
+        lines += [
+            "At equal cost: the best each strategy reaches while spending no more than a "
+            "shipped strategy does:",
+            "",
+            _budget_table(points, defaults, cost, outcome),
+            "",
+            "At equal officer-hours:",
+            "",
+            _budget_table(points, defaults, effort, outcome),
+            "",
+        ]
+    lines += ["## Design points", "",
+              table(["point", "strategy", "settings", "officer-hours", "cost"],
+                    [[str(int(r["point"])), r[SCENARIO_FACTOR], settings(r, factors),
+                      num(r[effort]), dollars(r[cost])] for _, r in points.iterrows()]), ""]
+    path = Path(folder) / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
