@@ -7,33 +7,25 @@ are box filters over the whole grid, so an agent looks its value up instead of s
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
+from dmi_sim.model import kernels
 from dmi_sim.params import Params
 
 FIELDS = ("disorder", "reputation", "police", "guardianship", "dealing", "violence")
 
 
-@lru_cache(maxsize=64)
-def _band(n: int, radius: int) -> np.ndarray:
-    """n x n matrix with ones where |i - j| <= radius."""
-    i = np.arange(n)
-    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
-
-
 def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     """Sum of ``values`` over the (2r+1)^2 square around every cell (zero outside the grid).
 
-    A box filter is separable: B_w(r) @ values @ B_h(r)^T with band matrices B(r), two small
-    matrix products whatever the radius.
+    A box filter is separable: a window sum along x, then along y, each O(r) per cell
+    (``dmi_sim.model.kernels.box_sum``); the result is a new float array.
     """
+    values = np.asarray(values, dtype=float)
     if radius <= 0:
-        return values.astype(float, copy=True)
-    w, h = values.shape
-    return _band(w, radius) @ values @ _band(h, radius)
+        return values.copy()
+    return kernels.box_sum(values, int(radius))
 
 
 def zones(width: int, height: int, market_size: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
