@@ -35,3 +35,287 @@ def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
                 total += along_x[i, k]
             out[i, j] = total
     return out
+
+
+@njit(cache=True)
+def counts(x: np.ndarray, y: np.ndarray, height: int, shape: tuple) -> np.ndarray:
+    """How many of the positions fall on each cell (``np.bincount``, reshaped, as floats)."""
+    out = np.zeros(shape)
+    for i in range(x.size):
+        out[x[i], y[i]] += 1.0
+    return out
+
+
+@njit(cache=True)
+def _clip01(v: float) -> float:
+    return min(max(v, 0.0), 1.0)
+
+
+@njit(cache=True)
+def residents_see(x, y, sellers_box, guard_field, disorder_field, violence_box, fear,
+                  efficacy, aware, pull, k):
+    """Residents.live, first part: what each household sees, its fear, and the argument
+    ``-k u`` of its logistic choice to go out (the caller takes numpy's exp of it).
+
+    Returns sellers_seen, guard, surroundings (the fear is updated in place); ``k`` holds
+    exposure_dealing, exposure_disorder, exposure_violence, reassurance, fear_rate,
+    outdoor_social, outdoor_threshold, outdoor_steepness.
+    """
+    n = x.size
+    seen = np.empty(n)
+    guard = np.empty(n)
+    around = np.empty(n)
+    minus_ku = np.empty(n)
+    for i in range(n):
+        cx, cy = x[i], y[i]
+        seen[i] = sellers_box[cx, cy]
+        guard[i] = guard_field[cx, cy]
+        around[i] = k[1] * disorder_field[cx, cy] + k[2] * min(1.0, violence_box[cx, cy])
+        exposure = k[0] * min(1.0, seen[i] / 2.0) + around[i]
+        target = _clip01(exposure * (1.0 - k[3] * guard[i]))
+        fear[i] += k[4] * (target - fear[i])
+        u = efficacy[i] - fear[i] + k[5] * guard[i] - k[6]
+        u = u + pull * (1.0 if aware[i] else 0.0)
+        minus_ku[i] = -k[7] * u
+    return seen, guard, around, minus_ku
+
+
+@njit(cache=True)
+def residents_act(x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trust, aware,
+                  outdoors, k):
+    """Residents.live, second part: go out, build efficacy, gain or lose trust (in place).
+    ``k`` holds pull, efficacy_rate, efficacy_base, efficacy_social, trust_rate,
+    trust_base, trust_arrest_loss, engaged (0/1), trust_gain."""
+    for i in range(x.size):
+        a = 1.0 if aware[i] else 0.0
+        outdoors[i] = draw_out[i] < 1.0 / (1.0 + e_minus_ku[i])
+        efficacy[i] += k[1] * (_clip01(k[2] + k[3] * guard[i] + k[0] * a) - efficacy[i])
+        t = trust[i]
+        t += k[4] * (k[5] - t)
+        loss = k[6] * arrests_box[x[i], y[i]]
+        if k[7] != 0.0 and aware[i]:
+            loss = 0.0
+        t -= loss
+        t += k[8] * a
+        trust[i] = _clip01(t)
+
+
+@njit(cache=True)
+def residents_report(x, y, draw_report, seen, around, fear, trust, aware, outdoors, disorder_field,
+                     k):
+    """Residents._report's elementwise part: drug-report mask and the rate of other calls.
+    ``k`` holds exposure_dealing, report_prob, report_boost, background_calls,
+    nuisance_calls."""
+    n = x.size
+    drug = np.zeros(n, dtype=np.bool_)
+    rate = np.empty(n)
+    for i in range(n):
+        a = 1.0 if aware[i] else 0.0
+        nuisance = k[0] * seen[i] / 2.0 + around[i]
+        p_rep = k[1] * trust[i] * (1.0 - fear[i])
+        p_rep = min(1.0, p_rep * (1.0 + k[2] * a))
+        drug[i] = outdoors[i] and seen[i] > 0 and draw_report[i] < p_rep
+        rate[i] = k[3] * (1.0 + disorder_field[x[i], y[i]]) + k[4] * nuisance
+    return drug, rate
+
+
+@njit(cache=True)
+def residents_close(x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move,
+                    aware, shape, k):
+    """Residents.live, last part: tally the calls, the informal-control terms of the
+    households overlooking the market (their mean is taken by the caller), then move-outs
+    (in place). ``k`` holds move_threshold, move_rate, newcomer_efficacy, trust_base.
+
+    Returns reports_on_cells, drug reports, market-zone calls, other calls, control terms,
+    households that moved out.
+    """
+    on_cells = np.zeros(shape)
+    n_drug = 0
+    n_other = 0
+    market = 0
+    n_eyes = 0
+    for i in range(x.size):
+        if drug[i]:
+            on_cells[x[i], y[i]] += 1.0
+            n_drug += 1
+        n_other += other[i]
+        if zone[i]:
+            market += other[i] + (1 if drug[i] else 0)
+        if eyes[i]:
+            n_eyes += 1
+    control = np.empty(n_eyes)
+    j = 0
+    for i in range(x.size):
+        if eyes[i]:
+            out = 1.0 if outdoors[i] else 0.0
+            control[j] = out * efficacy[i] * trust[i] * (1.0 - fear[i])
+            j += 1
+    moved = 0
+    for i in range(x.size):
+        excess = _clip01((fear[i] - k[0]) / (1.0 - k[0] + 1e-9))
+        if draw_move[i] < k[1] * excess:
+            fear[i] = 0.0
+            efficacy[i] = k[2]
+            trust[i] = k[3]
+            aware[i] = False
+            moved += 1
+    return on_cells, n_drug, market, n_other, control, moved
+
+
+@njit(cache=True)
+def guardianship(x, y, outdoors, households_near, shape):
+    """Share of households outdoors within two cells, per cell (0 where none live)."""
+    out = np.zeros(shape)
+    for i in range(x.size):
+        if outdoors[i]:
+            out[x[i], y[i]] += 1.0
+    near = box_sum(out, 2)
+    g = np.zeros(shape)
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            if households_near[i, j] > 0:
+                g[i, j] = near[i, j] / households_near[i, j]
+    return g
+
+
+@njit(cache=True)
+def market_cdf(reputation: np.ndarray) -> np.ndarray:
+    """Cumulative sum of reputation squared (+1e-9) over the cells in C order."""
+    flat = reputation.ravel()
+    cdf = np.empty(flat.size)
+    total = 0.0
+    for i in range(flat.size):
+        total += flat[i] ** 2 + 1e-9
+        cdf[i] = total
+    return cdf
+
+
+@njit(cache=True)
+def place(cdf, draws, height, mask, x, y):
+    """Put the rows where ``mask`` holds, in order, on cells drawn by inverse CDF."""
+    cells = np.searchsorted(cdf, draws * cdf[-1], side="right")
+    j = 0
+    for i in range(mask.size):
+        if mask[i]:
+            c = min(cells[j], cdf.size - 1)
+            x[i] = c // height
+            y[i] = c % height
+            j += 1
+
+
+@njit(cache=True)
+def weighted_counts(x, y, weights, mask, shape):
+    """Sum of ``weights`` of the rows where ``mask`` holds, per cell (bincount's order)."""
+    out = np.zeros(shape)
+    for i in range(mask.size):
+        if mask[i]:
+            out[x[i], y[i]] += weights[i]
+    return out
+
+
+@njit(cache=True)
+def mask_counts(x, y, mask, shape):
+    """How many rows where ``mask`` holds fall on each cell."""
+    out = np.zeros(shape)
+    for i in range(mask.size):
+        if mask[i]:
+            out[x[i], y[i]] += 1.0
+    return out
+
+
+@njit(cache=True)
+def buyers_exponent(police_aversion, guardian_aversion, police, guard):
+    """-a_p x police - a_g x guardianship, per buyer."""
+    out = np.empty(police_aversion.size)
+    for i in range(out.size):
+        out[i] = -police_aversion[i] * police - guardian_aversion[i] * guard
+    return out
+
+
+@njit(cache=True)
+def buyers_visit(knows, propensity, deterrent, draws, visited):
+    """visited = draw < 1[knows] q deterrent (in place); returns how many come."""
+    n = 0
+    for i in range(knows.size):
+        visited[i] = draws[i] < (propensity[i] if knows[i] else 0.0) * deterrent[i]
+        n += visited[i]
+    return n
+
+
+@njit(cache=True)
+def buyers_search_exponent(visited, n_visits, x, y, near, find_rate):
+    """-find_rate x connections within reach of each visitor's cell (visitors in order)."""
+    out = np.empty(n_visits)
+    j = 0
+    for i in range(visited.size):
+        if visited[i]:
+            out[j] = -find_rate * near[x[i], y[i]]
+            j += 1
+    return out
+
+
+@njit(cache=True)
+def buyers_found(visited, e_minus, draws):
+    """found = visited and draw < 1 - exp(...) (visitors in order)."""
+    found = np.zeros(visited.size, dtype=np.bool_)
+    j = 0
+    n = 0
+    for i in range(visited.size):
+        if visited[i]:
+            found[i] = draws[j] < 1.0 - e_minus[j]
+            n += found[i]
+            j += 1
+    return found, n
+
+
+@njit(cache=True)
+def buyers_adapt(visited, found, q, usual, success_gain, failure_loss, return_pull):
+    """Propensity: success pulls q to usual, failure cuts it, idle buyers drift back."""
+    for i in range(q.size):
+        if found[i]:
+            q[i] += success_gain * (usual[i] - q[i])
+        elif visited[i]:
+            q[i] *= 1.0 - failure_loss
+        else:
+            q[i] += return_pull * (usual[i] - q[i])
+
+
+@njit(cache=True)
+def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
+    """Learn of the market (draw < p_learn) or forget it (q below forget_share x usual)."""
+    for i in range(knows.size):
+        if knows[i]:
+            if q[i] < forget_share * usual[i]:
+                knows[i] = False
+                q[i] = usual[i]
+        elif draws[i] < p_learn:
+            knows[i] = True
+
+
+@njit(cache=True)
+def seller_sales(active, x, y, connections, t, near, radius):
+    """Sales per seller: k_j x box(T / K) at the seller's cell."""
+    w, h = t.shape
+    ratio = np.zeros((w, h))
+    for i in range(w):
+        for j in range(h):
+            if near[i, j] > 0:
+                ratio[i, j] = t[i, j] / near[i, j]
+    share = box_sum(ratio, radius)
+    sales = np.zeros(active.size)
+    for i in range(active.size):
+        if active[i]:
+            sales[i] = connections[i] * share[x[i], y[i]]
+    return sales
+
+
+@njit(cache=True)
+def follow_sales(reputation, sales, rate):
+    """rho <- (1 - l) rho + l x box_1(sales) / max (in place)."""
+    smoothed = box_sum(sales, 1)
+    top = smoothed.max()
+    w, h = sales.shape
+    for i in range(w):
+        for j in range(h):
+            reputation[i, j] *= 1.0 - rate
+            reputation[i, j] += rate * smoothed[i, j] / top

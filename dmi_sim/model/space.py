@@ -45,6 +45,7 @@ class Neighbourhood:
     def __init__(self, params: Params, rng: np.random.Generator, random) -> None:
         sp = params.section("space")
         self.width, self.height = sp["width"], sp["height"]
+        self.shape = (self.width, self.height)
         self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, random=random)
         self.layers = {
             name: self.grid.create_property_layer(name, default_value=0.0) for name in FIELDS
@@ -85,3 +86,10 @@ class Neighbourhood:
         cdf = np.cumsum(self.field("reputation").ravel() ** 2 + 1e-9)
         cells = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
         return np.divmod(np.minimum(cells, cdf.size - 1), self.height)
+
+    def place_on_market_cells(self, rng: np.random.Generator, mask: np.ndarray, n: int,
+                              x: np.ndarray, y: np.ndarray) -> None:
+        """``draw_market_cells`` for the ``n`` rows where ``mask`` holds, written into
+        ``x`` and ``y`` in place (the same draws, in one compiled pass)."""
+        kernels.place(kernels.market_cdf(self.field("reputation")), rng.random(n),
+                      self.height, mask, x, y)
