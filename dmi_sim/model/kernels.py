@@ -18,22 +18,23 @@ from numba import njit
 def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     """Sum of ``values`` over the (2r+1)^2 square around every cell, zero outside the grid.
 
-    Separable: a running window along x, then along y, each cell's terms added in order of
+    Separable: a window along x, then along y, each cell's terms added in order of
     position (O(r) per cell, so linear in the number of cells for a given radius).
     """
     w, h = values.shape
     along_x = np.zeros((w, h))
     for i in range(w):
+        row = along_x[i]
         for k in range(max(0, i - radius), min(w, i + radius + 1)):
+            src = values[k]
             for j in range(h):
-                along_x[i, j] += values[k, j]
-    out = np.empty((w, h))
+                row[j] += src[j]
+    out = np.zeros((w, h))
     for i in range(w):
-        for j in range(h):
-            total = 0.0
-            for k in range(max(0, j - radius), min(h, j + radius + 1)):
-                total += along_x[i, k]
-            out[i, j] = total
+        row, src = out[i], along_x[i]
+        for d in range(-radius, radius + 1):
+            for j in range(max(0, -d), min(h, h - d)):
+                row[j] += src[j + d]
     return out
 
 
@@ -319,3 +320,107 @@ def follow_sales(reputation, sales, rate):
         for j in range(h):
             reputation[i, j] *= 1.0 - rate
             reputation[i, j] += rate * smoothed[i, j] / top
+
+
+# Seller states (dmi_sim.model.agents.sellers.SellerState), as plain ints for the kernels.
+POOL, DETERRED, ACTIVE, ARRESTED, INCARCERATED, CALLED_IN, IN_SERVICES, DESISTED = range(8)
+
+
+@njit(cache=True)
+def sellers_decide(state, high_risk, banked_case, credible_case, expected_profit, wage,
+                   aversion, perceived_risk, ever_called_in, relapsed, called_in_day, record,
+                   active_since, connections, draw_quit, draw_enter, sanction, k, day):
+    """Sellers.decide_to_sell without the placement of entrants (in place).
+
+    ``sanction``: perceived cost of an arrest for a low-risk, a high-risk and a convinced
+    seller; ``k``: entrant_profit, floor under perceived risk (salience, message), the
+    watch term, quit_rate, consider_rate, entrant_connections, relapse window (days).
+    Returns the entrant mask, their number and the tallies relapsed, relapsed_6wk,
+    new_recruits, entrants_with_record.
+    """
+    n = state.size
+    enters = np.zeros(n, dtype=np.bool_)
+    n_enter = relapses = soon = recruits = with_record = 0
+    for i in range(n):
+        active = state[i] == ACTIVE
+        profit = expected_profit[i] if active else k[0]
+        u0 = profit - wage[i] - aversion[i]
+        risk = max(max(perceived_risk[i], k[1]), k[2])
+        risk = risk + k[3]
+        if banked_case[i] and credible_case[i]:
+            cost = sanction[2]
+        else:
+            cost = sanction[1] if high_risk[i] else sanction[0]
+        u = u0 - risk * cost
+        if active and u < 0 and draw_quit[i] < k[4]:
+            state[i] = DESISTED if ever_called_in[i] else POOL
+        s = state[i]
+        free = s <= DETERRED or s >= CALLED_IN  # FREE: not dealing and not held
+        if free and u > 0 and draw_enter[i] < k[5]:
+            enters[i] = True
+            n_enter += 1
+            if ever_called_in[i] and not relapsed[i]:
+                relapsed[i] = True
+                relapses += 1
+                if day - called_in_day[i] <= k[7]:
+                    soon += 1
+            if not ever_called_in[i]:
+                recruits += 1
+            if record[i]:
+                with_record += 1
+            state[i] = ACTIVE
+            active_since[i] = day
+            expected_profit[i] = k[0]
+            connections[i] = max(connections[i], k[6])
+        s = state[i]
+        if s <= DETERRED:  # UNDECIDED: POOL or DETERRED
+            state[i] = DETERRED if (u0 > 0 and u <= 0) else POOL
+    return enters, n_enter, relapses, soon, recruits, with_record
+
+
+@njit(cache=True)
+def sellers_learn(state, sales, expected_profit, perceived_risk, banked_case, credible_case,
+                  connections, k, market_risk):
+    """Sellers.learn (in place). ``k``: sale value (margin x price), profit_learning_rate,
+    risk_learning_rate, vicarious_learning_rate, banked-case risk floor, connection_days,
+    connection_loss_days."""
+    for i in range(state.size):
+        active = state[i] == ACTIVE
+        if active:
+            profit_today = k[0] * sales[i]
+            expected_profit[i] += k[1] * (profit_today - expected_profit[i])
+        if state[i] != ARRESTED and state[i] != INCARCERATED:
+            rate = k[2] if active else k[3]
+            perceived_risk[i] += rate * (market_risk - perceived_risk[i])
+        if banked_case[i] and credible_case[i]:
+            perceived_risk[i] = max(perceived_risk[i], k[4])
+        if active:
+            connections[i] += (1.0 - connections[i]) / k[5]
+        else:
+            connections[i] *= 1.0 - 1.0 / k[6]
+
+
+@njit(cache=True)
+def observe_sellers(state, high_risk, market, x, y, banked_case):
+    """Seller counts of the daily row: active, active low-risk, active high-risk, active
+    in the market area, held, banked cases, in services, deterred."""
+    out = np.zeros(8, dtype=np.int64)
+    for i in range(state.size):
+        s = state[i]
+        if s == ACTIVE:
+            out[0] += 1
+            if high_risk[i]:
+                out[2] += 1
+            else:
+                out[1] += 1
+            if market[x[i], y[i]]:
+                out[3] += 1
+        elif ARRESTED <= s <= INCARCERATED:  # HELD
+            out[4] += 1
+        elif s == IN_SERVICES:
+            out[6] += 1
+        elif s == DETERRED:
+            out[7] += 1
+        if banked_case[i]:
+            out[5] += 1
+    return out

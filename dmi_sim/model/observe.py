@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dmi_sim.model.agents.sellers import HELD, SellerState
+from dmi_sim.model import kernels
 
 COLUMNS = (
     "day", "active_sellers", "active_sellers_low", "active_sellers_high", "market_sellers",
@@ -48,27 +48,26 @@ class Observer:
         """Append today's row: every column computed under its name, stored in COLUMNS order."""
         m = self.model
         s, res, space, tally = m.sellers, m.residents, m.space, m.tally
-        state = s.state
-        active = state == SellerState.ACTIVE
-        held = HELD[state]
-        in_market = space.market[s.x, s.y]
+        active, low, high, market_sellers, held, banked, services, deterred = (
+            int(c) for c in kernels.observe_sellers(s.state, s.high_risk, space.market, s.x,
+                                                    s.y, s.banked_case))
         sales = m.market.sales_per_cell
         zone = res.in_market_zone
         market_res = res.outdoors[zone].mean() if zone.any() else np.nan
         row = {
             "day": m.day,
-            "active_sellers": int(active.sum()),
-            "active_sellers_low": int((active & ~s.high_risk).sum()),
-            "active_sellers_high": int((active & s.high_risk).sum()),
-            "market_sellers": int((active & in_market).sum()),
+            "active_sellers": active,
+            "active_sellers_low": low,
+            "active_sellers_high": high,
+            "market_sellers": market_sellers,
             "new_recruits": m.tally["new_recruits"],
             "transactions": float(sales.sum()),
             "transactions_market": float(sales[space.market].sum()),
             "transactions_catchment": float(sales[space.catchment].sum()),
-            "buyer_visits": int(m.buyers.visited.sum()),
+            "buyer_visits": int(m.buyers.n_visits),
             "arrests_sellers": m.tally["arrests_sellers"],
             "arrests_buyers": m.tally["arrests_buyers"],
-            "incarcerated": int(held.sum()),
+            "incarcerated": held,
             "violent_incidents": violent_incidents,
             "disorder": float(space.field("disorder").mean()),
             "disorder_market": float(space.field("disorder")[space.market].mean()),
@@ -82,10 +81,10 @@ class Observer:
             "officer_hours": m.police.hours_used(),
             "officer_budget": m.police.budget(),
             "called_in": tally["called_in"],
-            "banked_cases": int(s.banked_case.sum()),
-            "in_services": int((state == SellerState.IN_SERVICES).sum()),
+            "banked_cases": banked,
+            "in_services": services,
             "relapsed": tally["relapsed"],
-            "deterred": int((state == SellerState.DETERRED).sum()),
+            "deterred": deterred,
             "released": m.tally["released"],
             "moved_out": res.moved_out,
             "entrants_with_record": tally["entrants_with_record"],
