@@ -424,3 +424,67 @@ def observe_sellers(state, high_risk, market, x, y, banked_case):
         if banked_case[i]:
             out[5] += 1
     return out
+
+
+@njit(cache=True)
+def gather_scaled(values, x, y, mask, factor):
+    """factor x values at the cells of the rows where ``mask`` holds (in row order)."""
+    out = np.empty(mask.sum())
+    j = 0
+    for i in range(mask.size):
+        if mask[i]:
+            out[j] = factor * values[x[i], y[i]]
+            j += 1
+    return out
+
+
+@njit(cache=True)
+def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work,
+                     directed, a, ah):
+    """PoliceForce.enforce before its draws: the risk box_1(R) of the arrest rate R per
+    cell, and the exponents -v box_1(R) at each active seller and -b box_1(R Wd / W) at
+    each visiting buyer (in row order); ``directed`` is the directed arrest-work hours."""
+    w, h = arrest_work.shape
+    sellers = mask_counts(sx, sy, active, (w, h))
+    buyers = mask_counts(bx, by, visited, (w, h))
+    people = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            people[i, j] = visibility * sellers[i, j] + b * buyers[i, j]
+    load = box_sum(people, 1)
+    rate = np.empty((w, h))
+    aimed_rate = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            rate[i, j] = a * arrest_work[i, j] / (1.0 + ah * load[i, j])
+            aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
+            aimed_rate[i, j] = rate[i, j] * aimed
+    risk = box_sum(rate, 1)
+    return (risk, gather_scaled(risk, sx, sy, active, -visibility),
+            gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b))
+
+
+@njit(cache=True)
+def violence_rates(sx, sy, active, active_since, high_risk, counts, radius, day, k):
+    """Violence.occur's rate per active seller (row order). ``k``: pair_rate,
+    high_risk_factor, contest_factor, newcomer_days."""
+    near = box_sum(counts, radius)
+    rate = np.empty(active.sum())
+    j = 0
+    for i in range(active.size):
+        if active[i]:
+            competitors = near[sx[i], sy[i]] - 1.0
+            newcomer = 1.0 if (day - active_since[i]) < k[3] else 0.0
+            rate[j] = (k[0] * max(competitors, 0.0) * (k[1] if high_risk[i] else 1.0)
+                       * (1.0 + k[2] * newcomer))
+            j += 1
+    return rate
+
+
+@njit(cache=True)
+def remember(memory, where, days):
+    """memory <- memory + (where - memory / days) (in place)."""
+    w, h = memory.shape
+    for i in range(w):
+        for j in range(h):
+            memory[i, j] += where[i, j] - memory[i, j] / days

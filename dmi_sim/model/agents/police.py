@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from mesa import Agent
 
+from dmi_sim.model import kernels
 from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
@@ -149,25 +150,21 @@ class PoliceForce:
         one arrest takes, rounded up or down at random (its mean is exact).
         """
         model, rng = self.model, self.model.rng
-        sellers, buyers, space = model.sellers, model.buyers, model.space
+        sellers, buyers = model.sellers, model.buyers
         a, h, b = self.p["arrest_productivity"], self.p["arrest_hours"], self.buyer_catchability
-        idx = np.flatnonzero(sellers.active)
+        active = sellers.active
+        idx = np.flatnonzero(active)
         visiting = np.flatnonzero(buyers.visited)
-        people = visibility * space.counts(sellers.x[idx], sellers.y[idx]) + b * space.counts(
-            buyers.x[visiting], buyers.y[visiting])
-        load = box_sum(people, 1)
-        rate = a * self.arrest_work / (1.0 + a * h * load)
-        self.risk = box_sum(rate, 1)
-        hazard = 1.0 - np.exp(-visibility * self.risk[sellers.x[idx], sellers.y[idx]])
+        directed = self.plan.arrest_share * self.plan.directed_hours
+        self.risk, seller_arg, buyer_arg = kernels.enforcement_risk(
+            sellers.x, sellers.y, active, buyers.x, buyers.y, buyers.visited,
+            float(visibility), float(b), self.arrest_work, directed, float(a), float(a * h))
+        hazard = 1.0 - np.exp(seller_arg)
+        b_hazard = 1.0 - np.exp(buyer_arg)  # only operations aimed at the market go for buyers
         caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        directed = self.plan.arrest_share * self.plan.directed_hours
-        aimed = np.divide(directed, self.arrest_work, out=np.zeros_like(directed),
-                          where=self.arrest_work > 0)
-        buyer_risk = box_sum(rate * aimed, 1)  # only operations aimed at the market go for buyers
-        b_hazard = 1.0 - np.exp(-b * buyer_risk[buyers.x[visiting], buyers.y[visiting]])
         b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size
