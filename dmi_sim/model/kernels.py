@@ -488,3 +488,38 @@ def remember(memory, where, days):
     for i in range(w):
         for j in range(h):
             memory[i, j] += where[i, j] - memory[i, j] / days
+
+
+@njit(cache=True)
+def disorder_presence_exponent(police_seen, presence_disorder):
+    """-k x (officer-hours within one cell) / 9, per cell."""
+    w, h = police_seen.shape
+    out = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            out[i, j] = -presence_disorder * police_seen[i, j] / 9.0
+    return out
+
+
+@njit(cache=True)
+def update_disorder(disorder, visible_dealing, violence, guardianship, presence, rate):
+    """D <- D + r (clip(drivers, 0, 1) x presence - D) (in place)."""
+    dealing = box_sum(visible_dealing, 1)
+    w, h = disorder.shape
+    for i in range(w):
+        for j in range(h):
+            drivers = (0.5 * min(1.0, dealing[i, j] / 2.0) + 0.3 * min(1.0, violence[i, j])
+                       + 0.1 - 0.3 * guardianship[i, j])
+            d = disorder[i, j]
+            disorder[i, j] = d + rate * (_clip01(drivers) * presence[i, j] - d)
+
+
+@njit(cache=True)
+def seller_cells(x, y, active, visibility, shape):
+    """visibility x active sellers per cell."""
+    out = mask_counts(x, y, active, shape)
+    w, h = shape
+    for i in range(w):
+        for j in range(h):
+            out[i, j] = visibility * out[i, j]
+    return out
