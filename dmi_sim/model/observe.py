@@ -37,6 +37,14 @@ DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released"
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
 
+_sum = np.add.reduce  # what ndarray.sum and ndarray.mean call, without their Python wrappers
+
+
+def _average(values: np.ndarray) -> float:
+    """``values.mean()`` to the last bit: numpy's pairwise sum (in float64) over the count."""
+    return float(_sum(values, axis=None, dtype=np.float64) / values.size)
+
+
 class Observer:
     """Collects one row a day into columns."""
 
@@ -53,7 +61,8 @@ class Observer:
                                                     s.y, s.banked_case))
         sales = m.market.sales_per_cell
         zone = res.in_market_zone
-        market_res = res.outdoors[zone].mean() if zone.any() else np.nan
+        market_res = _average(res.outdoors[zone]) if zone.any() else np.nan
+        disorder = space.field("disorder")
         row = {
             "day": m.day,
             "active_sellers": active,
@@ -61,21 +70,21 @@ class Observer:
             "active_sellers_high": high,
             "market_sellers": market_sellers,
             "new_recruits": m.tally["new_recruits"],
-            "transactions": float(sales.sum()),
-            "transactions_market": float(sales[space.market].sum()),
-            "transactions_catchment": float(sales[space.catchment].sum()),
+            "transactions": float(_sum(sales, axis=None)),
+            "transactions_market": float(_sum(sales[space.market])),
+            "transactions_catchment": float(_sum(sales[space.catchment])),
             "buyer_visits": int(m.buyers.n_visits),
             "arrests_sellers": m.tally["arrests_sellers"],
             "arrests_buyers": m.tally["arrests_buyers"],
             "incarcerated": held,
             "violent_incidents": violent_incidents,
-            "disorder": float(space.field("disorder").mean()),
-            "disorder_market": float(space.field("disorder")[space.market].mean()),
-            "residents_outdoors": float(res.outdoors.mean()) if res.n else np.nan,
+            "disorder": _average(disorder),
+            "disorder_market": _average(disorder[space.market]),
+            "residents_outdoors": _average(res.outdoors) if res.n else np.nan,
             "residents_outdoors_market": float(market_res),
-            "fear": float(res.fear.mean()) if res.n else np.nan,
-            "collective_efficacy": float(res.efficacy.mean()) if res.n else np.nan,
-            "trust_in_police": float(res.trust.mean()) if res.n else np.nan,
+            "fear": _average(res.fear) if res.n else np.nan,
+            "collective_efficacy": _average(res.efficacy) if res.n else np.nan,
+            "trust_in_police": _average(res.trust) if res.n else np.nan,
             "reports": reports,
             "drug_reports": res.drug_reports,
             "officer_hours": m.police.hours_used(),
@@ -90,11 +99,11 @@ class Observer:
             "entrants_with_record": tally["entrants_with_record"],
             "relapsed_6wk": tally["relapsed_6wk"],
             "reports_market": res.reports_market,
-            "officer_hours_market": float(m.police.field[space.market].sum()),
+            "officer_hours_market": float(_sum(m.police.field[space.market])),
             "custody_admissions": tally["custody_admissions"],
             "custody_new_persons": tally["custody_new_persons"],
-            "buyers_aware": int(m.buyers.knows_market.sum()),
-            "perceived_risk": float(np.maximum(s.perceived_risk, s.salience).mean()),
+            "buyers_aware": int(np.count_nonzero(m.buyers.knows_market)),
+            "perceived_risk": _average(np.maximum(s.perceived_risk, s.salience)),
             "adaptation": s.adaptation,
         }
         self.rows.append(tuple(row[name] for name in COLUMNS))
