@@ -523,3 +523,41 @@ def seller_cells(x, y, active, visibility, shape):
         for j in range(h):
             out[i, j] = visibility * out[i, j]
     return out
+
+
+@njit(cache=True)
+def spot_candidates(x, y, active, step, reputation):
+    """Sellers.choose_spot's candidates: each active seller's own cell, then his four
+    steps, kept on the grid; returns them and reputation + 0.01 there (for numpy's log)."""
+    w, h = reputation.shape
+    n, k = step.shape[1], step.shape[2]
+    cx = np.empty((n, k + 1), dtype=np.int64)
+    cy = np.empty((n, k + 1), dtype=np.int64)
+    rep = np.empty((n, k + 1))
+    j = 0
+    for i in range(active.size):
+        if active[i]:
+            for c in range(k + 1):
+                dx = step[0, j, c - 1] if c else 0
+                dy = step[1, j, c - 1] if c else 0
+                cx[j, c] = min(max(x[i] + dx, 0), w - 1)
+                cy[j, c] = min(max(y[i] + dy, 0), h - 1)
+                rep[j, c] = reputation[cx[j, c], cy[j, c]] + 0.01
+            j += 1
+    return cx, cy, rep
+
+
+@njit(cache=True)
+def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p, a_g):
+    """Each active seller moves to his best-scoring candidate (the first of equals)."""
+    j = 0
+    for i in range(active.size):
+        if active[i]:
+            best, top = 0, -np.inf
+            for c in range(cx.shape[1]):
+                score = (log_rep[j, c] - a_p * police_seen[cx[j, c], cy[j, c]]
+                         - a_g * guardianship[cx[j, c], cy[j, c]])
+                if score > top:
+                    best, top = c, score
+            x[i], y[i] = cx[j, best], cy[j, best]
+            j += 1

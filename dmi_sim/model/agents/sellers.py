@@ -247,24 +247,18 @@ class Sellers:
 
         score(c) = log(reputation_c + 0.01) - a_p x police_c - a_g x guardianship_c.
         """
-        idx = np.flatnonzero(self.active)
+        active = self.active
+        n = int(np.count_nonzero(active))
         r = self.p["move_radius"]
-        if idx.size == 0 or r == 0:
+        if n == 0 or r == 0:
             return
         space, rng = self.model.space, self.model.rng
-        k = 4
-        step = rng.integers(-r, r + 1, (2, idx.size, k))
-        cx = np.concatenate([self.x[idx, None], self.x[idx, None] + step[0]], axis=1)
-        cy = np.concatenate([self.y[idx, None], self.y[idx, None] + step[1]], axis=1)
-        cx, cy = space.clip(cx, cy)
-        score = (
-            np.log(space.field("reputation")[cx, cy] + 0.01)
-            - self.p["police_avoidance"] * space.police_seen[cx, cy]
-            - self.p["guardian_avoidance"] * space.field("guardianship")[cx, cy]
-        )
-        best = np.argmax(score, axis=1)
-        rows = np.arange(idx.size)
-        self.x[idx], self.y[idx] = cx[rows, best], cy[rows, best]
+        step = rng.integers(-r, r + 1, (2, n, 4))
+        cx, cy, rep = kernels.spot_candidates(self.x, self.y, active, step,
+                                              space.field("reputation"))
+        kernels.take_best_spot(self.x, self.y, active, cx, cy, np.log(rep), space.police_seen,
+                               space.field("guardianship"), float(self.p["police_avoidance"]),
+                               float(self.p["guardian_avoidance"]))
 
     # --- learning ----------------------------------------------------------------------------
     def learn(self, sales: np.ndarray, market_risk: float) -> None:
