@@ -561,3 +561,37 @@ def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p
                     best, top = c, score
             x[i], y[i] = cx[j, best], cy[j, best]
             j += 1
+
+
+@njit(cache=True)
+def justice_due(state, timer, custody, sentence, admitted, perceived_risk, wage, draws, day,
+                reset_admitted, own_arrest_risk, success_prob, wage_gain):
+    """Justice.process (in place): whoever's timer ends today is sent to prison or released
+    (held without custody, or at the end of a term), ends a service episode (a success
+    raises the wage) or leaves the call-in window. Returns prison admissions, persons among
+    them admitted for the first time since the policy started, and releases."""
+    if reset_admitted:
+        admitted[:] = False
+    admissions = new = released = 0
+    for i in range(state.size):
+        if timer[i] != day:
+            continue
+        s = state[i]
+        if s == ARRESTED and custody[i]:
+            admissions += 1
+            if not admitted[i]:
+                new += 1
+                admitted[i] = True
+            state[i] = INCARCERATED
+            timer[i] = day + sentence[i]
+        elif ARRESTED <= s <= INCARCERATED:  # HELD: released
+            state[i] = POOL
+            perceived_risk[i] = max(perceived_risk[i], own_arrest_risk)
+            released += 1
+        elif s == IN_SERVICES:
+            if draws[i] < success_prob:
+                wage[i] += wage_gain
+            state[i] = DESISTED
+        elif s == CALLED_IN:
+            state[i] = DESISTED
+    return admissions, new, released

@@ -313,6 +313,17 @@ class Sellers:
         self.perceived_risk[released] = np.maximum(self.perceived_risk[released],
                                                    self.p["own_arrest_risk"])
 
+    def serve_due(self, day: int, custody: np.ndarray, sentence: np.ndarray,
+                  draws: np.ndarray, new_count: bool, success_prob: float,
+                  wage_gain: float) -> tuple[int, int, int]:
+        """Everyone whose timer ends today: to prison (``imprison``, counted as ``admit``
+        does) or released (``release``), a service episode ended (``finish_services``,
+        success where ``draws`` < ``success_prob``), the call-in window over (``desist``);
+        one compiled pass. Returns admissions, first-time admissions, releases."""
+        return kernels.justice_due(self.state, self.timer, custody, sentence, self.admitted,
+                                   self.perceived_risk, self.wage, draws, day, new_count,
+                                   float(self.p["own_arrest_risk"]), success_prob, wage_gain)
+
     def admit(self, admitted: np.ndarray, new_count: bool) -> int:
         """Mark sellers sent to prison today; return how many of them were not sent before
         (since the last ``new_count``, the policy's start)."""
