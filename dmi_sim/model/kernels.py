@@ -13,8 +13,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: Every kernel: compiled once, cached next to this file, and dividing by zero as numpy
+#: does (inf or nan, no exception).
+kernel = njit(cache=True, error_model="numpy")
 
-@njit(cache=True)
+
+@kernel
 def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     """Sum of ``values`` over the (2r+1)^2 square around every cell, zero outside the grid.
 
@@ -38,7 +42,7 @@ def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@kernel
 def counts(x: np.ndarray, y: np.ndarray, height: int, shape: tuple) -> np.ndarray:
     """How many of the positions fall on each cell (``np.bincount``, reshaped, as floats)."""
     out = np.zeros(shape)
@@ -47,12 +51,12 @@ def counts(x: np.ndarray, y: np.ndarray, height: int, shape: tuple) -> np.ndarra
     return out
 
 
-@njit(cache=True)
+@kernel
 def _clip01(v: float) -> float:
     return min(max(v, 0.0), 1.0)
 
 
-@njit(cache=True)
+@kernel
 def residents_see(x, y, sellers_box, guard_field, disorder_field, violence_box, fear,
                   efficacy, aware, pull, k):
     """Residents.live, first part: what each household sees, its fear, and the argument
@@ -81,7 +85,7 @@ def residents_see(x, y, sellers_box, guard_field, disorder_field, violence_box, 
     return seen, guard, around, minus_ku
 
 
-@njit(cache=True)
+@kernel
 def residents_act(x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trust, aware,
                   outdoors, k):
     """Residents.live, second part: go out, build efficacy, gain or lose trust (in place).
@@ -101,7 +105,7 @@ def residents_act(x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trus
         trust[i] = _clip01(t)
 
 
-@njit(cache=True)
+@kernel
 def residents_report(x, y, draw_report, seen, around, fear, trust, aware, outdoors, disorder_field,
                      k):
     """Residents._report's elementwise part: drug-report mask and the rate of other calls.
@@ -120,7 +124,7 @@ def residents_report(x, y, draw_report, seen, around, fear, trust, aware, outdoo
     return drug, rate
 
 
-@njit(cache=True)
+@kernel
 def residents_close(x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move,
                     aware, shape, k):
     """Residents.live, last part: tally the calls, the informal-control terms of the
@@ -163,7 +167,7 @@ def residents_close(x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fe
     return on_cells, n_drug, market, n_other, control, moved
 
 
-@njit(cache=True)
+@kernel
 def guardianship(x, y, outdoors, households_near, shape):
     """Share of households outdoors within two cells, per cell (0 where none live)."""
     out = np.zeros(shape)
@@ -179,7 +183,7 @@ def guardianship(x, y, outdoors, households_near, shape):
     return g
 
 
-@njit(cache=True)
+@kernel
 def market_cdf(reputation: np.ndarray) -> np.ndarray:
     """Cumulative sum of reputation squared (+1e-9) over the cells in C order."""
     flat = reputation.ravel()
@@ -191,7 +195,7 @@ def market_cdf(reputation: np.ndarray) -> np.ndarray:
     return cdf
 
 
-@njit(cache=True)
+@kernel
 def place(cdf, draws, height, mask, x, y):
     """Put the rows where ``mask`` holds, in order, on cells drawn by inverse CDF."""
     cells = np.searchsorted(cdf, draws * cdf[-1], side="right")
@@ -204,7 +208,7 @@ def place(cdf, draws, height, mask, x, y):
             j += 1
 
 
-@njit(cache=True)
+@kernel
 def weighted_counts(x, y, weights, mask, shape):
     """Sum of ``weights`` of the rows where ``mask`` holds, per cell (bincount's order)."""
     out = np.zeros(shape)
@@ -214,7 +218,7 @@ def weighted_counts(x, y, weights, mask, shape):
     return out
 
 
-@njit(cache=True)
+@kernel
 def mask_counts(x, y, mask, shape):
     """How many rows where ``mask`` holds fall on each cell."""
     out = np.zeros(shape)
@@ -224,7 +228,7 @@ def mask_counts(x, y, mask, shape):
     return out
 
 
-@njit(cache=True)
+@kernel
 def buyers_exponent(police_aversion, guardian_aversion, police, guard):
     """-a_p x police - a_g x guardianship, per buyer."""
     out = np.empty(police_aversion.size)
@@ -233,7 +237,7 @@ def buyers_exponent(police_aversion, guardian_aversion, police, guard):
     return out
 
 
-@njit(cache=True)
+@kernel
 def buyers_visit(knows, propensity, deterrent, draws, visited):
     """visited = draw < 1[knows] q deterrent (in place); returns how many come."""
     n = 0
@@ -243,7 +247,7 @@ def buyers_visit(knows, propensity, deterrent, draws, visited):
     return n
 
 
-@njit(cache=True)
+@kernel
 def buyers_search_exponent(visited, n_visits, x, y, near, find_rate):
     """-find_rate x connections within reach of each visitor's cell (visitors in order)."""
     out = np.empty(n_visits)
@@ -255,7 +259,7 @@ def buyers_search_exponent(visited, n_visits, x, y, near, find_rate):
     return out
 
 
-@njit(cache=True)
+@kernel
 def buyers_found(visited, e_minus, draws):
     """found = visited and draw < 1 - exp(...) (visitors in order)."""
     found = np.zeros(visited.size, dtype=np.bool_)
@@ -269,7 +273,7 @@ def buyers_found(visited, e_minus, draws):
     return found, n
 
 
-@njit(cache=True)
+@kernel
 def buyers_adapt(visited, found, q, usual, success_gain, failure_loss, return_pull):
     """Propensity: success pulls q to usual, failure cuts it, idle buyers drift back."""
     for i in range(q.size):
@@ -281,7 +285,7 @@ def buyers_adapt(visited, found, q, usual, success_gain, failure_loss, return_pu
             q[i] += return_pull * (usual[i] - q[i])
 
 
-@njit(cache=True)
+@kernel
 def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
     """Learn of the market (draw < p_learn) or forget it (q below forget_share x usual)."""
     for i in range(knows.size):
@@ -293,7 +297,7 @@ def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
             knows[i] = True
 
 
-@njit(cache=True)
+@kernel
 def seller_sales(active, x, y, connections, t, near, radius):
     """Sales per seller: k_j x box(T / K) at the seller's cell."""
     w, h = t.shape
@@ -310,7 +314,7 @@ def seller_sales(active, x, y, connections, t, near, radius):
     return sales
 
 
-@njit(cache=True)
+@kernel
 def follow_sales(reputation, sales, rate):
     """rho <- (1 - l) rho + l x box_1(sales) / max (in place)."""
     smoothed = box_sum(sales, 1)
@@ -326,7 +330,7 @@ def follow_sales(reputation, sales, rate):
 POOL, DETERRED, ACTIVE, ARRESTED, INCARCERATED, CALLED_IN, IN_SERVICES, DESISTED = range(8)
 
 
-@njit(cache=True)
+@kernel
 def sellers_decide(state, high_risk, banked_case, credible_case, expected_profit, wage,
                    aversion, perceived_risk, ever_called_in, relapsed, called_in_day, record,
                    active_since, connections, draw_quit, draw_enter, sanction, k, day):
@@ -378,7 +382,7 @@ def sellers_decide(state, high_risk, banked_case, credible_case, expected_profit
     return enters, n_enter, relapses, soon, recruits, with_record
 
 
-@njit(cache=True)
+@kernel
 def sellers_learn(state, sales, expected_profit, perceived_risk, banked_case, credible_case,
                   connections, k, market_risk):
     """Sellers.learn (in place). ``k``: sale value (margin x price), profit_learning_rate,
@@ -400,7 +404,7 @@ def sellers_learn(state, sales, expected_profit, perceived_risk, banked_case, cr
             connections[i] *= 1.0 - 1.0 / k[6]
 
 
-@njit(cache=True)
+@kernel
 def observe_sellers(state, high_risk, market, x, y, banked_case):
     """Seller counts of the daily row: active, active low-risk, active high-risk, active
     in the market area, held, banked cases, in services, deterred."""
@@ -426,7 +430,7 @@ def observe_sellers(state, high_risk, market, x, y, banked_case):
     return out
 
 
-@njit(cache=True)
+@kernel
 def gather_scaled(values, x, y, mask, factor):
     """factor x values at the cells of the rows where ``mask`` holds (in row order)."""
     out = np.empty(mask.sum())
@@ -438,7 +442,7 @@ def gather_scaled(values, x, y, mask, factor):
     return out
 
 
-@njit(cache=True)
+@kernel
 def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work,
                      directed, a, ah):
     """PoliceForce.enforce before its draws: the risk box_1(R) of the arrest rate R per
@@ -464,7 +468,7 @@ def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work
             gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b))
 
 
-@njit(cache=True)
+@kernel
 def violence_rates(sx, sy, active, active_since, high_risk, counts, radius, day, k):
     """Violence.occur's rate per active seller (row order). ``k``: pair_rate,
     high_risk_factor, contest_factor, newcomer_days."""
@@ -481,7 +485,7 @@ def violence_rates(sx, sy, active, active_since, high_risk, counts, radius, day,
     return rate
 
 
-@njit(cache=True)
+@kernel
 def remember(memory, where, days):
     """memory <- memory + (where - memory / days) (in place)."""
     w, h = memory.shape
@@ -490,7 +494,7 @@ def remember(memory, where, days):
             memory[i, j] += where[i, j] - memory[i, j] / days
 
 
-@njit(cache=True)
+@kernel
 def disorder_presence_exponent(police_seen, presence_disorder):
     """-k x (officer-hours within one cell) / 9, per cell."""
     w, h = police_seen.shape
@@ -501,7 +505,7 @@ def disorder_presence_exponent(police_seen, presence_disorder):
     return out
 
 
-@njit(cache=True)
+@kernel
 def update_disorder(disorder, visible_dealing, violence, guardianship, presence, rate):
     """D <- D + r (clip(drivers, 0, 1) x presence - D) (in place)."""
     dealing = box_sum(visible_dealing, 1)
@@ -514,7 +518,7 @@ def update_disorder(disorder, visible_dealing, violence, guardianship, presence,
             disorder[i, j] = d + rate * (_clip01(drivers) * presence[i, j] - d)
 
 
-@njit(cache=True)
+@kernel
 def seller_cells(x, y, active, visibility, shape):
     """visibility x active sellers per cell."""
     out = mask_counts(x, y, active, shape)
@@ -525,7 +529,7 @@ def seller_cells(x, y, active, visibility, shape):
     return out
 
 
-@njit(cache=True)
+@kernel
 def spot_candidates(x, y, active, step, reputation):
     """Sellers.choose_spot's candidates: each active seller's own cell, then his four
     steps, kept on the grid; returns them and reputation + 0.01 there (for numpy's log)."""
@@ -547,7 +551,7 @@ def spot_candidates(x, y, active, step, reputation):
     return cx, cy, rep
 
 
-@njit(cache=True)
+@kernel
 def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p, a_g):
     """Each active seller moves to his best-scoring candidate (the first of equals)."""
     j = 0
@@ -563,7 +567,7 @@ def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p
             j += 1
 
 
-@njit(cache=True)
+@kernel
 def justice_due(state, timer, custody, sentence, admitted, perceived_risk, wage, draws, day,
                 reset_admitted, own_arrest_risk, success_prob, wage_gain):
     """Justice.process (in place): whoever's timer ends today is sent to prison or released
@@ -595,3 +599,41 @@ def justice_due(state, timer, custody, sentence, admitted, perceived_risk, wage,
         elif s == CALLED_IN:
             state[i] = DESISTED
     return admissions, new, released
+
+
+@kernel
+def police_response(reports, disorder, attention, decay, response_hours, sight):
+    """PoliceForce.deploy, first part: response hours spread over what yesterday's
+    reporters could see, and attention A <- A x decay + (reports + disorder) (in place)."""
+    w, h = reports.shape
+    response = np.zeros((w, h))
+    if response_hours > 0:
+        spread = box_sum(reports, sight)
+        total = 0.0
+        for i in range(w):
+            for j in range(h):
+                total += spread[i, j]  # whole counts: exact in any order
+        for i in range(w):
+            for j in range(h):
+                response[i, j] = response_hours * spread[i, j] / total
+    for i in range(w):
+        for j in range(h):
+            attention[i, j] *= decay
+            attention[i, j] += reports[i, j] + disorder[i, j]
+    return response
+
+
+@kernel
+def police_patrol(attention, attention_total, response, directed, k):
+    """PoliceForce.deploy, second part: arrest-work hours and officer-hours on the street
+    per cell. ``k``: patrol hours, hotspot_share, (1 - hotspot_share) / cells,
+    beat_arrest_share, the plan's arrest_share."""
+    w, h = attention.shape
+    arrest_work = np.empty((w, h))
+    on_street = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            patrol = k[0] * (k[1] * (attention[i, j] / attention_total) + k[2])
+            arrest_work[i, j] = k[3] * patrol + k[4] * directed[i, j]
+            on_street[i, j] = response[i, j] + patrol + directed[i, j]
+    return arrest_work, on_street

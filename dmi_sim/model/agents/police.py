@@ -109,22 +109,22 @@ class PoliceForce:
         reports = self.reports_yesterday
         n_reports = reports.sum()
         self.response_hours = min(self.beat_budget, n_reports * self.p["response_hours"])
-        response = np.zeros_like(self.field)
-        if n_reports > 0:
-            spread = box_sum(reports, sight)
-            response = self.response_hours * spread / spread.sum()
-        patrol_hours = self.beat_budget - self.response_hours
-        self.attention *= 1.0 - 1.0 / self.p["attention_days"]
-        self.attention += reports + space.field("disorder")
-        hot = self.attention / self.attention.sum()
+        response = kernels.police_response(
+            reports, space.field("disorder"), self.attention,
+            1.0 - 1.0 / self.p["attention_days"],
+            float(self.response_hours) if n_reports > 0 else 0.0, sight)
         share = self.p["hotspot_share"]
-        patrol = patrol_hours * (share * hot + (1 - share) / self.field.size)
-        self.arrest_work = self.p["beat_arrest_share"] * patrol + plan.arrest_share * (
-            plan.directed_hours)
-        on_street = response + patrol + plan.directed_hours
+        k = np.array([self.beat_budget - self.response_hours, share,
+                      (1 - share) / self.field.size, self.p["beat_arrest_share"],
+                      plan.arrest_share], dtype=float)
+        self.arrest_work, on_street = kernels.police_patrol(
+            self.attention, self.attention.sum(), response, plan.directed_hours, k)
         total = on_street.sum()
         self.off_street = min(self.processing_hours, total)
-        self.field[:] = on_street * (1.0 - self.off_street / total) if total > 0 else 0.0
+        if total > 0:
+            np.multiply(on_street, 1.0 - self.off_street / total, out=self.field)
+        else:
+            self.field[:] = 0.0
         space.field("police")[:] = self.field
         space.police_seen = box_sum(self.field, 1)
         # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
