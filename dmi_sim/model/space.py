@@ -52,10 +52,16 @@ class Neighbourhood:
         }
         self.market, self.catchment = zones(self.width, self.height, sp["market_size"],
                                             sp["catchment_width"])
+        self.market_cells = int(np.count_nonzero(self.market))
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
         settled = params["market.start"] == "settled"
         self.layers["reputation"].data[self.market] = (
             1.0 if settled else params["market.nascent_reputation"])
+
+    def market_mean(self, values: np.ndarray) -> float:
+        """``values[market].mean()`` to the last bit (numpy's pairwise sum over the count),
+        without the Python wrapper of ``ndarray.mean``."""
+        return float(np.add.reduce(values[self.market]) / self.market_cells)
 
     def field(self, name: str) -> np.ndarray:
         """The numpy array behind a property layer (update it in place)."""

@@ -92,7 +92,7 @@ class Buyers:
         """
         p, rng = self.p, self.model.rng
         space = self.model.space
-        reputation = float(space.field("reputation")[space.market].mean())
+        reputation = space.market_mean(space.field("reputation"))
         p_learn = p["discovery_rate"] * reputation + p["word_of_mouth"] * (self.n_found / self.n)
         kernels.buyers_spread_word(self.knows_market, self.propensity, self.usual,
                                    rng.random(self.n), p_learn, p["forget_share"])
@@ -128,7 +128,7 @@ class Market:
         shape = space.shape
         known = kernels.weighted_counts(sellers.x, sellers.y, sellers.connections, a, shape)
         near = box_sum(known, self.radius)
-        guard = float(space.field("guardianship")[space.market].mean())
+        guard = space.market_mean(space.field("guardianship"))
         buyers.visit(police_at_market, guard)
         found = buyers.search(near)
         buyers.adapt()

@@ -133,11 +133,11 @@ class PoliceForce:
 
     def police_at_market(self) -> float:
         """Officer-hours per cell over the market area today (what buyers see)."""
-        return float(self.field[self.model.space.market].mean())
+        return self.model.space.market_mean(self.field)
 
     def directed_at_market(self) -> float:
         """Directed (surge, hot-spot) officer-hours per cell over the market area today."""
-        return float(self.plan.directed_hours[self.model.space.market].mean())
+        return self.model.space.market_mean(self.plan.directed_hours)
 
     def enforce(self, visibility: float) -> None:
         """Arrest work: today's arrests of sellers, then of buyers.

@@ -45,6 +45,7 @@ class Residents:
         self.informal_control = 0.0  # Q: the corner's neighbours' hold over it (0-1)
         self.moved_out = 0
         self._shape = (space.width, space.height)
+        self._no_arrests = np.zeros(self._shape)  # what any radius of a day without arrests sees
         p = self.p
         self._k_see = np.array([p["exposure_dealing"], p["exposure_disorder"],
                                 p["exposure_violence"], p["reassurance"], p["fear_rate"],
@@ -76,7 +77,8 @@ class Residents:
             float(self.pull), self._k_see)
         draw_out = rng.random(self.n)
         kernels.residents_act(
-            x, y, np.exp(minus_ku), draw_out, guard, box_sum(arrests_on_cells, r),
+            x, y, np.exp(minus_ku), draw_out, guard,
+            box_sum(arrests_on_cells, r) if arrests_on_cells.any() else self._no_arrests,
             self.efficacy, self.trust, self.aware, self.outdoors,
             np.array([self.pull, p["efficacy_rate"], p["efficacy_base"], p["efficacy_social"],
                       p["trust_rate"], p["trust_base"], p["trust_arrest_loss"],

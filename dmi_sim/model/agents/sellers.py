@@ -157,8 +157,8 @@ class Sellers:
 
     def count_on_cells(self) -> np.ndarray:
         """Active sellers per cell."""
-        a = self.active
-        return self.model.space.counts(self.x[a], self.y[a])
+        space = self.model.space
+        return kernels.mask_counts(self.x, self.y, self.active, space.shape)
 
     # --- decisions -------------------------------------------------------------------------
     def sanction_cost(self) -> np.ndarray:
