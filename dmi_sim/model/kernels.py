@@ -19,27 +19,28 @@ kernel = njit(cache=True, error_model="numpy")
 
 
 @kernel
+def _window_rows(values: np.ndarray, radius: int) -> np.ndarray:
+    """Row i of the result: the sum of rows i-r..i+r of ``values`` (within the array),
+    added in order of row; contiguous rows, so the inner loop runs in SIMD lanes."""
+    w, h = values.shape
+    out = np.zeros((w, h))
+    for i in range(w):
+        for k in range(max(0, i - radius), min(w, i + radius + 1)):
+            for j in range(h):
+                out[i, j] += values[k, j]
+    return out
+
+
+@kernel
 def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     """Sum of ``values`` over the (2r+1)^2 square around every cell, zero outside the grid.
 
-    Separable: a window along x, then along y, each cell's terms added in order of
-    position (O(r) per cell, so linear in the number of cells for a given radius).
+    Separable: a window along x, then (on the transpose) along y, each cell's terms added
+    in order of position (O(r) per cell, so linear in the number of cells for a given
+    radius; the order makes the result the same on every machine, unlike a BLAS product).
     """
-    w, h = values.shape
-    along_x = np.zeros((w, h))
-    for i in range(w):
-        row = along_x[i]
-        for k in range(max(0, i - radius), min(w, i + radius + 1)):
-            src = values[k]
-            for j in range(h):
-                row[j] += src[j]
-    out = np.zeros((w, h))
-    for i in range(w):
-        row, src = out[i], along_x[i]
-        for d in range(-radius, radius + 1):
-            for j in range(max(0, -d), min(h, h - d)):
-                row[j] += src[j + d]
-    return out
+    along_x = _window_rows(values, radius)
+    return _window_rows(along_x.T.copy(), radius).T.copy()
 
 
 @kernel
