@@ -58,6 +58,10 @@ class Neighbourhood:
         self.layers["reputation"].data[self.market] = (
             1.0 if settled else params["market.nascent_reputation"])
 
+    def mean(self, values: np.ndarray) -> float:
+        """``values.mean()`` over a whole field, to the last bit, without its wrapper."""
+        return float(np.add.reduce(values, axis=None) / values.size)
+
     def market_mean(self, values: np.ndarray) -> float:
         """``values[market].mean()`` to the last bit (numpy's pairwise sum over the count),
         without the Python wrapper of ``ndarray.mean``."""

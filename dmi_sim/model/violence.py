@@ -36,7 +36,7 @@ class Violence:
         rate_j = kernels.violence_rates(s.x, s.y, active, s.active_since, s.high_risk,
                                         s.count_on_cells(), p["radius"], model.day, self._k)
         background = p["background_rate"] * (
-            1.0 + p["disorder_factor"] * space.field("disorder").mean()
+            1.0 + p["disorder_factor"] * space.mean(space.field("disorder"))
         )
         n_market = rng.poisson(rate_j.sum()) if idx.size else 0
         n_background = rng.poisson(background)
