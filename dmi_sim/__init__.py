@@ -4,16 +4,35 @@ One run: ``simulate``. Many (a sweep): ``experiment_from_dict`` or ``load_experi
 ``run_experiment`` on any executor, with the results as DataFrames.
 """
 
-from dmi_sim.api import Result, simulate
-from dmi_sim.engine import (
-    Experiment,
-    Factor,
-    Sweep,
-    experiment_from_dict,
-    load_experiment,
-    run_experiment,
-)
-from dmi_sim.params import ParameterError, load_params, scenario_names
+import importlib
+from typing import Any
+
+#: Public name -> the module that defines it, imported on first use (PEP 562), so that
+#: ``import dmi_sim`` (the command line's ``--help``, a pool's fork server) loads no
+#: model, engine or plotting library until it is asked for one.
+_LAZY = {
+    "Result": "dmi_sim.api",
+    "simulate": "dmi_sim.api",
+    "Experiment": "dmi_sim.engine",
+    "Factor": "dmi_sim.engine",
+    "Sweep": "dmi_sim.engine",
+    "experiment_from_dict": "dmi_sim.engine",
+    "load_experiment": "dmi_sim.engine",
+    "run_experiment": "dmi_sim.engine",
+    "ParameterError": "dmi_sim.params",
+    "load_params": "dmi_sim.params",
+    "scenario_names": "dmi_sim.params",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, from their modules on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

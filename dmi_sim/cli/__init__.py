@@ -12,6 +12,7 @@ stops a command with one ``interrupted: ...`` line and exit code 130.
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import threading
@@ -21,43 +22,76 @@ from typing import Any
 
 from dmi_sim import __version__
 from dmi_sim.cli.common import ArgParser, fail, parse_assignment
-from dmi_sim.cli.compare import add_compare_command
-from dmi_sim.cli.run import add_run_command
-from dmi_sim.cli.sensitivity import add_sensitivity_command
-from dmi_sim.cli.sweep import add_sweep_command
-from dmi_sim.cli.validate import add_calibrate_command, add_validate_command
-from dmi_sim.engine import ExperimentError
-from dmi_sim.engine.executors import PoolError
-from dmi_sim.engine.provenance import RESULTS_DIR, OutputExistsError
-from dmi_sim.params import ParameterError
-from dmi_sim.studies.compare import DEFAULT_REPS, DEFAULT_SCENARIOS, CompareError
-from dmi_sim.viz.cli import add_viz_command
+from dmi_sim.engine.provenance import RESULTS_DIR
 
 __all__ = ["INPUT_ERRORS", "build_parser", "console", "main", "parse_assignment"]
 
-#: Errors that are the user's input or setting, not a bug: one line, exit code 2.
-INPUT_ERRORS = (ParameterError, ExperimentError, CompareError, OutputExistsError, PoolError)
+#: Errors that are the user's input or setting, not a bug: one line, exit code 2 (module,
+#: class). Looked up only in modules already loaded: an error class can be raised only by
+#: its own module, and loading them all would cost ``--help`` its speed.
+_INPUT_ERRORS = (
+    ("dmi_sim.params", "ParameterError"),
+    ("dmi_sim.engine.experiment", "ExperimentError"),
+    ("dmi_sim.studies.compare", "CompareError"),
+    ("dmi_sim.engine.provenance", "OutputExistsError"),
+    ("dmi_sim.engine.executors", "PoolError"),
+)
+
+#: The sub-commands in the order ``--help`` lists them: name -> (module, the function that
+#: registers it, its one-line help). Only the command being run is built in full, so
+#: ``--help`` and ``run --help`` import no model, study or plotting library
+#: (tests/test_cli_run.py checks these lines against the full parsers).
+COMMANDS = {
+    "run": ("dmi_sim.cli.run", "add_run_command", "run one scenario once"),
+    "compare": ("dmi_sim.cli.compare", "add_compare_command",
+                "compare scenarios against the same-seed baseline"),
+    "sweep": ("dmi_sim.cli.sweep", "add_sweep_command",
+              "run an experiment (experiments/*.toml) on a process pool or a Dask cluster"),
+    "validate": ("dmi_sim.cli.validate", "add_validate_command",
+                 "measure every validation target of EVIDENCE.md and report"),
+    "calibrate-defaults": ("dmi_sim.cli.validate", "add_calibrate_command",
+                           "search for defaults that meet every target at once"),
+    "sensitivity": ("dmi_sim.cli.sensitivity", "add_sensitivity_command",
+                    "global sensitivity analysis (SALib): Morris screening, then Sobol' "
+                    "indices"),
+    "viz": ("dmi_sim.viz.cli", "add_viz_command",
+            "the trainer's app: the neighbourhood live in a browser"),
+}
 
 
-def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
-    """The command line's parser (``run.py`` or ``dmi-sim``) with its sub-commands."""
+def __getattr__(name: str) -> Any:
+    """``INPUT_ERRORS``: every input-error class, loading their modules (PEP 562)."""
+    if name == "INPUT_ERRORS":
+        return tuple(getattr(importlib.import_module(module), cls)
+                     for module, cls in _INPUT_ERRORS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _is_input_error(err: BaseException) -> bool:
+    return any(isinstance(err, getattr(sys.modules[module], cls))
+               for module, cls in _INPUT_ERRORS if module in sys.modules)
+
+
+def build_parser(prog: str = "run.py", command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser (``run.py`` or ``dmi-sim``) with its sub-commands.
+
+    ``command``: build only that sub-command in full and list the others by name and help
+    (what ``main`` does); "" builds none in full; None (the default) builds every one.
+    """
     parser = ArgParser(
         prog=prog,
         description="Agent-based model of an open-air drug market: crackdowns vs. the Drug "
-        "Market Intervention. With no arguments: compare "
-        f"{', '.join(DEFAULT_SCENARIOS)} ({DEFAULT_REPS} replications each). Results go "
-        f"under {RESULTS_DIR}/ in the current folder unless --out says otherwise.",
+        "Market Intervention. With no arguments: the default comparison (`compare` with "
+        f"its defaults; see `{prog} compare --help`). Results go under {RESULTS_DIR}/ in "
+        "the current folder unless --out says otherwise.",
     )
     parser.add_argument("--version", action="version", version=f"dmi_sim {__version__}")
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-
-    add_run_command(commands)
-    add_compare_command(commands)
-    add_sweep_command(commands)
-    add_validate_command(commands)
-    add_calibrate_command(commands)
-    add_sensitivity_command(commands)
-    add_viz_command(commands)
+    for name, (module, adder, help_line) in COMMANDS.items():
+        if command is None or name == command:
+            getattr(importlib.import_module(module), adder)(commands)
+        else:
+            commands.add_parser(name, help=help_line)
     return parser
 
 
@@ -87,19 +121,23 @@ def _stop_on_signals() -> Iterator[None]:
 def main(argv: list[str] | None = None, prog: str = "run.py") -> int:
     """Parse ``argv`` (default: the process's), run the command, return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(prog).parse_args(argv or ["compare"])
+    argv_or_default = argv or ["compare"]
+    command = argv_or_default[0] if argv_or_default[0] in COMMANDS else ""
+    args = build_parser(prog, command).parse_args(argv_or_default)
     args.argv = argv
     try:
         with _stop_on_signals():
             return args.handler(args)
-    except INPUT_ERRORS as err:
-        return fail(str(err))
-    except OSError as err:
-        where = f"{err.filename}: " if err.filename else ""
-        return fail(f"{where}{err.strerror or err}")
     except KeyboardInterrupt as err:
         print(f"interrupted: {err or 'nothing was written'}", file=sys.stderr)
         return 130
+    except Exception as err:
+        if _is_input_error(err):
+            return fail(str(err))
+        if isinstance(err, OSError):
+            where = f"{err.filename}: " if err.filename else ""
+            return fail(f"{where}{err.strerror or err}")
+        raise
     return 2
 
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.api import simulate
 from dmi_sim.cli.common import add_common, overrides_of, plain_json
 from dmi_sim.engine.provenance import RESULTS_DIR, finish_manifest, staged_folder, start_manifest
 from dmi_sim.engine.provenance import timestamped as timestamped_folder
@@ -28,6 +27,8 @@ def add_run_command(commands: Any) -> argparse.ArgumentParser:
 
 def handle_run(args: argparse.Namespace) -> int:
     """One run: its time series, summary and manifest in a new folder."""
+    from dmi_sim.api import simulate  # the model loads only when a run is asked for
+
     overrides = overrides_of(args)
     out = args.out or timestamped_folder(RESULTS_DIR, f"run-{Path(args.scenario).stem}")
     manifest = start_manifest("run", args.argv, scenario=args.scenario, seed=args.seed,

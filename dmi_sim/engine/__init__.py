@@ -4,18 +4,40 @@ Tasks are fixed (with their seeds) before any executor sees them; ``run_tasks`` 
 on a process pool, in-process, or on Dask, streams results to a folder and resumes there.
 """
 
-from dmi_sim.engine.designs import Factor
-from dmi_sim.engine.experiment import (
-    Experiment,
-    ExperimentError,
-    experiment_from_dict,
-    load_experiment,
-)
-from dmi_sim.engine.results import load_failures, load_maps, load_results, to_ema
-from dmi_sim.engine.runner import Interrupted, RunReport, run_tasks
-from dmi_sim.engine.store import StoreError
-from dmi_sim.engine.sweep import Sweep, run_experiment
-from dmi_sim.engine.tasks import RunTask
+import importlib
+from typing import Any
+
+#: Public name -> the module that defines it, imported on first use (PEP 562): the
+#: command line reaches ``engine.executors`` and ``engine.provenance`` without loading the
+#: designs (scipy), the store (pandas) or the model.
+_LAZY = {
+    "Factor": "dmi_sim.engine.designs",
+    "Experiment": "dmi_sim.engine.experiment",
+    "ExperimentError": "dmi_sim.engine.experiment",
+    "experiment_from_dict": "dmi_sim.engine.experiment",
+    "load_experiment": "dmi_sim.engine.experiment",
+    "load_failures": "dmi_sim.engine.results",
+    "load_maps": "dmi_sim.engine.results",
+    "load_results": "dmi_sim.engine.results",
+    "to_ema": "dmi_sim.engine.results",
+    "Interrupted": "dmi_sim.engine.runner",
+    "RunReport": "dmi_sim.engine.runner",
+    "run_tasks": "dmi_sim.engine.runner",
+    "StoreError": "dmi_sim.engine.store",
+    "Sweep": "dmi_sim.engine.sweep",
+    "run_experiment": "dmi_sim.engine.sweep",
+    "RunTask": "dmi_sim.engine.tasks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, from their modules on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Experiment",

@@ -34,6 +34,43 @@ class DaskUnavailable(RuntimeError):
     """Dask was asked for but is not installed, or no scheduler answers at the address."""
 
 
+#: Thread counts of the numerical libraries in pool workers, set before the workers (and
+#: the fork server they come from) load numpy: one each. A run is single-threaded work on
+#: small arrays; with OpenBLAS's default threads, two workers on two busy cores
+#: oversubscribe them (a 160x160 matrix product cost 30x its single-thread time, issue 13).
+#: Dask's nanny sets the same variables for its workers by default.
+WORKER_THREADS_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
+
+
+def worker_threads_env() -> dict[str, str | None]:
+    """This process's values of ``WORKER_THREADS_ENV``'s variables (a pool worker reports
+    its own: tests/test_engine_executors.py)."""
+    return {name: os.environ.get(name) for name in WORKER_THREADS_ENV}
+
+
+@contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """Processes started in the block inherit ``WORKER_THREADS_ENV``; this process's own
+    environment is as it was afterwards (its numpy is loaded already)."""
+    saved = worker_threads_env()
+    os.environ.update(WORKER_THREADS_ENV)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 class InlineExecutor(Executor):
     """Runs each call at submission, in this process: the sequential reference path."""
 
@@ -128,7 +165,9 @@ class WorkerPool(ProcessPoolExecutor):
     Workers start with ``forkserver``: forking a driver that already runs threads (the
     progress bar, a Dask client) can deadlock. The fork server imports the model once, so
     each worker starts with it loaded. Every worker is started (with signals held) before
-    the pool is handed out, and exits when the driver does. ``shutdown(wait=False)`` stops
+    the pool is handed out, and exits when the driver does. Workers and the fork server
+    start with one thread per numerical library (``WORKER_THREADS_ENV``), so two workers
+    on two cores do not fight over BLAS threads. ``shutdown(wait=False)`` stops
     the workers at once instead of letting them finish their runs: it is what an
     interrupted sweep calls.
     """
@@ -137,13 +176,13 @@ class WorkerPool(ProcessPoolExecutor):
         leave_if_starting_a_worker()
         _check_main_importable()
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["dmi_sim", "dmi_sim.engine.tasks"])
+        context.set_forkserver_preload(["dmi_sim.api", "dmi_sim.engine.tasks"])
         # The read end goes to every worker the pool starts; the write end stays here.
         self._lifeline = context.Pipe(duplex=False)
         super().__init__(workers, mp_context=context, initializer=_start_worker,
                          initargs=(self._lifeline[0],))
         try:
-            with _signals_held():
+            with _signals_held(), _single_threaded_children():
                 # One call per worker, submitted at once: each starts a worker.
                 for started in [self.submit(_ready) for _ in range(workers)]:
                     started.result()

@@ -70,31 +70,12 @@ class Justice:
     def process(self) -> None:
         """Dispositions, releases, end of service episodes, end of the call-in window."""
         model, s, day = self.model, self.model.sellers, self.model.day
-        due = s.timer == day
-        to_prison = due & (s.state == SellerState.ARRESTED) & self.custody
-        self._admit(to_prison)
-        s.imprison(to_prison, day + self.sentence[to_prison])
-        released = due & (
-            ((s.state == SellerState.ARRESTED) & ~self.custody)
-            | ((s.state == SellerState.INCARCERATED) & ~to_prison)
-        )
-        self._release(released)
-        finished = due & (s.state == SellerState.IN_SERVICES)
-        succeeded = finished & (model.rng.random(s.n) < self.services["success_prob"])
-        s.finish_services(finished, succeeded, self.wage_gain)
-        s.desist(due & (s.state == SellerState.CALLED_IN))  # the call-in window is over
-
-    def _admit(self, admitted: np.ndarray) -> None:
-        """Count today's prison admissions, and the persons among them admitted for the
-        first time since the policy started (distinct people in custody)."""
-        model = self.model
-        new = model.sellers.admit(admitted, new_count=model.day == model.policy.start)
-        model.tally["custody_admissions"] += int(admitted.sum())
+        admissions, new, released = s.serve_due(
+            day, self.custody, self.sentence, model.rng.random(s.n), day == model.policy.start,
+            float(self.services["success_prob"]), float(self.wage_gain))
+        model.tally["custody_admissions"] += admissions
         model.tally["custody_new_persons"] += new
-
-    def _release(self, released: np.ndarray) -> None:
-        self.model.sellers.release(released)
-        self.model.tally["released"] += int(released.sum())
+        model.tally["released"] += released
 
     def offer_services(self, called: np.ndarray) -> int:
         """Offer the free places to called-in sellers; those who take one start an episode."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 
+from dmi_sim.model import kernels
 from dmi_sim.model.agents.buyers import Buyers, Market
 from dmi_sim.model.agents.police import PoliceForce
 from dmi_sim.model.agents.residents import Residents
@@ -12,7 +13,7 @@ from dmi_sim.model.agents.sellers import Sellers
 from dmi_sim.model.justice import Justice
 from dmi_sim.model.observe import DAILY_TALLIES, RUNNING_TALLIES, Observer
 from dmi_sim.model.policies import make_policy
-from dmi_sim.model.space import Neighbourhood, box_sum
+from dmi_sim.model.space import Neighbourhood
 from dmi_sim.model.violence import Violence
 from dmi_sim.params import Params
 
@@ -52,7 +53,8 @@ class DrugMarketModel(Model):
 
     def record_arrests(self, x: np.ndarray, y: np.ndarray) -> None:
         """Mark today's arrests on the grid (residents see them)."""
-        np.add.at(self.arrests_on_cells, (x, y), 1.0)
+        if x.size:  # np.add.at costs microseconds even with nothing to add
+            np.add.at(self.arrests_on_cells, (x, y), 1.0)
 
     def step(self) -> None:
         """One day: police plan, sellers read the street and choose, the market trades,
@@ -73,7 +75,9 @@ class DrugMarketModel(Model):
         self.justice.process()
         self.sellers.learn(sales, self._risk_seen(dealers, visibility))
         incidents = self.violence.occur()
-        visible_dealing = visibility * self.sellers.count_on_cells()  # indoors, phones: unseen
+        # indoors, phones: unseen
+        visible_dealing = kernels.seller_cells(self.sellers.x, self.sellers.y,
+                                               self.sellers.active, visibility, self.space.shape)
         reports = self.residents.live(visible_dealing, self.arrests_on_cells)
         self.police.reports_yesterday = self.residents.reports_on_cells
         self._update_disorder(visible_dealing)
@@ -137,13 +141,9 @@ class DrugMarketModel(Model):
         cell, with P the mean officer-hours per cell within one cell: visible police damp
         loitering, drinking and open dealing (Sherman & Weisburd 1995)."""
         space = self.space
-        d = space.field("disorder")
-        drivers = (
-            0.5 * np.minimum(1.0, box_sum(visible_dealing, 1) / 2.0)
-            + 0.3 * np.minimum(1.0, space.field("violence"))
-            + 0.1
-            - 0.3 * space.field("guardianship")
-        )
-        presence = np.exp(-self.params["police.presence_disorder"] * space.police_seen / 9.0)
-        d += DISORDER_RATE * (np.clip(drivers, 0.0, 1.0) * presence - d)
+        presence = np.exp(kernels.disorder_presence_exponent(
+            space.police_seen, float(self.params["police.presence_disorder"])))
+        kernels.update_disorder(space.field("disorder"), visible_dealing,
+                                space.field("violence"), space.field("guardianship"), presence,
+                                DISORDER_RATE)
         space.field("dealing")[:] = self.market.sales_per_cell

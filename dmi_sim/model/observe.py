@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dmi_sim.model.agents.sellers import HELD, SellerState
+from dmi_sim.model import kernels
 
 COLUMNS = (
     "day", "active_sellers", "active_sellers_low", "active_sellers_high", "market_sellers",
@@ -37,6 +37,14 @@ DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released"
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
 
+_sum = np.add.reduce  # what ndarray.sum and ndarray.mean call, without their Python wrappers
+
+
+def _average(values: np.ndarray) -> float:
+    """``values.mean()`` to the last bit: numpy's pairwise sum (in float64) over the count."""
+    return float(_sum(values, axis=None, dtype=np.float64) / values.size)
+
+
 class Observer:
     """Collects one row a day into columns."""
 
@@ -48,54 +56,54 @@ class Observer:
         """Append today's row: every column computed under its name, stored in COLUMNS order."""
         m = self.model
         s, res, space, tally = m.sellers, m.residents, m.space, m.tally
-        state = s.state
-        active = state == SellerState.ACTIVE
-        held = HELD[state]
-        in_market = space.market[s.x, s.y]
+        active, low, high, market_sellers, held, banked, services, deterred = (
+            int(c) for c in kernels.observe_sellers(s.state, s.high_risk, space.market, s.x,
+                                                    s.y, s.banked_case))
         sales = m.market.sales_per_cell
         zone = res.in_market_zone
-        market_res = res.outdoors[zone].mean() if zone.any() else np.nan
+        market_res = _average(res.outdoors[zone]) if zone.any() else np.nan
+        disorder = space.field("disorder")
         row = {
             "day": m.day,
-            "active_sellers": int(active.sum()),
-            "active_sellers_low": int((active & ~s.high_risk).sum()),
-            "active_sellers_high": int((active & s.high_risk).sum()),
-            "market_sellers": int((active & in_market).sum()),
+            "active_sellers": active,
+            "active_sellers_low": low,
+            "active_sellers_high": high,
+            "market_sellers": market_sellers,
             "new_recruits": m.tally["new_recruits"],
-            "transactions": float(sales.sum()),
-            "transactions_market": float(sales[space.market].sum()),
-            "transactions_catchment": float(sales[space.catchment].sum()),
-            "buyer_visits": int(m.buyers.visited.sum()),
+            "transactions": float(_sum(sales, axis=None)),
+            "transactions_market": float(_sum(sales[space.market])),
+            "transactions_catchment": float(_sum(sales[space.catchment])),
+            "buyer_visits": int(m.buyers.n_visits),
             "arrests_sellers": m.tally["arrests_sellers"],
             "arrests_buyers": m.tally["arrests_buyers"],
-            "incarcerated": int(held.sum()),
+            "incarcerated": held,
             "violent_incidents": violent_incidents,
-            "disorder": float(space.field("disorder").mean()),
-            "disorder_market": float(space.field("disorder")[space.market].mean()),
-            "residents_outdoors": float(res.outdoors.mean()) if res.n else np.nan,
+            "disorder": _average(disorder),
+            "disorder_market": _average(disorder[space.market]),
+            "residents_outdoors": _average(res.outdoors) if res.n else np.nan,
             "residents_outdoors_market": float(market_res),
-            "fear": float(res.fear.mean()) if res.n else np.nan,
-            "collective_efficacy": float(res.efficacy.mean()) if res.n else np.nan,
-            "trust_in_police": float(res.trust.mean()) if res.n else np.nan,
+            "fear": _average(res.fear) if res.n else np.nan,
+            "collective_efficacy": _average(res.efficacy) if res.n else np.nan,
+            "trust_in_police": _average(res.trust) if res.n else np.nan,
             "reports": reports,
             "drug_reports": res.drug_reports,
             "officer_hours": m.police.hours_used(),
             "officer_budget": m.police.budget(),
             "called_in": tally["called_in"],
-            "banked_cases": int(s.banked_case.sum()),
-            "in_services": int((state == SellerState.IN_SERVICES).sum()),
+            "banked_cases": banked,
+            "in_services": services,
             "relapsed": tally["relapsed"],
-            "deterred": int((state == SellerState.DETERRED).sum()),
+            "deterred": deterred,
             "released": m.tally["released"],
             "moved_out": res.moved_out,
             "entrants_with_record": tally["entrants_with_record"],
             "relapsed_6wk": tally["relapsed_6wk"],
             "reports_market": res.reports_market,
-            "officer_hours_market": float(m.police.field[space.market].sum()),
+            "officer_hours_market": float(_sum(m.police.field[space.market])),
             "custody_admissions": tally["custody_admissions"],
             "custody_new_persons": tally["custody_new_persons"],
-            "buyers_aware": int(m.buyers.knows_market.sum()),
-            "perceived_risk": float(np.maximum(s.perceived_risk, s.salience).mean()),
+            "buyers_aware": int(np.count_nonzero(m.buyers.knows_market)),
+            "perceived_risk": _average(np.maximum(s.perceived_risk, s.salience)),
             "adaptation": s.adaptation,
         }
         self.rows.append(tuple(row[name] for name in COLUMNS))

@@ -7,33 +7,25 @@ are box filters over the whole grid, so an agent looks its value up instead of s
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
+from dmi_sim.model import kernels
 from dmi_sim.params import Params
 
 FIELDS = ("disorder", "reputation", "police", "guardianship", "dealing", "violence")
 
 
-@lru_cache(maxsize=64)
-def _band(n: int, radius: int) -> np.ndarray:
-    """n x n matrix with ones where |i - j| <= radius."""
-    i = np.arange(n)
-    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
-
-
 def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     """Sum of ``values`` over the (2r+1)^2 square around every cell (zero outside the grid).
 
-    A box filter is separable: B_w(r) @ values @ B_h(r)^T with band matrices B(r), two small
-    matrix products whatever the radius.
+    A box filter is separable: a window sum along x, then along y, each O(r) per cell
+    (``dmi_sim.model.kernels.box_sum``); the result is a new float array.
     """
+    values = np.asarray(values, dtype=float)
     if radius <= 0:
-        return values.astype(float, copy=True)
-    w, h = values.shape
-    return _band(w, radius) @ values @ _band(h, radius)
+        return values.copy()
+    return kernels.box_sum(values, int(radius))
 
 
 def zones(width: int, height: int, market_size: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
@@ -53,16 +45,27 @@ class Neighbourhood:
     def __init__(self, params: Params, rng: np.random.Generator, random) -> None:
         sp = params.section("space")
         self.width, self.height = sp["width"], sp["height"]
+        self.shape = (self.width, self.height)
         self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, random=random)
         self.layers = {
             name: self.grid.create_property_layer(name, default_value=0.0) for name in FIELDS
         }
         self.market, self.catchment = zones(self.width, self.height, sp["market_size"],
                                             sp["catchment_width"])
+        self.market_cells = int(np.count_nonzero(self.market))
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
         settled = params["market.start"] == "settled"
         self.layers["reputation"].data[self.market] = (
             1.0 if settled else params["market.nascent_reputation"])
+
+    def mean(self, values: np.ndarray) -> float:
+        """``values.mean()`` over a whole field, to the last bit, without its wrapper."""
+        return float(np.add.reduce(values, axis=None) / values.size)
+
+    def market_mean(self, values: np.ndarray) -> float:
+        """``values[market].mean()`` to the last bit (numpy's pairwise sum over the count),
+        without the Python wrapper of ``ndarray.mean``."""
+        return float(np.add.reduce(values[self.market]) / self.market_cells)
 
     def field(self, name: str) -> np.ndarray:
         """The numpy array behind a property layer (update it in place)."""
@@ -93,3 +96,10 @@ class Neighbourhood:
         cdf = np.cumsum(self.field("reputation").ravel() ** 2 + 1e-9)
         cells = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
         return np.divmod(np.minimum(cells, cdf.size - 1), self.height)
+
+    def place_on_market_cells(self, rng: np.random.Generator, mask: np.ndarray, n: int,
+                              x: np.ndarray, y: np.ndarray) -> None:
+        """``draw_market_cells`` for the ``n`` rows where ``mask`` holds, written into
+        ``x`` and ``y`` in place (the same draws, in one compiled pass)."""
+        kernels.place(kernels.market_cdf(self.field("reputation")), rng.random(n),
+                      self.height, mask, x, y)

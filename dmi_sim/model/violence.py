@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dmi_sim.model.space import box_sum
+from dmi_sim.model import kernels
 from dmi_sim.params import Params
 
 MEMORY_DAYS = 30.0
@@ -24,21 +24,19 @@ class Violence:
     def __init__(self, model, params: Params) -> None:
         self.model = model
         self.p = params.section("violence")
+        self._k = np.array([self.p["pair_rate"], self.p["high_risk_factor"],
+                            self.p["contest_factor"], self.p["newcomer_days"]], dtype=float)
 
     def occur(self) -> int:
         """Draw today's incidents; returns their number."""
         model, p, rng, space = self.model, self.p, self.model.rng, self.model.space
         s = model.sellers
-        idx = np.flatnonzero(s.active)
-        competitors = box_sum(s.count_on_cells(), p["radius"])[s.x[idx], s.y[idx]] - 1.0
-        newcomer = (model.day - s.active_since[idx]) < p["newcomer_days"]
-        rate_j = (
-            p["pair_rate"] * np.maximum(competitors, 0.0)
-            * np.where(s.high_risk[idx], p["high_risk_factor"], 1.0)
-            * (1.0 + p["contest_factor"] * newcomer)
-        )
+        active = s.active
+        idx = np.flatnonzero(active)
+        rate_j = kernels.violence_rates(s.x, s.y, active, s.active_since, s.high_risk,
+                                        s.count_on_cells(), p["radius"], model.day, self._k)
         background = p["background_rate"] * (
-            1.0 + p["disorder_factor"] * space.field("disorder").mean()
+            1.0 + p["disorder_factor"] * space.mean(space.field("disorder"))
         )
         n_market = rng.poisson(rate_j.sum()) if idx.size else 0
         n_background = rng.poisson(background)
@@ -50,6 +48,5 @@ class Violence:
         if n_background and res.n:
             at = rng.integers(0, res.n, n_background)
             np.add.at(where, (res.x[at], res.y[at]), 1.0)
-        memory = space.field("violence")
-        memory += where - memory / MEMORY_DAYS
+        kernels.remember(space.field("violence"), where, MEMORY_DAYS)
         return n_market + n_background

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dmi_sim.model import kernels
 from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
@@ -43,6 +44,7 @@ class Buyers:
         self.knows_market = rng.random(n) < share
         self.visited = np.zeros(n, dtype=bool)
         self.found = np.zeros(n, dtype=bool)
+        self.n_visits = self.n_found = 0  # today's visitors, and those who found a seller
         self.x = np.zeros(n, dtype=np.int64)
         self.y = np.zeros(n, dtype=np.int64)
         self.reliability = 1.0
@@ -51,38 +53,35 @@ class Buyers:
         """Who comes today: P(visit) = 1[knows the market] q exp(-a_p x officer-hours per
         market cell seen - a_g x share of residents outdoors around the market)."""
         rng, space = self.model.rng, self.model.space
-        p_visit = self.knows_market * self.propensity * np.exp(
-            -self.police_aversion * police_at_market
-            - self.guardian_aversion * guardianship_at_market)
-        self.visited = rng.random(self.n) < p_visit
-        n = int(self.visited.sum())
-        self.x[self.visited], self.y[self.visited] = space.draw_market_cells(rng, n)
+        deterrent = np.exp(kernels.buyers_exponent(
+            self.police_aversion, self.guardian_aversion, police_at_market,
+            guardianship_at_market))
+        self.visited = np.empty(self.n, dtype=bool)
+        self.n_visits = kernels.buyers_visit(self.knows_market, self.propensity, deterrent,
+                                             rng.random(self.n), self.visited)
+        space.place_on_market_cells(rng, self.visited, self.n_visits, self.x, self.y)
         return self.visited
 
     def search(self, sellers_near: np.ndarray) -> np.ndarray:
         """Visitors find a seller with P = 1 - exp(-find_rate x sellers within the radius),
         each seller counted by his connections (a newcomer nobody knows is hard to find)."""
-        v = self.visited
-        p_find = 1.0 - np.exp(-self.p["find_rate"] * sellers_near[self.x[v], self.y[v]])
-        self.found = np.zeros(self.n, dtype=bool)
-        self.found[v] = self.model.rng.random(int(v.sum())) < p_find
+        v, n = self.visited, self.n_visits
+        e_minus = np.exp(kernels.buyers_search_exponent(v, n, self.x, self.y, sellers_near,
+                                                        float(self.p["find_rate"])))
+        self.found, self.n_found = kernels.buyers_found(v, e_minus, self.model.rng.random(n))
         return self.found
 
     def adapt(self) -> None:
         """Propensity: success pulls q to its usual level, failure cuts it, lapsed buyers drift
         back at a rate scaled by the market's reliability (EWMA of the success rate)."""
-        p, v, f = self.p, self.visited, self.found
-        n_visits = int(v.sum())
+        p, n_visits = self.p, self.n_visits
         if n_visits:
-            self.reliability += 0.1 * (f.sum() / n_visits - self.reliability)
+            self.reliability += 0.1 * (self.n_found / n_visits - self.reliability)
         else:
             self.reliability *= 0.9
-        q, usual = self.propensity, self.usual
-        q[f] += p["success_gain"] * (usual[f] - q[f])
-        failed = v & ~f
-        q[failed] *= 1.0 - p["failure_loss"]
-        idle = ~v
-        q[idle] += p["return_rate"] * self.reliability * (usual[idle] - q[idle])
+        kernels.buyers_adapt(self.visited, self.found, self.propensity, self.usual,
+                             p["success_gain"], p["failure_loss"],
+                             p["return_rate"] * self.reliability)
         self._spread_word()
 
     def _spread_word(self) -> None:
@@ -93,13 +92,10 @@ class Buyers:
         """
         p, rng = self.p, self.model.rng
         space = self.model.space
-        reputation = float(space.field("reputation")[space.market].mean())
-        p_learn = p["discovery_rate"] * reputation + p["word_of_mouth"] * self.found.mean()
-        learns = ~self.knows_market & (rng.random(self.n) < p_learn)
-        forgets = self.knows_market & (self.propensity < p["forget_share"] * self.usual)
-        self.knows_market[learns] = True
-        self.knows_market[forgets] = False
-        self.propensity[forgets] = self.usual[forgets]
+        reputation = space.market_mean(space.field("reputation"))
+        p_learn = p["discovery_rate"] * reputation + p["word_of_mouth"] * (self.n_found / self.n)
+        kernels.buyers_spread_word(self.knows_market, self.propensity, self.usual,
+                                   rng.random(self.n), p_learn, p["forget_share"])
 
     def deter(self, arrested: np.ndarray) -> None:
         """An arrested buyer loses most of the wish to come back."""
@@ -129,18 +125,18 @@ class Market:
         model, space = self.model, self.model.space
         sellers, buyers = model.sellers, model.buyers
         a = sellers.active
-        known = space.counts(sellers.x[a], sellers.y[a], weights=sellers.connections[a])
+        shape = space.shape
+        known = kernels.weighted_counts(sellers.x, sellers.y, sellers.connections, a, shape)
         near = box_sum(known, self.radius)
-        guard = float(space.field("guardianship")[space.market].mean())
+        guard = space.market_mean(space.field("guardianship"))
         buyers.visit(police_at_market, guard)
         found = buyers.search(near)
         buyers.adapt()
-        t = space.counts(buyers.x[found], buyers.y[found])
+        t = kernels.mask_counts(buyers.x, buyers.y, found, shape)
         self.sales_per_cell = t
-        share = box_sum(np.divide(t, near, out=np.zeros_like(t), where=near > 0), self.radius)
-        sales = np.zeros(sellers.n)
-        sales[a] = sellers.connections[a] * share[sellers.x[a], sellers.y[a]]
-        visits = int(buyers.visited.sum())
+        sales = kernels.seller_sales(a, sellers.x, sellers.y, sellers.connections, t, near,
+                                     self.radius)
+        visits = buyers.n_visits
         k = self.entrant_share
         wanted = self.sale_value * visits * k / (float(sellers.connections[a].sum()) + k)
         self.entrant_profit += 0.1 * (wanted - self.entrant_profit)
@@ -149,13 +145,9 @@ class Market:
 
     def _update_reputation(self, sales: np.ndarray) -> None:
         """Reputation follows where sales happen: rho <- (1-l) rho + l x smoothed share."""
-        total = sales.sum()
-        if total == 0:
+        if self.model.buyers.n_found == 0:  # the sales are the buyers who found a seller
             return
-        rep = self.model.space.field("reputation")
-        smoothed = box_sum(sales, 1)
-        rep *= 1.0 - self.reputation_rate
-        rep += self.reputation_rate * smoothed / smoothed.max()
+        kernels.follow_sales(self.model.space.field("reputation"), sales, self.reputation_rate)
 
 
 #: Days over which a would-be seller weighs up what the corner would pay him.

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from mesa import Agent
 
+from dmi_sim.model import kernels
 from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
@@ -108,22 +109,22 @@ class PoliceForce:
         reports = self.reports_yesterday
         n_reports = reports.sum()
         self.response_hours = min(self.beat_budget, n_reports * self.p["response_hours"])
-        response = np.zeros_like(self.field)
-        if n_reports > 0:
-            spread = box_sum(reports, sight)
-            response = self.response_hours * spread / spread.sum()
-        patrol_hours = self.beat_budget - self.response_hours
-        self.attention *= 1.0 - 1.0 / self.p["attention_days"]
-        self.attention += reports + space.field("disorder")
-        hot = self.attention / self.attention.sum()
+        response = kernels.police_response(
+            reports, space.field("disorder"), self.attention,
+            1.0 - 1.0 / self.p["attention_days"],
+            float(self.response_hours) if n_reports > 0 else 0.0, sight)
         share = self.p["hotspot_share"]
-        patrol = patrol_hours * (share * hot + (1 - share) / self.field.size)
-        self.arrest_work = self.p["beat_arrest_share"] * patrol + plan.arrest_share * (
-            plan.directed_hours)
-        on_street = response + patrol + plan.directed_hours
+        k = np.array([self.beat_budget - self.response_hours, share,
+                      (1 - share) / self.field.size, self.p["beat_arrest_share"],
+                      plan.arrest_share], dtype=float)
+        self.arrest_work, on_street = kernels.police_patrol(
+            self.attention, self.attention.sum(), response, plan.directed_hours, k)
         total = on_street.sum()
         self.off_street = min(self.processing_hours, total)
-        self.field[:] = on_street * (1.0 - self.off_street / total) if total > 0 else 0.0
+        if total > 0:
+            np.multiply(on_street, 1.0 - self.off_street / total, out=self.field)
+        else:
+            self.field[:] = 0.0
         space.field("police")[:] = self.field
         space.police_seen = box_sum(self.field, 1)
         # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
@@ -132,11 +133,11 @@ class PoliceForce:
 
     def police_at_market(self) -> float:
         """Officer-hours per cell over the market area today (what buyers see)."""
-        return float(self.field[self.model.space.market].mean())
+        return self.model.space.market_mean(self.field)
 
     def directed_at_market(self) -> float:
         """Directed (surge, hot-spot) officer-hours per cell over the market area today."""
-        return float(self.plan.directed_hours[self.model.space.market].mean())
+        return self.model.space.market_mean(self.plan.directed_hours)
 
     def enforce(self, visibility: float) -> None:
         """Arrest work: today's arrests of sellers, then of buyers.
@@ -149,25 +150,21 @@ class PoliceForce:
         one arrest takes, rounded up or down at random (its mean is exact).
         """
         model, rng = self.model, self.model.rng
-        sellers, buyers, space = model.sellers, model.buyers, model.space
+        sellers, buyers = model.sellers, model.buyers
         a, h, b = self.p["arrest_productivity"], self.p["arrest_hours"], self.buyer_catchability
-        idx = np.flatnonzero(sellers.active)
+        active = sellers.active
+        idx = np.flatnonzero(active)
         visiting = np.flatnonzero(buyers.visited)
-        people = visibility * space.counts(sellers.x[idx], sellers.y[idx]) + b * space.counts(
-            buyers.x[visiting], buyers.y[visiting])
-        load = box_sum(people, 1)
-        rate = a * self.arrest_work / (1.0 + a * h * load)
-        self.risk = box_sum(rate, 1)
-        hazard = 1.0 - np.exp(-visibility * self.risk[sellers.x[idx], sellers.y[idx]])
+        directed = self.plan.arrest_share * self.plan.directed_hours
+        self.risk, seller_arg, buyer_arg = kernels.enforcement_risk(
+            sellers.x, sellers.y, active, buyers.x, buyers.y, buyers.visited,
+            float(visibility), float(b), self.arrest_work, directed, float(a), float(a * h))
+        hazard = 1.0 - np.exp(seller_arg)
+        b_hazard = 1.0 - np.exp(buyer_arg)  # only operations aimed at the market go for buyers
         caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        directed = self.plan.arrest_share * self.plan.directed_hours
-        aimed = np.divide(directed, self.arrest_work, out=np.zeros_like(directed),
-                          where=self.arrest_work > 0)
-        buyer_risk = box_sum(rate * aimed, 1)  # only operations aimed at the market go for buyers
-        b_hazard = 1.0 - np.exp(-b * buyer_risk[buyers.x[visiting], buyers.y[visiting]])
         b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size

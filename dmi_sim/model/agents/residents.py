@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dmi_sim.model import kernels
 from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
@@ -43,6 +44,17 @@ class Residents:
         self.reports_market = 0  # today's calls from the market zone (market + catchment)
         self.informal_control = 0.0  # Q: the corner's neighbours' hold over it (0-1)
         self.moved_out = 0
+        self._shape = (space.width, space.height)
+        self._no_arrests = np.zeros(self._shape)  # what any radius of a day without arrests sees
+        p = self.p
+        self._k_see = np.array([p["exposure_dealing"], p["exposure_disorder"],
+                                p["exposure_violence"], p["reassurance"], p["fear_rate"],
+                                p["outdoor_social"], p["outdoor_threshold"],
+                                p["outdoor_steepness"]], dtype=float)
+        self._k_report = np.array([p["exposure_dealing"], p["report_prob"], 0.0,
+                                   p["background_calls"], p["nuisance_calls"]], dtype=float)
+        self._k_close = np.array([p["move_threshold"], p["move_rate"], p["newcomer_efficacy"],
+                                  p["trust_base"]], dtype=float)
         self._update_guardianship()
 
     def live(self, sellers_on_cells: np.ndarray, arrests_on_cells: np.ndarray) -> int:
@@ -50,7 +62,46 @@ class Residents:
 
         See the street, fear it, go out or stay in, build efficacy, gain or lose trust,
         report, perhaps move out; then the street's guardianship follows who is outdoors.
+        The steps are the methods below (``_see_the_street``, ``_fear``, ``_go_out``...);
+        the day runs them as a few compiled kernels (``dmi_sim.model.kernels``), with the
+        same draws in the same order.
         """
+        if self.n == 0:
+            return 0
+        p, space, rng, x, y = self.p, self.model.space, self.model.rng, self.x, self.y
+        r = p["sight_radius"]
+        disorder = space.field("disorder")
+        seen, guard, around, minus_ku = kernels.residents_see(
+            x, y, box_sum(sellers_on_cells, r), space.field("guardianship"), disorder,
+            box_sum(space.field("violence"), r), self.fear, self.efficacy, self.aware,
+            float(self.pull), self._k_see)
+        draw_out = rng.random(self.n)
+        kernels.residents_act(
+            x, y, np.exp(minus_ku), draw_out, guard,
+            box_sum(arrests_on_cells, r) if arrests_on_cells.any() else self._no_arrests,
+            self.efficacy, self.trust, self.aware, self.outdoors,
+            np.array([self.pull, p["efficacy_rate"], p["efficacy_base"], p["efficacy_social"],
+                      p["trust_rate"], p["trust_base"], p["trust_arrest_loss"],
+                      float(self.engaged), self.model.policy.trust_gain]))
+        drug, rate = kernels.residents_report(
+            x, y, rng.random(self.n), seen, around, self.fear, self.trust, self.aware,
+            self.outdoors, disorder, self._k_report)
+        other = rng.poisson(rate)
+        on_cells, n_drug, market, n_other, control, moved = kernels.residents_close(
+            x, y, drug, other, self.in_market_zone, self.overlooks_market, self.outdoors,
+            self.efficacy, self.trust, self.fear, rng.random(self.n), self.aware, self._shape,
+            self._k_close)
+        self.reports_on_cells, self.drug_reports, self.reports_market = on_cells, n_drug, market
+        if control.size:
+            self.informal_control = float(np.mean(control))
+        self.moved_out += moved
+        space.field("guardianship")[:] = kernels.guardianship(
+            x, y, self.outdoors, self.households_near, self._shape)
+        return n_drug + n_other
+
+    def live_stepwise(self, sellers_on_cells: np.ndarray, arrests_on_cells: np.ndarray) -> int:
+        """``live`` as the numpy methods below, one after the other (the reference the
+        kernels are checked against, tests/test_model_kernels.py)."""
         if self.n == 0:
             return 0
         p = self.p
@@ -72,6 +123,7 @@ class Residents:
         self.aware = aware
         self.engaged = True
         self.report_boost = report_boost
+        self._k_report[2] = report_boost
 
     def take_part(self, pull: float, engaged: bool) -> None:
         """Today's DMI community work: the pull outdoors on aware households, and whether

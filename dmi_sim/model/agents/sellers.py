@@ -21,6 +21,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from dmi_sim.model import kernels
 from dmi_sim.params import Params
 
 
@@ -89,6 +90,9 @@ class Sellers:
         self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
         self.message = 0.0  # floor under perceived risk while a DMI's message is maintained
         self._homes = np.flatnonzero(model.space.residential.ravel())
+        j = self.justice_p  # sanction cost of a low-risk, a high-risk, a convinced seller
+        self._sanction_table = self._sanction_cost_of(
+            np.array([j["custody_prob_low"], j["custody_prob_high"], 1.0]))
         self._draw_young_people(np.arange(n))
         self._start_market(rng)
 
@@ -153,8 +157,8 @@ class Sellers:
 
     def count_on_cells(self) -> np.ndarray:
         """Active sellers per cell."""
-        a = self.active
-        return self.model.space.counts(self.x[a], self.y[a])
+        space = self.model.space
+        return kernels.mask_counts(self.x, self.y, self.active, space.shape)
 
     # --- decisions -------------------------------------------------------------------------
     def sanction_cost(self) -> np.ndarray:
@@ -166,6 +170,10 @@ class Sellers:
         j = self.justice_p
         custody = np.where(self.high_risk, j["custody_prob_high"], j["custody_prob_low"])
         custody = np.where(self.banked_case & self.credible_case, 1.0, custody)
+        return self._sanction_cost_of(custody)
+
+    def _sanction_cost_of(self, custody: np.ndarray) -> np.ndarray:
+        j = self.justice_p
         days = j["pretrial_days"] + custody * j["sentence_days"]
         delta = self.p["discount_rate"]
         return self.p["freedom_value_per_day"] * (1.0 - np.exp(-delta * days)) / delta
@@ -207,32 +215,25 @@ class Sellers:
 
     def decide_to_sell(self) -> None:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
-        rng, day = self.model.rng, self.model.day
-        u0, u = self.utilities()
-        active = self.active
-        quits = active & (u < 0) & (rng.random(self.n) < self.p["quit_rate"])
-        self.state[quits & self.ever_called_in] = SellerState.DESISTED
-        self.state[quits & ~self.ever_called_in] = SellerState.POOL
-        free = FREE[self.state]
-        enters = free & (u > 0) & (rng.random(self.n) < self.p["consider_rate"])
-        relapses = enters & self.ever_called_in & ~self.relapsed
-        self.relapsed |= relapses
+        rng, day, p = self.model.rng, self.model.day, self.p
+        draw_quit, draw_enter = rng.random(self.n), rng.random(self.n)
+        watched = self.model.residents.informal_control ** p["watch_exponent"]
+        k = np.array([self.model.market.entrant_profit, self.salience, self.message,
+                      p["watch_risk"] * watched, p["quit_rate"], p["consider_rate"],
+                      p["entrant_connections"], RELAPSE_WINDOW_DAYS], dtype=float)
+        enters, n, relapses, soon, recruits, with_record = kernels.sellers_decide(
+            self.state, self.high_risk, self.banked_case, self.credible_case,
+            self.expected_profit, self.wage, self.aversion, self.perceived_risk,
+            self.ever_called_in, self.relapsed, self.called_in_day, self.record,
+            self.active_since, self.connections, draw_quit, draw_enter,
+            self._sanction_table, k, day)
         tally = self.model.tally
-        tally["relapsed"] += int(relapses.sum())
-        tally["relapsed_6wk"] += int((relapses & (day - self.called_in_day <= RELAPSE_WINDOW_DAYS))
-                                     .sum())
-        tally["new_recruits"] += int((enters & ~self.ever_called_in).sum())
-        tally["entrants_with_record"] += int((enters & self.record).sum())
-        self.state[enters] = SellerState.ACTIVE
-        self.active_since[enters] = day
-        self.expected_profit[enters] = self.model.market.entrant_profit
-        self.connections[enters] = np.maximum(self.connections[enters],
-                                              self.p["entrant_connections"])
-        self._place_entrants(enters)
-        undecided = UNDECIDED[self.state]
-        self.state[undecided] = np.where(
-            (u0 > 0) & (u <= 0), SellerState.DETERRED, SellerState.POOL
-        )[undecided]
+        tally["relapsed"] += relapses
+        tally["relapsed_6wk"] += soon
+        tally["new_recruits"] += recruits
+        tally["entrants_with_record"] += with_record
+        if n:  # new sellers start where buyers expect sellers (cells drawn by reputation)
+            self.model.space.place_on_market_cells(rng, enters, n, self.x, self.y)
 
     def _place_entrants(self, enters: np.ndarray) -> None:
         """New sellers start where buyers expect sellers (cells drawn by reputation)."""
@@ -246,24 +247,18 @@ class Sellers:
 
         score(c) = log(reputation_c + 0.01) - a_p x police_c - a_g x guardianship_c.
         """
-        idx = np.flatnonzero(self.active)
+        active = self.active
+        n = int(np.count_nonzero(active))
         r = self.p["move_radius"]
-        if idx.size == 0 or r == 0:
+        if n == 0 or r == 0:
             return
         space, rng = self.model.space, self.model.rng
-        k = 4
-        step = rng.integers(-r, r + 1, (2, idx.size, k))
-        cx = np.concatenate([self.x[idx, None], self.x[idx, None] + step[0]], axis=1)
-        cy = np.concatenate([self.y[idx, None], self.y[idx, None] + step[1]], axis=1)
-        cx, cy = space.clip(cx, cy)
-        score = (
-            np.log(space.field("reputation")[cx, cy] + 0.01)
-            - self.p["police_avoidance"] * space.police_seen[cx, cy]
-            - self.p["guardian_avoidance"] * space.field("guardianship")[cx, cy]
-        )
-        best = np.argmax(score, axis=1)
-        rows = np.arange(idx.size)
-        self.x[idx], self.y[idx] = cx[rows, best], cy[rows, best]
+        step = rng.integers(-r, r + 1, (2, n, 4))
+        cx, cy, rep = kernels.spot_candidates(self.x, self.y, active, step,
+                                              space.field("reputation"))
+        kernels.take_best_spot(self.x, self.y, active, cx, cy, np.log(rep), space.police_seen,
+                               space.field("guardianship"), float(self.p["police_avoidance"]),
+                               float(self.p["guardian_avoidance"]))
 
     # --- learning ----------------------------------------------------------------------------
     def learn(self, sales: np.ndarray, market_risk: float) -> None:
@@ -277,18 +272,14 @@ class Sellers:
         Connections: active c <- c + (1 - c) / connection_days; others c <- c (1 -
         1 / connection_loss_days).
         """
-        p, active = self.p, self.active
-        profit_today = p["margin"] * p["price_per_sale"] * sales
-        lr = p["profit_learning_rate"]
-        self.expected_profit[active] += lr * (profit_today[active] - self.expected_profit[active])
-        rate = np.where(active, p["risk_learning_rate"], p["vicarious_learning_rate"])
-        free = ~HELD[self.state]
-        self.perceived_risk[free] += rate[free] * (market_risk - self.perceived_risk[free])
-        convinced = self.banked_case & self.credible_case
-        self.perceived_risk[convinced] = np.maximum(self.perceived_risk[convinced],
-                                                    self.banked_case_risk)
-        self.connections[active] += (1.0 - self.connections[active]) / p["connection_days"]
-        self.connections[~active] *= 1.0 - 1.0 / p["connection_loss_days"]
+        p = self.p
+        k = np.array([p["margin"] * p["price_per_sale"], p["profit_learning_rate"],
+                      p["risk_learning_rate"], p["vicarious_learning_rate"],
+                      self.banked_case_risk, p["connection_days"], p["connection_loss_days"]],
+                     dtype=float)
+        kernels.sellers_learn(self.state, sales, self.expected_profit, self.perceived_risk,
+                              self.banked_case, self.credible_case, self.connections, k,
+                              float(market_risk))
 
     # --- transitions that justice and the DMI decide ---------------------------------------
     def give_record(self, idx: np.ndarray | int) -> None:
@@ -321,6 +312,17 @@ class Sellers:
         self.state[released] = SellerState.POOL
         self.perceived_risk[released] = np.maximum(self.perceived_risk[released],
                                                    self.p["own_arrest_risk"])
+
+    def serve_due(self, day: int, custody: np.ndarray, sentence: np.ndarray,
+                  draws: np.ndarray, new_count: bool, success_prob: float,
+                  wage_gain: float) -> tuple[int, int, int]:
+        """Everyone whose timer ends today: to prison (``imprison``, counted as ``admit``
+        does) or released (``release``), a service episode ended (``finish_services``,
+        success where ``draws`` < ``success_prob``), the call-in window over (``desist``);
+        one compiled pass. Returns admissions, first-time admissions, releases."""
+        return kernels.justice_due(self.state, self.timer, custody, sentence, self.admitted,
+                                   self.perceived_risk, self.wage, draws, day, new_count,
+                                   float(self.p["own_arrest_risk"]), success_prob, wage_gain)
 
     def admit(self, admitted: np.ndarray, new_count: bool) -> int:
         """Mark sellers sent to prison today; return how many of them were not sent before

@@ -1,0 +1,641 @@
+"""Compiled inner loops of the daily submodels (numba, compiled once and cached on disk).
+
+Every kernel does what the numpy code it replaced did, element by element and in the same
+order of operations, so a seed gives the same run: random draws stay with the model's numpy
+generator, and so do ``exp`` and ``log`` (numpy's vectorised ``exp`` is not the C library's
+to the last bit) and the float reductions that feed the daily series (numpy sums pairwise).
+What moves here is the glue between them: gathers, masks, counts per cell, box sums and the
+elementwise updates, each submodel in a few calls instead of dozens of small numpy ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: Every kernel: compiled once, cached next to this file, and dividing by zero as numpy
+#: does (inf or nan, no exception).
+kernel = njit(cache=True, error_model="numpy")
+
+
+@kernel
+def _window_rows(values: np.ndarray, radius: int) -> np.ndarray:
+    """Row i of the result: the sum of rows i-r..i+r of ``values`` (within the array),
+    added in order of row; contiguous rows, so the inner loop runs in SIMD lanes."""
+    w, h = values.shape
+    out = np.zeros((w, h))
+    for i in range(w):
+        for k in range(max(0, i - radius), min(w, i + radius + 1)):
+            for j in range(h):
+                out[i, j] += values[k, j]
+    return out
+
+
+@kernel
+def box_sum(values: np.ndarray, radius: int) -> np.ndarray:
+    """Sum of ``values`` over the (2r+1)^2 square around every cell, zero outside the grid.
+
+    Separable: a window along x, then (on the transpose) along y, each cell's terms added
+    in order of position (O(r) per cell, so linear in the number of cells for a given
+    radius; the order makes the result the same on every machine, unlike a BLAS product).
+    """
+    along_x = _window_rows(values, radius)
+    return _window_rows(along_x.T.copy(), radius).T.copy()
+
+
+@kernel
+def counts(x: np.ndarray, y: np.ndarray, height: int, shape: tuple) -> np.ndarray:
+    """How many of the positions fall on each cell (``np.bincount``, reshaped, as floats)."""
+    out = np.zeros(shape)
+    for i in range(x.size):
+        out[x[i], y[i]] += 1.0
+    return out
+
+
+@kernel
+def _clip01(v: float) -> float:
+    return min(max(v, 0.0), 1.0)
+
+
+@kernel
+def residents_see(x, y, sellers_box, guard_field, disorder_field, violence_box, fear,
+                  efficacy, aware, pull, k):
+    """Residents.live, first part: what each household sees, its fear, and the argument
+    ``-k u`` of its logistic choice to go out (the caller takes numpy's exp of it).
+
+    Returns sellers_seen, guard, surroundings (the fear is updated in place); ``k`` holds
+    exposure_dealing, exposure_disorder, exposure_violence, reassurance, fear_rate,
+    outdoor_social, outdoor_threshold, outdoor_steepness.
+    """
+    n = x.size
+    seen = np.empty(n)
+    guard = np.empty(n)
+    around = np.empty(n)
+    minus_ku = np.empty(n)
+    for i in range(n):
+        cx, cy = x[i], y[i]
+        seen[i] = sellers_box[cx, cy]
+        guard[i] = guard_field[cx, cy]
+        around[i] = k[1] * disorder_field[cx, cy] + k[2] * min(1.0, violence_box[cx, cy])
+        exposure = k[0] * min(1.0, seen[i] / 2.0) + around[i]
+        target = _clip01(exposure * (1.0 - k[3] * guard[i]))
+        fear[i] += k[4] * (target - fear[i])
+        u = efficacy[i] - fear[i] + k[5] * guard[i] - k[6]
+        u = u + pull * (1.0 if aware[i] else 0.0)
+        minus_ku[i] = -k[7] * u
+    return seen, guard, around, minus_ku
+
+
+@kernel
+def residents_act(x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trust, aware,
+                  outdoors, k):
+    """Residents.live, second part: go out, build efficacy, gain or lose trust (in place).
+    ``k`` holds pull, efficacy_rate, efficacy_base, efficacy_social, trust_rate,
+    trust_base, trust_arrest_loss, engaged (0/1), trust_gain."""
+    for i in range(x.size):
+        a = 1.0 if aware[i] else 0.0
+        outdoors[i] = draw_out[i] < 1.0 / (1.0 + e_minus_ku[i])
+        efficacy[i] += k[1] * (_clip01(k[2] + k[3] * guard[i] + k[0] * a) - efficacy[i])
+        t = trust[i]
+        t += k[4] * (k[5] - t)
+        loss = k[6] * arrests_box[x[i], y[i]]
+        if k[7] != 0.0 and aware[i]:
+            loss = 0.0
+        t -= loss
+        t += k[8] * a
+        trust[i] = _clip01(t)
+
+
+@kernel
+def residents_report(x, y, draw_report, seen, around, fear, trust, aware, outdoors, disorder_field,
+                     k):
+    """Residents._report's elementwise part: drug-report mask (scaled by the dealing in
+    sight, min(1, seen / 2)) and the rate of other calls.
+    ``k`` holds exposure_dealing, report_prob, report_boost, background_calls,
+    nuisance_calls."""
+    n = x.size
+    drug = np.zeros(n, dtype=np.bool_)
+    rate = np.empty(n)
+    for i in range(n):
+        a = 1.0 if aware[i] else 0.0
+        nuisance = k[0] * seen[i] / 2.0 + around[i]
+        p_rep = k[1] * trust[i] * (1.0 - fear[i])
+        p_rep = min(1.0, p_rep * (1.0 + k[2] * a))
+        drug[i] = outdoors[i] and draw_report[i] < p_rep * min(1.0, seen[i] / 2.0)
+        rate[i] = k[3] * (1.0 + disorder_field[x[i], y[i]]) + k[4] * nuisance
+    return drug, rate
+
+
+@kernel
+def residents_close(x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move,
+                    aware, shape, k):
+    """Residents.live, last part: tally the calls, the informal-control terms of the
+    households overlooking the market (their mean is taken by the caller), then move-outs
+    (in place). ``k`` holds move_threshold, move_rate, newcomer_efficacy, trust_base.
+
+    Returns reports_on_cells, drug reports, market-zone calls, other calls, control terms,
+    households that moved out.
+    """
+    on_cells = np.zeros(shape)
+    n_drug = 0
+    n_other = 0
+    market = 0
+    n_eyes = 0
+    for i in range(x.size):
+        if drug[i]:
+            on_cells[x[i], y[i]] += 1.0
+            n_drug += 1
+        n_other += other[i]
+        if zone[i]:
+            market += other[i] + (1 if drug[i] else 0)
+        if eyes[i]:
+            n_eyes += 1
+    control = np.empty(n_eyes)
+    j = 0
+    for i in range(x.size):
+        if eyes[i]:
+            out = 1.0 if outdoors[i] else 0.0
+            control[j] = out * efficacy[i] * trust[i] * (1.0 - fear[i])
+            j += 1
+    moved = 0
+    for i in range(x.size):
+        excess = _clip01((fear[i] - k[0]) / (1.0 - k[0] + 1e-9))
+        if draw_move[i] < k[1] * excess:
+            fear[i] = 0.0
+            efficacy[i] = k[2]
+            trust[i] = k[3]
+            aware[i] = False
+            moved += 1
+    return on_cells, n_drug, market, n_other, control, moved
+
+
+@kernel
+def guardianship(x, y, outdoors, households_near, shape):
+    """Share of households outdoors within two cells, per cell (0 where none live)."""
+    out = np.zeros(shape)
+    for i in range(x.size):
+        if outdoors[i]:
+            out[x[i], y[i]] += 1.0
+    near = box_sum(out, 2)
+    g = np.zeros(shape)
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            if households_near[i, j] > 0:
+                g[i, j] = near[i, j] / households_near[i, j]
+    return g
+
+
+@kernel
+def market_cdf(reputation: np.ndarray) -> np.ndarray:
+    """Cumulative sum of reputation squared (+1e-9) over the cells in C order."""
+    flat = reputation.ravel()
+    cdf = np.empty(flat.size)
+    total = 0.0
+    for i in range(flat.size):
+        total += flat[i] ** 2 + 1e-9
+        cdf[i] = total
+    return cdf
+
+
+@kernel
+def place(cdf, draws, height, mask, x, y):
+    """Put the rows where ``mask`` holds, in order, on cells drawn by inverse CDF."""
+    cells = np.searchsorted(cdf, draws * cdf[-1], side="right")
+    j = 0
+    for i in range(mask.size):
+        if mask[i]:
+            c = min(cells[j], cdf.size - 1)
+            x[i] = c // height
+            y[i] = c % height
+            j += 1
+
+
+@kernel
+def weighted_counts(x, y, weights, mask, shape):
+    """Sum of ``weights`` of the rows where ``mask`` holds, per cell (bincount's order)."""
+    out = np.zeros(shape)
+    for i in range(mask.size):
+        if mask[i]:
+            out[x[i], y[i]] += weights[i]
+    return out
+
+
+@kernel
+def mask_counts(x, y, mask, shape):
+    """How many rows where ``mask`` holds fall on each cell."""
+    out = np.zeros(shape)
+    for i in range(mask.size):
+        if mask[i]:
+            out[x[i], y[i]] += 1.0
+    return out
+
+
+@kernel
+def buyers_exponent(police_aversion, guardian_aversion, police, guard):
+    """-a_p x police - a_g x guardianship, per buyer."""
+    out = np.empty(police_aversion.size)
+    for i in range(out.size):
+        out[i] = -police_aversion[i] * police - guardian_aversion[i] * guard
+    return out
+
+
+@kernel
+def buyers_visit(knows, propensity, deterrent, draws, visited):
+    """visited = draw < 1[knows] q deterrent (in place); returns how many come."""
+    n = 0
+    for i in range(knows.size):
+        visited[i] = draws[i] < (propensity[i] if knows[i] else 0.0) * deterrent[i]
+        n += visited[i]
+    return n
+
+
+@kernel
+def buyers_search_exponent(visited, n_visits, x, y, near, find_rate):
+    """-find_rate x connections within reach of each visitor's cell (visitors in order)."""
+    out = np.empty(n_visits)
+    j = 0
+    for i in range(visited.size):
+        if visited[i]:
+            out[j] = -find_rate * near[x[i], y[i]]
+            j += 1
+    return out
+
+
+@kernel
+def buyers_found(visited, e_minus, draws):
+    """found = visited and draw < 1 - exp(...) (visitors in order)."""
+    found = np.zeros(visited.size, dtype=np.bool_)
+    j = 0
+    n = 0
+    for i in range(visited.size):
+        if visited[i]:
+            found[i] = draws[j] < 1.0 - e_minus[j]
+            n += found[i]
+            j += 1
+    return found, n
+
+
+@kernel
+def buyers_adapt(visited, found, q, usual, success_gain, failure_loss, return_pull):
+    """Propensity: success pulls q to usual, failure cuts it, idle buyers drift back."""
+    for i in range(q.size):
+        if found[i]:
+            q[i] += success_gain * (usual[i] - q[i])
+        elif visited[i]:
+            q[i] *= 1.0 - failure_loss
+        else:
+            q[i] += return_pull * (usual[i] - q[i])
+
+
+@kernel
+def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
+    """Learn of the market (draw < p_learn) or forget it (q below forget_share x usual)."""
+    for i in range(knows.size):
+        if knows[i]:
+            if q[i] < forget_share * usual[i]:
+                knows[i] = False
+                q[i] = usual[i]
+        elif draws[i] < p_learn:
+            knows[i] = True
+
+
+@kernel
+def seller_sales(active, x, y, connections, t, near, radius):
+    """Sales per seller: k_j x box(T / K) at the seller's cell."""
+    w, h = t.shape
+    ratio = np.zeros((w, h))
+    for i in range(w):
+        for j in range(h):
+            if near[i, j] > 0:
+                ratio[i, j] = t[i, j] / near[i, j]
+    share = box_sum(ratio, radius)
+    sales = np.zeros(active.size)
+    for i in range(active.size):
+        if active[i]:
+            sales[i] = connections[i] * share[x[i], y[i]]
+    return sales
+
+
+@kernel
+def follow_sales(reputation, sales, rate):
+    """rho <- (1 - l) rho + l x box_1(sales) / max (in place)."""
+    smoothed = box_sum(sales, 1)
+    top = smoothed.max()
+    w, h = sales.shape
+    for i in range(w):
+        for j in range(h):
+            reputation[i, j] *= 1.0 - rate
+            reputation[i, j] += rate * smoothed[i, j] / top
+
+
+# Seller states (dmi_sim.model.agents.sellers.SellerState), as plain ints for the kernels.
+POOL, DETERRED, ACTIVE, ARRESTED, INCARCERATED, CALLED_IN, IN_SERVICES, DESISTED = range(8)
+
+
+@kernel
+def sellers_decide(state, high_risk, banked_case, credible_case, expected_profit, wage,
+                   aversion, perceived_risk, ever_called_in, relapsed, called_in_day, record,
+                   active_since, connections, draw_quit, draw_enter, sanction, k, day):
+    """Sellers.decide_to_sell without the placement of entrants (in place).
+
+    ``sanction``: perceived cost of an arrest for a low-risk, a high-risk and a convinced
+    seller; ``k``: entrant_profit, floor under perceived risk (salience, message), the
+    watch term, quit_rate, consider_rate, entrant_connections, relapse window (days).
+    Returns the entrant mask, their number and the tallies relapsed, relapsed_6wk,
+    new_recruits, entrants_with_record.
+    """
+    n = state.size
+    enters = np.zeros(n, dtype=np.bool_)
+    n_enter = relapses = soon = recruits = with_record = 0
+    for i in range(n):
+        active = state[i] == ACTIVE
+        profit = expected_profit[i] if active else k[0]
+        u0 = profit - wage[i] - aversion[i]
+        risk = max(max(perceived_risk[i], k[1]), k[2])
+        risk = risk + k[3]
+        if banked_case[i] and credible_case[i]:
+            cost = sanction[2]
+        else:
+            cost = sanction[1] if high_risk[i] else sanction[0]
+        u = u0 - risk * cost
+        if active and u < 0 and draw_quit[i] < k[4]:
+            state[i] = DESISTED if ever_called_in[i] else POOL
+        s = state[i]
+        free = s <= DETERRED or s >= CALLED_IN  # FREE: not dealing and not held
+        if free and u > 0 and draw_enter[i] < k[5]:
+            enters[i] = True
+            n_enter += 1
+            if ever_called_in[i] and not relapsed[i]:
+                relapsed[i] = True
+                relapses += 1
+                if day - called_in_day[i] <= k[7]:
+                    soon += 1
+            if not ever_called_in[i]:
+                recruits += 1
+            if record[i]:
+                with_record += 1
+            state[i] = ACTIVE
+            active_since[i] = day
+            expected_profit[i] = k[0]
+            connections[i] = max(connections[i], k[6])
+        s = state[i]
+        if s <= DETERRED:  # UNDECIDED: POOL or DETERRED
+            state[i] = DETERRED if (u0 > 0 and u <= 0) else POOL
+    return enters, n_enter, relapses, soon, recruits, with_record
+
+
+@kernel
+def sellers_learn(state, sales, expected_profit, perceived_risk, banked_case, credible_case,
+                  connections, k, market_risk):
+    """Sellers.learn (in place). ``k``: sale value (margin x price), profit_learning_rate,
+    risk_learning_rate, vicarious_learning_rate, banked-case risk floor, connection_days,
+    connection_loss_days."""
+    for i in range(state.size):
+        active = state[i] == ACTIVE
+        if active:
+            profit_today = k[0] * sales[i]
+            expected_profit[i] += k[1] * (profit_today - expected_profit[i])
+        if state[i] != ARRESTED and state[i] != INCARCERATED:
+            rate = k[2] if active else k[3]
+            perceived_risk[i] += rate * (market_risk - perceived_risk[i])
+        if banked_case[i] and credible_case[i]:
+            perceived_risk[i] = max(perceived_risk[i], k[4])
+        if active:
+            connections[i] += (1.0 - connections[i]) / k[5]
+        else:
+            connections[i] *= 1.0 - 1.0 / k[6]
+
+
+@kernel
+def observe_sellers(state, high_risk, market, x, y, banked_case):
+    """Seller counts of the daily row: active, active low-risk, active high-risk, active
+    in the market area, held, banked cases, in services, deterred."""
+    out = np.zeros(8, dtype=np.int64)
+    for i in range(state.size):
+        s = state[i]
+        if s == ACTIVE:
+            out[0] += 1
+            if high_risk[i]:
+                out[2] += 1
+            else:
+                out[1] += 1
+            if market[x[i], y[i]]:
+                out[3] += 1
+        elif ARRESTED <= s <= INCARCERATED:  # HELD
+            out[4] += 1
+        elif s == IN_SERVICES:
+            out[6] += 1
+        elif s == DETERRED:
+            out[7] += 1
+        if banked_case[i]:
+            out[5] += 1
+    return out
+
+
+@kernel
+def gather_scaled(values, x, y, mask, factor):
+    """factor x values at the cells of the rows where ``mask`` holds (in row order)."""
+    out = np.empty(mask.sum())
+    j = 0
+    for i in range(mask.size):
+        if mask[i]:
+            out[j] = factor * values[x[i], y[i]]
+            j += 1
+    return out
+
+
+@kernel
+def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work,
+                     directed, a, ah):
+    """PoliceForce.enforce before its draws: the risk box_1(R) of the arrest rate R per
+    cell, and the exponents -v box_1(R) at each active seller and -b box_1(R Wd / W) at
+    each visiting buyer (in row order); ``directed`` is the directed arrest-work hours."""
+    w, h = arrest_work.shape
+    sellers = mask_counts(sx, sy, active, (w, h))
+    buyers = mask_counts(bx, by, visited, (w, h))
+    people = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            people[i, j] = visibility * sellers[i, j] + b * buyers[i, j]
+    load = box_sum(people, 1)
+    rate = np.empty((w, h))
+    aimed_rate = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            rate[i, j] = a * arrest_work[i, j] / (1.0 + ah * load[i, j])
+            aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
+            aimed_rate[i, j] = rate[i, j] * aimed
+    risk = box_sum(rate, 1)
+    return (risk, gather_scaled(risk, sx, sy, active, -visibility),
+            gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b))
+
+
+@kernel
+def violence_rates(sx, sy, active, active_since, high_risk, counts, radius, day, k):
+    """Violence.occur's rate per active seller (row order). ``k``: pair_rate,
+    high_risk_factor, contest_factor, newcomer_days."""
+    near = box_sum(counts, radius)
+    rate = np.empty(active.sum())
+    j = 0
+    for i in range(active.size):
+        if active[i]:
+            competitors = near[sx[i], sy[i]] - 1.0
+            newcomer = 1.0 if (day - active_since[i]) < k[3] else 0.0
+            rate[j] = (k[0] * max(competitors, 0.0) * (k[1] if high_risk[i] else 1.0)
+                       * (1.0 + k[2] * newcomer))
+            j += 1
+    return rate
+
+
+@kernel
+def remember(memory, where, days):
+    """memory <- memory + (where - memory / days) (in place)."""
+    w, h = memory.shape
+    for i in range(w):
+        for j in range(h):
+            memory[i, j] += where[i, j] - memory[i, j] / days
+
+
+@kernel
+def disorder_presence_exponent(police_seen, presence_disorder):
+    """-k x (officer-hours within one cell) / 9, per cell."""
+    w, h = police_seen.shape
+    out = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            out[i, j] = -presence_disorder * police_seen[i, j] / 9.0
+    return out
+
+
+@kernel
+def update_disorder(disorder, visible_dealing, violence, guardianship, presence, rate):
+    """D <- D + r (clip(drivers, 0, 1) x presence - D) (in place)."""
+    dealing = box_sum(visible_dealing, 1)
+    w, h = disorder.shape
+    for i in range(w):
+        for j in range(h):
+            drivers = (0.5 * min(1.0, dealing[i, j] / 2.0) + 0.3 * min(1.0, violence[i, j])
+                       + 0.1 - 0.3 * guardianship[i, j])
+            d = disorder[i, j]
+            disorder[i, j] = d + rate * (_clip01(drivers) * presence[i, j] - d)
+
+
+@kernel
+def seller_cells(x, y, active, visibility, shape):
+    """visibility x active sellers per cell."""
+    out = mask_counts(x, y, active, shape)
+    w, h = shape
+    for i in range(w):
+        for j in range(h):
+            out[i, j] = visibility * out[i, j]
+    return out
+
+
+@kernel
+def spot_candidates(x, y, active, step, reputation):
+    """Sellers.choose_spot's candidates: each active seller's own cell, then his four
+    steps, kept on the grid; returns them and reputation + 0.01 there (for numpy's log)."""
+    w, h = reputation.shape
+    n, k = step.shape[1], step.shape[2]
+    cx = np.empty((n, k + 1), dtype=np.int64)
+    cy = np.empty((n, k + 1), dtype=np.int64)
+    rep = np.empty((n, k + 1))
+    j = 0
+    for i in range(active.size):
+        if active[i]:
+            for c in range(k + 1):
+                dx = step[0, j, c - 1] if c else 0
+                dy = step[1, j, c - 1] if c else 0
+                cx[j, c] = min(max(x[i] + dx, 0), w - 1)
+                cy[j, c] = min(max(y[i] + dy, 0), h - 1)
+                rep[j, c] = reputation[cx[j, c], cy[j, c]] + 0.01
+            j += 1
+    return cx, cy, rep
+
+
+@kernel
+def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p, a_g):
+    """Each active seller moves to his best-scoring candidate (the first of equals)."""
+    j = 0
+    for i in range(active.size):
+        if active[i]:
+            best, top = 0, -np.inf
+            for c in range(cx.shape[1]):
+                score = (log_rep[j, c] - a_p * police_seen[cx[j, c], cy[j, c]]
+                         - a_g * guardianship[cx[j, c], cy[j, c]])
+                if score > top:
+                    best, top = c, score
+            x[i], y[i] = cx[j, best], cy[j, best]
+            j += 1
+
+
+@kernel
+def justice_due(state, timer, custody, sentence, admitted, perceived_risk, wage, draws, day,
+                reset_admitted, own_arrest_risk, success_prob, wage_gain):
+    """Justice.process (in place): whoever's timer ends today is sent to prison or released
+    (held without custody, or at the end of a term), ends a service episode (a success
+    raises the wage) or leaves the call-in window. Returns prison admissions, persons among
+    them admitted for the first time since the policy started, and releases."""
+    if reset_admitted:
+        admitted[:] = False
+    admissions = new = released = 0
+    for i in range(state.size):
+        if timer[i] != day:
+            continue
+        s = state[i]
+        if s == ARRESTED and custody[i]:
+            admissions += 1
+            if not admitted[i]:
+                new += 1
+                admitted[i] = True
+            state[i] = INCARCERATED
+            timer[i] = day + sentence[i]
+        elif ARRESTED <= s <= INCARCERATED:  # HELD: released
+            state[i] = POOL
+            perceived_risk[i] = max(perceived_risk[i], own_arrest_risk)
+            released += 1
+        elif s == IN_SERVICES:
+            if draws[i] < success_prob:
+                wage[i] += wage_gain
+            state[i] = DESISTED
+        elif s == CALLED_IN:
+            state[i] = DESISTED
+    return admissions, new, released
+
+
+@kernel
+def police_response(reports, disorder, attention, decay, response_hours, sight):
+    """PoliceForce.deploy, first part: response hours spread over what yesterday's
+    reporters could see, and attention A <- A x decay + (reports + disorder) (in place)."""
+    w, h = reports.shape
+    response = np.zeros((w, h))
+    if response_hours > 0:
+        spread = box_sum(reports, sight)
+        total = 0.0
+        for i in range(w):
+            for j in range(h):
+                total += spread[i, j]  # whole counts: exact in any order
+        for i in range(w):
+            for j in range(h):
+                response[i, j] = response_hours * spread[i, j] / total
+    for i in range(w):
+        for j in range(h):
+            attention[i, j] *= decay
+            attention[i, j] += reports[i, j] + disorder[i, j]
+    return response
+
+
+@kernel
+def police_patrol(attention, attention_total, response, directed, k):
+    """PoliceForce.deploy, second part: arrest-work hours and officer-hours on the street
+    per cell. ``k``: patrol hours, hotspot_share, (1 - hotspot_share) / cells,
+    beat_arrest_share, the plan's arrest_share."""
+    w, h = attention.shape
+    arrest_work = np.empty((w, h))
+    on_street = np.empty((w, h))
+    for i in range(w):
+        for j in range(h):
+            patrol = k[0] * (k[1] * (attention[i, j] / attention_total) + k[2])
+            arrest_work[i, j] = k[3] * patrol + k[4] * directed[i, j]
+            on_street[i, j] = response[i, j] + patrol + directed[i, j]
+    return arrest_work, on_street
