@@ -4,6 +4,7 @@ run on any executor, read back as DataFrames, with the provenance of a command-l
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from dmi_sim import Factor, experiment_from_dict, run_experiment
 from dmi_sim.cli import main
 from dmi_sim.engine import ExperimentError
 from dmi_sim.engine.executors import InlineExecutor
+from dmi_sim.engine.provenance import git_commit
 
 DEFINITION = {
     "scenario": "baseline",
@@ -83,3 +85,15 @@ def test_a_sweep_from_python_matches_the_command_and_records_its_provenance(
         assert api["provenance"][key] == command["provenance"][key]
     assert {"SALib", "dask", "distributed", "mesa"} <= set(api["provenance"]["versions"])
     assert api["factors"] == command["factors"] == ["police.officers"]
+
+
+def test_a_manifest_names_the_commit_of_the_checkout_it_ran_from() -> None:
+    """From a git checkout, the provenance holds its HEAD (not None: the folder it looks in
+    must be the checkout's root, wherever the module sits in the package)."""
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / ".git").exists():
+        pytest.skip("not run from a git checkout")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    recorded = git_commit()
+    assert recorded is not None and recorded["commit"] == head

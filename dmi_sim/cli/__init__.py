@@ -48,7 +48,7 @@ COMMANDS = {
     "sweep": ("dmi_sim.cli.sweep", "add_sweep_command",
               "run an experiment (experiments/*.toml) on a process pool or a Dask cluster"),
     "validate": ("dmi_sim.cli.validate", "add_validate_command",
-                 "measure every validation target of EVIDENCE.md and report"),
+                 "measure every validation target of docs/EVIDENCE.md and report"),
     "calibrate-defaults": ("dmi_sim.cli.validate", "add_calibrate_command",
                            "search for defaults that meet every target at once"),
     "sensitivity": ("dmi_sim.cli.sensitivity", "add_sensitivity_command",

@@ -30,7 +30,7 @@ TRACKED_PACKAGES = ("dmi_sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "m
 #: (a checkout or not), unless told otherwise with ``--out``.
 RESULTS_DIR = Path("results")
 
-_REPO_DIR = Path(__file__).resolve().parent.parent
+_REPO_DIR = Path(__file__).resolve().parents[2]  # the checkout: dmi_sim/engine/ is two below
 
 
 #: What a file is called while ``write_atomic`` writes it.
