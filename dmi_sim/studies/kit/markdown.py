@@ -10,10 +10,12 @@ def num(x: float) -> str:
     """A number as a reader wants it: thousands separated, about three significant digits."""
     if not math.isfinite(x):
         return "n/a"
+    if x == 0:
+        return "0"  # an exact zero (no buyer arrests), not a rounded 0.00
     size = abs(x)
     if size >= 100:
         return f"{x:,.0f}"
-    if size >= 0.1 or size == 0:
+    if size >= 0.1:
         return f"{x:.1f}" if size >= 10 else f"{x:.2f}"
     return f"{x:.2g}"
 
