@@ -36,8 +36,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "engine.json"
 def tasks(n: int, days: int | None, overrides: dict[str, int] | None = None) -> list[RunTask]:
     """``n`` crackdown runs on distinct seeds: the kind of run a sweep is made of."""
     return [
-        RunTask(f"bench-r{i:05d}", "crackdown", overrides or {}, seed, days,
-                {"replication": i})
+        RunTask(f"bench-r{i:05d}", "crackdown", overrides or {}, seed, days, {"replication": i})
         for i, seed in enumerate(replication_seeds(2026, n))
     ]
 
@@ -121,8 +120,11 @@ def driver_memory(n: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40, help="runs per throughput timing")
-    parser.add_argument("--days", type=int, help="days per throughput run (default: the "
-                        "crackdown scenario's run.days)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        help="days per throughput run (default: the crackdown scenario's run.days)",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="timings per executor (best)")
     parser.add_argument("--memory-runs", type=int, default=2000)
     args = parser.parse_args()
@@ -135,17 +137,25 @@ def main() -> None:
     }
     t, m = result["throughput"], result["driver_memory"]
     print(f"runs/hour, 1 worker (in-process): {t['runs_per_hour_1_worker']:8.0f}")
-    print(f"runs/hour, 2-process pool:        {t['runs_per_hour_2_workers']:8.0f}  "
-          f"({t['speedup_2_workers']:.2f}x; target >= 1.8x)")
-    print(f"runs/hour, Dask LocalCluster(2):  {t['runs_per_hour_dask_local_2']:8.0f}  "
-          f"({t['dask_vs_pool']:.2f} of the pool; target >= 0.90); "
-          f"cluster start-up {t['dask_startup_s']:.1f} s")
-    print(f"driver RSS over {m['runs']} short runs ({m['seconds']:.0f} s): first tenth "
-          f"{m['rss_mib_first_tenth']:.0f} MiB, last tenth {m['rss_mib_last_tenth']:.0f} MiB, "
-          f"peak {m['rss_mib_peak']:.0f} MiB")
-    print("load average before / after: "
-          f"{result['load_average_before'][0]:.1f} / {result['load_average_after'][0]:.1f} "
-          "(other work on the machine slows the pool first)")
+    print(
+        f"runs/hour, 2-process pool:        {t['runs_per_hour_2_workers']:8.0f}  "
+        f"({t['speedup_2_workers']:.2f}x; target >= 1.8x)"
+    )
+    print(
+        f"runs/hour, Dask LocalCluster(2):  {t['runs_per_hour_dask_local_2']:8.0f}  "
+        f"({t['dask_vs_pool']:.2f} of the pool; target >= 0.90); "
+        f"cluster start-up {t['dask_startup_s']:.1f} s"
+    )
+    print(
+        f"driver RSS over {m['runs']} short runs ({m['seconds']:.0f} s): first tenth "
+        f"{m['rss_mib_first_tenth']:.0f} MiB, last tenth {m['rss_mib_last_tenth']:.0f} MiB, "
+        f"peak {m['rss_mib_peak']:.0f} MiB"
+    )
+    print(
+        "load average before / after: "
+        f"{result['load_average_before'][0]:.1f} / {result['load_average_after'][0]:.1f} "
+        "(other work on the machine slows the pool first)"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written: {RESULTS}")

@@ -78,8 +78,12 @@ def measure_grid(scenario: str = "dmi", repeats: int = 5) -> dict:
     median = {side: statistics.median(t) for side, t in times.items()}
     cells = np.log([side * side for side in GRID_SIDES])
     exponent = float(np.polyfit(cells, np.log([median[s] for s in GRID_SIDES]), 1)[0])
-    return {"days": GRID_DAYS, "seconds_per_run": {str(s): median[s] for s in GRID_SIDES},
-            "runs": {str(s): t for s, t in times.items()}, "exponent_in_cells": exponent}
+    return {
+        "days": GRID_DAYS,
+        "seconds_per_run": {str(s): median[s] for s in GRID_SIDES},
+        "runs": {str(s): t for s, t in times.items()},
+        "exponent_in_cells": exponent,
+    }
 
 
 def main() -> None:
@@ -92,18 +96,27 @@ def main() -> None:
     epstein = measure_epstein(repeats=args.repeats)
     ratio = epstein["us_per_agent_step"] / model["us_per_agent_day"]
     out = {"model": model, "epstein": epstein, "cheaper_than_epstein_x": ratio}
-    print(f"{args.scenario}: {model['seconds_per_run']:.3f} s per run "
-          f"({model['days']} days, {model['agents']} agents; runs "
-          + ", ".join(f"{t:.2f}" for t in model["runs"]) + ")")
-    print(f"  {model['us_per_agent_day']:.3f} µs per agent-day; Epstein "
-          f"{epstein['us_per_agent_step']:.2f} µs per agent-step -> {ratio:.0f}x cheaper")
+    print(
+        f"{args.scenario}: {model['seconds_per_run']:.3f} s per run "
+        f"({model['days']} days, {model['agents']} agents; runs "
+        + ", ".join(f"{t:.2f}" for t in model["runs"])
+        + ")"
+    )
+    print(
+        f"  {model['us_per_agent_day']:.3f} µs per agent-day; Epstein "
+        f"{epstein['us_per_agent_step']:.2f} µs per agent-step -> {ratio:.0f}x cheaper"
+    )
     if args.grid:
         grid = measure_grid(args.scenario, args.repeats)
         out["grid"] = grid
-        print(f"  grid ({grid['days']} days): " + ", ".join(
-            f"{side}x{side} {sec:.2f} s" for side, sec in
-            zip(GRID_SIDES, grid["seconds_per_run"].values(), strict=True))
-            + f"; cost ~ cells^{grid['exponent_in_cells']:.2f}")
+        print(
+            f"  grid ({grid['days']} days): "
+            + ", ".join(
+                f"{side}x{side} {sec:.2f} s"
+                for side, sec in zip(GRID_SIDES, grid["seconds_per_run"].values(), strict=True)
+            )
+            + f"; cost ~ cells^{grid['exponent_in_cells']:.2f}"
+        )
     RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
     tmp = RESULT_FILE.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=2))

@@ -55,11 +55,15 @@ class Worker:
     """A Python process running models from one checkout."""
 
     def __init__(self, tree: Path) -> None:
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1")
-        self.proc = subprocess.Popen([sys.executable, "-c", WORKER, str(tree)], cwd=tree,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     env=env)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(tree)],
+            cwd=tree,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert self.proc.stdout.readline().strip() == "ready"
 
     def run(self, scenario: str, seed: int) -> float:
@@ -74,8 +78,11 @@ class Worker:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", default="5b202e5", help="reference commit (default: 5b202e5, "
-                    "the start of issue 13)")
+    ap.add_argument(
+        "--base",
+        default="5b202e5",
+        help="reference commit (default: 5b202e5, the start of issue 13)",
+    )
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--scenario", default="dmi")
     args = ap.parse_args()
@@ -92,11 +99,19 @@ def main() -> None:
             for w in workers.values():
                 w.close()
     med = {k: statistics.median(v) for k, v in times.items()}
-    out = {"base": args.base, "scenario": args.scenario, "repeats": args.repeats,
-           "seconds": times, "median_s": med, "speedup": med["base"] / med["now"]}
-    print(f"{args.scenario}, full horizon, median of {args.repeats}: {args.base} "
-          f"{med['base']:.3f} s, this checkout {med['now']:.3f} s -> "
-          f"{out['speedup']:.2f}x faster")
+    out = {
+        "base": args.base,
+        "scenario": args.scenario,
+        "repeats": args.repeats,
+        "seconds": times,
+        "median_s": med,
+        "speedup": med["base"] / med["now"],
+    }
+    print(
+        f"{args.scenario}, full horizon, median of {args.repeats}: {args.base} "
+        f"{med['base']:.3f} s, this checkout {med['now']:.3f} s -> "
+        f"{out['speedup']:.2f}x faster"
+    )
     RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULT_FILE.write_text(json.dumps(out, indent=2) + "\n")
 

@@ -75,8 +75,7 @@ def measure_server(steps: int, warm_days: int) -> dict[str, float]:
         "step_and_redraw_ms": press,
         "model_and_ghost_day_ms": _median_ms(run.step, steps),
         "map_ms": _median_ms(lambda: live_map.png(run.scene()), steps),
-        "plots_ms": _median_ms(lambda: live_plots.png(*run.series(), spans(run.event_log)),
-                               steps),
+        "plots_ms": _median_ms(lambda: live_plots.png(*run.series(), spans(run.event_log)), steps),
         "day_reached": run.day,
         "reset_ms": 1000 * statistics.median(after_reset["reset"]),
         "first_step_after_reset_ms": 1000 * statistics.median(after_reset["first"]),
@@ -91,25 +90,31 @@ def measure_browser(steps: int) -> dict[str, float]:
     with socket.socket() as sock:
         sock.bind(("localhost", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "run.py", "viz", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         for line in server.stdout:
             if line.startswith("dmi_sim app:"):
                 break
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(f"http://localhost:{port}")
             day = page.locator(".dmi-day")
             day.wait_for(timeout=60_000)
+
             def click_until(button: str, text: str) -> float:
                 t0 = time.perf_counter()
                 page.get_by_role("button", name=button, exact=True).click()
-                page.wait_for_function(
-                    f"document.querySelector('.dmi-day').innerText === '{text}'")
+                page.wait_for_function(f"document.querySelector('.dmi-day').innerText === '{text}'")
                 return time.perf_counter() - t0
 
             times = [click_until("Step", f"Day {n}") for n in range(1, steps + 1)]
@@ -121,19 +126,28 @@ def measure_browser(steps: int) -> dict[str, float]:
     finally:
         server.terminate()
         server.wait()
-    return {"browser_click_to_next_day_ms": 1000 * statistics.median(times),
-            "browser_first_step_after_reset_ms": 1000 * statistics.median(first)}
+    return {
+        "browser_click_to_next_day_ms": 1000 * statistics.median(times),
+        "browser_first_step_after_reset_ms": 1000 * statistics.median(first),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=15, help="Step presses timed (default 15)")
-    ap.add_argument("--warm-days", type=int, default=400,
-                    help="days run before timing, so the plots are full (default 400)")
+    ap.add_argument(
+        "--warm-days",
+        type=int,
+        default=400,
+        help="days run before timing, so the plots are full (default 400)",
+    )
     ap.add_argument("--browser", action="store_true", help="also time it in Chromium")
     args = ap.parse_args()
-    result = {"load_average_1min": os.getloadavg()[0], "grid": "40 x 40 (default)",
-              **measure_server(args.steps, args.warm_days)}
+    result = {
+        "load_average_1min": os.getloadavg()[0],
+        "grid": "40 x 40 (default)",
+        **measure_server(args.steps, args.warm_days),
+    }
     if args.browser:
         result |= measure_browser(args.steps)
     result["load_average_1min_after"] = os.getloadavg()[0]

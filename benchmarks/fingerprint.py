@@ -32,13 +32,26 @@ RUNS: dict[str, dict[str, int]] = {
     "baseline": {},
     "crackdown": {"run.intervention_start": 60, "crackdown.period_days": 60},
     "hotspot": {"run.intervention_start": 60},
-    "dmi": {"run.intervention_start": 60, "dmi.investigation_days": 40,
-            "dmi.maintenance_days": 120},
-    "crackdown_then_dmi": {"run.intervention_start": 40, "sequence.dmi_start": 120,
-                           "dmi.investigation_days": 30},
+    "dmi": {
+        "run.intervention_start": 60,
+        "dmi.investigation_days": 40,
+        "dmi.maintenance_days": 120,
+    },
+    "crackdown_then_dmi": {
+        "run.intervention_start": 40,
+        "sequence.dmi_start": 120,
+        "dmi.investigation_days": 30,
+    },
 }
-TOTALS = ("active_sellers", "transactions", "arrests_sellers", "arrests_buyers",
-          "incarcerated", "violent_incidents", "reports")
+TOTALS = (
+    "active_sellers",
+    "transactions",
+    "arrests_sellers",
+    "arrests_buyers",
+    "incarcerated",
+    "violent_incidents",
+    "reports",
+)
 
 
 def series_digest(series: pd.DataFrame) -> str:
@@ -61,8 +74,11 @@ def fingerprints() -> dict[str, dict]:
     out = {}
     for scenario, overrides in RUNS.items():
         ts = simulate(scenario, seed=SEED, days=DAYS, overrides=overrides).timeseries
-        out[scenario] = {"overrides": overrides, "digest": series_digest(ts),
-                         "totals": {c: round(float(ts[c].sum()), 6) for c in TOTALS}}
+        out[scenario] = {
+            "overrides": overrides,
+            "digest": series_digest(ts),
+            "totals": {c: round(float(ts[c].sum()), 6) for c in TOTALS},
+        }
     return out
 
 
@@ -74,8 +90,11 @@ def changed(stored: dict[str, dict], now: dict[str, dict]) -> list[str]:
         if old is None or new is None:
             lines.append(f"{scenario}: {'not stored' if old is None else 'no longer run'}")
         elif old != new:
-            diff = {k: (old["totals"][k], new["totals"][k]) for k in TOTALS
-                    if old["totals"].get(k) != new["totals"].get(k)}
+            diff = {
+                k: (old["totals"][k], new["totals"][k])
+                for k in TOTALS
+                if old["totals"].get(k) != new["totals"].get(k)
+            }
             lines.append(f"{scenario}: series changed; totals (stored, now): {diff}")
     return lines
 

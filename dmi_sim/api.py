@@ -18,8 +18,15 @@ from dmi_sim.model.observe import COLUMNS, summarise, summary_keys
 from dmi_sim.model.space import zones
 from dmi_sim.params import Params, load_params
 
-__all__ = ["MAP_FIELDS", "Result", "series_names", "simulate", "summary_keys", "trace",
-           "zone_masks"]
+__all__ = [
+    "MAP_FIELDS",
+    "Result",
+    "series_names",
+    "simulate",
+    "summary_keys",
+    "trace",
+    "zone_masks",
+]
 
 MAP_FIELDS = ("dealing", "disorder", "residents_outdoors")
 
@@ -112,8 +119,12 @@ def trace(params: Params, seed: int, first_day: int = 0) -> Iterator[dict[str, A
 
 def zone_masks(params: Params) -> dict[str, np.ndarray]:
     """The market area and its catchment ring as boolean images indexed [y, x]."""
-    market, ring = zones(params["space.width"], params["space.height"],
-                         params["space.market_size"], params["space.catchment_width"])
+    market, ring = zones(
+        params["space.width"],
+        params["space.height"],
+        params["space.market_size"],
+        params["space.catchment_width"],
+    )
     return {"market_mask": market.T.copy(), "catchment_mask": ring.T.copy()}
 
 

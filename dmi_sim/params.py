@@ -208,8 +208,10 @@ def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as err:
         raise error(f"{path}: invalid TOML: {err}") from None
     except UnicodeDecodeError as err:
-        raise error(f"{path}: not UTF-8 text (byte {err.start} is {err.object[err.start]:#04x}); "
-                    "allowed: a TOML file, which is UTF-8") from None
+        raise error(
+            f"{path}: not UTF-8 text (byte {err.start} is {err.object[err.start]:#04x}); "
+            "allowed: a TOML file, which is UTF-8"
+        ) from None
     except OSError as err:
         raise error(f"{path}: cannot read: {err.strerror}") from None
 
@@ -236,8 +238,10 @@ def read_scenario(scenario: str | Path, _seen: tuple[Path, ...] = ()) -> dict[st
     flat = {}
     if base is not None:
         if not isinstance(base, str) or not base:
-            raise ParameterError(f"{path}: extends = {base!r} is invalid; allowed: a scenario "
-                                 "name or a path to a .toml file")
+            raise ParameterError(
+                f"{path}: extends = {base!r} is invalid; allowed: a scenario "
+                "name or a path to a .toml file"
+            )
         try:
             scenario_path(base)
         except ParameterError as err:  # say which file names the missing parent

@@ -42,8 +42,9 @@ def main() -> None:
     args = ap.parse_args()
     overrides = {k: tomllib.loads(f"v = {v}")["v"] for k, v in (s.split("=", 1) for s in args.set)}
     for scen in args.scenarios:
-        rows = [anchors(dmi_sim.simulate(scen, seed=s, overrides=overrides))
-                for s in range(args.seeds)]
+        rows = [
+            anchors(dmi_sim.simulate(scen, seed=s, overrides=overrides)) for s in range(args.seeds)
+        ]
         print(f"== {scen}")
         for key in rows[0]:
             vals = np.array([r[key] for r in rows])

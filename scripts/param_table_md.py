@@ -51,8 +51,11 @@ def _default(spec: ParamSpec) -> str:
         return f"`{spec.default}`"
     if spec.kind == "int":
         return str(int(spec.default))
-    return f"{float(spec.default):g}" if not float(spec.default).is_integer() \
+    return (
+        f"{float(spec.default):g}"
+        if not float(spec.default).is_integer()
         else f"{float(spec.default):.1f}"
+    )
 
 
 def _range(spec: ParamSpec) -> str:
@@ -67,8 +70,7 @@ def table() -> str:
     """The Markdown table, one row per registered parameter, in registry order."""
     rows = list(HEADER)
     for spec in PARAMETERS.values():
-        cells = (f"`{spec.key}`", _default(spec), spec.unit, _range(spec), spec.doc,
-                 spec.source)
+        cells = (f"`{spec.key}`", _default(spec), spec.unit, _range(spec), spec.doc, spec.source)
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(rows) + "\n"
 
@@ -89,10 +91,19 @@ def check(path: Path) -> int:
     if current.strip() == wanted.strip():
         print(f"{path}: parameter table is current ({len(PARAMETERS)} parameters)")
         return 0
-    diff = difflib.unified_diff(current.strip().splitlines(), wanted.strip().splitlines(),
-                                "in " + str(path), "from the registry", lineterm="", n=0)
-    print(f"{path}: parameter table differs from dmi_sim/parameter_table.py; "
-          f"run: python scripts/param_table_md.py --write {path}", file=sys.stderr)
+    diff = difflib.unified_diff(
+        current.strip().splitlines(),
+        wanted.strip().splitlines(),
+        "in " + str(path),
+        "from the registry",
+        lineterm="",
+        n=0,
+    )
+    print(
+        f"{path}: parameter table differs from dmi_sim/parameter_table.py; "
+        f"run: python scripts/param_table_md.py --write {path}",
+        file=sys.stderr,
+    )
     print("\n".join(diff), file=sys.stderr)
     return 1
 
@@ -108,10 +119,15 @@ def write(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--check", metavar="FILE", type=Path,
-                       help="exit 1 if the table in FILE differs from the registry")
-    group.add_argument("--write", metavar="FILE", type=Path,
-                       help="rewrite the table between the markers in FILE")
+    group.add_argument(
+        "--check",
+        metavar="FILE",
+        type=Path,
+        help="exit 1 if the table in FILE differs from the registry",
+    )
+    group.add_argument(
+        "--write", metavar="FILE", type=Path, help="rewrite the table between the markers in FILE"
+    )
     args = parser.parse_args(argv)
     if args.check:
         return check(args.check)

@@ -32,7 +32,8 @@ def paragraph(folder: Path) -> str:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     starts = {k: int(v) for k, v in manifest["intervention_start"].items()}
     days = int(manifest.get("days") or 0) or int(
-        next(iter(manifest["parameters"].values()))["run.days"])
+        next(iter(manifest["parameters"].values()))["run.days"]
+    )
     return readme_paragraph(summary, starts, days)
 
 
@@ -57,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if folder is None:
         found = sorted((Path.cwd() / "results").glob("compare-*"))
         if not found:
-            print("error: no results/compare-* folder; run `python run.py` or give --from",
-                  file=sys.stderr)
+            print(
+                "error: no results/compare-* folder; run `python run.py` or give --from",
+                file=sys.stderr,
+            )
             return 2
         folder = found[-1]
     try:
@@ -72,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote the numbers of {folder} into {args.readme}")
         return 0
     if have != want:
-        print(f"{args.readme} is stale against {folder}; run with --write.\nREADME:\n{have}"
-              f"\n\ndata:\n{want}", file=sys.stderr)
+        print(
+            f"{args.readme} is stale against {folder}; run with --write.\nREADME:\n{have}"
+            f"\n\ndata:\n{want}",
+            file=sys.stderr,
+        )
         return 1
     print(f"{args.readme} agrees with {folder}")
     return 0

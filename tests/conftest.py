@@ -19,8 +19,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
         "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 
@@ -28,8 +34,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Skip the ``browser`` tests when there is no Chromium to drive."""
     if CHROMIUM.exists():
         return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (Debian's chromium; "
-                            "scripts/test.sh installs it when run as root)")
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} is missing (Debian's chromium; "
+        "scripts/test.sh installs it when run as root)"
+    )
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)

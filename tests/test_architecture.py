@@ -44,8 +44,7 @@ def _package_of(module: str, path: Path) -> str:
 
 def test_the_import_contracts_are_kept() -> None:
     configuration.configure()  # what the lint-imports command does before it lints
-    kept = lint_imports(config_filename=str(ROOT / "pyproject.toml"), cache_dir=None,
-                        no_logo=True)
+    kept = lint_imports(config_filename=str(ROOT / "pyproject.toml"), cache_dir=None, no_logo=True)
     assert kept, "an import breaks the layering; run `lint-imports` for the chain"
 
 
@@ -55,8 +54,11 @@ def test_no_private_name_is_imported_from_another_package() -> None:
         here = _module_of(path)
         package = _package_of(here, path)
         for module, names in _imports(path):
-            owner = module if (PACKAGE / Path(*module.split(".")[1:]) / "__init__.py").exists() \
+            owner = (
+                module
+                if (PACKAGE / Path(*module.split(".")[1:]) / "__init__.py").exists()
                 else module.rpartition(".")[0]
+            )
             private = [n for n in names if n.startswith("_") and not n.startswith("__")]
             if private and owner != package:
                 crossings.append(f"{here}: from {module} import {', '.join(private)}")

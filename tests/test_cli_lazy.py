@@ -13,8 +13,16 @@ import pytest
 from dmi_sim.cli import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("numpy", "pandas", "scipy", "mesa", "numba", "matplotlib", "dmi_sim.model",
-         "dmi_sim.studies")
+HEAVY = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "mesa",
+    "numba",
+    "matplotlib",
+    "dmi_sim.model",
+    "dmi_sim.studies",
+)
 
 PROBE = """
 import runpy, sys
@@ -31,8 +39,13 @@ print("LOADED", " ".join(loaded), file=sys.stderr)
 
 @pytest.mark.parametrize("argv", [["--help"], ["run", "--help"]])
 def test_help_imports_nothing_heavy(argv: list[str]) -> None:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=argv)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "usage: run.py" in out.stdout
     loaded = out.stderr.rsplit("LOADED", 1)[1].split()
     assert not [m for m in HEAVY if m in loaded], loaded

@@ -39,11 +39,14 @@ def test_run_can_write_csv(tmp_path: Path) -> None:
     assert pd.read_csv(out / "timeseries.csv")["day"].tolist() == list(range(120))
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["run", "nosuch"], "unknown scenario"),
-    (["run", "dmi", "--set", "police.oficers=3"], "unknown key"),
-    (["run", "dmi", "--set", "space.width=true"], "space.width"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "nosuch"], "unknown scenario"),
+        (["run", "dmi", "--set", "police.oficers=3"], "unknown key"),
+        (["run", "dmi", "--set", "space.width=true"], "space.width"),
+    ],
+)
 def test_run_bad_input_is_one_line_and_writes_nothing(
     argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -55,18 +58,21 @@ def test_run_bad_input_is_one_line_and_writes_nothing(
 
 
 def test_errors_name_the_folder_given_not_a_hidden_staging_folder(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["run", "baseline", "--days", "30", "--out", "/proc/reltest"]) == 2
     assert capsys.readouterr().err == "error: /proc/reltest: No such file or directory\n"
 
 
-def test_days_and_set_run_days_together_are_refused(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_days_and_set_run_days_together_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    assert main(["run", "baseline", "--set", "run.days=10", "--days", "30", "--out",
-                 str(out)]) == 2
-    assert capsys.readouterr().err == ("error: --days 30 and --set run.days=10 both set the "
-                                       "length of the run; allowed: one of them\n")
+    assert main(["run", "baseline", "--set", "run.days=10", "--days", "30", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "error: --days 30 and --set run.days=10 both set the "
+        "length of the run; allowed: one of them\n"
+    )
     assert not out.exists()
 
 
@@ -77,20 +83,22 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"dmi_sim {dmi_sim.__version__}\n"
 
 
-def test_run_refuses_an_existing_folder(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_refuses_an_existing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "dmi", *SMALL, "--out", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("police.officers=30", ("police.officers", 30)),
-    ("a.b = 0.5", ("a.b", 0.5)),
-    ("a.b=true", ("a.b", True)),
-    ('a.b="hot spot"', ("a.b", "hot spot")),
-    ("a.b=random", ("a.b", "random")),
-    ("a.b=[1, 2]", ("a.b", [1, 2])),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("police.officers=30", ("police.officers", 30)),
+        ("a.b = 0.5", ("a.b", 0.5)),
+        ("a.b=true", ("a.b", True)),
+        ('a.b="hot spot"', ("a.b", "hot spot")),
+        ("a.b=random", ("a.b", "random")),
+        ("a.b=[1, 2]", ("a.b", [1, 2])),
+    ],
+)
 def test_set_values_are_toml_literals_or_strings(text: str, expected: tuple) -> None:
     assert parse_assignment(text) == expected
 
@@ -101,8 +109,9 @@ def test_set_without_key_or_value_is_refused(text: str) -> None:
         parse_assignment(text)
 
 
-def test_no_arguments_compares_the_five_scenarios(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_arguments_compares_the_five_scenarios(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     seen = {}
 
     def fake_compare(spec, out, argv, workers, progress):  # noqa: ANN001, ANN202

@@ -25,12 +25,27 @@ from dmi_sim.studies.kit.stats import paired_effects, t_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS, START, REPS = 150, 60, 2
-SMALL = ["--set", "space.width=20", "--set", "space.height=20",
-         "--set", f"run.intervention_start={START}", "--days", str(DAYS)]
+SMALL = [
+    "--set",
+    "space.width=20",
+    "--set",
+    "space.height=20",
+    "--set",
+    f"run.intervention_start={START}",
+    "--days",
+    str(DAYS),
+]
 SCENARIOS = ["crackdown", "dmi"]
-FIGURES = ["timeseries_market.png", "timeseries_community.png", "effects.png",
-           "cumulative_enforcement.png", "map_dealing.png", "map_disorder.png",
-           "map_residents_outdoors.png", "crackdown_animation.gif"]
+FIGURES = [
+    "timeseries_market.png",
+    "timeseries_community.png",
+    "effects.png",
+    "cumulative_enforcement.png",
+    "map_dealing.png",
+    "map_disorder.png",
+    "map_residents_outdoors.png",
+    "crackdown_animation.gif",
+]
 
 
 def _leftovers(parent: Path) -> list[Path]:
@@ -40,15 +55,26 @@ def _leftovers(parent: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("compare") / "cmp"
-    argv = ["compare", *SCENARIOS, "--reps", str(REPS), "--seed", "7", "--workers", "1",
-            "--no-progress", "--out", str(out), *SMALL]
+    argv = [
+        "compare",
+        *SCENARIOS,
+        "--reps",
+        str(REPS),
+        "--seed",
+        "7",
+        "--workers",
+        "1",
+        "--no-progress",
+        "--out",
+        str(out),
+        *SMALL,
+    ]
     assert main(argv) == 0
     return out
 
 
 def test_folder_holds_every_file(folder: Path) -> None:
-    for name in ["manifest.json", "timeseries.parquet", "summary.csv", "effects.csv",
-                 "report.md"]:
+    for name in ["manifest.json", "timeseries.parquet", "summary.csv", "effects.csv", "report.md"]:
         assert (folder / name).stat().st_size > 0, name
     assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(FIGURES)
     for name in FIGURES:
@@ -95,8 +121,9 @@ def test_seeds_are_paired(folder: Path) -> None:
     before = ts[ts["day"] < START].set_index(["replication", "day"])
     base = before[before["scenario"] == "baseline"]["active_sellers"]
     for name in SCENARIOS:
-        pd.testing.assert_series_equal(before[before["scenario"] == name]["active_sellers"],
-                                       base, check_names=False)
+        pd.testing.assert_series_equal(
+            before[before["scenario"] == name]["active_sellers"], base, check_names=False
+        )
 
 
 def test_effects_cover_every_scenario_and_baseline_is_exactly_zero(folder: Path) -> None:
@@ -106,8 +133,17 @@ def test_effects_cover_every_scenario_and_baseline_is_exactly_zero(folder: Path)
     assert (effects["window_start"] == START).all() and (effects["window_end"] == DAYS).all()
     assert (effects["n_pairs"] == REPS).all()
     own = effects[effects["scenario"] == "baseline"]
-    for column in ["abs_effect", "abs_low", "abs_high", "ratio_effect", "ratio_low",
-                   "ratio_high", "rel_effect", "rel_low", "rel_high"]:
+    for column in [
+        "abs_effect",
+        "abs_low",
+        "abs_high",
+        "ratio_effect",
+        "ratio_low",
+        "ratio_high",
+        "rel_effect",
+        "rel_low",
+        "rel_high",
+    ]:
         finite = own[column].dropna()
         assert (finite == 0.0).all(), column
     assert own["abs_effect"].notna().all()
@@ -129,14 +165,15 @@ def _scenario_mean(summary: pd.DataFrame, scenario: str, key: str) -> float:
 def test_near_market_sentence_matches_summary_csv(folder: Path) -> None:
     report = (folder / "report.md").read_text()
     summary = pd.read_csv(folder / "summary.csv")
-    line = next(x for x in report.splitlines()
-                if x.startswith("- Households near the market outdoors"))
+    line = next(
+        x for x in report.splitlines() if x.startswith("- Households near the market outdoors")
+    )
     for name in ["baseline", *SCENARIOS]:
         share = _scenario_mean(summary, name, "post_residents_outdoors_market")
         assert f"{name}** {100 * share:.0f} %" in line or f"`{name}` {100 * share:.0f} %" in line
     dmi = summary[summary["scenario"] == "dmi"].set_index("replication")
     base = summary[summary["scenario"] == "baseline"].set_index("replication")
-    diff = (dmi["post_residents_outdoors_market"] - base["post_residents_outdoors_market"])
+    diff = dmi["post_residents_outdoors_market"] - base["post_residents_outdoors_market"]
     assert f"({100 * diff.mean():+.1f} points" in line
     assert f"days {START}-{START + 89}" in line  # the window is named (run ends on day 149)
     for label in ("Collective efficacy", "Trust in police"):
@@ -150,10 +187,12 @@ def test_custody_and_cost_sentences_match_summary_csv(folder: Path) -> None:
     report = (folder / "report.md").read_text()
     summary = pd.read_csv(folder / "summary.csv")
     line = next(x for x in report.splitlines() if x.startswith("- Against `crackdown`"))
-    for key, label in (("incarceration_person_days", "custody person-days"),
-                       ("custody_persons_total", "distinct people sent to custody"),
-                       ("arrests_sellers_total", "seller arrests"),
-                       ("arrests_buyers_total", "buyer arrests")):
+    for key, label in (
+        ("incarceration_person_days", "custody person-days"),
+        ("custody_persons_total", "distinct people sent to custody"),
+        ("arrests_sellers_total", "seller arrests"),
+        ("arrests_buyers_total", "buyer arrests"),
+    ):
         dmi, other = (_scenario_mean(summary, s, key) for s in ("dmi", "crackdown"))
         assert f"{label} ({num(dmi)} against {num(other)})" in line, (label, line)
     window = f"days {START}-{DAYS - 1}, from the policy start to the end of the run"
@@ -161,22 +200,28 @@ def test_custody_and_cost_sentences_match_summary_csv(folder: Path) -> None:
     costs = next(x for x in report.splitlines() if x.startswith("- Cost per run"))
     assert f"`dmi` {dollars(_scenario_mean(summary, 'dmi', 'cost_total'))} (officers" in costs
     # buyer and seller arrests apart, and they add up to the run's arrests
-    assert np.allclose(summary["arrests_sellers_total"] + summary["arrests_buyers_total"],
-                       summary["arrests_total"])
+    assert np.allclose(
+        summary["arrests_sellers_total"] + summary["arrests_buyers_total"], summary["arrests_total"]
+    )
 
 
 def test_every_total_names_its_window(folder: Path) -> None:
     report = (folder / "report.md").read_text()
     assert "over the whole run" not in report
-    summary_rows = [x for x in report.split("## Run summaries")[1].split("## Figures")[0]
-                    .splitlines()
-                    if x.startswith("| ") and not x.startswith(("| summary", "| ---"))]
+    summary_rows = [
+        x
+        for x in report.split("## Run summaries")[1].split("## Figures")[0].splitlines()
+        if x.startswith("| ") and not x.startswith(("| summary", "| ---"))
+    ]
     assert summary_rows
     for row in summary_rows:
-        assert "from the policy start to the end of the run" in row or \
-            "the year after the policy starts" in row, row
-    assert f"Enforcement and cost per run, mean over runs (95 % t-interval), days {START}-" \
-        in report
+        assert (
+            "from the policy start to the end of the run" in row
+            or "the year after the policy starts" in row
+        ), row
+    assert (
+        f"Enforcement and cost per run, mean over runs (95 % t-interval), days {START}-" in report
+    )
 
 
 def test_no_relative_change_on_a_base_below_the_floor() -> None:
@@ -184,20 +229,43 @@ def test_no_relative_change_on_a_base_below_the_floor() -> None:
     from dmi_sim.studies.kit.stats import MIN_BASE_EVENTS
 
     base = 0.5 * MIN_BASE_EVENTS / 365  # half the floor: a small base
-    row = {"scenario": "dmi", "outcome": "transactions_catchment", "window_start": 365,
-           "window_end": 730, "n_pairs": 20, "counterfactual_mean": base,
-           "scenario_mean": 8 * base, "abs_effect": 7 * base, "abs_low": -base,
-           "abs_high": 15 * base, "rel_effect": 6.66, "rel_low": -1.24, "rel_high": 33.9,
-           "rel_n": 20, "ratio_effect": 7.0, "ratio_low": 0.5, "ratio_high": 20.0}
+    row = {
+        "scenario": "dmi",
+        "outcome": "transactions_catchment",
+        "window_start": 365,
+        "window_end": 730,
+        "n_pairs": 20,
+        "counterfactual_mean": base,
+        "scenario_mean": 8 * base,
+        "abs_effect": 7 * base,
+        "abs_low": -base,
+        "abs_high": 15 * base,
+        "rel_effect": 6.66,
+        "rel_low": -1.24,
+        "rel_high": 33.9,
+        "rel_n": 20,
+        "ratio_effect": 7.0,
+        "ratio_low": 0.5,
+        "ratio_high": 20.0,
+    }
     percent = re.compile(r"\d %")  # a number in percent ("95 % CI" names the interval)
     phrase = change_phrase("transactions_catchment", row)
     assert not percent.search(phrase.replace("95 % CI", ""))
     assert "no clear change" in phrase and "small base" in phrase
-    big = {**row, "counterfactual_mean": 10.0, "scenario_mean": 5.0, "abs_effect": -5.0,
-           "abs_low": -6.0, "abs_high": -4.0, "ratio_effect": -0.5, "ratio_low": -0.6,
-           "ratio_high": -0.4}
+    big = {
+        **row,
+        "counterfactual_mean": 10.0,
+        "scenario_mean": 5.0,
+        "abs_effect": -5.0,
+        "abs_low": -6.0,
+        "abs_high": -4.0,
+        "ratio_effect": -0.5,
+        "ratio_low": -0.6,
+        "ratio_high": -0.4,
+    }
     assert change_phrase("transactions_catchment", big).startswith(
-        "transactions in the catchment ring fell by 50 %")
+        "transactions in the catchment ring fell by 50 %"
+    )
     frame = pd.DataFrame([row, {**row, "scenario": "baseline"}])
     assert not percent.search(effects_table(frame).split("\n")[-1])
 
@@ -224,14 +292,23 @@ def test_report_links_the_validation_status(folder: Path) -> None:
 
 # --- the statistics on their own -----------------------------------------------------------
 
+
 def _fake_runs(effect: float, reps: int = 6, days: int = 40) -> pd.DataFrame:
     rng = np.random.default_rng(1)
     frames = []
     for rep in range(reps):
         level = rng.uniform(5, 15, days)
         for name, factor in (("baseline", 1.0), ("policy", 1.0 + effect)):
-            frames.append(pd.DataFrame({"scenario": name, "replication": rep,
-                                        "day": np.arange(days), "y": level * factor}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": name,
+                        "replication": rep,
+                        "day": np.arange(days),
+                        "y": level * factor,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -261,6 +338,7 @@ def test_t_interval_matches_scipy() -> None:
 
 # --- bad input: one line, exit code 2, nothing written ------------------------------------
 
+
 def _bad_toml(tmp_path: Path) -> str:
     path = tmp_path / "broken.toml"
     path.write_text("[police\nofficers = 3\n")
@@ -279,8 +357,10 @@ BAD_INPUTS = {
     "bad --reps": (lambda tmp: ["dmi", "--reps", "many"], "allowed: an integer >= 1"),
     "huge --reps": (lambda tmp: ["dmi", "--reps", str(10**12)], "allowed: at most 10,000"),
     "baseline alone": (lambda tmp: ["baseline"], "nothing to compare: 'baseline' is always"),
-    "--days and run.days": (lambda tmp: ["dmi", "--days", "400", "--set", "run.days=500"],
-                            "--days 400 and --set run.days=500 both set the length"),
+    "--days and run.days": (
+        lambda tmp: ["dmi", "--days", "400", "--set", "run.days=500"],
+        "--days 400 and --set run.days=500 both set the length",
+    ),
 }
 
 
@@ -305,8 +385,9 @@ def test_bad_input_gives_one_line_and_writes_nothing(
     assert not out.exists() and not _leftovers(tmp_path)
 
 
-def test_existing_output_folder_is_refused(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_output_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "taken"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
@@ -315,24 +396,36 @@ def test_existing_output_folder_is_refused(tmp_path: Path,
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 
-def test_a_failure_midway_leaves_no_folder(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_midway_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("dmi_sim.studies.compare.pipeline.paired_effects", broken)
     out = tmp_path / "cmp"
-    argv = ["compare", "dmi", "--reps", "2", "--workers", "1", "--no-progress",
-            "--out", str(out), *SMALL]
+    argv = [
+        "compare",
+        "dmi",
+        "--reps",
+        "2",
+        "--workers",
+        "1",
+        "--no-progress",
+        "--out",
+        str(out),
+        *SMALL,
+    ]
     assert main(argv) == 130
     assert not out.exists() and not _leftovers(tmp_path)
 
 
 def test_command_line_error_has_no_traceback(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "run.py", "compare", "nosuch", "--out",
-                           str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "run.py", "compare", "nosuch", "--out", str(tmp_path / "o")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("error: unknown scenario") and "Traceback" not in done.stderr
     assert not (tmp_path / "o").exists()
-

@@ -30,9 +30,14 @@ def _mean(values) -> float:
 def _risk_per_seller(n_sellers: int, seed: int) -> float:
     """Expected arrests per seller today when ``n_sellers`` deal in the market area under the
     same sweep (the same arrest-work hours): Holling's disc equation per cell."""
-    params = load_params("crackdown", {"run.intervention_start": 0,
-                                       "sellers.initial_active": n_sellers,
-                                       "sellers.pool_size": 150})
+    params = load_params(
+        "crackdown",
+        {
+            "run.intervention_start": 0,
+            "sellers.initial_active": n_sellers,
+            "sellers.pool_size": 150,
+        },
+    )
     model = DrugMarketModel(params, rng=seed)
     model.police.deploy(model.policy.plan(0))
     model.buyers.visited[:] = False  # sellers alone share the officers' time
@@ -55,8 +60,12 @@ START = 150
 
 def _sweep_arrests(officers: int, seed: int) -> float:
     """Seller and buyer arrests a day over the first sweep (days START..START+13)."""
-    ts = simulate("crackdown", seed=seed, days=START + 14, overrides={
-        "run.intervention_start": START, "crackdown.officers": officers}).timeseries
+    ts = simulate(
+        "crackdown",
+        seed=seed,
+        days=START + 14,
+        overrides={"run.intervention_start": START, "crackdown.officers": officers},
+    ).timeseries
     window = ts.iloc[START:]
     return float((window["arrests_sellers"] + window["arrests_buyers"]).mean())
 
@@ -79,7 +88,8 @@ def _arrests_per_directed_hour(scenario: str, seed: int) -> float:
     directed = (policy["officer_budget"] - base["officer_budget"]).to_numpy()
     on = directed > 0
     arrests = (policy["arrests_sellers"] + policy["arrests_buyers"]).to_numpy()[on].sum() - (
-        base["arrests_sellers"] + base["arrests_buyers"]).to_numpy()[on].sum()
+        base["arrests_sellers"] + base["arrests_buyers"]
+    ).to_numpy()[on].sum()
     return float(arrests / directed[on].sum())
 
 
@@ -87,21 +97,25 @@ def test_hot_spot_patrol_arrests_far_less_per_officer_hour_than_a_sweep():
     sweep = _mean(_arrests_per_directed_hour("crackdown", seed) for seed in SEEDS)
     hotspot = _mean(_arrests_per_directed_hour("hotspot", seed) for seed in SEEDS)
     assert sweep > 0
-    assert hotspot < 0.33 * sweep, f"arrests per directed hour: sweep {sweep:.4f}, " \
-                                   f"hot spot {hotspot:.4f}"
+    assert hotspot < 0.33 * sweep, (
+        f"arrests per directed hour: sweep {sweep:.4f}, hot spot {hotspot:.4f}"
+    )
 
 
 # --- 4. initial deterrence decays ---------------------------------------------------------------
 def test_suppression_is_weaker_late_in_a_long_crackdown_than_early():
-    over = {"run.intervention_start": START, "crackdown.duration_days": 180,
-            "crackdown.period_days": 3650}
+    over = {
+        "run.intervention_start": START,
+        "crackdown.duration_days": 180,
+        "crackdown.period_days": 3650,
+    }
     early, late = [], []
     for seed in SEEDS:
         crack = simulate("crackdown", seed=seed, days=START + 180, overrides=over).timeseries
         base = simulate("baseline", seed=seed, days=START + 180, overrides=over).timeseries
         a, b = crack["active_sellers"].to_numpy(), base["active_sellers"].to_numpy()
-        early.append(1 - a[START:START + 28].mean() / b[START:START + 28].mean())
-        late.append(1 - a[START + 90:].mean() / b[START + 90:].mean())
+        early.append(1 - a[START : START + 28].mean() / b[START : START + 28].mean())
+        late.append(1 - a[START + 90 :].mean() / b[START + 90 :].mean())
     assert _mean(early) > 0.3, f"early suppression {early}"
     assert _mean(late) < _mean(early) - 0.1, f"early {early}, late {late}"
 
@@ -109,8 +123,10 @@ def test_suppression_is_weaker_late_in_a_long_crackdown_than_early():
 # --- 5. markets are born; the settled baseline does not drift -------------------------------
 @pytest.mark.slow
 def test_a_nascent_market_grows_over_months():
-    runs = [simulate("baseline", seed=seed, days=360,
-                     overrides={"market.start": "nascent"}).timeseries for seed in SEEDS]
+    runs = [
+        simulate("baseline", seed=seed, days=360, overrides={"market.start": "nascent"}).timeseries
+        for seed in SEEDS
+    ]
     first = _mean(r["transactions"].iloc[:30].mean() for r in runs)
     sixth = _mean(r["transactions"].iloc[150:180].mean() for r in runs)
     year = _mean(r["transactions"].iloc[330:].mean() for r in runs)

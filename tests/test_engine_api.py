@@ -45,7 +45,8 @@ levels = [2, 6]
 def test_a_dict_and_factor_objects_define_the_same_experiment() -> None:
     from_dict = experiment_from_dict(DEFINITION, name="officers")
     objects = experiment_from_dict(
-        {**DEFINITION, "factors": [Factor("police.officers", (2, 6))]}, name="officers")
+        {**DEFINITION, "factors": [Factor("police.officers", (2, 6))]}, name="officers"
+    )
     assert from_dict.name == "officers" and from_dict.path is None
     assert from_dict.tasks() == objects.tasks()
     assert from_dict.n_runs == 4
@@ -54,12 +55,10 @@ def test_a_dict_and_factor_objects_define_the_same_experiment() -> None:
 def test_a_bad_definition_is_one_line_naming_it() -> None:
     with pytest.raises(ExperimentError) as info:
         experiment_from_dict({**DEFINITION, "replications": 0}, name="officers")
-    assert str(info.value) == ("<officers>: replications = 0 is invalid; allowed: an integer "
-                               ">= 1")
+    assert str(info.value) == ("<officers>: replications = 0 is invalid; allowed: an integer >= 1")
 
 
-def test_a_sweep_from_python_matches_the_command_and_records_its_provenance(
-        tmp_path: Path) -> None:
+def test_a_sweep_from_python_matches_the_command_and_records_its_provenance(tmp_path: Path) -> None:
     experiment = experiment_from_dict(DEFINITION, name="officers")
     sweep = run_experiment(experiment, tmp_path / "api", executor=InlineExecutor(), workers=1)
     assert sweep.report.n_done == 4
@@ -69,8 +68,12 @@ def test_a_sweep_from_python_matches_the_command_and_records_its_provenance(
 
     path = tmp_path / "officers.toml"
     path.write_text(FILE)
-    assert main(["sweep", str(path), "--out", str(tmp_path / "cli"), "--workers", "1",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            ["sweep", str(path), "--out", str(tmp_path / "cli"), "--workers", "1", "--no-progress"]
+        )
+        == 0
+    )
     command = json.loads((tmp_path / "cli" / "manifest.json").read_text())["meta"]
     cli = run_experiment(experiment, tmp_path / "cli", workers=1)  # resumes: nothing to run
     assert cli.report.n_skipped == 4
@@ -93,7 +96,8 @@ def test_a_manifest_names_the_commit_of_the_checkout_it_ran_from() -> None:
     repo = Path(__file__).resolve().parents[1]
     if not (repo / ".git").exists():
         pytest.skip("not run from a git checkout")
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
-                          text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
     recorded = git_commit()
     assert recorded is not None and recorded["commit"] == head

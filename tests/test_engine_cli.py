@@ -37,8 +37,9 @@ levels = [2, 6]
 [figures]
 {figures}
 """
-FRONTIER = 'kind = "frontier"\neffort = "officer_hours_total"\ncost = "cost_total"\n' \
-           'group = "scenario"'
+FRONTIER = (
+    'kind = "frontier"\neffort = "officer_hours_total"\ncost = "cost_total"\ngroup = "scenario"'
+)
 RESPONSE = 'kind = "response"\nx = "police.officers"\ngroup = "scenario"'
 
 
@@ -97,10 +98,13 @@ def test_bad_file_names_file_key_and_allowed_values(
     assert f"{path}: factors.police.officers.levels = -6 is invalid; allowed: an integer" in err
 
 
-@pytest.mark.parametrize(("figures", "names"), [
-    (FRONTIER, ["frontier_post_active_sellers.png", "frontier_closure_days.png"]),
-    (RESPONSE, ["response_police.officers.png"]),
-])
+@pytest.mark.parametrize(
+    ("figures", "names"),
+    [
+        (FRONTIER, ["frontier_post_active_sellers.png", "frontier_closure_days.png"]),
+        (RESPONSE, ["response_police.officers.png"]),
+    ],
+)
 def test_sweep_draws_the_experiments_figures(
     tmp_path: Path, capsys: pytest.CaptureFixture, figures: str, names: list[str]
 ) -> None:
@@ -125,13 +129,19 @@ def test_an_unknown_outcome_exits_2_before_any_run(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     path = tmp_path / "typo.toml"
-    path.write_text(SMALL_EXPERIMENT.format(figures=FRONTIER).replace('"closure_days"',
-                                                                      '"closure_dayz"'))
+    path.write_text(
+        SMALL_EXPERIMENT.format(figures=FRONTIER).replace('"closure_days"', '"closure_dayz"')
+    )
     out = tmp_path / "out"
     assert sweep(str(path), "--out", str(out)) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {path}: outcomes: unknown outcome 'closure_dayz' (did you "
-                          "mean 'closure_days'?)") and err.count("\n") == 1
+    assert (
+        err.startswith(
+            f"error: {path}: outcomes: unknown outcome 'closure_dayz' (did you "
+            "mean 'closure_days'?)"
+        )
+        and err.count("\n") == 1
+    )
     assert not out.exists()
 
 
@@ -166,7 +176,8 @@ def test_a_bad_dask_address_is_one_line_within_10_s(
     assert time.monotonic() - started < 10.0
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith(f"error: cannot reach a Dask scheduler at '{address}'")
-    assert err[-1].endswith("allowed: 'local', or the address of a running scheduler, "
-                            "tcp://HOST:PORT")
+    assert err[-1].endswith(
+        "allowed: 'local', or the address of a running scheduler, tcp://HOST:PORT"
+    )
     assert len(err) == 2  # the sweep's size, then the error
     assert not out.exists()

@@ -93,11 +93,17 @@ def test_experiment_expands_to_paired_tasks(tmp_path: Path, scenario: Path) -> N
     first = tasks[0]
     assert first.days == 60
     assert first.overrides == {
-        "space.width": 20, "space.height": 20, "police.officers": 2, "dmi.buys_per_day": 0.5
+        "space.width": 20,
+        "space.height": 20,
+        "police.officers": 2,
+        "dmi.buys_per_day": 0.5,
     }
     assert first.labels == {
-        "scenario": str(scenario), "point": 0, "replication": 0,
-        "police.officers": 2, "dmi.buys_per_day": 0.5,
+        "scenario": str(scenario),
+        "point": 0,
+        "replication": 0,
+        "police.officers": 2,
+        "dmi.buys_per_day": 0.5,
     }
 
 
@@ -118,7 +124,7 @@ def test_lhs_experiment_draws_whole_numbers_for_integer_parameters(
 
 def test_scenario_can_be_a_factor(tmp_path: Path, scenario: Path) -> None:
     other = tmp_path / "other.toml"
-    other.write_text('[police]\nofficers = 6\n')
+    other.write_text("[police]\nofficers = 6\n")
     text = GOOD.split("[factors.")[0] + f'[factors.scenario]\nchoices = ["{scenario}", "{other}"]\n'
     tasks = load_experiment(write(tmp_path, text, scenario)).tasks()
     assert [t.scenario for t in tasks[::3]] == [str(scenario), str(other)]
@@ -139,17 +145,17 @@ BAD = [
     # (what to change in GOOD, text expected in the one-line message)
     (("replications = 3", "replications = 'three'"), "replications = 'three' is invalid"),
     (("replications = 3", "replications = 3\nreplicatons = 4"), "did you mean 'replications'"),
-    (('levels = [2, 4, 8]', 'levels = [2, 4, 800]'), "police.officers.levels = 800"),
-    (('levels = [2, 4, 8]', 'level = [2, 4, 8]'), "unknown key 'factors.police.officers.level'"),
+    (("levels = [2, 4, 8]", "levels = [2, 4, 800]"), "police.officers.levels = 800"),
+    (("levels = [2, 4, 8]", "level = [2, 4, 8]"), "unknown key 'factors.police.officers.level'"),
     (('[factors."police.officers"]', '[factors."police.oficers"]'), "did you mean 'police.of"),
     (("space.width = 20", "space.widht = 20"), "did you mean 'space.width'"),
-    (('levels = [2, 4, 8]', 'low = 2\nhigh = 8'), "factorial' cannot enumerate"),
-    (('levels = [2, 4, 8]', 'levels = [2, 4, 8]\nlow = 1'), "exactly one of levels"),
+    (("levels = [2, 4, 8]", "low = 2\nhigh = 8"), "factorial' cannot enumerate"),
+    (("levels = [2, 4, 8]", "levels = [2, 4, 8]\nlow = 1"), "exactly one of levels"),
     (("days = 60", "days = 60.5"), "days = 60.5 is invalid"),
-    (("outcomes = [\"cost_total\"]", "outcomes = []"), "outcomes = [] is invalid"),
+    (('outcomes = ["cost_total"]', "outcomes = []"), "outcomes = [] is invalid"),
     (("[overrides]", "[design]\ntype = 'lhs'\n[overrides]"), "needs design.samples"),
     (("[overrides]", "[design]\ntype = 'sobol'\n[overrides]"), "design.type = 'sobol' is inva"),
-    (("space.height = 20", "space.height = 20\n\"police.officers\" = 3"), "both a factor and"),
+    (("space.height = 20", 'space.height = 20\n"police.officers" = 3'), "both a factor and"),
     (("space.width = 20", "space.width = 12"), "does not fit"),
 ]
 
@@ -184,22 +190,41 @@ def test_a_non_utf8_file_is_one_line(tmp_path: Path) -> None:
     path.write_bytes('description = "caf\u00e9"\n'.encode("latin-1"))
     with pytest.raises(ExperimentError) as info:
         load_experiment(path)
-    assert str(info.value) == (f"{path}: not UTF-8 text (byte 18 is 0xe9); allowed: a TOML "
-                               "file, which is UTF-8")
+    assert str(info.value) == (
+        f"{path}: not UTF-8 text (byte 18 is 0xe9); allowed: a TOML file, which is UTF-8"
+    )
 
 
-@pytest.mark.parametrize(("factors", "design"), [
-    # 6 factors x 100 levels: 10^12 points, which would take terabytes to list
-    ("".join(f'[factors."{k}"]\nlevels = {list(range(1, 101))}\n' for k in (
-        "police.officers", "crackdown.officers", "hotspot.officers", "dmi.officers",
-        "services.slots", "dmi.call_in_capacity")), ""),
-    ('[factors."police.officers"]\nlow = 1\nhigh = 40\n',
-     "[design]\ntype = 'lhs'\nsamples = 100000000\n"),
-])
+@pytest.mark.parametrize(
+    ("factors", "design"),
+    [
+        # 6 factors x 100 levels: 10^12 points, which would take terabytes to list
+        (
+            "".join(
+                f'[factors."{k}"]\nlevels = {list(range(1, 101))}\n'
+                for k in (
+                    "police.officers",
+                    "crackdown.officers",
+                    "hotspot.officers",
+                    "dmi.officers",
+                    "services.slots",
+                    "dmi.call_in_capacity",
+                )
+            ),
+            "",
+        ),
+        (
+            '[factors."police.officers"]\nlow = 1\nhigh = 40\n',
+            "[design]\ntype = 'lhs'\nsamples = 100000000\n",
+        ),
+    ],
+)
 def test_a_huge_design_is_refused_before_it_is_built(
-        tmp_path: Path, scenario: Path, factors: str, design: str) -> None:
-    head = GOOD[:GOOD.index('[factors."police.officers"]')].replace("[overrides]", design
-                                                                     + "[overrides]")
+    tmp_path: Path, scenario: Path, factors: str, design: str
+) -> None:
+    head = GOOD[: GOOD.index('[factors."police.officers"]')].replace(
+        "[overrides]", design + "[overrides]"
+    )
     path = write(tmp_path, head + factors, scenario)
     started = time.perf_counter()
     with pytest.raises(ExperimentError) as info:
@@ -211,6 +236,9 @@ def test_a_huge_design_is_refused_before_it_is_built(
 
 def test_an_unknown_outcome_is_refused_with_a_suggestion(tmp_path: Path, scenario: Path) -> None:
     path = write(tmp_path, GOOD.replace('"cost_total"', '"cost_totl"'), scenario)
-    with pytest.raises(ExperimentError, match=r"outcomes: unknown outcome 'cost_totl' \(did you "
-                       r"mean 'cost_total'\?\); allowed: pre_active_sellers, "):
+    with pytest.raises(
+        ExperimentError,
+        match=r"outcomes: unknown outcome 'cost_totl' \(did you "
+        r"mean 'cost_total'\?\); allowed: pre_active_sellers, ",
+    ):
         load_experiment(path)

@@ -46,8 +46,11 @@ def small_tasks(points: int = 3, reps: int = 2, root_seed: int = 5) -> list[RunT
 
 def stored_ids(out: Path) -> list[str]:
     """Every run id in every summary part, repeats included."""
-    return [rid for p in sorted((out / "summary").glob("part-*.parquet"))
-            for rid in pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist()]
+    return [
+        rid
+        for p in sorted((out / "summary").glob("part-*.parquet"))
+        for rid in pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist()
+    ]
 
 
 def assert_same_results(a: Path, b: Path) -> None:
@@ -78,11 +81,15 @@ def dask_executor() -> Iterator:
 
 def test_summary_and_series_have_the_contract_columns(reference: Path) -> None:
     summary, series = load_results(reference)
-    assert list(summary.columns[:5]) == ["run_id", "seed", "point", "replication",
-                                         "police.officers"]
+    assert list(summary.columns[:5]) == [
+        "run_id",
+        "seed",
+        "point",
+        "replication",
+        "police.officers",
+    ]
     assert {"cost_total", "replacement_ratio"} <= set(summary.columns)
-    assert list(series.columns[:5]) == ["run_id", "point", "replication", "police.officers",
-                                        "day"]
+    assert list(series.columns[:5]) == ["run_id", "point", "replication", "police.officers", "day"]
     assert len(series) == 6 * DAYS
     manifest = json.loads((reference / "manifest.json").read_text())
     assert manifest["complete"] and manifest["n_done"] == 6
@@ -93,19 +100,22 @@ def test_pool_gives_the_sequential_results(reference: Path, tmp_path: Path) -> N
     assert_same_results(reference, tmp_path)
 
 
-def test_dask_gives_the_sequential_results(
-    reference: Path, tmp_path: Path, dask_executor
-) -> None:
-    report = run_tasks(small_tasks(), tmp_path, executor=dask_executor, workers=2,
-                       progress=False)
+def test_dask_gives_the_sequential_results(reference: Path, tmp_path: Path, dask_executor) -> None:
+    report = run_tasks(small_tasks(), tmp_path, executor=dask_executor, workers=2, progress=False)
     assert report.n_done == 6
     assert_same_results(reference, tmp_path)
 
 
 def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path: Path) -> None:
     tasks = small_tasks()
-    bad = RunTask("p00099-r000", "crackdown", {**SMALL, "police.officers": -1}, 11, DAYS,
-                  {"point": 99, "replication": 0, "police.officers": -1})
+    bad = RunTask(
+        "p00099-r000",
+        "crackdown",
+        {**SMALL, "police.officers": -1},
+        11,
+        DAYS,
+        {"point": 99, "replication": 0, "police.officers": -1},
+    )
     report = run_tasks([*tasks, bad], tmp_path, workers=2, progress=False)
     assert (report.n_done, report.n_failed) == (6, 1)
     assert report.failures_path == tmp_path / "failures.csv"
@@ -159,8 +169,9 @@ def test_sigkill_of_the_driver_loses_and_repeats_nothing(tmp_path: Path) -> None
     tasks = small_tasks(points=12, reps=2)
     out = tmp_path / "killed"
     script = DRIVER.format(tests=str(REPO / "tests"), out=str(out))
-    driver = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
-                              start_new_session=True, cwd=REPO)
+    driver = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)], start_new_session=True, cwd=REPO
+    )
     deadline = time.monotonic() + 60
     while len(list(out.glob("summary/part-*.parquet"))) < 4:
         assert driver.poll() is None, "the sweep ended before it could be killed"
@@ -194,8 +205,7 @@ def test_leftovers_of_an_interrupted_write_are_cleared(reference: Path, tmp_path
     subprocess.run(["cp", "-r", str(reference), str(out)], check=True)
     (out / "summary" / "part-000099.parquet.tmp").write_bytes(b"half a file")
     orphan = out / "timeseries" / "part-000099.parquet"
-    subprocess.run(["cp", str(next((out / "timeseries").glob("part-*"))), str(orphan)],
-                   check=True)
+    subprocess.run(["cp", str(next((out / "timeseries").glob("part-*"))), str(orphan)], check=True)
     (out / "manifest.json.tmp").write_text("{")
     report = run_tasks(small_tasks(), out, workers=1, progress=False)
     assert report.n_skipped == 6
@@ -210,8 +220,9 @@ def test_a_sweep_killed_while_writing_its_first_manifest_starts_afresh(tmp_path:
 
 
 def test_ema_export_shape(reference: Path) -> None:
-    experiments, outcomes = to_ema(reference, outcomes=["cost_total", "closure_days"],
-                                   series=["active_sellers"])
+    experiments, outcomes = to_ema(
+        reference, outcomes=["cost_total", "closure_days"], series=["active_sellers"]
+    )
     assert len(experiments) == 6 and {"police.officers", "seed", "model"} <= set(experiments)
     assert outcomes["cost_total"].shape == (6,)
     assert outcomes["active_sellers"].shape == (6, DAYS)
@@ -243,8 +254,9 @@ def test_a_pool_that_cannot_start_says_why_in_one_line(tmp_path: Path, how: str)
         (tmp_path / "unguarded.py").write_text(code)
         command, stdin = [sys.executable, "unguarded.py"], None
         why = "the process pool's workers stopped while starting: a script that runs a pool"
-    done = subprocess.run(command, input=stdin, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        command, input=stdin, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"dmi_sim.engine.executors.PoolError: {why}")

@@ -28,9 +28,15 @@ def test_the_digest_sees_a_change_in_the_last_digits_that_count() -> None:
     other = series.assign(fear=[0.123456789013, 0.2])  # the 12th digit: a change
     assert fingerprint.series_digest(series) == fingerprint.series_digest(same)
     assert fingerprint.series_digest(series) != fingerprint.series_digest(other)
-    stored = {"dmi": {"overrides": {}, "digest": "a", "totals": dict.fromkeys(
-        fingerprint.TOTALS, 1.0)}}
-    now = {"dmi": {**stored["dmi"], "digest": "b",
-                   "totals": {**stored["dmi"]["totals"], "arrests_sellers": 2.0}}}
+    stored = {
+        "dmi": {"overrides": {}, "digest": "a", "totals": dict.fromkeys(fingerprint.TOTALS, 1.0)}
+    }
+    now = {
+        "dmi": {
+            **stored["dmi"],
+            "digest": "b",
+            "totals": {**stored["dmi"]["totals"], "arrests_sellers": 2.0},
+        }
+    }
     [line] = fingerprint.changed(stored, now)
     assert line.startswith("dmi: series changed") and "arrests_sellers" in line

@@ -28,8 +28,12 @@ SMALL = {"space.width": 20, "space.height": 20}
 TOL = 1e-9
 VALID_STATES = np.array([int(s) for s in SellerState])
 HELD = (SellerState.ARRESTED, SellerState.INCARCERATED)
-TIMED = (SellerState.ARRESTED, SellerState.INCARCERATED, SellerState.CALLED_IN,
-         SellerState.IN_SERVICES)
+TIMED = (
+    SellerState.ARRESTED,
+    SellerState.INCARCERATED,
+    SellerState.CALLED_IN,
+    SellerState.IN_SERVICES,
+)
 CALLED = (SellerState.CALLED_IN, SellerState.IN_SERVICES, SellerState.DESISTED)
 
 
@@ -68,8 +72,18 @@ class InvariantChecker:
         counts = np.array([(s.state == st_).sum() for st_ in SellerState])
         assert counts.sum() == self.pool
         assert s.n == self.pool
-        for name in ("x", "y", "wage", "aversion", "perceived_risk", "expected_profit",
-                     "high_risk", "record", "banked_case", "timer"):
+        for name in (
+            "x",
+            "y",
+            "wage",
+            "aversion",
+            "perceived_risk",
+            "expected_profit",
+            "high_risk",
+            "record",
+            "banked_case",
+            "timer",
+        ):
             assert getattr(s, name).shape == (self.pool,), name
         on_grid = (s.x >= 0) & (s.x < space.width) & (s.y >= 0) & (s.y < space.height)
         assert on_grid.all(), "seller off the grid"
@@ -138,8 +152,16 @@ class InvariantChecker:
             assert row["active_sellers"] + row["arrests_sellers"] > 0
         assert row["officer_hours"] <= row["officer_budget"] + TOL
         assert row["drug_reports"] <= row["reports"]
-        for col in ("new_recruits", "arrests_sellers", "arrests_buyers", "violent_incidents",
-                    "released", "called_in", "relapsed", "moved_out"):
+        for col in (
+            "new_recruits",
+            "arrests_sellers",
+            "arrests_buyers",
+            "violent_incidents",
+            "released",
+            "called_in",
+            "relapsed",
+            "moved_out",
+        ):
             assert row[col] >= 0, col
         assert row["relapsed"] <= row["called_in"] <= self.pool
         if not self.dmi:  # only the DMI team arrests outside the patrol's capacity
@@ -159,12 +181,26 @@ SCENARIO_RUNS = {
     "baseline": ({}, 200),
     "crackdown": ({"run.intervention_start": 60, "crackdown.period_days": 40}, 200),
     "hotspot": ({"run.intervention_start": 60}, 150),
-    "dmi": ({"run.intervention_start": 60, "dmi.investigation_days": 40,
-             "dmi.maintenance_days": 60, "dmi.followup_window_days": 20,
-             "services.duration_days": 30}, 240),
+    "dmi": (
+        {
+            "run.intervention_start": 60,
+            "dmi.investigation_days": 40,
+            "dmi.maintenance_days": 60,
+            "dmi.followup_window_days": 20,
+            "services.duration_days": 30,
+        },
+        240,
+    ),
     "dmi_low_fidelity": ({"run.intervention_start": 60, "dmi.investigation_days": 40}, 160),
-    "crackdown_then_dmi": ({"run.intervention_start": 40, "sequence.dmi_start": 120,
-                            "crackdown.period_days": 30, "dmi.investigation_days": 30}, 220),
+    "crackdown_then_dmi": (
+        {
+            "run.intervention_start": 40,
+            "sequence.dmi_start": 120,
+            "crackdown.period_days": 30,
+            "dmi.investigation_days": 30,
+        },
+        220,
+    ),
 }
 
 
@@ -206,31 +242,78 @@ def _value(key: str, low=None, high=None):
 # durations narrowed to keep a 60-day run on a 20x20 grid quick (and durations short
 # enough that the policy phases happen within it).
 FULL_RANGE = (
-    "sellers.high_risk_share", "sellers.legal_wage_hourly", "sellers.outside_option_sigma",
-    "sellers.aversion_mean", "sellers.margin", "sellers.price_per_sale",
-    "sellers.consider_rate", "sellers.quit_rate", "sellers.risk_learning_rate",
-    "sellers.vicarious_learning_rate", "sellers.profit_learning_rate",
-    "sellers.freedom_value_per_day", "sellers.discount_rate", "sellers.record_wage_penalty",
-    "sellers.own_arrest_risk", "sellers.move_radius", "sellers.police_avoidance",
-    "sellers.guardian_avoidance", "sellers.watch_risk",
-    "buyers.nonlocal_share", "buyers.visit_propensity", "buyers.find_rate",
-    "buyers.search_radius", "buyers.failure_loss", "buyers.success_gain",
-    "buyers.return_rate", "buyers.catchability", "buyers.police_aversion_nonlocal",
-    "residents.initial_fear", "residents.initial_efficacy", "residents.initial_trust",
-    "residents.initial_outdoors", "residents.fear_rate", "residents.exposure_dealing",
-    "residents.exposure_disorder", "residents.exposure_violence", "residents.sight_radius",
-    "residents.reassurance", "residents.outdoor_steepness", "residents.outdoor_threshold",
-    "residents.efficacy_rate", "residents.trust_arrest_loss", "residents.report_prob",
-    "residents.move_threshold", "residents.move_rate",
-    "police.arrest_productivity", "police.beat_arrest_share", "police.arrest_hours",
-    "police.response_hours", "police.hotspot_share", "police.hours_per_officer",
-    "justice.custody_prob_low", "justice.custody_prob_high", "justice.coordinated_custody_prob",
-    "violence.background_rate", "violence.pair_rate", "violence.radius",
-    "services.uptake", "services.success_prob",
-    "dmi.buys_per_day", "dmi.buy_hours", "dmi.credible_case_share", "dmi.follow_through",
-    "dmi.relapse_detection", "dmi.call_in_risk", "dmi.community",
-    "dmi.community_awareness", "dmi.community_participation", "dmi.report_boost",
-    "dmi.report_response", "dmi.mobilisation_boost", "dmi.buys_for_case",
+    "sellers.high_risk_share",
+    "sellers.legal_wage_hourly",
+    "sellers.outside_option_sigma",
+    "sellers.aversion_mean",
+    "sellers.margin",
+    "sellers.price_per_sale",
+    "sellers.consider_rate",
+    "sellers.quit_rate",
+    "sellers.risk_learning_rate",
+    "sellers.vicarious_learning_rate",
+    "sellers.profit_learning_rate",
+    "sellers.freedom_value_per_day",
+    "sellers.discount_rate",
+    "sellers.record_wage_penalty",
+    "sellers.own_arrest_risk",
+    "sellers.move_radius",
+    "sellers.police_avoidance",
+    "sellers.guardian_avoidance",
+    "sellers.watch_risk",
+    "buyers.nonlocal_share",
+    "buyers.visit_propensity",
+    "buyers.find_rate",
+    "buyers.search_radius",
+    "buyers.failure_loss",
+    "buyers.success_gain",
+    "buyers.return_rate",
+    "buyers.catchability",
+    "buyers.police_aversion_nonlocal",
+    "residents.initial_fear",
+    "residents.initial_efficacy",
+    "residents.initial_trust",
+    "residents.initial_outdoors",
+    "residents.fear_rate",
+    "residents.exposure_dealing",
+    "residents.exposure_disorder",
+    "residents.exposure_violence",
+    "residents.sight_radius",
+    "residents.reassurance",
+    "residents.outdoor_steepness",
+    "residents.outdoor_threshold",
+    "residents.efficacy_rate",
+    "residents.trust_arrest_loss",
+    "residents.report_prob",
+    "residents.move_threshold",
+    "residents.move_rate",
+    "police.arrest_productivity",
+    "police.beat_arrest_share",
+    "police.arrest_hours",
+    "police.response_hours",
+    "police.hotspot_share",
+    "police.hours_per_officer",
+    "justice.custody_prob_low",
+    "justice.custody_prob_high",
+    "justice.coordinated_custody_prob",
+    "violence.background_rate",
+    "violence.pair_rate",
+    "violence.radius",
+    "services.uptake",
+    "services.success_prob",
+    "dmi.buys_per_day",
+    "dmi.buy_hours",
+    "dmi.credible_case_share",
+    "dmi.follow_through",
+    "dmi.relapse_detection",
+    "dmi.call_in_risk",
+    "dmi.community",
+    "dmi.community_awareness",
+    "dmi.community_participation",
+    "dmi.report_boost",
+    "dmi.report_response",
+    "dmi.mobilisation_boost",
+    "dmi.buys_for_case",
     "policy.strategy",
 )
 NARROWED = {
@@ -275,9 +358,14 @@ HYPOTHESIS_DAYS = 60
 # derandomize: the same 15 parameter sets on every run (no flaky CI); no shrink phase: a
 # failure is reported at once with its full parameter set instead of spending minutes of
 # 60-day runs on shrinking (add Phase.shrink locally to minimise a failing example).
-@settings(max_examples=15, deadline=None, derandomize=True, print_blob=True,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(overrides=parameter_sets(), seed=st.integers(0, 2**31 - 1))
 def test_invariants_hold_for_random_valid_parameters(overrides, seed):
     params = load_params("baseline", overrides)  # every drawn set must be valid
@@ -287,8 +375,10 @@ def test_invariants_hold_for_random_valid_parameters(overrides, seed):
         checker.step_and_check()
     res_ts = model.observer.frame()
     assert len(res_ts) == HYPOTHESIS_DAYS
-    assert res_ts.notna().all().drop(["residents_outdoors_market"], errors="ignore").all() \
+    assert (
+        res_ts.notna().all().drop(["residents_outdoors_market"], errors="ignore").all()
         or model.residents.n == 0
+    )
 
 
 # A few large grids and long horizons (up to 1500 days, the policy starting late): sizes the
@@ -297,14 +387,28 @@ def test_invariants_hold_for_random_valid_parameters(overrides, seed):
 # OpenBLAS, which on a busy 2-core machine is about 100 times slower (0.1 ms -> 30 ms a
 # product), so a 200x200, 1500-day example can take minutes.
 @pytest.mark.slow
-@settings(max_examples=3, deadline=None, derandomize=True, print_blob=True,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(overrides=parameter_sets(), side=st.integers(60, 100), days=st.integers(600, 1500),
-       start=st.integers(30, 700), seed=st.integers(0, 2**31 - 1))
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    overrides=parameter_sets(),
+    side=st.integers(60, 100),
+    days=st.integers(600, 1500),
+    start=st.integers(30, 700),
+    seed=st.integers(0, 2**31 - 1),
+)
 def test_invariants_hold_on_large_grids_and_long_horizons(overrides, side, days, start, seed):
-    overrides = {**overrides, "space.width": side, "space.height": side,
-                 "run.intervention_start": start}
+    overrides = {
+        **overrides,
+        "space.width": side,
+        "space.height": side,
+        "run.intervention_start": start,
+    }
     model = DrugMarketModel(load_params("baseline", overrides), rng=seed)
     checker = InvariantChecker(model)
     for _ in range(days):
@@ -352,8 +456,11 @@ def test_global_random_state_does_not_leak_into_the_run():
     for g in (1, 2):
         np.random.seed(g)
         random.seed(g)
-        outputs.append(simulate("crackdown", seed=5, days=120,
-                                overrides={**SMALL, "run.intervention_start": 30}).timeseries)
+        outputs.append(
+            simulate(
+                "crackdown", seed=5, days=120, overrides={**SMALL, "run.intervention_start": 30}
+            ).timeseries
+        )
     assert outputs[0].equals(outputs[1])
 
 

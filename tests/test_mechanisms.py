@@ -43,7 +43,7 @@ def _removal_run(seed: int, remove: bool) -> dict:
             model.justice.arrest(int(j))
         assert model.sellers.active.sum() == 0
     newcomer = np.zeros(model.sellers.n, dtype=bool)  # people active after the removal who
-    for _ in range(AFTER):                             # were not among the removed
+    for _ in range(AFTER):  # were not among the removed
         model.step()
         newcomer |= model.sellers.active & ~removed
     assert model.buyers.n == buyers_before  # demand side untouched
@@ -122,8 +122,9 @@ def test_called_in_sellers_mostly_stay_out(call_in_runs):
 
 # --- 3. more officers -----------------------------------------------------------------------
 def _arrest_rate(officers: int, seed: int) -> float:
-    ts = simulate("baseline", seed=seed, days=400,
-                  overrides={"police.officers": officers}).timeseries.iloc[100:]
+    ts = simulate(
+        "baseline", seed=seed, days=400, overrides={"police.officers": officers}
+    ).timeseries.iloc[100:]
     return ts["arrests_sellers"].sum() / max(ts["active_sellers"].sum(), 1)
 
 
@@ -137,8 +138,9 @@ def test_more_officers_more_arrests_per_seller_day():
 
 # --- 4. crackdowns vs the DMI ---------------------------------------------------------------
 def _arrests_from_start(scenario: str, seed: int) -> tuple[int, int]:
-    ts = simulate(scenario, seed=seed, days=500,
-                  overrides={"run.intervention_start": START}).timeseries.iloc[START:]
+    ts = simulate(
+        scenario, seed=seed, days=500, overrides={"run.intervention_start": START}
+    ).timeseries.iloc[START:]
     return int(ts["arrests_sellers"].sum()), int(ts["arrests_buyers"].sum())
 
 
@@ -154,8 +156,9 @@ def test_crackdown_cycles_arrest_far_more_than_the_dmi():
     assert crack_total > 0
     ratio = crack_total / max(dmi_total, 1e-9)
     sellers_ratio = _mean(s for s, _ in crack) / max(_mean(s for s, _ in dmi), 1e-9)
-    detail = (f"crackdown (sellers, buyers) {crack}; DMI {dmi}; "
-              f"seller arrests alone {sellers_ratio:.2f}x")
+    detail = (
+        f"crackdown (sellers, buyers) {crack}; DMI {dmi}; seller arrests alone {sellers_ratio:.2f}x"
+    )
     assert ratio >= 5, f"crackdown / DMI arrests = {ratio:.2f}x; {detail}"
     assert all(c[0] + c[1] > d[0] + d[1] for c, d in zip(crack, dmi, strict=True)), detail
 
@@ -163,8 +166,9 @@ def test_crackdown_cycles_arrest_far_more_than_the_dmi():
 def test_crackdown_arrests_happen_during_sweeps():
     """The crackdown's extra arrests come from the sweeps, not from the days in between."""
     params = load_params("crackdown", {"run.intervention_start": START})
-    ts = simulate("crackdown", seed=0, days=500,
-                  overrides={"run.intervention_start": START}).timeseries
+    ts = simulate(
+        "crackdown", seed=0, days=500, overrides={"run.intervention_start": START}
+    ).timeseries
     model = DrugMarketModel(params, rng=0)
     sweep = np.array([model.policy.sweeping(d) for d in ts["day"]])
     arrests = (ts["arrests_sellers"] + ts["arrests_buyers"]).to_numpy()
@@ -177,8 +181,9 @@ def test_crackdown_arrests_happen_during_sweeps():
 def _community_end(fear: float, seed: int) -> tuple[float, float]:
     """Market-zone households outdoors and active sellers over days 400-500 of a baseline
     run whose market-zone households start with ``fear``."""
-    ts = simulate("baseline", seed=seed, days=500,
-                  overrides={"residents.initial_fear_market": fear}).timeseries.iloc[400:]
+    ts = simulate(
+        "baseline", seed=seed, days=500, overrides={"residents.initial_fear_market": fear}
+    ).timeseries.iloc[400:]
     return ts["residents_outdoors_market"].mean(), ts["active_sellers"].mean()
 
 

@@ -10,8 +10,14 @@ from dmi_sim.model.agents.sellers import SellerState
 
 
 def test_no_sellers_no_sales_and_buyers_drift_away():
-    m = make({"sellers.initial_active": 0, "buyers.failure_loss": 0.15,
-              "buyers.return_rate": 0.02, "buyers.success_gain": 0.2})
+    m = make(
+        {
+            "sellers.initial_active": 0,
+            "buyers.failure_loss": 0.15,
+            "buyers.return_rate": 0.02,
+            "buyers.success_gain": 0.2,
+        }
+    )
     # Nobody can deal: the whole pool is inside for longer than the test runs.
     m.sellers.state[:] = SellerState.INCARCERATED
     m.sellers.timer[:] = 10**6

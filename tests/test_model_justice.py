@@ -19,9 +19,19 @@ def _active_seller(m) -> int:
 
 @pytest.mark.parametrize("custody", [0.0, 1.0])
 def test_arrest_then_prison_or_release(custody):
-    m = run(make({"justice.custody_prob_low": custody, "justice.custody_prob_high": custody,
-                  "justice.pretrial_days": 2.0, "justice.sentence_days": 6.0,
-                  "sellers.record_wage_penalty": 0.3, "sellers.own_arrest_risk": 0.07}), 5)
+    m = run(
+        make(
+            {
+                "justice.custody_prob_low": custody,
+                "justice.custody_prob_high": custody,
+                "justice.pretrial_days": 2.0,
+                "justice.sentence_days": 6.0,
+                "sellers.record_wage_penalty": 0.3,
+                "sellers.own_arrest_risk": 0.07,
+            }
+        ),
+        5,
+    )
     s = m.sellers
     j = _active_seller(m)
     assert not s.record[j]
@@ -66,10 +76,19 @@ def test_held_sellers_leave_the_market_and_are_counted():
 
 
 def test_executed_credible_case_and_coordinated_prosecution_mean_prison():
-    m = run(make({"justice.custody_prob_low": 0.0, "justice.custody_prob_high": 0.0,
-                  "justice.coordinated_custody_prob": 1.0, "justice.pretrial_days": 1.0,
-                  "justice.sentence_days": 500.0,
-                  "justice.coordinated_sentence_days": 500.0}), 5)
+    m = run(
+        make(
+            {
+                "justice.custody_prob_low": 0.0,
+                "justice.custody_prob_high": 0.0,
+                "justice.coordinated_custody_prob": 1.0,
+                "justice.pretrial_days": 1.0,
+                "justice.sentence_days": 500.0,
+                "justice.coordinated_sentence_days": 500.0,
+            }
+        ),
+        5,
+    )
     s = m.sellers
     idx = np.flatnonzero(s.active)
     assert idx.size >= 3
@@ -86,10 +105,20 @@ def test_executed_credible_case_and_coordinated_prosecution_mean_prison():
 
 
 def test_services_capacity_and_outcome():
-    m = run(make({"services.slots": 2, "services.uptake": 1.0, "services.duration_days": 3,
-                  "services.success_prob": 1.0, "services.wage_gain": 1.0,
-                  "police.officers": 0,  # no arrests (and no record's wage loss)
-                  "sellers.consider_rate": 0.001}), 2)  # and hardly anyone starts dealing
+    m = run(
+        make(
+            {
+                "services.slots": 2,
+                "services.uptake": 1.0,
+                "services.duration_days": 3,
+                "services.success_prob": 1.0,
+                "services.wage_gain": 1.0,
+                "police.officers": 0,  # no arrests (and no record's wage loss)
+                "sellers.consider_rate": 0.001,
+            }
+        ),
+        2,
+    )  # and hardly anyone starts dealing
     s = m.sellers
     called = np.flatnonzero(~s.active & (s.state == SellerState.POOL))[:5]
     s.state[called] = SellerState.CALLED_IN

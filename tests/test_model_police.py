@@ -29,16 +29,35 @@ def test_more_beat_officers_larger_police_field_and_budget():
 def test_arrests_limited_by_officer_time():
     # Each arrest takes more hours than the whole beat has: the day's capacity (hours /
     # arrest-hours, rounded at random) is 0 or 1, and below 1 on average.
-    m = run(make({"police.officers": 2, "police.hours_per_officer": 8.0,
-                  "police.arrest_hours": 20.0, "police.arrest_productivity": 5.0,
-                  "police.beat_arrest_share": 1.0}), 40)
+    m = run(
+        make(
+            {
+                "police.officers": 2,
+                "police.hours_per_officer": 8.0,
+                "police.arrest_hours": 20.0,
+                "police.arrest_productivity": 5.0,
+                "police.beat_arrest_share": 1.0,
+            }
+        ),
+        40,
+    )
     arrests = m.observer.frame()["arrests_sellers"] + m.observer.frame()["arrests_buyers"]
     assert (arrests <= 1).all()
     assert arrests.mean() < 0.95
     # Near-certain detection, 4 arrests' worth of hours a day.
-    m = run(make({"police.officers": 4, "police.hours_per_officer": 8.0,
-                  "police.arrest_hours": 8.0, "police.arrest_productivity": 5.0,
-                  "police.beat_arrest_share": 1.0, "sellers.initial_active": 18}), 20)
+    m = run(
+        make(
+            {
+                "police.officers": 4,
+                "police.hours_per_officer": 8.0,
+                "police.arrest_hours": 8.0,
+                "police.arrest_productivity": 5.0,
+                "police.beat_arrest_share": 1.0,
+                "sellers.initial_active": 18,
+            }
+        ),
+        20,
+    )
     ts = m.observer.frame()
     assert ts["arrests_sellers"].sum() > 0
     assert (ts["arrests_sellers"] + ts["arrests_buyers"] <= 4).all()

@@ -11,9 +11,15 @@ from dmi_sim.model.agents.sellers import SellerState
 
 def test_crackdown_sweeps_follow_period_and_duration():
     period, duration, start, officers = 10, 3, 20, 7
-    m = make({"policy.strategy": "crackdown", "crackdown.period_days": period,
-              "crackdown.duration_days": duration, "crackdown.officers": officers,
-              "run.intervention_start": start})
+    m = make(
+        {
+            "policy.strategy": "crackdown",
+            "crackdown.period_days": period,
+            "crackdown.duration_days": duration,
+            "crackdown.officers": officers,
+            "run.intervention_start": start,
+        }
+    )
     hours = m.params["police.hours_per_officer"]
     for day in range(0, 120):
         expected = day >= start and (day - start) % period < duration
@@ -31,12 +37,25 @@ def test_crackdown_sweeps_follow_period_and_duration():
 
 
 def test_crackdown_never_sweeps_when_it_ends_and_sweeps_always_if_d_ge_p():
-    m = make({"policy.strategy": "crackdown", "crackdown.period_days": 5,
-              "crackdown.duration_days": 5, "run.intervention_start": 0})
+    m = make(
+        {
+            "policy.strategy": "crackdown",
+            "crackdown.period_days": 5,
+            "crackdown.duration_days": 5,
+            "run.intervention_start": 0,
+        }
+    )
     assert all(m.policy.sweeping(d) for d in range(50))
-    seq = make({"policy.strategy": "crackdown_then_dmi", "run.intervention_start": 10,
-                "sequence.dmi_start": 40, "crackdown.period_days": 10,
-                "crackdown.duration_days": 2, "dmi.investigation_days": 20})
+    seq = make(
+        {
+            "policy.strategy": "crackdown_then_dmi",
+            "run.intervention_start": 10,
+            "sequence.dmi_start": 40,
+            "crackdown.period_days": 10,
+            "crackdown.duration_days": 2,
+            "dmi.investigation_days": 20,
+        }
+    )
     events = {}
     for _ in range(70):
         day = seq.day
@@ -49,8 +68,7 @@ def test_crackdown_never_sweeps_when_it_ends_and_sweeps_always_if_d_ge_p():
 
 
 def test_hotspot_patrol_from_start_day():
-    m = make({"policy.strategy": "hotspot", "hotspot.officers": 3,
-              "run.intervention_start": 5})
+    m = make({"policy.strategy": "hotspot", "hotspot.officers": 3, "run.intervention_start": 5})
     hours = m.params["police.hours_per_officer"]
     for _ in range(10):
         day = m.day
@@ -59,10 +77,18 @@ def test_hotspot_patrol_from_start_day():
 
 
 DMI_FAST = {
-    "policy.strategy": "dmi", "run.intervention_start": 30, "dmi.investigation_days": 12,
-    "dmi.buys_per_day": 20.0, "dmi.buy_hours": 1.0, "dmi.officers": 10,
-    "dmi.buys_for_case": 2, "dmi.call_in_capacity": 500, "dmi.credible_case_share": 1.0,
-    "dmi.call_in_risk": 0.05, "services.slots": 3, "sellers.initial_active": 25,
+    "policy.strategy": "dmi",
+    "run.intervention_start": 30,
+    "dmi.investigation_days": 12,
+    "dmi.buys_per_day": 20.0,
+    "dmi.buy_hours": 1.0,
+    "dmi.officers": 10,
+    "dmi.buys_for_case": 2,
+    "dmi.call_in_capacity": 500,
+    "dmi.credible_case_share": 1.0,
+    "dmi.call_in_risk": 0.05,
+    "services.slots": 3,
+    "sellers.initial_active": 25,
     "dmi.followup_window_days": 20,
 }
 
@@ -110,22 +136,33 @@ def test_dmi_call_in_banks_cases_against_identified_low_risk_sellers():
     # The follow-up window closes: the called-in who did not deal again count as desisted.
     run(m, 21)
     stayed_out = low[~s.relapsed[low] & (s.state[low] != SellerState.IN_SERVICES)]
-    assert np.all(np.isin(s.state[stayed_out], (SellerState.DESISTED, SellerState.ARRESTED,
-                                                SellerState.INCARCERATED)))
+    assert np.all(
+        np.isin(
+            s.state[stayed_out],
+            (SellerState.DESISTED, SellerState.ARRESTED, SellerState.INCARCERATED),
+        )
+    )
 
 
 def test_dmi_without_credible_cases_banks_nothing_credible():
-    m = run(make({**DMI_FAST, "dmi.credible_case_share": 0.0}, seed=2),
-            DMI_FAST["run.intervention_start"] + DMI_FAST["dmi.investigation_days"] + 1)
+    m = run(
+        make({**DMI_FAST, "dmi.credible_case_share": 0.0}, seed=2),
+        DMI_FAST["run.intervention_start"] + DMI_FAST["dmi.investigation_days"] + 1,
+    )
     s = m.sellers
     assert s.ever_called_in.sum() > 0
     assert not np.any(s.credible_case)
 
 
 def test_dmi_community_component_engages_residents():
-    community = {"dmi.community_awareness": 1.0, "dmi.community_participation": 0.7,
-                 "dmi.mobilisation_days": 30, "dmi.mobilisation_boost": 0.6,
-                 "dmi.trust_gain": 0.003, "dmi.maintenance_days": 100}
+    community = {
+        "dmi.community_awareness": 1.0,
+        "dmi.community_participation": 0.7,
+        "dmi.mobilisation_days": 30,
+        "dmi.mobilisation_boost": 0.6,
+        "dmi.trust_gain": 0.003,
+        "dmi.maintenance_days": 100,
+    }
     with_c = run(make({**DMI_FAST, **community, "dmi.community": True}, seed=2), 44)
     without = run(make({**DMI_FAST, "dmi.community": False}, seed=2), 44)
     res = with_c.residents

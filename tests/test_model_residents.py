@@ -18,8 +18,12 @@ def _centre_block(m, size=3):
 
 
 def test_visible_dealing_raises_fear_over_days():
-    overrides = {"residents.exposure_dealing": 0.8, "residents.fear_rate": 0.05,
-                 "residents.initial_fear": 0.1, "residents.sight_radius": 2}
+    overrides = {
+        "residents.exposure_dealing": 0.8,
+        "residents.fear_rate": 0.05,
+        "residents.initial_fear": 0.1,
+        "residents.sight_radius": 2,
+    }
     dealing, calm = make(overrides, seed=5), make(overrides, seed=5)
     block = _centre_block(dealing)
     sellers = 5.0 * block
@@ -36,8 +40,14 @@ def test_visible_dealing_raises_fear_over_days():
 
 
 def test_reports_need_visible_dealing():
-    m = make({"residents.report_prob": 1.0, "residents.initial_trust": 1.0,
-              "residents.initial_fear": 0.0, "residents.initial_outdoors": 1.0})
+    m = make(
+        {
+            "residents.report_prob": 1.0,
+            "residents.initial_trust": 1.0,
+            "residents.initial_fear": 0.0,
+            "residents.initial_outdoors": 1.0,
+        }
+    )
     zero = np.zeros((m.space.width, m.space.height))
     m.residents.live(zero, zero)
     assert m.residents.drug_reports == 0
@@ -54,16 +64,24 @@ def test_arrests_seen_cost_trust():
     for _ in range(5):
         seen.residents.live(zero, arrests)
         unseen.residents.live(zero, zero)
-    near = box_sum(arrests, seen.params["residents.sight_radius"])[seen.residents.x,
-                                                                  seen.residents.y] > 0
+    near = (
+        box_sum(arrests, seen.params["residents.sight_radius"])[seen.residents.x, seen.residents.y]
+        > 0
+    )
     assert seen.residents.trust[near].mean() < unseen.residents.trust[near].mean() - 0.1
     assert np.all(seen.residents.trust >= 0)
 
 
 def test_lasting_fear_moves_households_out():
-    m = make({"residents.move_rate": 1.0, "residents.move_threshold": 0.1,
-              "residents.initial_fear": 1.0, "residents.fear_rate": 0.0,
-              "residents.newcomer_efficacy": 0.05})
+    m = make(
+        {
+            "residents.move_rate": 1.0,
+            "residents.move_threshold": 0.1,
+            "residents.initial_fear": 1.0,
+            "residents.fear_rate": 0.0,
+            "residents.newcomer_efficacy": 0.05,
+        }
+    )
     zero = np.zeros((m.space.width, m.space.height))
     n = m.residents.n
     m.residents.live(zero, zero)

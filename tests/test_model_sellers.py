@@ -21,8 +21,13 @@ def test_higher_perceived_risk_lowers_utility_but_not_riskless_utility():
 
 
 def test_credible_banked_case_raises_sanction_cost():
-    m = make({"justice.custody_prob_low": 0.3, "justice.custody_prob_high": 0.6,
-              "sellers.high_risk_share": 0.3})
+    m = make(
+        {
+            "justice.custody_prob_low": 0.3,
+            "justice.custody_prob_high": 0.6,
+            "sellers.high_risk_share": 0.3,
+        }
+    )
     s = m.sellers
     base = s.sanction_cost().copy()
     u_before = s.utilities()[1].copy()
@@ -97,9 +102,11 @@ def test_spot_choice_never_worse_and_stays_within_radius():
     space.police_seen = police
 
     def score(x, y):
-        return (np.log(space.field("reputation")[x, y] + 0.01)
-                - 50.0 * police[x, y]
-                - s.p["guardian_avoidance"] * space.field("guardianship")[x, y])
+        return (
+            np.log(space.field("reputation")[x, y] + 0.01)
+            - 50.0 * police[x, y]
+            - s.p["guardian_avoidance"] * space.field("guardianship")[x, y]
+        )
 
     before = score(x0, y0)
     s.choose_spot()
@@ -111,8 +118,16 @@ def test_spot_choice_never_worse_and_stays_within_radius():
 
 
 def test_learning_moves_profit_and_risk_toward_what_is_observed():
-    m = run(make({"sellers.risk_learning_rate": 0.05, "sellers.vicarious_learning_rate": 0.01,
-                  "sellers.profit_learning_rate": 0.1}), 5)
+    m = run(
+        make(
+            {
+                "sellers.risk_learning_rate": 0.05,
+                "sellers.vicarious_learning_rate": 0.01,
+                "sellers.profit_learning_rate": 0.1,
+            }
+        ),
+        5,
+    )
     s = m.sellers
     active = s.active.copy()
     held = np.isin(s.state, (SellerState.ARRESTED, SellerState.INCARCERATED))

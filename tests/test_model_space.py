@@ -34,8 +34,9 @@ def test_box_sum_matches_brute_force(shape, radius):
     ):
         got = box_sum(values, radius)
         assert got.shape == shape
-        np.testing.assert_allclose(got, _box_sum_brute(values.astype(float), radius),
-                                   rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(
+            got, _box_sum_brute(values.astype(float), radius), rtol=1e-12, atol=1e-9
+        )
 
 
 def test_box_sum_does_not_modify_its_input_and_returns_floats():

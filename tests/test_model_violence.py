@@ -13,8 +13,16 @@ def test_no_violence_without_its_sources():
 
 
 def test_competing_sellers_make_violence_where_they_stand():
-    m = run(make({"violence.background_rate": 0.0, "violence.pair_rate": 0.05,
-                  "sellers.initial_active": 18}), 3)
+    m = run(
+        make(
+            {
+                "violence.background_rate": 0.0,
+                "violence.pair_rate": 0.05,
+                "sellers.initial_active": 18,
+            }
+        ),
+        3,
+    )
     before = m.space.field("violence").copy()
     n = m.violence.occur()
     assert n > 0

@@ -23,8 +23,9 @@ SMALL = ["--days", "30", "--set", "space.width=20", "--set", "space.height=20"]
 
 
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"{command}: {done.stderr}"
     return done
 
@@ -34,29 +35,59 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv outside the repository with the built wheel installed; its bin/."""
     base = tmp_path_factory.mktemp("package")
     source = base / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "results", "build", "*.egg-info", "__pycache__", ".*_cache"))
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-        "-w", base / "dist", source, cwd=base)
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "results", "build", "*.egg-info", "__pycache__", ".*_cache"
+        ),
+    )
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "-q",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        base / "dist",
+        source,
+        cwd=base,
+    )
     wheel = next((base / "dist").glob("dmi_sim-*.whl"))
     venv = base / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=base)
-    run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "-q",
-        "--no-deps", "--no-index", wheel, cwd=base)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        venv / "bin" / "python",
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        wheel,
+        cwd=base,
+    )
     inside = next((venv / "lib").glob("python3*/site-packages"))
     (inside / "borrowed_dependencies.pth").write_text(site.getsitepackages()[0] + "\n")
     return venv / "bin"
 
 
-def test_the_installed_package_is_the_wheel_not_the_repository(installed: Path,
-                                                               tmp_path: Path) -> None:
-    where = run(installed / "python", "-c", "import dmi_sim; print(dmi_sim.__file__)",
-                cwd=tmp_path).stdout.strip()
+def test_the_installed_package_is_the_wheel_not_the_repository(
+    installed: Path, tmp_path: Path
+) -> None:
+    where = run(
+        installed / "python", "-c", "import dmi_sim; print(dmi_sim.__file__)", cwd=tmp_path
+    ).stdout.strip()
     assert where.startswith(str(installed.parent)) and not where.startswith(str(ROOT))
 
 
-def test_dmi_sim_command_runs_a_shipped_scenario_into_results_here(installed: Path,
-                                                                   tmp_path: Path) -> None:
+def test_dmi_sim_command_runs_a_shipped_scenario_into_results_here(
+    installed: Path, tmp_path: Path
+) -> None:
     import dmi_sim
 
     version = run(installed / "dmi-sim", "--version", cwd=tmp_path).stdout
@@ -70,10 +101,11 @@ def test_dmi_sim_command_runs_a_shipped_scenario_into_results_here(installed: Pa
 
 
 def test_shipped_experiments_run_and_simulate_works(installed: Path, tmp_path: Path) -> None:
-    run(installed / "dmi-sim", "sweep", "tiny", "--workers", "1", "--no-progress",
-        cwd=tmp_path)
+    run(installed / "dmi-sim", "sweep", "tiny", "--workers", "1", "--no-progress", cwd=tmp_path)
     assert (tmp_path / "results" / "sweeps" / "tiny" / "manifest.json").is_file()
-    code = ("from dmi_sim import simulate; "
-            "r = simulate('dmi', days=30, overrides={'space.width': 20, 'space.height': 20}); "
-            "print(r.params['policy.strategy'], len(r.timeseries))")
+    code = (
+        "from dmi_sim import simulate; "
+        "r = simulate('dmi', days=30, overrides={'space.width': 20, 'space.height': 20}); "
+        "print(r.params['policy.strategy'], len(r.timeseries))"
+    )
     assert run(installed / "python", "-c", code, cwd=tmp_path).stdout == "dmi 30\n"

@@ -21,22 +21,33 @@ import readme_numbers  # noqa: E402
 def _fake_compare(folder: Path) -> Path:
     rng = np.random.default_rng(1)
     rows = []
-    for name, sellers, near in (("baseline", 12.0, 0.68), ("crackdown", 9.0, 0.70),
-                                ("dmi", 4.0, 0.88)):
+    for name, sellers, near in (
+        ("baseline", 12.0, 0.68),
+        ("crackdown", 9.0, 0.70),
+        ("dmi", 4.0, 0.88),
+    ):
         for rep in range(4):
-            rows.append({
-                "scenario": name, "replication": rep, "run_id": f"{name}-r{rep:03d}",
-                "post_active_sellers": sellers + rng.normal(0, 0.5),
-                "post_violent_incidents": 0.5 + rng.normal(0, 0.02),
-                "post_residents_outdoors_market": near + rng.normal(0, 0.01),
-                "arrests_sellers_total": 20 + rep, "arrests_buyers_total": 5 + rep,
-                "incarceration_person_days": 900.0 + rep, "cost_total": 1.5e6 + rep,
-            })
+            rows.append(
+                {
+                    "scenario": name,
+                    "replication": rep,
+                    "run_id": f"{name}-r{rep:03d}",
+                    "post_active_sellers": sellers + rng.normal(0, 0.5),
+                    "post_violent_incidents": 0.5 + rng.normal(0, 0.02),
+                    "post_residents_outdoors_market": near + rng.normal(0, 0.01),
+                    "arrests_sellers_total": 20 + rep,
+                    "arrests_buyers_total": 5 + rep,
+                    "incarceration_person_days": 900.0 + rep,
+                    "cost_total": 1.5e6 + rep,
+                }
+            )
     folder.mkdir()
     pd.DataFrame(rows).to_csv(folder / "summary.csv", index=False)
-    manifest = {"days": None, "intervention_start": {"baseline": 365, "crackdown": 365,
-                                                     "dmi": 365},
-                "parameters": {"baseline": {"run.days": 1095}}}
+    manifest = {
+        "days": None,
+        "intervention_start": {"baseline": 365, "crackdown": 365, "dmi": 365},
+        "parameters": {"baseline": {"run.days": 1095}},
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
@@ -44,14 +55,16 @@ def _fake_compare(folder: Path) -> Path:
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Path, Path]:
     readme = tmp_path / "README.md"
-    readme.write_text(f"# x\n\n{readme_numbers.BEGIN}\nstale: 23 sellers\n"
-                      f"{readme_numbers.END}\n\nrest\n")
+    readme.write_text(
+        f"# x\n\n{readme_numbers.BEGIN}\nstale: 23 sellers\n{readme_numbers.END}\n\nrest\n"
+    )
     return _fake_compare(tmp_path / "cmp"), readme
 
 
 def _run(*args: str) -> int:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
-                          text=True, cwd=ROOT).returncode
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT
+    ).returncode
 
 
 def test_check_fails_on_stale_numbers_and_passes_once_written(setup) -> None:

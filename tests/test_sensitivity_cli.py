@@ -72,12 +72,22 @@ def morris_out(space_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 def test_morris_end_to_end(morris_out: Path) -> None:
-    for name in (*ARTEFACTS, "advantage.csv", "figures/morris_overview.png",
-                 "figures/morris_dmi_arrests.png", "figures/advantage_by_factor.png"):
+    for name in (
+        *ARTEFACTS,
+        "advantage.csv",
+        "figures/morris_overview.png",
+        "figures/morris_dmi_arrests.png",
+        "figures/advantage_by_factor.png",
+    ):
         assert (morris_out / name).is_file(), name
     indices = pd.read_csv(morris_out / "indices.csv")
-    assert set(indices["factor"]) == {"crackdown.officers", "crackdown.duration_days",
-                                      "residents.report_prob", "crackdown.period_days", "dummy"}
+    assert set(indices["factor"]) == {
+        "crackdown.officers",
+        "crackdown.duration_days",
+        "residents.report_prob",
+        "crackdown.period_days",
+        "dummy",
+    }
     report = (morris_out / "report.md").read_text()
     assert "The DMI's advantage over crackdowns holds on" in report
     assert "Seed noise" in report and "factors are clear of seed noise" in report
@@ -96,11 +106,21 @@ def test_known_factor_leads_and_dummy_trails(morris_out: Path) -> None:
         assert indices.loc[("dmi_arrests", factor), "mu_star"] == 0
 
 
-def test_sobol_end_to_end_on_the_survivors(morris_out: Path, space_file: Path,
-                                           tmp_path: Path) -> None:
+def test_sobol_end_to_end_on_the_survivors(
+    morris_out: Path, space_file: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "sobol"
-    code = sensitivity("sobol", "--space", str(space_file), "--screen", str(morris_out),
-                       "--outcomes", "crackdown_arrests", "--out", str(out))
+    code = sensitivity(
+        "sobol",
+        "--space",
+        str(space_file),
+        "--screen",
+        str(morris_out),
+        "--outcomes",
+        "crackdown_arrests",
+        "--out",
+        str(out),
+    )
     assert code == 0
     for name in (*ARTEFACTS, "figures/sobol_crackdown_arrests.png"):
         assert (out / name).is_file(), name
@@ -108,8 +128,12 @@ def test_sobol_end_to_end_on_the_survivors(morris_out: Path, space_file: Path,
     assert sorted(indices["n"].unique()) == [2, 4]  # N and 2N side by side
     factors = set(indices["factor"])
     assert "dummy" in factors
-    assert factors - {"dummy"} <= {"crackdown.officers", "crackdown.duration_days",
-                                   "residents.report_prob", "crackdown.period_days"}
+    assert factors - {"dummy"} <= {
+        "crackdown.officers",
+        "crackdown.duration_days",
+        "residents.report_prob",
+        "crackdown.period_days",
+    }
     assert len(factors) == 3  # max_factors = 2 survivors of the screen and the dummy
     assert "Largest change of a total index from N = 2 to 4" in (out / "report.md").read_text()
 
@@ -134,8 +158,9 @@ def test_resumed_analysis_equals_uninterrupted(space_file: Path, tmp_path: Path)
     assert whole.report is not None
     cut = tmp_path / "cut"
     with pytest.raises(KeyboardInterrupt):
-        run_sensitivity(space, "morris", outcomes, cut, progress=False,
-                        run_fn=Interrupting(after=13))
+        run_sensitivity(
+            space, "morris", outcomes, cut, progress=False, run_fn=Interrupting(after=13)
+        )
     assert not (cut / "indices.csv").exists()
     resumed = run_sensitivity(space, "morris", outcomes, cut, progress=False)
     assert resumed.runs.n_skipped == 13
@@ -143,9 +168,9 @@ def test_resumed_analysis_equals_uninterrupted(space_file: Path, tmp_path: Path)
         assert (cut / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
-def test_interrupted_command_exits_130(space_file: Path, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture) -> None:
+def test_interrupted_command_exits_130(
+    space_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     def interrupt(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
@@ -162,9 +187,9 @@ def test_interrupted_command_exits_130(space_file: Path, tmp_path: Path,
         (["morris", "--all-factors"], "apply to sobol only"),
     ],
 )
-def test_bad_command_is_one_line(space_file: Path, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture, args: list[str],
-                                 message: str) -> None:
+def test_bad_command_is_one_line(
+    space_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], message: str
+) -> None:
     out = tmp_path / "out"
     assert sensitivity(*args, "--space", str(space_file), "--out", str(out)) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -177,13 +202,16 @@ def test_dry_run_states_the_cost(space_file: Path, capsys: pytest.CaptureFixture
     assert "18 points x 2 seeds x 3 scenarios = 108 runs" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("n = 2", "n = 1099511627776"), "points x 2 replications x 3 scenarios = "),
-    (("replications = 2", "replications = 1000000000000"), "x 1,000,000,000,000 replications"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("n = 2", "n = 1099511627776"), "points x 2 replications x 3 scenarios = "),
+        (("replications = 2", "replications = 1000000000000"), "x 1,000,000,000,000 replications"),
+    ],
+)
 def test_a_huge_design_is_refused_before_it_is_drawn(
-        tmp_path: Path, capsys: pytest.CaptureFixture, change: tuple[str, str],
-        message: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture, change: tuple[str, str], message: str
+) -> None:
     path = tmp_path / "huge_space.toml"
     path.write_text(TINY.replace(*change))
     method = ["sobol", "--all-factors"] if change[0].startswith("n =") else ["morris"]
@@ -201,5 +229,7 @@ def test_a_non_utf8_space_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_bytes(TINY.encode() + b"# \xe9\n")
     assert sensitivity("morris", "--space", str(path)) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: {path}: not UTF-8 text (byte {len(TINY) + 2} is 0xe9); allowed: "
-                   "a TOML file, which is UTF-8"]
+    assert err == [
+        f"error: {path}: not UTF-8 text (byte {len(TINY) + 2} is 0xe9); allowed: "
+        "a TOML file, which is UTF-8"
+    ]

@@ -77,10 +77,14 @@ def test_units_map_explicitly_to_integers_and_levels(tmp_path: Path) -> None:
         (("replications = 2", "replications = 1"), "replications"),
         (("", "[sobol]\nn = 100"), "power of two"),
         (("", "[morris]\nlevels = 3"), "even"),
-        (("", '[not_varied.x]\nreason = "r"\nkeys = ["police.officers"]'),
-         "each parameter in one place"),
-        (("", '[not_varied.x]\nreason = "r"\nkeys = ["sellers.marjin"]'),
-         "did you mean 'sellers.margin'"),
+        (
+            ("", '[not_varied.x]\nreason = "r"\nkeys = ["police.officers"]'),
+            "each parameter in one place",
+        ),
+        (
+            ("", '[not_varied.x]\nreason = "r"\nkeys = ["sellers.marjin"]'),
+            "did you mean 'sellers.margin'",
+        ),
         (('"run.days" = 120', '"police.officers" = 3'), "both a factor and an override"),
         (("seed = 1", "seed = 1\nsamples = 3"), "unknown key 'samples'"),
     ],
@@ -93,8 +97,19 @@ def test_bad_space_is_one_line_and_writes_nothing(
     with pytest.raises(ExperimentError, match=message.replace("(", r"\(")):
         load_space(path)
     out = tmp_path / "out"
-    code = main(["sensitivity", "morris", "--space", str(path), "--out", str(out),
-                 "--workers", "1", "--no-progress"])
+    code = main(
+        [
+            "sensitivity",
+            "morris",
+            "--space",
+            str(path),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("error: ") and str(path) in err[0]

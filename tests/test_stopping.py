@@ -41,8 +41,9 @@ levels = [2, 6]
 #: Seconds a stopped command may take to exit.
 STOP_S = 30.0
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="reads process groups from /proc")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads process groups from /proc"
+)
 
 
 class Driver:
@@ -50,8 +51,13 @@ class Driver:
 
     def __init__(self, *args: str, cwd: Path = ROOT) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [sys.executable, str(ROOT / "run.py"), *args],
+            cwd=cwd,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -76,8 +82,11 @@ class Driver:
         return code
 
     def assert_nothing_left(self) -> None:
-        wait_until(lambda: not group(self.process.pid), GONE_S,
-                   "every process of the killed driver should be gone")
+        wait_until(
+            lambda: not group(self.process.pid),
+            GONE_S,
+            "every process of the killed driver should be gone",
+        )
 
     def kill(self) -> None:
         """Whatever happened, leave nothing of this driver running."""
@@ -93,15 +102,18 @@ def experiment(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("signum", "when"), [
-    (signal.SIGINT, "while the pool starts"),
-    (signal.SIGTERM, "while runs are running"),
-])
+@pytest.mark.parametrize(
+    ("signum", "when"),
+    [
+        (signal.SIGINT, "while the pool starts"),
+        (signal.SIGTERM, "while runs are running"),
+    ],
+)
 def test_a_signal_to_the_driver_alone_stops_a_sweep_in_one_line(
-        experiment: Path, tmp_path: Path, signum: int, when: str) -> None:
+    experiment: Path, tmp_path: Path, signum: int, when: str
+) -> None:
     out = tmp_path / "out"
-    driver = Driver("sweep", str(experiment), "--out", str(out), "--workers", "2",
-                    "--no-progress")
+    driver = Driver("sweep", str(experiment), "--out", str(out), "--workers", "2", "--no-progress")
     try:
         if when == "while the pool starts":
             wait_until(lambda: driver.said("48 runs ->"), 60, "the sweep should start")
@@ -119,9 +131,11 @@ def test_a_signal_to_the_driver_alone_stops_a_sweep_in_one_line(
 
 
 def test_sigkill_of_the_driver_alone_leaves_no_worker_behind(
-        experiment: Path, tmp_path: Path) -> None:
-    driver = Driver("sweep", str(experiment), "--out", str(tmp_path / "out"), "--workers", "2",
-                    "--no-progress")
+    experiment: Path, tmp_path: Path
+) -> None:
+    driver = Driver(
+        "sweep", str(experiment), "--out", str(tmp_path / "out"), "--workers", "2", "--no-progress"
+    )
     try:
         wait_until(driver.workers_running, 60, "the pool should start")
         driver.send(signal.SIGKILL)
@@ -132,14 +146,31 @@ def test_sigkill_of_the_driver_alone_leaves_no_worker_behind(
 
 
 def test_a_comparison_killed_while_drawing_resumes_and_leaves_no_hidden_folder(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["compare", "dmi", "--reps", "2", "--days", "120", "--workers", "2",
-            "--set", "space.width=20", "--set", "space.height=20",
-            "--set", "run.intervention_start=60", "--out", str(tmp_path / "cmp")]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "compare",
+        "dmi",
+        "--reps",
+        "2",
+        "--days",
+        "120",
+        "--workers",
+        "2",
+        "--set",
+        "space.width=20",
+        "--set",
+        "space.height=20",
+        "--set",
+        "run.intervention_start=60",
+        "--out",
+        str(tmp_path / "cmp"),
+    ]
     driver = Driver(*args)
     try:
-        wait_until(lambda: driver.said("Drawing figures"), 120,
-                   "the comparison should reach its figures")
+        wait_until(
+            lambda: driver.said("Drawing figures"), 120, "the comparison should reach its figures"
+        )
         driver.send(signal.SIGKILL)
         driver.process.wait(STOP_S)
         driver.assert_nothing_left()

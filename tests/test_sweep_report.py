@@ -13,25 +13,43 @@ from dmi_sim.engine.experiment import experiment_from_dict, load_experiment
 from dmi_sim.studies.sweep.figures import point_means
 from dmi_sim.studies.sweep.report import write_report
 
-OUTCOMES = ["post_active_sellers", "post_residents_outdoors_market", "officer_hours_total",
-            "cost_total"]
+OUTCOMES = [
+    "post_active_sellers",
+    "post_residents_outdoors_market",
+    "officer_hours_total",
+    "cost_total",
+]
 
 
 def _experiment():
-    return experiment_from_dict({
-        "scenario": "baseline", "replications": 3, "days": 730, "outcomes": OUTCOMES,
-        "design": {"type": "blocks"},
-        "blocks": [
-            {"scenario": "baseline"},
-            {"scenario": "crackdown", "factors": {"crackdown.officers": {"levels": [10, 20]},
-                                                  "crackdown.duration_days": {
-                                                      "levels": [7, 14]}}},
-            {"scenario": "hotspot", "factors": {"hotspot.officers": {"levels": [1, 3, 6]}}},
-            {"scenario": "dmi", "factors": {"dmi.officers": {"levels": [1, 3]}}},
-        ],
-        "figures": {"kind": "frontier", "effort": "officer_hours_total", "cost": "cost_total",
-                    "group": "scenario"},
-    }, name="planners")
+    return experiment_from_dict(
+        {
+            "scenario": "baseline",
+            "replications": 3,
+            "days": 730,
+            "outcomes": OUTCOMES,
+            "design": {"type": "blocks"},
+            "blocks": [
+                {"scenario": "baseline"},
+                {
+                    "scenario": "crackdown",
+                    "factors": {
+                        "crackdown.officers": {"levels": [10, 20]},
+                        "crackdown.duration_days": {"levels": [7, 14]},
+                    },
+                },
+                {"scenario": "hotspot", "factors": {"hotspot.officers": {"levels": [1, 3, 6]}}},
+                {"scenario": "dmi", "factors": {"dmi.officers": {"levels": [1, 3]}}},
+            ],
+            "figures": {
+                "kind": "frontier",
+                "effort": "officer_hours_total",
+                "cost": "cost_total",
+                "group": "scenario",
+            },
+        },
+        name="planners",
+    )
 
 
 def _summary(experiment) -> pd.DataFrame:
@@ -61,12 +79,20 @@ def test_the_blocks_design_varies_each_strategy_own_levers() -> None:
     experiment = _experiment()
     assert len(experiment.points) == 1 + 4 + 3 + 2
     crackdown = [p for p in experiment.points if p["scenario"] == "crackdown"]
-    assert all(set(p) == {"scenario", "crackdown.officers", "crackdown.duration_days"}
-               for p in crackdown)
+    assert all(
+        set(p) == {"scenario", "crackdown.officers", "crackdown.duration_days"} for p in crackdown
+    )
     shipped = load_experiment("resource_levels")
     varied = {k for p in shipped.points for k in p}
-    assert {"crackdown.officers", "crackdown.duration_days", "crackdown.period_days",
-            "hotspot.officers", "dmi.officers", "dmi.buys_per_day", "services.slots"} <= varied
+    assert {
+        "crackdown.officers",
+        "crackdown.duration_days",
+        "crackdown.period_days",
+        "hotspot.officers",
+        "dmi.officers",
+        "dmi.buys_per_day",
+        "services.slots",
+    } <= varied
 
 
 def _listed(section: str, against: str) -> list[int]:
@@ -75,22 +101,27 @@ def _listed(section: str, against: str) -> list[int]:
 
 
 @pytest.mark.parametrize("outcome", ["post_active_sellers", "post_residents_outdoors_market"])
-@pytest.mark.parametrize(("against", "x"), [("cost", "cost_total"),
-                                            ("officer-hours", "officer_hours_total")])
-def test_frontier_statements_agree_with_the_data(made, outcome: str, against: str,
-                                                 x: str) -> None:
+@pytest.mark.parametrize(
+    ("against", "x"), [("cost", "cost_total"), ("officer-hours", "officer_hours_total")]
+)
+def test_frontier_statements_agree_with_the_data(made, outcome: str, against: str, x: str) -> None:
     text, points = made
     higher = outcome == "post_residents_outdoors_market"
-    heading = next(h for h in re.findall(r"^## .*$", text, flags=re.M)
-                   if ("near the market" in h) == higher and "better" in h)
+    heading = next(
+        h
+        for h in re.findall(r"^## .*$", text, flags=re.M)
+        if ("near the market" in h) == higher and "better" in h
+    )
     section = text.split(heading)[1].split("\n## ")[0]
     listed = _listed(section, against)
     y = points[outcome] * (-1 if higher else 1)  # lower is better from here on
     cost = points[x]
     # a listed point: no other point is at most as expensive and at least as good
-    on_frontier = [i for i in points.index
-                   if not any((cost[j] <= cost[i]) and (y[j] <= y[i])
-                              for j in points.index if j != i)]
+    on_frontier = [
+        i
+        for i in points.index
+        if not any((cost[j] <= cost[i]) and (y[j] <= y[i]) for j in points.index if j != i)
+    ]
     assert sorted(listed) == sorted(on_frontier)
     assert listed == sorted(listed, key=lambda i: cost[i])  # cheapest first
     # the best result named in the sentence is the last (most expensive) frontier point
@@ -99,8 +130,7 @@ def test_frontier_statements_agree_with_the_data(made, outcome: str, against: st
     # the numbers printed for a point are its means
     line = re.search(rf"^- point {listed[0]}: .*$", section, flags=re.M).group(0)
     value = points.loc[listed[0], outcome]
-    shown = f"{100 * value:.0f} %" if higher else (f"{value:.2f}" if value < 10
-                                                    else f"{value:.1f}")
+    shown = f"{100 * value:.0f} %" if higher else (f"{value:.2f}" if value < 10 else f"{value:.1f}")
     assert f": {shown} (±" in line
 
 
@@ -115,15 +145,25 @@ def test_equal_cost_tables_keep_within_the_budget(made) -> None:
 def test_blocks_bad_input_is_one_line() -> None:
     from dmi_sim.engine.experiment import ExperimentError
 
-    base = {"scenario": "baseline", "replications": 2, "outcomes": ["cost_total"],
-            "design": {"type": "blocks"}}
+    base = {
+        "scenario": "baseline",
+        "replications": 2,
+        "outcomes": ["cost_total"],
+        "design": {"type": "blocks"},
+    }
     with pytest.raises(ExperimentError, match="missing required key 'blocks'"):
         experiment_from_dict(base)
     with pytest.raises(ExperimentError, match="'factors' with design.type = 'blocks'"):
-        experiment_from_dict({**base, "blocks": [{"scenario": "dmi"}],
-                              "factors": {"police.officers": {"levels": [2]}}})
+        experiment_from_dict(
+            {
+                **base,
+                "blocks": [{"scenario": "dmi"}],
+                "factors": {"police.officers": {"levels": [2]}},
+            }
+        )
     with pytest.raises(ExperimentError, match="unknown key"):
         experiment_from_dict({**base, "blocks": [{"scenario": "dmi", "levers": {}}]})
     with pytest.raises(ExperimentError, match="dmi.officers"):
-        experiment_from_dict({**base, "blocks": [
-            {"scenario": "dmi", "factors": {"dmi.officers": {"levels": [-1]}}}]})
+        experiment_from_dict(
+            {**base, "blocks": [{"scenario": "dmi", "factors": {"dmi.officers": {"levels": [-1]}}}]}
+        )

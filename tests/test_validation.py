@@ -82,8 +82,9 @@ def test_ratio_and_proportion_intervals_cover_their_estimates() -> None:
 
 
 def _target(band: tuple[float, float], info: bool = False) -> Target:
-    return Target("X1", "test", "", band, "u", "src", ("baseline",), m.measure_sellers, "",
-                  info=info)
+    return Target(
+        "X1", "test", "", band, "u", "src", ("baseline",), m.measure_sellers, "", info=info
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,8 @@ def _target(band: tuple[float, float], info: bool = False) -> Target:
     ],
 )
 def test_pass_needs_the_estimate_in_the_band_and_an_interval_narrower_than_it(
-        band, value, low, high, status, inside) -> None:
+    band, value, low, high, status, inside
+) -> None:
     verdict = judge(_target(band), m.Measurement(value, low, high, 10))
     assert (verdict.status, verdict.interval_inside) == (status, inside)
 
@@ -134,7 +136,7 @@ def test_a_run_two_arms_need_is_made_once() -> None:
     assert len(plan.tasks) == design["run_id"].nunique()
     dmi = design[design["arm"] == "dmi"].sort_values("replication")["run_id"].tolist()
     full = design[(design["arm"] == "fidelity") & (design["level"] == 1.0)]
-    assert full.sort_values("replication")["run_id"].tolist() == dmi[:len(full)]
+    assert full.sort_values("replication")["run_id"].tolist() == dmi[: len(full)]
     top = design[(design["arm"] == "community") & (design["level"] == 1.0)]["run_id"]
     assert set(top) <= set(design[design["arm"] == "abandoned_start"]["run_id"])
     assert plan.params[("abandoned_dmi", 1.0)][START_KEY] == 1.0
@@ -149,8 +151,22 @@ def test_a_run_two_arms_need_is_made_once() -> None:
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """A tiny full-length validation through the command line: two targets, 2 replications."""
     out = tmp_path_factory.mktemp("validate") / "val"
-    code = main(["validate", "--reps", "2", "--targets", "A1,b4c", "--workers", "1",
-                 "--no-progress", "--seed", "3", "--out", str(out)])
+    code = main(
+        [
+            "validate",
+            "--reps",
+            "2",
+            "--targets",
+            "A1,b4c",
+            "--workers",
+            "1",
+            "--no-progress",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
     return out, code
 
 
@@ -177,8 +193,7 @@ def test_the_folder_holds_the_report_table_figures_and_runs(tiny: tuple[Path, in
     assert not list(out.parent.glob(".*partial*"))
 
 
-def test_an_interrupted_validation_resumes_without_rerunning_stored_runs(
-        tmp_path: Path) -> None:
+def test_an_interrupted_validation_resumes_without_rerunning_stored_runs(tmp_path: Path) -> None:
     spec = ValidationSpec(reps=2, targets=["A1"], days=400)
     validation = Validation.prepare(spec, tmp_path / "val")
     first = validation.plan.tasks[0]
@@ -216,8 +231,8 @@ def _exit_code(argv: list[str]) -> int:
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) \
-        -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     code = _exit_code(["validate", "--no-progress", "--out", str(tmp_path / "val"), *args])
     err = capsys.readouterr().err.strip()
     assert code == 2
@@ -225,8 +240,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_existing_output_folder_is_refused(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_existing_output_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "val").mkdir()
     assert _exit_code(["validate", "--targets", "A6", "--out", str(tmp_path / "val")]) == 2
     assert "already exists" in capsys.readouterr().err
@@ -235,16 +251,16 @@ def test_an_existing_output_folder_is_refused(tmp_path: Path,
 
 # --- the fast directional subset -----------------------------------------------------
 
-FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7", "B8b", "B9b", "B9c", "B10a",
-        "B10b", "B10c")
+FAST = ("B1a", "B1b", "B2a", "B4a", "B5a", "B5b", "B7", "B8b", "B9b", "B9c", "B10a", "B10b", "B10c")
 
 
 @pytest.fixture(scope="module")
 def fast(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Checked], Runs]:
     """The directional subset, run once: 4 replications (x REPS_FACTOR), burn-in 200 days,
     560 days in all."""
-    spec = ValidationSpec(reps=4, seed=11, targets=FAST, days=560,
-                          overrides={"run.intervention_start": 200})
+    spec = ValidationSpec(
+        reps=4, seed=11, targets=FAST, days=560, overrides={"run.intervention_start": 200}
+    )
     validation = Validation.prepare(spec, tmp_path_factory.mktemp("fast") / "val")
     _, checked = validation.run(["validate"], workers=2, progress=False)
     return checked, Runs(validation.plan, load_results(validation.out / "runs")[1])

@@ -52,9 +52,14 @@ def app_url() -> Iterator[str]:
     """``python run.py viz --port N`` in its own process group, until the module ends."""
     port = _free_port()
     env = os.environ | {"SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}
-    server = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, text=True,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "run.py", "viz", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
     reader.start()  # keeps draining, so the server never blocks on a full pipe
@@ -163,11 +168,22 @@ def test_step_advances_the_day(app: Watched) -> None:
 
 
 def test_every_slider_shows_its_value(app: Watched) -> None:
-    names = [name.removeprefix("dmi-control-") for name in app.page.locator(
-        ".dmi-control").evaluate_all(
-            "els => els.map(e => [...e.classList].find(c => c.startsWith('dmi-control-')))")]
-    assert {"officers", "surge_officers", "crackdown_period", "crackdown_length",
-            "policy_start", "seed", "days_per_step", "pause_ms"} <= set(names)
+    names = [
+        name.removeprefix("dmi-control-")
+        for name in app.page.locator(".dmi-control").evaluate_all(
+            "els => els.map(e => [...e.classList].find(c => c.startsWith('dmi-control-')))"
+        )
+    ]
+    assert {
+        "officers",
+        "surge_officers",
+        "crackdown_period",
+        "crackdown_length",
+        "policy_start",
+        "seed",
+        "days_per_step",
+        "pause_ms",
+    } <= set(names)
     for name in names:
         assert app.value(name).is_visible()
         assert app.value(name).inner_text() == app.slider(name).get_attribute("aria-valuenow")
@@ -182,12 +198,12 @@ def test_every_slider_shows_its_value(app: Watched) -> None:
 def test_play_runs_and_the_day_axis_follows(app: Watched) -> None:
     before, day = app.plots_src(), app.day()
     assert day < 25
-    expect(app.page.locator(".dmi-days")).to_have_text(
-        "Days 0-30 shown; the run ends on day 1095")
+    expect(app.page.locator(".dmi-days")).to_have_text("Days 0-30 shown; the run ends on day 1095")
     app.click("▶ Play")
     app.page.wait_for_function(
         f"parseInt(document.querySelector('.dmi-day').innerText.slice(4)) >= {day + 3}",
-        timeout=30_000)
+        timeout=30_000,
+    )
     app.click("❚❚ Pause")
     expect(app.page.get_by_role("button", name="▶ Play")).to_be_visible()
     assert app.day() >= day + 3
@@ -199,7 +215,8 @@ def test_play_runs_and_the_day_axis_follows(app: Watched) -> None:
     end = day_axis_end(app.day(), 1095)
     assert end >= 90  # the axis grew with the run
     expect(app.page.locator(".dmi-days")).to_have_text(
-        f"Days 0-{end} shown; the run ends on day 1095")
+        f"Days 0-{end} shown; the run ends on day 1095"
+    )
     app.assert_clean()
 
 
@@ -209,7 +226,8 @@ def test_reset_takes_new_controls_on_the_first_press(app: Watched) -> None:
     page.get_by_role("option", name="crackdown", exact=True).click()
     page.get_by_role("listbox").wait_for(state="hidden")
     expect(page.locator(".v-select").filter(has_text="Strategy (scenario)")).to_contain_text(
-        "crackdown")
+        "crackdown"
+    )
     app.set_slider("policy_start", "Home", "0")
     app.set_slider("officers", "Home", "0")
     app.set_slider("officers", "ArrowRight", "1")
@@ -246,14 +264,16 @@ def test_fork_shows_two_branches_from_one_state(app: Watched, tmp_path: Path) ->
     expect(page.locator(".dmi-day")).to_have_text([f"Day {day}", f"Day {day}"])
     app.set_slider("days_per_step", "Home", "1")
     app.click("Step")
-    expect(page.locator(".dmi-day")).to_have_text([f"Day {day + 1}", f"Day {day + 1}"],
-                                                  timeout=30_000)
+    expect(page.locator(".dmi-day")).to_have_text(
+        [f"Day {day + 1}", f"Day {day + 1}"], timeout=30_000
+    )
     phases = page.locator(".dmi-phase").all_inner_texts()
     assert phases[0].startswith("Crackdown sweep") and phases[1].startswith("DMI investigation")
     app.set_slider("days_per_step", "End", "60")
     app.click("Step")
-    expect(page.locator(".dmi-day")).to_have_text([f"Day {day + 61}", f"Day {day + 61}"],
-                                                  timeout=30_000)
+    expect(page.locator(".dmi-day")).to_have_text(
+        [f"Day {day + 61}", f"Day {day + 61}"], timeout=30_000
+    )
     app.click("People only")
     page.wait_for_timeout(500)  # the new map images to paint
     for image in ("img.dmi-fork-map-crackdown", "img.dmi-fork-map-dmi", "img.dmi-fork-plots"):

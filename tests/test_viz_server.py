@@ -25,7 +25,7 @@ from process_groups import GONE_S, group, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
-WATCH = '''
+WATCH = """
 import os, socket
 _LOG = os.environ["DMI_TEST_NETWORK_LOG"]
 _LOCAL = ("127.", "::1", "localhost", "0.0.0.0")
@@ -57,10 +57,11 @@ def connect(self, address):
 
 socket.getaddrinfo = getaddrinfo
 socket.socket.connect = connect
-'''
+"""
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="reads process groups from /proc")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads process groups from /proc"
+)
 
 
 def _free_port() -> int:
@@ -83,15 +84,23 @@ def test_the_app_never_reaches_out_and_its_server_dies_with_it(tmp_path: Path) -
     log = tmp_path / "network.log"
     port = _free_port()
     env = os.environ | {"PYTHONPATH": str(tmp_path), "DMI_TEST_NETWORK_LOG": str(log)}
-    driver = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, text=True,
-                              start_new_session=True)
+    driver = subprocess.Popen(
+        [sys.executable, "run.py", "viz", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(driver.stdout or []), daemon=True).start()
     try:
         address = f"dmi_sim app: http://localhost:{port}"
-        wait_until(lambda: address in [line.strip() for line in lines], START_TIMEOUT_S,
-                   "run.py viz should print its address")
+        wait_until(
+            lambda: address in [line.strip() for line in lines],
+            START_TIMEOUT_S,
+            "run.py viz should print its address",
+        )
         url = f"http://localhost:{port}"
         assert _status(f"{url}/") == 200
         assert _status(f"{url}/_solara/cdn/no-such-package@1.0.0/missing.js") == 404

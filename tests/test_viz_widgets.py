@@ -68,9 +68,16 @@ def test_untouched_controls_run_the_scenario_as_shipped(scenario: str) -> None:
 def test_sliders_and_levels_set_their_parameters() -> None:
     fidelity = [label for label in fidelity_levels() if label.startswith("low")][0]
     community = [label for label in community_levels() if label.startswith("none")][0]
-    params = Settings(strategy="dmi", officers=9, surge_officers=30, crackdown_period=60,
-                      crackdown_length=7, fidelity=fidelity, community=community,
-                      policy_start=100).params()
+    params = Settings(
+        strategy="dmi",
+        officers=9,
+        surge_officers=30,
+        crackdown_period=60,
+        crackdown_length=7,
+        fidelity=fidelity,
+        community=community,
+        policy_start=100,
+    ).params()
     low = load_params("dmi_low_fidelity")
     assert params["police.officers"] == 9 and params["crackdown.officers"] == 30
     assert params["crackdown.period_days"] == 60 and params["crackdown.duration_days"] == 7
@@ -85,8 +92,10 @@ def test_levels_are_labelled_with_their_numbers() -> None:
     assert fidelity_levels()[AS_SCENARIO] == {}
     strong = [label for label in community_levels() if label.startswith("strong")][0]
     assert f"{high['dmi.community_awareness']:.0%}" in strong
-    assert community_levels()[strong]["dmi.community_participation"] == high[
-        "dmi.community_participation"]
+    assert (
+        community_levels()[strong]["dmi.community_participation"]
+        == high["dmi.community_participation"]
+    )
 
 
 def test_shorter_burn_in_keeps_a_year_of_crackdowns_before_the_dmi() -> None:
@@ -107,7 +116,8 @@ def test_baseline_ghost_has_the_same_parameters_under_reactive_policing() -> Non
 
 def test_readout_names_what_the_strategy_uses() -> None:
     assert "sweeps of 20 officers for 14 days every 90 days" in readout(
-        Settings(strategy="crackdown").params())
+        Settings(strategy="crackdown").params()
+    )
     assert "no community component" in readout(Settings(strategy="dmi_no_community").params())
     assert "DMI" not in readout(Settings(strategy="baseline").params())
 
@@ -117,8 +127,12 @@ def test_readout_names_what_the_strategy_uses() -> None:
 
 def test_spans_group_consecutive_days_per_event() -> None:
     log = [[], ["sweep"], ["sweep"], [], ["investigation"], ["call_in"], ["maintenance"]]
-    assert spans(log) == [Span("sweep", 1, 2), Span("investigation", 4, 4),
-                          Span("call_in", 5, 5), Span("maintenance", 6, 6)]
+    assert spans(log) == [
+        Span("sweep", 1, 2),
+        Span("investigation", 4, 4),
+        Span("call_in", 5, 5),
+        Span("maintenance", 6, 6),
+    ]
 
 
 def test_status_words() -> None:
@@ -168,12 +182,17 @@ def _pixels(png: bytes) -> np.ndarray:
 
 def test_legend_names_every_kind_of_person_and_the_zones() -> None:
     labels = {handle.get_label() for handle in legend_handles()}
-    for words in ("seller, low risk", "seller, high risk", "buyer visiting",
-                  "household outdoors", "police officer on duty", "market area"):
+    for words in (
+        "seller, low risk",
+        "seller, high risk",
+        "buyer visiting",
+        "household outdoors",
+        "police officer on duty",
+        "market area",
+    ):
         assert words in labels
     assert len({(m.marker, m.face) for m in MARKERS.values()}) == len(MARKERS)
-    assert [name for name, layer in LAYERS.items() if layer] == [
-        "disorder", "dealing", "presence"]
+    assert [name for name, layer in LAYERS.items() if layer] == ["disorder", "dealing", "presence"]
 
 
 def test_map_changes_with_the_day_and_the_heat_layer() -> None:
@@ -185,8 +204,9 @@ def test_map_changes_with_the_day_and_the_heat_layer() -> None:
     later = {layer: _pixels(live.png(model.scene(), layer)) for layer in LAYERS}
     assert first.shape == later["none"].shape
     assert not np.array_equal(first, later["none"])
-    assert all(not np.array_equal(later["none"], later[layer]) for layer in LAYERS
-               if layer != "none")
+    assert all(
+        not np.array_equal(later["none"], later[layer]) for layer in LAYERS if layer != "none"
+    )
 
 
 def test_map_shows_the_market_its_ring_and_a_margin() -> None:
@@ -206,10 +226,25 @@ def test_households_are_tiles_under_the_buyers() -> None:
 
 def test_day_axis_follows_the_run_in_round_steps() -> None:
     assert [day_axis_end(day, 1095) for day in (0, 10, 25, 26, 60, 100, 700, 1000)] == [
-        30, 30, 30, 60, 90, 120, 900, 1095]
+        30,
+        30,
+        30,
+        60,
+        90,
+        120,
+        900,
+        1095,
+    ]
     assert day_axis_end(50, 40) == 40  # never past the run's end
     assert [round_up(x) for x in (0.7, 1.0, 1.3, 2.2, 3.1, 7.0, 41.0)] == [
-        1.0, 1.0, 2.0, 2.5, 5.0, 10.0, 50.0]
+        1.0,
+        1.0,
+        2.0,
+        2.5,
+        5.0,
+        10.0,
+        50.0,
+    ]
 
 
 def test_plots_day_axis_grows_with_the_run() -> None:
@@ -416,12 +451,13 @@ def test_viz_refuses_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
         port = busy.getsockname()[1]
         assert main(["viz", "--port", str(port)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: port {port} is in use; choose another with --port N, or leave "
-                   "--port out to get a free one"]
+    assert err == [
+        f"error: port {port} is in use; choose another with --port N, or leave "
+        "--port out to get a free one"
+    ]
 
 
-def test_viz_without_port_takes_the_default_or_a_free_one(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_viz_without_port_takes_the_default_or_a_free_one(monkeypatch: pytest.MonkeyPatch) -> None:
     assert viz_cli.choose_port(9100) == (9100, None)
     monkeypatch.setattr(viz_cli, "_port_free", lambda port: True)
     assert viz_cli.choose_port(None) == (viz_cli.DEFAULT_PORT, None)
@@ -432,7 +468,8 @@ def test_viz_without_port_takes_the_default_or_a_free_one(
 
 
 def test_viz_without_the_viz_extra_says_how_to_get_it(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(viz_cli.importlib.util, "find_spec", lambda name: None)
     assert main(["viz"]) == 2
     assert "pip install -e '.[viz]'" in capsys.readouterr().err

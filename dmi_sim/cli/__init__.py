@@ -43,33 +43,52 @@ _INPUT_ERRORS = (
 #: (tests/test_cli_run.py checks these lines against the full parsers).
 COMMANDS = {
     "run": ("dmi_sim.cli.run", "add_run_command", "run one scenario once"),
-    "compare": ("dmi_sim.cli.compare", "add_compare_command",
-                "compare scenarios against the same-seed baseline"),
-    "sweep": ("dmi_sim.cli.sweep", "add_sweep_command",
-              "run an experiment (experiments/*.toml) on a process pool or a Dask cluster"),
-    "validate": ("dmi_sim.cli.validate", "add_validate_command",
-                 "measure every validation target of docs/EVIDENCE.md and report"),
-    "calibrate-defaults": ("dmi_sim.cli.validate", "add_calibrate_command",
-                           "search for defaults that meet every target at once"),
-    "sensitivity": ("dmi_sim.cli.sensitivity", "add_sensitivity_command",
-                    "global sensitivity analysis (SALib): Morris screening, then Sobol' "
-                    "indices"),
-    "viz": ("dmi_sim.viz.cli", "add_viz_command",
-            "the trainer's app: the neighbourhood live in a browser"),
+    "compare": (
+        "dmi_sim.cli.compare",
+        "add_compare_command",
+        "compare scenarios against the same-seed baseline",
+    ),
+    "sweep": (
+        "dmi_sim.cli.sweep",
+        "add_sweep_command",
+        "run an experiment (experiments/*.toml) on a process pool or a Dask cluster",
+    ),
+    "validate": (
+        "dmi_sim.cli.validate",
+        "add_validate_command",
+        "measure every validation target of docs/EVIDENCE.md and report",
+    ),
+    "calibrate-defaults": (
+        "dmi_sim.cli.validate",
+        "add_calibrate_command",
+        "search for defaults that meet every target at once",
+    ),
+    "sensitivity": (
+        "dmi_sim.cli.sensitivity",
+        "add_sensitivity_command",
+        "global sensitivity analysis (SALib): Morris screening, then Sobol' indices",
+    ),
+    "viz": (
+        "dmi_sim.viz.cli",
+        "add_viz_command",
+        "the trainer's app: the neighbourhood live in a browser",
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
     """``INPUT_ERRORS``: every input-error class, loading their modules (PEP 562)."""
     if name == "INPUT_ERRORS":
-        return tuple(getattr(importlib.import_module(module), cls)
-                     for module, cls in _INPUT_ERRORS)
+        return tuple(getattr(importlib.import_module(module), cls) for module, cls in _INPUT_ERRORS)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _is_input_error(err: BaseException) -> bool:
-    return any(isinstance(err, getattr(sys.modules[module], cls))
-               for module, cls in _INPUT_ERRORS if module in sys.modules)
+    return any(
+        isinstance(err, getattr(sys.modules[module], cls))
+        for module, cls in _INPUT_ERRORS
+        if module in sys.modules
+    )
 
 
 def build_parser(prog: str = "run.py", command: str | None = None) -> argparse.ArgumentParser:

@@ -79,24 +79,43 @@ def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
     one of the two would be silently ignored."""
     overrides = dict(args.set)
     if args.days is not None and "run.days" in overrides:
-        raise ParameterError(f"--days {args.days} and --set run.days={overrides['run.days']} "
-                             "both set the length of the run; allowed: one of them")
+        raise ParameterError(
+            f"--days {args.days} and --set run.days={overrides['run.days']} "
+            "both set the length of the run; allowed: one of them"
+        )
     return overrides
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
     """Options ``run`` and ``compare`` share."""
-    parser.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
-                        help="seed (compare: root seed of the replication seeds; default 0)")
-    parser.add_argument("--days", type=positive, metavar="D",
-                        help="days to simulate (default: the scenario's run.days)")
-    parser.add_argument("--set", type=parse_assignment, action="append", default=[],
-                        metavar="KEY=VALUE",
-                        help="override a parameter, e.g. --set police.officers=30 (repeatable; "
-                        "values are TOML literals)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="result folder to create (must not exist; default: "
-                        "results/<command>-<UTC timestamp>)")
+    parser.add_argument(
+        "--seed",
+        type=int_at_least(0),
+        default=0,
+        metavar="S",
+        help="seed (compare: root seed of the replication seeds; default 0)",
+    )
+    parser.add_argument(
+        "--days",
+        type=positive,
+        metavar="D",
+        help="days to simulate (default: the scenario's run.days)",
+    )
+    parser.add_argument(
+        "--set",
+        type=parse_assignment,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. --set police.officers=30 (repeatable; "
+        "values are TOML literals)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="result folder to create (must not exist; default: results/<command>-<UTC timestamp>)",
+    )
 
 
 class ExecutorError(RuntimeError):
@@ -106,19 +125,20 @@ class ExecutorError(RuntimeError):
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """``--workers`` and ``--dask``: where a command that runs through the engine runs."""
     parser.add_argument(
-        "--workers", type=int, metavar="W",
+        "--workers",
+        type=int,
+        metavar="W",
         help="processes to use (default: all cores; 1 runs in this process); "
         "with --dask local, the LocalCluster's workers",
     )
     parser.add_argument(
-        "--dask", metavar="ADDRESS",
+        "--dask",
+        metavar="ADDRESS",
         help="run on Dask: a scheduler address (tcp://host:port) or 'local' for a LocalCluster",
     )
 
 
-def enter_executor(
-    stack: ExitStack, workers: int | None, dask: str | None
-) -> tuple[Executor, int]:
+def enter_executor(stack: ExitStack, workers: int | None, dask: str | None) -> tuple[Executor, int]:
     """Start the executor ``add_executor_options`` asked for, closed with ``stack``; returns
     it and its number of slots. A missing Dask, an unreachable scheduler or a pool that
     cannot start is an ``ExecutorError``."""
@@ -126,5 +146,3 @@ def enter_executor(
         return stack.enter_context(make_executor(workers, dask))
     except (DaskUnavailable, PoolError) as err:
         raise ExecutorError(str(err)) from None
-
-

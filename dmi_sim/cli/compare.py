@@ -19,19 +19,34 @@ from dmi_sim.studies.compare import (
 def add_compare_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``compare`` on the sub-parsers; its handler is ``args.handler``."""
     compare = commands.add_parser(
-        "compare", help="compare scenarios against the same-seed baseline",
+        "compare",
+        help="compare scenarios against the same-seed baseline",
         description="Run each scenario R times on common seeds plus the same-seed baseline "
         "counterfactual; write time series, paired effects with 95 % intervals, figures and "
-        "a report into one result folder.")
-    compare.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                         help=f"scenario names or .toml paths (default: "
-                         f"{' '.join(DEFAULT_SCENARIOS)})")
-    compare.add_argument("--reps", type=positive, default=DEFAULT_REPS, metavar="R",
-                         help=f"replications per scenario (default {DEFAULT_REPS})")
-    compare.add_argument("--workers", type=positive, metavar="W",
-                         help="processes (default: all cores; 1 runs in this process)")
-    compare.add_argument("--no-progress", action="store_true",
-                         help="no progress bar or stage messages")
+        "a report into one result folder.",
+    )
+    compare.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help=f"scenario names or .toml paths (default: {' '.join(DEFAULT_SCENARIOS)})",
+    )
+    compare.add_argument(
+        "--reps",
+        type=positive,
+        default=DEFAULT_REPS,
+        metavar="R",
+        help=f"replications per scenario (default {DEFAULT_REPS})",
+    )
+    compare.add_argument(
+        "--workers",
+        type=positive,
+        metavar="W",
+        help="processes (default: all cores; 1 runs in this process)",
+    )
+    compare.add_argument(
+        "--no-progress", action="store_true", help="no progress bar or stage messages"
+    )
     add_common(compare)
     compare.set_defaults(handler=handle_compare)
     return compare
@@ -39,15 +54,17 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
 
 def handle_compare(args: argparse.Namespace) -> int:
     """Scenarios against the same-seed baseline: the result folder and its report."""
-    spec = CompareSpec(scenarios=tuple(args.scenarios) or DEFAULT_SCENARIOS, reps=args.reps,
-                       seed=args.seed, days=args.days, overrides=overrides_of(args))
+    spec = CompareSpec(
+        scenarios=tuple(args.scenarios) or DEFAULT_SCENARIOS,
+        reps=args.reps,
+        seed=args.seed,
+        days=args.days,
+        overrides=overrides_of(args),
+    )
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
-    report = run_compare(spec, out, args.argv, workers=args.workers,
-                         progress=not args.no_progress)
+    report = run_compare(spec, out, args.argv, workers=args.workers, progress=not args.no_progress)
     print(f"report: {report}")
     headline = report.parent / "headline.txt"
     if headline.exists():  # what the report says first, for the terminal
         print("\n" + headline.read_text(encoding="utf-8"), end="")
     return 0
-
-

@@ -53,15 +53,21 @@ def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("method", choices=METHODS, help="morris (screening) or sobol")
     parser.add_argument(
-        "--space", default=DEFAULT_SPACE, metavar="FILE",
+        "--space",
+        default=DEFAULT_SPACE,
+        metavar="FILE",
         help=f"parameter space: a name in experiments/ or a .toml path (default {DEFAULT_SPACE})",
     )
     parser.add_argument(
-        "--outcomes", nargs="+", metavar="OUTCOME",
+        "--outcomes",
+        nargs="+",
+        metavar="OUTCOME",
         help=f"outcomes to analyse (default all): {', '.join(OUTCOMES)}",
     )
     parser.add_argument(
-        "--screen", type=Path, metavar="DIR",
+        "--screen",
+        type=Path,
+        metavar="DIR",
         help="sobol: the Morris folder whose survivors to vary (default: the space's Morris "
         "folder under results/sensitivity/)",
     )
@@ -70,11 +76,14 @@ def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_executor_options(parser)
     parser.add_argument(
-        "--out", type=Path, metavar="DIR",
+        "--out",
+        type=Path,
+        metavar="DIR",
         help="results folder (default: results/sensitivity/<space>-<method>)",
     )
     parser.add_argument(
-        "--dry-run", action="store_true",
+        "--dry-run",
+        action="store_true",
         help="print the design's size and estimated cost, run nothing",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -147,8 +156,13 @@ def _dry_run(space: ParameterSpace, method: str, outcomes: list[str]) -> int:
     days = space.overrides.get("run.days", 1095)
     hours = runs * days * SECONDS_PER_DAY / 3600
     minutes = hours * 30  # on 2 cores
-    wall = ("under a minute" if minutes < 1 else f"{minutes:.0f} min" if minutes < 60
-            else f"{hours / 2:.1f} h")
+    wall = (
+        "under a minute"
+        if minutes < 1
+        else f"{minutes:.0f} min"
+        if minutes < 60
+        else f"{hours / 2:.1f} h"
+    )
     print(
         f"{settings}: {len(space.factors)} factors and the dummy; {points} points "
         f"x {space.replications} seeds x {len(scenarios)} scenarios = {runs:,} runs of {days} "
@@ -175,8 +189,11 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     if loose:
         more = ", ..." if len(loose) > UNCLASSIFIED_SHOWN else ""
         shown = ", ".join(loose[:UNCLASSIFIED_SHOWN]) + more
-        print(f"warning: {space.path}: {len(loose)} parameters are neither factors nor listed "
-              f"under [not_varied], so held at their scenario values: {shown}", file=sys.stderr)
+        print(
+            f"warning: {space.path}: {len(loose)} parameters are neither factors nor listed "
+            f"under [not_varied], so held at their scenario values: {shown}",
+            file=sys.stderr,
+        )
     if args.dry_run:
         return _dry_run(space, args.method, outcomes)
     points, _ = _design_size(space, args.method, outcomes)
@@ -190,21 +207,33 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
             return fail(str(err))
         try:
             result = run_sensitivity(
-                space, args.method, outcomes, out, argv=getattr(args, "argv", []),
-                workers=slots, executor=executor, progress=not args.no_progress,
+                space,
+                args.method,
+                outcomes,
+                out,
+                argv=getattr(args, "argv", []),
+                workers=slots,
+                executor=executor,
+                progress=not args.no_progress,
                 screened_from=screened_from,
             )
         except (StoreError, ExperimentError) as err:
             return fail(str(err))
         except KeyboardInterrupt:
             stored = len(ResultStore(out / "runs").stored_run_ids())
-            print(f"\ninterrupted: {stored} runs stored in {out}/runs; run the same command "
-                  "again to resume", file=sys.stderr)
+            print(
+                f"\ninterrupted: {stored} runs stored in {out}/runs; run the same command "
+                "again to resume",
+                file=sys.stderr,
+            )
             return 130
     print(result.runs.describe())
     if result.report is None:
-        print(f"error: {result.runs.n_failed} runs failed, so no analysis; first: "
-              f"{first_failure(out)}", file=sys.stderr)
+        print(
+            f"error: {result.runs.n_failed} runs failed, so no analysis; first: "
+            f"{first_failure(out)}",
+            file=sys.stderr,
+        )
         return 1
     print(f"report: {result.report}")
     return 0

@@ -34,7 +34,9 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("experiment", help="a name in experiments/ or a path to a .toml file")
     add_executor_options(parser)
     parser.add_argument(
-        "--out", type=Path, metavar="DIR",
+        "--out",
+        type=Path,
+        metavar="DIR",
         help="results folder (default: results/sweeps/<experiment name>)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -63,9 +65,14 @@ def handle_sweep(args: argparse.Namespace) -> int:
         except ExecutorError as err:
             return fail(str(err))
         try:
-            sweep = run_experiment(experiment, out, workers=slots, executor=executor,
-                                   progress=not args.no_progress,
-                                   argv=getattr(args, "argv", []))
+            sweep = run_experiment(
+                experiment,
+                out,
+                workers=slots,
+                executor=executor,
+                progress=not args.no_progress,
+                argv=getattr(args, "argv", []),
+            )
         except StoreError as err:
             return fail(str(err))
         except KeyboardInterrupt:

@@ -40,41 +40,63 @@ from dmi_sim.studies.validation.validate import (
 EXIT_FAIL = 1
 EXIT_INCONCLUSIVE = 3
 
-INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError,
-                ExecutorError)
+INPUT_ERRORS = (ValidationError, ParameterError, OutputExistsError, StoreError, ExecutorError)
 
 
 def add_validate_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``validate`` on the ``run.py`` sub-parsers; its handler is ``args.handler``."""
     parser = commands.add_parser(
-        "validate", help="measure every validation target of docs/EVIDENCE.md and report",
+        "validate",
+        help="measure every validation target of docs/EVIDENCE.md and report",
         description="Run each calibration anchor and behaviour target of docs/EVIDENCE.md with "
         "enough replications, measure it with a 95 % interval, judge it against its band "
         "and write results/validation-<timestamp>/report.md with a figure per target. "
         "Exit code 0: every graded target passes; 1: at least one fails (estimate outside "
         "its band); 3: none fails but at least one is inconclusive (estimate in its band, "
         "interval too wide: run more --reps); 2: bad input; 130: interrupted (rerun the "
-        "same command to resume). The report is written in cases 0, 1 and 3.")
-    parser.add_argument("--reps", type=int, default=DEFAULT_REPS, metavar="R",
-                        help=f"replications per paired scenario (default {DEFAULT_REPS}; "
-                        "baseline and dmi run 4R times, dmi_low_fidelity 3R, for their narrow "
-                        "bands); the fidelity sweep uses R/4 per level, the starting-fear "
-                        "sweep R (B6a's narrow band)")
+        "same command to resume). The report is written in cases 0, 1 and 3.",
+    )
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=DEFAULT_REPS,
+        metavar="R",
+        help=f"replications per paired scenario (default {DEFAULT_REPS}; "
+        "baseline and dmi run 4R times, dmi_low_fidelity 3R, for their narrow "
+        "bands); the fidelity sweep uses R/4 per level, the starting-fear "
+        "sweep R (B6a's narrow band)",
+    )
     add_executor_options(parser)
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="root seed of the replication seeds (default 0)")
-    parser.add_argument("--targets", metavar="IDS",
-                        help=f"comma-separated subset, e.g. A1,B3a (default: all of "
-                        f"{', '.join(BY_ID)})")
-    parser.add_argument("--set", type=parse_assignment, action="append", default=[],
-                        metavar="KEY=VALUE",
-                        help="override a parameter in every run (the report says the "
-                        "defaults were not validated)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="result folder to create (must not exist; default: "
-                        "results/validation-<UTC timestamp>)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="no progress bar or stage messages")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="root seed of the replication seeds (default 0)",
+    )
+    parser.add_argument(
+        "--targets",
+        metavar="IDS",
+        help=f"comma-separated subset, e.g. A1,B3a (default: all of {', '.join(BY_ID)})",
+    )
+    parser.add_argument(
+        "--set",
+        type=parse_assignment,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter in every run (the report says the defaults were not validated)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="result folder to create (must not exist; default: "
+        "results/validation-<UTC timestamp>)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar or stage messages"
+    )
     parser.set_defaults(handler=handle_validate)
     return parser
 
@@ -98,21 +120,32 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         with ExitStack() as stack:
             executor, slots = enter_executor(stack, args.workers, args.dask)
-            report, checked = validation.run(getattr(args, "argv", []), executor, slots,
-                                             progress=not args.no_progress)
+            report, checked = validation.run(
+                getattr(args, "argv", []), executor, slots, progress=not args.no_progress
+            )
     except KeyboardInterrupt:
-        stored = len(ResultStore(validation.store).stored_run_ids()) \
-            if validation.store.exists() else 0
-        print(f"\ninterrupted: {stored}/{len(validation.plan.tasks)} runs stored in "
-              f"{validation.store}; run the same command again to resume", file=sys.stderr)
+        stored = (
+            len(ResultStore(validation.store).stored_run_ids()) if validation.store.exists() else 0
+        )
+        print(
+            f"\ninterrupted: {stored}/{len(validation.plan.tasks)} runs stored in "
+            f"{validation.store}; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
     failed = [i for i, c in checked.items() if c.verdict.status == "FAIL"]
     unsure = [i for i, c in checked.items() if c.verdict.status == INCONCLUSIVE]
     graded = sum(c.verdict.status != "info" for c in checked.values())
-    print(f"{graded - len(failed) - len(unsure)} of {graded} targets pass"
-          + (f"; failing: {', '.join(failed)}" if failed else "")
-          + (f"; inconclusive (estimate in the band, interval too wide; run more --reps): "
-             f"{', '.join(unsure)}" if unsure else ""))
+    print(
+        f"{graded - len(failed) - len(unsure)} of {graded} targets pass"
+        + (f"; failing: {', '.join(failed)}" if failed else "")
+        + (
+            f"; inconclusive (estimate in the band, interval too wide; run more --reps): "
+            f"{', '.join(unsure)}"
+            if unsure
+            else ""
+        )
+    )
     print(f"report: {report}")
     return EXIT_FAIL if failed else EXIT_INCONCLUSIVE if unsure else 0
 
@@ -120,21 +153,32 @@ def _validate(args: argparse.Namespace) -> int:
 def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``calibrate-defaults``: the joint search the defaults were chosen from."""
     parser = commands.add_parser(
-        "calibrate-defaults", help="search for defaults that meet every target at once",
+        "calibrate-defaults",
+        help="search for defaults that meet every target at once",
         description="Latin-hypercube search over the uncertain parameters of a calibration "
         "file; every point is judged on every chosen validation target with the "
         "validation's own measures, and the points are ranked by their total miss (how far "
         "outside the bands, in band widths). Writes points.csv into the output folder. "
-        "Rerun the same command to resume.")
-    parser.add_argument("spec", nargs="?", type=Path,
-                        default=EXPERIMENT_DIR / "calibration" / "defaults.toml",
-                        help="calibration file (default: the shipped "
-                        "experiments/calibration/defaults.toml)")
+        "Rerun the same command to resume.",
+    )
+    parser.add_argument(
+        "spec",
+        nargs="?",
+        type=Path,
+        default=EXPERIMENT_DIR / "calibration" / "defaults.toml",
+        help="calibration file (default: the shipped experiments/calibration/defaults.toml)",
+    )
     add_executor_options(parser)
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="output folder (default results/calibration-<file name>)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="no progress bar or stage messages")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default results/calibration-<file name>)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar or stage messages"
+    )
     parser.set_defaults(handler=handle_calibrate)
     return parser
 
@@ -153,8 +197,7 @@ def handle_calibrate(args: argparse.Namespace) -> int:
     except INPUT_ERRORS as err:
         return fail(str(err))
     except KeyboardInterrupt:
-        print("\ninterrupted: the runs stored so far are kept; rerun to resume",
-              file=sys.stderr)
+        print("\ninterrupted: the runs stored so far are kept; rerun to resume", file=sys.stderr)
         return 130
     tmp = out / "points.csv.partial"
     table.to_csv(tmp, index=False)

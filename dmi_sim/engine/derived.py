@@ -59,13 +59,14 @@ def days_until_back(smooth: np.ndarray, level: float, withdrawal: int, gap_end: 
     return float(back[0]) if back.size else math.inf
 
 
-def replacement_days(series: np.ndarray, sweep: tuple[int, int, int],
-                     share: float = REPLACEMENT_SHARE) -> float:
+def replacement_days(
+    series: np.ndarray, sweep: tuple[int, int, int], share: float = REPLACEMENT_SHARE
+) -> float:
     """Days from withdrawal until the 7-day trailing mean is back to ``share`` of the mean
     of the 14 days before the sweep: 0 = back on the first day without the surge; inf =
     not back before the next sweep (censored); NaN = no market before the sweep."""
     first, withdrawal, gap_end = sweep
-    pre = series[max(first - PRE_SWEEP_DAYS, 0):first].mean()
+    pre = series[max(first - PRE_SWEEP_DAYS, 0) : first].mean()
     if not pre > 0:
         return math.nan
     return days_until_back(trailing_mean(series, SMOOTH_DAYS), share * pre, withdrawal, gap_end)
@@ -85,10 +86,16 @@ def rebound_days(result: Any) -> float:
         return float("nan")
     sellers = result.timeseries["market_sellers"].to_numpy(dtype=float)
     smooth = trailing_mean(sellers, SMOOTH_DAYS)
-    plan = sweep_plan(params["run.intervention_start"], params["crackdown.period_days"],
-                      params["crackdown.duration_days"], len(sellers))
-    gaps = [min(days_until_back(smooth, REBOUND_LEVEL * base, end, upto), upto - end)
-            for _, end, upto in plan]
+    plan = sweep_plan(
+        params["run.intervention_start"],
+        params["crackdown.period_days"],
+        params["crackdown.duration_days"],
+        len(sellers),
+    )
+    gaps = [
+        min(days_until_back(smooth, REBOUND_LEVEL * base, end, upto), upto - end)
+        for _, end, upto in plan
+    ]
     return float(np.mean(gaps)) if gaps else float("nan")
 
 

@@ -34,8 +34,10 @@ def size_problem(n_points: int, replications: int, per_point: int = 1) -> str | 
     if runs <= MAX_RUNS:
         return None
     times = f" x {per_point} scenarios" if per_point > 1 else ""
-    return (f"the design has {n_points:,} points x {replications:,} replications{times} = "
-            f"{runs:,} runs; allowed: at most {MAX_RUNS:,} runs")
+    return (
+        f"the design has {n_points:,} points x {replications:,} replications{times} = "
+        f"{runs:,} runs; allowed: at most {MAX_RUNS:,} runs"
+    )
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,10 @@ def factorial(factors: Sequence[Factor]) -> list[dict[str, Any]]:
     if ranged:
         raise ValueError(f"a factorial design needs listed values, not ranges: {ranged}")
     keys = [f.key for f in factors]
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(
-        *(f.values for f in factors)
-    )]
+    return [
+        dict(zip(keys, combo, strict=True))
+        for combo in itertools.product(*(f.values for f in factors))
+    ]
 
 
 def latin_hypercube(factors: Sequence[Factor], samples: int, seed: int) -> list[dict[str, Any]]:
@@ -88,6 +91,4 @@ def latin_hypercube(factors: Sequence[Factor], samples: int, seed: int) -> list[
         raise ValueError(f"samples must be >= 1, got {samples}")
     unit = qmc.LatinHypercube(d=len(factors), rng=design_rng(seed)).random(samples)
     columns = [f.from_unit(unit[:, j]) for j, f in enumerate(factors)]
-    return [
-        {f.key: columns[j][i] for j, f in enumerate(factors)} for i in range(samples)
-    ]
+    return [{f.key: columns[j][i] for j, f in enumerate(factors)} for i in range(samples)]

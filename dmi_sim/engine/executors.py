@@ -21,9 +21,7 @@ from typing import Any
 
 from dmi_sim.engine.lifeline import exit_when_closed
 
-DASK_MISSING = (
-    "Dask is not installed; install the optional extra with: pip install 'dmi_sim[dask]'"
-)
+DASK_MISSING = "Dask is not installed; install the optional extra with: pip install 'dmi_sim[dask]'"
 
 
 #: Seconds to reach a Dask scheduler before giving up (a refused port, a silent service).
@@ -90,7 +88,7 @@ class PoolError(RuntimeError):
 #: What workers that died while starting most likely mean.
 POOL_START_FAILED = (
     "the process pool's workers stopped while starting: a script that runs a pool must do "
-    "so under `if __name__ == \"__main__\":` (each worker imports the script again); or "
+    'so under `if __name__ == "__main__":` (each worker imports the script again); or '
     "run in this process with workers=1"
 )
 #: Seconds to wait for a stopped worker to be gone.
@@ -179,8 +177,9 @@ class WorkerPool(ProcessPoolExecutor):
         context.set_forkserver_preload(["dmi_sim.api", "dmi_sim.engine.tasks"])
         # The read end goes to every worker the pool starts; the write end stays here.
         self._lifeline = context.Pipe(duplex=False)
-        super().__init__(workers, mp_context=context, initializer=_start_worker,
-                         initargs=(self._lifeline[0],))
+        super().__init__(
+            workers, mp_context=context, initializer=_start_worker, initargs=(self._lifeline[0],)
+        )
         try:
             with _signals_held(), _single_threaded_children():
                 # One call per worker, submitted at once: each starts a worker.
@@ -238,8 +237,9 @@ def _probe_scheduler(address: str) -> None:
         except TimeoutError:
             first = b""
     if not first:
-        raise OSError(f"it said nothing within {DASK_CONNECT_TIMEOUT_S:.0f} s, so it is not a "
-                      "Dask scheduler")
+        raise OSError(
+            f"it said nothing within {DASK_CONNECT_TIMEOUT_S:.0f} s, so it is not a Dask scheduler"
+        )
 
 
 @contextmanager

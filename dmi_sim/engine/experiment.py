@@ -83,8 +83,19 @@ SCENARIO_FACTOR = "scenario"
 SPACE_SUFFIX = "_space"
 DESIGNS = ("factorial", "lhs", "blocks")
 TOP_KEYS = (
-    "name", "description", "scenario", "replications", "seed", "days", "save_timeseries",
-    "outcomes", "overrides", "design", "factors", "blocks", "figures",
+    "name",
+    "description",
+    "scenario",
+    "replications",
+    "seed",
+    "days",
+    "save_timeseries",
+    "outcomes",
+    "overrides",
+    "design",
+    "factors",
+    "blocks",
+    "figures",
 )
 BLOCK_KEYS = ("scenario", "factors")
 DESIGN_KEYS = ("type", "samples")
@@ -139,9 +150,7 @@ class Experiment:
             for r, seed in enumerate(seeds):
                 labels = {"scenario": scenario, "point": i, "replication": r, **varied}
                 run_id = f"p{i:05d}-r{r:03d}"
-                tasks.append(
-                    RunTask(run_id, scenario, overrides, seed, self.days, labels, derived)
-                )
+                tasks.append(RunTask(run_id, scenario, overrides, seed, self.days, labels, derived))
         return tasks
 
     def meta(self) -> dict[str, Any]:
@@ -239,8 +248,10 @@ class TomlChecker:
                 raise ExperimentError(f"{self.path}: missing required key '{key}'")
         other = "factors" if design == "blocks" else "blocks"
         if other in table:
-            raise ExperimentError(f"{self.path}: '{other}' with design.type = '{design}'; "
-                                  f"allowed: '{where}' ('blocks' only with type 'blocks')")
+            raise ExperimentError(
+                f"{self.path}: '{other}' with design.type = '{design}'; "
+                f"allowed: '{where}' ('blocks' only with type 'blocks')"
+            )
         scenario = self.scenario("scenario", table["scenario"])
         days = table.get("days")
         if days is not None:
@@ -321,13 +332,14 @@ class TomlChecker:
             )
         return kind, 0
 
-    def blocks(self, value: Any, overrides: Mapping[str, Any]) -> tuple[
-            list[Factor], list[dict[str, Any]]]:
+    def blocks(
+        self, value: Any, overrides: Mapping[str, Any]
+    ) -> tuple[list[Factor], list[dict[str, Any]]]:
         """A blocks design: (the factors over all blocks, scenario first; the points)."""
-        if not isinstance(value, list) or not value or \
-                not all(isinstance(b, dict) for b in value):
-            raise self.fail("blocks", value, "a list of tables ([[blocks]]), each with "
-                            "scenario and factors")
+        if not isinstance(value, list) or not value or not all(isinstance(b, dict) for b in value):
+            raise self.fail(
+                "blocks", value, "a list of tables ([[blocks]]), each with scenario and factors"
+            )
         scenarios: list[str] = []
         levels: dict[str, list[Any]] = {}
         points: list[dict[str, Any]] = []
@@ -341,23 +353,31 @@ class TomlChecker:
             if block.get("factors"):
                 if not isinstance(block["factors"], dict):
                     raise self.fail(f"{where}.factors", block["factors"], "a table of factors")
-                own = [self.factor(f"{where}.{w}", k, spec, "factorial")
-                       for w, k, spec in self.factor_tables(block["factors"])]
+                own = [
+                    self.factor(f"{where}.{w}", k, spec, "factorial")
+                    for w, k, spec in self.factor_tables(block["factors"])
+                ]
             for factor in own:
                 if factor.key == SCENARIO_FACTOR:
-                    raise self.fail(f"{where}.factors.scenario", factor.values,
-                                    "a parameter key (the block's scenario is its own)")
+                    raise self.fail(
+                        f"{where}.factors.scenario",
+                        factor.values,
+                        "a parameter key (the block's scenario is its own)",
+                    )
                 if factor.key in overrides:
                     raise ExperimentError(
                         f"{self.path}: {factor.key} is both a factor and an override; "
-                        "allowed: one or the other")
+                        "allowed: one or the other"
+                    )
                 known = levels.setdefault(factor.key, [])
                 known += [v for v in factor.values if v not in known]
             if name not in scenarios:
                 scenarios.append(name)
             points += [{SCENARIO_FACTOR: name, **p} for p in factorial(own)]
-        factors = [Factor(SCENARIO_FACTOR, tuple(scenarios)),
-                   *(Factor(k, tuple(v)) for k, v in levels.items())]
+        factors = [
+            Factor(SCENARIO_FACTOR, tuple(scenarios)),
+            *(Factor(k, tuple(v)) for k, v in levels.items()),
+        ]
         return factors, points
 
     def factor_tables(self, table: Mapping[str, Any], prefix: str = "factors"):
@@ -400,8 +420,10 @@ class TomlChecker:
             )
         if listed:
             values = spec[listed[0]]
-            if not isinstance(values, list) or not values or len(set(map(repr, values))) < len(
-                values
+            if (
+                not isinstance(values, list)
+                or not values
+                or len(set(map(repr, values))) < len(values)
             ):
                 raise self.fail(f"{where}.{listed[0]}", values, "a non-empty list, no repeats")
             if key == SCENARIO_FACTOR:
@@ -440,7 +462,8 @@ class TomlChecker:
             or len(set(value)) < len(value)
         ):
             raise self.fail(
-                "outcomes", value,
+                "outcomes",
+                value,
                 f"a non-empty list of summary keys or {', '.join(DERIVED)}, no repeats",
             )
         known = [*summary_keys(), *DERIVED]
@@ -484,4 +507,3 @@ class TomlChecker:
                 bases[name].replace(varied, origin=f"design point {i} {varied}")
             except ParameterError as err:
                 raise ExperimentError(f"{self.path}: {err}") from None
-

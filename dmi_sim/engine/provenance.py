@@ -24,8 +24,18 @@ from typing import Any
 
 #: Packages whose versions change results or their files (SALib draws the sensitivity
 #: designs; dask runs sweeps on a cluster).
-TRACKED_PACKAGES = ("dmi_sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib",
-                    "SALib", "dask", "distributed")
+TRACKED_PACKAGES = (
+    "dmi_sim",
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "SALib",
+    "dask",
+    "distributed",
+)
 #: Where every command puts its result folders: ``results/`` in the folder it is run from
 #: (a checkout or not), unless told otherwise with ``--out``.
 RESULTS_DIR = Path("results")
@@ -71,12 +81,20 @@ def git_commit() -> dict[str, Any] | None:
         return None
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=_REPO_DIR, capture_output=True, text=True,
-            timeout=10, check=True,
+            ["git", "rev-parse", "HEAD"],
+            cwd=_REPO_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=_REPO_DIR,
-            capture_output=True, text=True, timeout=10, check=True,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=_REPO_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -90,8 +108,9 @@ def command_line(argv: list[str]) -> str:
     return shlex.join([*program, *argv])
 
 
-def start_manifest(kind: str, argv: list[str] | None, *, api: str | None = None,
-                   **fields: Any) -> dict[str, Any]:
+def start_manifest(
+    kind: str, argv: list[str] | None, *, api: str | None = None, **fields: Any
+) -> dict[str, Any]:
     """A manifest opened at the start of the work; ``finish_manifest`` stamps the end.
 
     ``argv`` is the command line's arguments, or None for work started from Python; then
@@ -168,12 +187,13 @@ def staged_folder(out: Path) -> Iterator[Path]:
         staging.mkdir()
         yield staging
         if out.exists():
-            raise OutputExistsError(f"{out}: output folder appeared while running; results "
-                                    "left unwritten")
+            raise OutputExistsError(
+                f"{out}: output folder appeared while running; results left unwritten"
+            )
         os.rename(staging, out)
     except OSError as err:
         if err.filename and str(err.filename).startswith(str(staging)):
-            err.filename = str(out) + str(err.filename)[len(str(staging)):]
+            err.filename = str(out) + str(err.filename)[len(str(staging)) :]
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -58,8 +58,7 @@ def to_ema(
     summary = store.load_summary()
     if outcomes is None:
         outcomes = manifest["meta"].get("outcomes") or [
-            c for c in summary.select_dtypes("number").columns
-            if c not in {"seed", *labels}
+            c for c in summary.select_dtypes("number").columns if c not in {"seed", *labels}
         ]
     missing = [o for o in outcomes if o not in summary.columns]
     if missing:

@@ -86,8 +86,9 @@ class _Batches:
 
     def write_if_due(self) -> None:
         """Write the open batch when it is full or old enough."""
-        if self.batch and (len(self.batch) >= self.size
-                           or time.monotonic() - self.started >= self.flush_seconds):
+        if self.batch and (
+            len(self.batch) >= self.size or time.monotonic() - self.started >= self.flush_seconds
+        ):
             self.write()
 
     def write(self) -> None:
@@ -148,8 +149,12 @@ def run_tasks(
     limit = max_in_flight or 2 * (workers or os.cpu_count() or 1)
     in_flight: dict[Future[RunOutcome], RunTask] = {}
     bar = tqdm(
-        total=len(tasks), initial=len(done), unit="run", file=sys.stderr,
-        disable=not progress, dynamic_ncols=True,
+        total=len(tasks),
+        initial=len(done),
+        unit="run",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
     )
     batches = _Batches(store, bar, batch_size, flush_seconds)
     interrupted = False
@@ -158,8 +163,9 @@ def run_tasks(
             while pending and len(in_flight) < limit:
                 task = pending.popleft()
                 in_flight[executor.submit(execute_task, task, run_fn, save_timeseries)] = task
-            finished, _ = wait(in_flight, timeout=batches.seconds_left(),
-                               return_when=FIRST_COMPLETED)
+            finished, _ = wait(
+                in_flight, timeout=batches.seconds_left(), return_when=FIRST_COMPLETED
+            )
             for future in finished:
                 task = in_flight.pop(future)
                 batches.add(task, _outcome(future, task))

@@ -145,9 +145,7 @@ class ResultStore:
         self._next_part += 1
         ok = [(t, o) for t, o in batch if not o.failed]
         failed = [(t, o) for t, o in batch if o.failed]
-        frames = [
-            o.timeseries.assign(run_id=t.run_id) for t, o in ok if o.timeseries is not None
-        ]
+        frames = [o.timeseries.assign(run_id=t.run_id) for t, o in ok if o.timeseries is not None]
         if frames:
             series = pd.concat(frames, ignore_index=True)
             series = series[["run_id", *[c for c in series.columns if c != "run_id"]]]
@@ -158,9 +156,7 @@ class ResultStore:
             if outcome.maps:
                 self._write_maps(task.run_id, outcome.maps)
         if ok:
-            rows = [
-                {"run_id": t.run_id, "seed": t.seed, **t.labels, **o.summary} for t, o in ok
-            ]
+            rows = [{"run_id": t.run_id, "seed": t.seed, **t.labels, **o.summary} for t, o in ok]
             _write_parquet(self.folder("summary") / part, pd.DataFrame(rows))
             self._n_done += len(ok)
         self._n_failed += len(failed)
@@ -169,8 +165,9 @@ class ResultStore:
     def _write_maps(self, run_id: str, maps: dict[str, dict[str, np.ndarray]]) -> None:
         folder = self.root / "maps"
         folder.mkdir(exist_ok=True)
-        arrays = {f"{when}/{name}": arr for when, grids in maps.items()
-                  for name, arr in grids.items()}
+        arrays = {
+            f"{when}/{name}": arr for when, grids in maps.items() for name, arr in grids.items()
+        }
         write_atomic(folder / f"{run_id}.npz", lambda fh: np.savez(fh, **arrays))
 
     def load_maps(self, run_id: str) -> dict[str, dict[str, np.ndarray]]:
@@ -220,7 +217,7 @@ class ResultStore:
             return None
         # runs in the order of ``labels``; each run's days stay in the order stored
         position = pd.Index(labels["run_id"]).get_indexer(frame["run_id"])
-        order = np.argsort(position, kind="stable")[np.sum(position < 0):]
+        order = np.argsort(position, kind="stable")[np.sum(position < 0) :]
         rows = labels.iloc[position[order]].reset_index(drop=True)
         series = frame.drop(columns="run_id").iloc[order].reset_index(drop=True)
         return pd.concat([rows, series], axis=1)

@@ -74,7 +74,11 @@ def run_experiment(
     """
     provenance = start_manifest("sweep", argv, api="dmi_sim.run_experiment")
     report = run_tasks(
-        experiment.tasks(), out, workers=workers, executor=executor, progress=progress,
+        experiment.tasks(),
+        out,
+        workers=workers,
+        executor=executor,
+        progress=progress,
         save_timeseries=experiment.save_timeseries,
         meta={**experiment.meta(), "provenance": provenance},
     )

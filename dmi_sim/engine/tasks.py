@@ -95,8 +95,13 @@ def fingerprint(tasks: Sequence[RunTask]) -> str:
     digest = hashlib.sha256()
     for task in sorted(tasks, key=lambda t: t.run_id):
         record = [
-            task.run_id, task.scenario, dict(task.overrides), task.seed, task.days,
-            dict(task.labels), list(task.derived),
+            task.run_id,
+            task.scenario,
+            dict(task.overrides),
+            task.seed,
+            task.days,
+            dict(task.labels),
+            list(task.derived),
         ] + ([True] if task.keep_maps else [])  # stores made before maps keep their name
         digest.update(json.dumps(record, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

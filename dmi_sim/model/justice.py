@@ -71,8 +71,14 @@ class Justice:
         """Dispositions, releases, end of service episodes, end of the call-in window."""
         model, s, day = self.model, self.model.sellers, self.model.day
         admissions, new, released = s.serve_due(
-            day, self.custody, self.sentence, model.rng.random(s.n), day == model.policy.start,
-            float(self.services["success_prob"]), float(self.wage_gain))
+            day,
+            self.custody,
+            self.sentence,
+            model.rng.random(s.n),
+            day == model.policy.start,
+            float(self.services["success_prob"]),
+            float(self.wage_gain),
+        )
         model.tally["custody_admissions"] += admissions
         model.tally["custody_new_persons"] += new
         model.tally["released"] += released

@@ -58,8 +58,9 @@ def _clip01(v: float) -> float:
 
 
 @kernel
-def residents_see(x, y, sellers_box, guard_field, disorder_field, violence_box, fear,
-                  efficacy, aware, pull, k):
+def residents_see(
+    x, y, sellers_box, guard_field, disorder_field, violence_box, fear, efficacy, aware, pull, k
+):
     """Residents.live, first part: what each household sees, its fear, and the argument
     ``-k u`` of its logistic choice to go out (the caller takes numpy's exp of it).
 
@@ -87,8 +88,9 @@ def residents_see(x, y, sellers_box, guard_field, disorder_field, violence_box, 
 
 
 @kernel
-def residents_act(x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trust, aware,
-                  outdoors, k):
+def residents_act(
+    x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trust, aware, outdoors, k
+):
     """Residents.live, second part: go out, build efficacy, gain or lose trust (in place).
     ``k`` holds pull, efficacy_rate, efficacy_base, efficacy_social, trust_rate,
     trust_base, trust_arrest_loss, engaged (0/1), trust_gain."""
@@ -107,8 +109,9 @@ def residents_act(x, y, e_minus_ku, draw_out, guard, arrests_box, efficacy, trus
 
 
 @kernel
-def residents_report(x, y, draw_report, seen, around, fear, trust, aware, outdoors, disorder_field,
-                     k):
+def residents_report(
+    x, y, draw_report, seen, around, fear, trust, aware, outdoors, disorder_field, k
+):
     """Residents._report's elementwise part: drug-report mask (scaled by the dealing in
     sight, min(1, seen / 2)) and the rate of other calls.
     ``k`` holds exposure_dealing, report_prob, report_boost, background_calls,
@@ -127,8 +130,9 @@ def residents_report(x, y, draw_report, seen, around, fear, trust, aware, outdoo
 
 
 @kernel
-def residents_close(x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move,
-                    aware, shape, k):
+def residents_close(
+    x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move, aware, shape, k
+):
     """Residents.live, last part: tally the calls, the informal-control terms of the
     households overlooking the market (their mean is taken by the caller), then move-outs
     (in place). ``k`` holds move_threshold, move_rate, newcomer_efficacy, trust_base.
@@ -333,9 +337,27 @@ POOL, DETERRED, ACTIVE, ARRESTED, INCARCERATED, CALLED_IN, IN_SERVICES, DESISTED
 
 
 @kernel
-def sellers_decide(state, high_risk, banked_case, credible_case, expected_profit, wage,
-                   aversion, perceived_risk, ever_called_in, relapsed, called_in_day, record,
-                   active_since, connections, draw_quit, draw_enter, sanction, k, day):
+def sellers_decide(
+    state,
+    high_risk,
+    banked_case,
+    credible_case,
+    expected_profit,
+    wage,
+    aversion,
+    perceived_risk,
+    ever_called_in,
+    relapsed,
+    called_in_day,
+    record,
+    active_since,
+    connections,
+    draw_quit,
+    draw_enter,
+    sanction,
+    k,
+    day,
+):
     """Sellers.decide_to_sell without the placement of entrants (in place).
 
     ``sanction``: perceived cost of an arrest for a low-risk, a high-risk and a convinced
@@ -385,8 +407,17 @@ def sellers_decide(state, high_risk, banked_case, credible_case, expected_profit
 
 
 @kernel
-def sellers_learn(state, sales, expected_profit, perceived_risk, banked_case, credible_case,
-                  connections, k, market_risk):
+def sellers_learn(
+    state,
+    sales,
+    expected_profit,
+    perceived_risk,
+    banked_case,
+    credible_case,
+    connections,
+    k,
+    market_risk,
+):
     """Sellers.learn (in place). ``k``: sale value (margin x price), profit_learning_rate,
     risk_learning_rate, vicarious_learning_rate, banked-case risk floor, connection_days,
     connection_loss_days."""
@@ -445,8 +476,7 @@ def gather_scaled(values, x, y, mask, factor):
 
 
 @kernel
-def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work,
-                     directed, a, ah):
+def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work, directed, a, ah):
     """PoliceForce.enforce before its draws: the risk box_1(R) of the arrest rate R per
     cell, and the exponents -v box_1(R) at each active seller and -b box_1(R Wd / W) at
     each visiting buyer (in row order); ``directed`` is the directed arrest-work hours."""
@@ -466,8 +496,11 @@ def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work
             aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
             aimed_rate[i, j] = rate[i, j] * aimed
     risk = box_sum(rate, 1)
-    return (risk, gather_scaled(risk, sx, sy, active, -visibility),
-            gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b))
+    return (
+        risk,
+        gather_scaled(risk, sx, sy, active, -visibility),
+        gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b),
+    )
 
 
 @kernel
@@ -481,8 +514,12 @@ def violence_rates(sx, sy, active, active_since, high_risk, counts, radius, day,
         if active[i]:
             competitors = near[sx[i], sy[i]] - 1.0
             newcomer = 1.0 if (day - active_since[i]) < k[3] else 0.0
-            rate[j] = (k[0] * max(competitors, 0.0) * (k[1] if high_risk[i] else 1.0)
-                       * (1.0 + k[2] * newcomer))
+            rate[j] = (
+                k[0]
+                * max(competitors, 0.0)
+                * (k[1] if high_risk[i] else 1.0)
+                * (1.0 + k[2] * newcomer)
+            )
             j += 1
     return rate
 
@@ -514,8 +551,12 @@ def update_disorder(disorder, visible_dealing, violence, guardianship, presence,
     w, h = disorder.shape
     for i in range(w):
         for j in range(h):
-            drivers = (0.5 * min(1.0, dealing[i, j] / 2.0) + 0.3 * min(1.0, violence[i, j])
-                       + 0.1 - 0.3 * guardianship[i, j])
+            drivers = (
+                0.5 * min(1.0, dealing[i, j] / 2.0)
+                + 0.3 * min(1.0, violence[i, j])
+                + 0.1
+                - 0.3 * guardianship[i, j]
+            )
             d = disorder[i, j]
             disorder[i, j] = d + rate * (_clip01(drivers) * presence[i, j] - d)
 
@@ -561,8 +602,11 @@ def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p
         if active[i]:
             best, top = 0, -np.inf
             for c in range(cx.shape[1]):
-                score = (log_rep[j, c] - a_p * police_seen[cx[j, c], cy[j, c]]
-                         - a_g * guardianship[cx[j, c], cy[j, c]])
+                score = (
+                    log_rep[j, c]
+                    - a_p * police_seen[cx[j, c], cy[j, c]]
+                    - a_g * guardianship[cx[j, c], cy[j, c]]
+                )
                 if score > top:
                     best, top = c, score
             x[i], y[i] = cx[j, best], cy[j, best]
@@ -570,8 +614,21 @@ def take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p
 
 
 @kernel
-def justice_due(state, timer, custody, sentence, admitted, perceived_risk, wage, draws, day,
-                reset_admitted, own_arrest_risk, success_prob, wage_gain):
+def justice_due(
+    state,
+    timer,
+    custody,
+    sentence,
+    admitted,
+    perceived_risk,
+    wage,
+    draws,
+    day,
+    reset_admitted,
+    own_arrest_risk,
+    success_prob,
+    wage_gain,
+):
     """Justice.process (in place): whoever's timer ends today is sent to prison or released
     (held without custody, or at the end of a term), ends a service episode (a success
     raises the wage) or leaves the call-in window. Returns prison admissions, persons among

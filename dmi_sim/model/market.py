@@ -76,8 +76,9 @@ class DrugMarketModel(Model):
         self.sellers.learn(sales, self._risk_seen(dealers, visibility))
         incidents = self.violence.occur()
         # indoors, phones: unseen
-        visible_dealing = kernels.seller_cells(self.sellers.x, self.sellers.y,
-                                               self.sellers.active, visibility, self.space.shape)
+        visible_dealing = kernels.seller_cells(
+            self.sellers.x, self.sellers.y, self.sellers.active, visibility, self.space.shape
+        )
         reports = self.residents.live(visible_dealing, self.arrests_on_cells)
         self.police.reports_yesterday = self.residents.reports_on_cells
         self._update_disorder(visible_dealing)
@@ -103,20 +104,35 @@ class DrugMarketModel(Model):
         on_duty = round(self.police.budget() / self.params["police.hours_per_officer"])
         n_officers = min(on_duty, len(self.police.officers)) if police.sum() > 0 else 0
         look = np.random.default_rng(self.day)
-        cells = look.choice(police.size, size=n_officers, p=police.ravel() / police.sum()) \
-            if n_officers else np.zeros(0, dtype=int)
+        cells = (
+            look.choice(police.size, size=n_officers, p=police.ravel() / police.sum())
+            if n_officers
+            else np.zeros(0, dtype=int)
+        )
         ox, oy = np.divmod(cells, space.height)
         return {
             "day": self.day,
-            "sellers": {"x": s.x[a].copy(), "y": s.y[a].copy(),
-                        "high_risk": s.high_risk[a].copy(), "new_recruit": newcomer[a]},
+            "sellers": {
+                "x": s.x[a].copy(),
+                "y": s.y[a].copy(),
+                "high_risk": s.high_risk[a].copy(),
+                "new_recruit": newcomer[a],
+            },
             "arrested_today": {"x": ax, "y": ay},
             "officers": {"x": ox, "y": oy},
             "buyers": {"x": b.x[b.visited].copy(), "y": b.y[b.visited].copy()},
             "residents": {"x": res.x, "y": res.y, "outdoors": res.outdoors.copy()},
-            "fields": {name: space.field(name).T.copy() for name in
-                       ("disorder", "dealing", "reputation", "police", "guardianship",
-                        "violence")}
+            "fields": {
+                name: space.field(name).T.copy()
+                for name in (
+                    "disorder",
+                    "dealing",
+                    "reputation",
+                    "police",
+                    "guardianship",
+                    "violence",
+                )
+            }
             | {"residents_outdoors": space.field("guardianship").T.copy()},
             "market_mask": space.market.T.copy(),
             "catchment_mask": space.catchment.T.copy(),
@@ -141,9 +157,17 @@ class DrugMarketModel(Model):
         cell, with P the mean officer-hours per cell within one cell: visible police damp
         loitering, drinking and open dealing (Sherman & Weisburd 1995)."""
         space = self.space
-        presence = np.exp(kernels.disorder_presence_exponent(
-            space.police_seen, float(self.params["police.presence_disorder"])))
-        kernels.update_disorder(space.field("disorder"), visible_dealing,
-                                space.field("violence"), space.field("guardianship"), presence,
-                                DISORDER_RATE)
+        presence = np.exp(
+            kernels.disorder_presence_exponent(
+                space.police_seen, float(self.params["police.presence_disorder"])
+            )
+        )
+        kernels.update_disorder(
+            space.field("disorder"),
+            visible_dealing,
+            space.field("violence"),
+            space.field("guardianship"),
+            presence,
+            DISORDER_RATE,
+        )
         space.field("dealing")[:] = self.market.sales_per_cell

@@ -13,27 +13,77 @@ import pandas as pd
 from dmi_sim.model import kernels
 
 COLUMNS = (
-    "day", "active_sellers", "active_sellers_low", "active_sellers_high", "market_sellers",
-    "new_recruits", "transactions", "transactions_market", "transactions_catchment",
-    "buyer_visits", "arrests_sellers", "arrests_buyers", "incarcerated", "violent_incidents",
-    "disorder", "disorder_market", "residents_outdoors", "residents_outdoors_market",
-    "fear", "collective_efficacy", "trust_in_police", "reports", "drug_reports",
-    "officer_hours", "officer_budget", "called_in", "banked_cases", "in_services",
-    "relapsed", "deterred", "released", "moved_out",
-    "entrants_with_record", "relapsed_6wk", "reports_market",
-    "officer_hours_market", "custody_admissions", "custody_new_persons", "buyers_aware",
-    "perceived_risk", "adaptation",
+    "day",
+    "active_sellers",
+    "active_sellers_low",
+    "active_sellers_high",
+    "market_sellers",
+    "new_recruits",
+    "transactions",
+    "transactions_market",
+    "transactions_catchment",
+    "buyer_visits",
+    "arrests_sellers",
+    "arrests_buyers",
+    "incarcerated",
+    "violent_incidents",
+    "disorder",
+    "disorder_market",
+    "residents_outdoors",
+    "residents_outdoors_market",
+    "fear",
+    "collective_efficacy",
+    "trust_in_police",
+    "reports",
+    "drug_reports",
+    "officer_hours",
+    "officer_budget",
+    "called_in",
+    "banked_cases",
+    "in_services",
+    "relapsed",
+    "deterred",
+    "released",
+    "moved_out",
+    "entrants_with_record",
+    "relapsed_6wk",
+    "reports_market",
+    "officer_hours_market",
+    "custody_admissions",
+    "custody_new_persons",
+    "buyers_aware",
+    "perceived_risk",
+    "adaptation",
 )
 
 MAIN_SERIES = (
-    "active_sellers", "market_sellers", "transactions", "transactions_market",
-    "transactions_catchment", "arrests_sellers", "arrests_buyers", "incarcerated",
-    "violent_incidents", "disorder", "residents_outdoors", "residents_outdoors_market",
-    "collective_efficacy", "trust_in_police", "reports", "officer_hours",
+    "active_sellers",
+    "market_sellers",
+    "transactions",
+    "transactions_market",
+    "transactions_catchment",
+    "arrests_sellers",
+    "arrests_buyers",
+    "incarcerated",
+    "violent_incidents",
+    "disorder",
+    "residents_outdoors",
+    "residents_outdoors_market",
+    "collective_efficacy",
+    "trust_in_police",
+    "reports",
+    "officer_hours",
 )
 
-DAILY_TALLIES = ("new_recruits", "arrests_sellers", "arrests_buyers", "released",
-                 "entrants_with_record", "custody_admissions", "custody_new_persons")
+DAILY_TALLIES = (
+    "new_recruits",
+    "arrests_sellers",
+    "arrests_buyers",
+    "released",
+    "entrants_with_record",
+    "custody_admissions",
+    "custody_new_persons",
+)
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
 
@@ -57,8 +107,11 @@ class Observer:
         m = self.model
         s, res, space, tally = m.sellers, m.residents, m.space, m.tally
         active, low, high, market_sellers, held, banked, services, deterred = (
-            int(c) for c in kernels.observe_sellers(s.state, s.high_risk, space.market, s.x,
-                                                    s.y, s.banked_case))
+            int(c)
+            for c in kernels.observe_sellers(
+                s.state, s.high_risk, space.market, s.x, s.y, s.banked_case
+            )
+        )
         sales = m.market.sales_per_cell
         zone = res.in_market_zone
         market_res = _average(res.outdoors[zone]) if zone.any() else np.nan
@@ -160,7 +213,8 @@ def summarise(ts: pd.DataFrame, params) -> dict[str, float | int | bool]:
     pre_zone = out["pre_transactions_market"] + out["pre_transactions_catchment"]
     out["catchment_change"] = (
         (out["post_transactions_catchment"] - out["pre_transactions_catchment"]) / pre_zone
-        if pre_zone > 0 else float("nan")
+        if pre_zone > 0
+        else float("nan")
     )  # rise of catchment activity as a share of the whole market's pre-intervention activity
     person_days = float(policy["incarcerated"].sum())
     out["incarceration_person_days"] = person_days

@@ -50,13 +50,15 @@ class Neighbourhood:
         self.layers = {
             name: self.grid.create_property_layer(name, default_value=0.0) for name in FIELDS
         }
-        self.market, self.catchment = zones(self.width, self.height, sp["market_size"],
-                                            sp["catchment_width"])
+        self.market, self.catchment = zones(
+            self.width, self.height, sp["market_size"], sp["catchment_width"]
+        )
         self.market_cells = int(np.count_nonzero(self.market))
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
         settled = params["market.start"] == "settled"
         self.layers["reputation"].data[self.market] = (
-            1.0 if settled else params["market.nascent_reputation"])
+            1.0 if settled else params["market.nascent_reputation"]
+        )
 
     def mean(self, values: np.ndarray) -> float:
         """``values.mean()`` over a whole field, to the last bit, without its wrapper."""
@@ -73,9 +75,7 @@ class Neighbourhood:
 
     def counts(self, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None):
         """How many (or how much weight) of the given positions fall on each cell."""
-        flat = np.bincount(
-            x * self.height + y, weights=weights, minlength=self.width * self.height
-        )
+        flat = np.bincount(x * self.height + y, weights=weights, minlength=self.width * self.height)
         return flat.reshape(self.width, self.height).astype(float)
 
     def zone_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,9 +97,11 @@ class Neighbourhood:
         cells = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
         return np.divmod(np.minimum(cells, cdf.size - 1), self.height)
 
-    def place_on_market_cells(self, rng: np.random.Generator, mask: np.ndarray, n: int,
-                              x: np.ndarray, y: np.ndarray) -> None:
+    def place_on_market_cells(
+        self, rng: np.random.Generator, mask: np.ndarray, n: int, x: np.ndarray, y: np.ndarray
+    ) -> None:
         """``draw_market_cells`` for the ``n`` rows where ``mask`` holds, written into
         ``x`` and ``y`` in place (the same draws, in one compiled pass)."""
-        kernels.place(kernels.market_cdf(self.field("reputation")), rng.random(n),
-                      self.height, mask, x, y)
+        kernels.place(
+            kernels.market_cdf(self.field("reputation")), rng.random(n), self.height, mask, x, y
+        )

@@ -24,8 +24,15 @@ class Violence:
     def __init__(self, model, params: Params) -> None:
         self.model = model
         self.p = params.section("violence")
-        self._k = np.array([self.p["pair_rate"], self.p["high_risk_factor"],
-                            self.p["contest_factor"], self.p["newcomer_days"]], dtype=float)
+        self._k = np.array(
+            [
+                self.p["pair_rate"],
+                self.p["high_risk_factor"],
+                self.p["contest_factor"],
+                self.p["newcomer_days"],
+            ],
+            dtype=float,
+        )
 
     def occur(self) -> int:
         """Draw today's incidents; returns their number."""
@@ -33,8 +40,17 @@ class Violence:
         s = model.sellers
         active = s.active
         idx = np.flatnonzero(active)
-        rate_j = kernels.violence_rates(s.x, s.y, active, s.active_since, s.high_risk,
-                                        s.count_on_cells(), p["radius"], model.day, self._k)
+        rate_j = kernels.violence_rates(
+            s.x,
+            s.y,
+            active,
+            s.active_since,
+            s.high_risk,
+            s.count_on_cells(),
+            p["radius"],
+            model.day,
+            self._k,
+        )
         background = p["background_rate"] * (
             1.0 + p["disorder_factor"] * space.mean(space.field("disorder"))
         )

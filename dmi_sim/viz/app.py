@@ -33,8 +33,13 @@ from dmi_sim.viz.trainer_model import TrainerModel
 
 TITLE = "dmi_sim: an open-air drug market, day by day"
 #: Status colours by today's first policy event (light tints of the plots' marks).
-TINTS = {"sweep": "#F6D5C2", "hotspot": "#FBE8C4", "investigation": "#D5EAF7",
-         "call_in": "#A9D2F0", "maintenance": "#E4F1FA"}
+TINTS = {
+    "sweep": "#F6D5C2",
+    "hotspot": "#FBE8C4",
+    "investigation": "#D5EAF7",
+    "call_in": "#A9D2F0",
+    "maintenance": "#E4F1FA",
+}
 QUIET_TINT = "#EEEEEE"
 #: Room left for each picture under the app bar and (for the map) the status line and the
 #: heat-map toggle.
@@ -42,53 +47,76 @@ MAP_HEIGHT, PLOTS_HEIGHT = "calc(100vh - 360px)", "calc(100vh - 150px)"
 FORK_MAP_HEIGHT = "calc(100vh - 330px)"
 #: Play: days per step and the pause between steps (the sidebar's first two sliders).
 DAYS_PER_STEP = {"label": "Days per Step", "min": 1, "max": 60, "step": 1, "value": 1}
-PAUSE_MS = {"label": "Pause between steps (ms)", "min": 0, "max": 1000, "step": 50,
-            "value": 100}
-VALUE_STYLE = {"font-size": "1.25em", "font-weight": "bold", "min-width": "3em",
-               "text-align": "right"}
+PAUSE_MS = {"label": "Pause between steps (ms)", "min": 0, "max": 1000, "step": 50, "value": 100}
+VALUE_STYLE = {
+    "font-size": "1.25em",
+    "font-weight": "bold",
+    "min-width": "3em",
+    "text-align": "right",
+}
 
 
 def picture(png: bytes, name: str, max_height: str) -> None:
     """A PNG as wide as its panel but no taller than ``max_height``, so map and plots fit
     on one projected screen."""
-    rw.Image(value=png, format="png", _dom_classes=["solara-image", name],
-             layout={"width": "100%", "max_height": max_height, "object_fit": "contain",
-                     "object_position": "center top"})
+    rw.Image(
+        value=png,
+        format="png",
+        _dom_classes=["solara-image", name],
+        layout={
+            "width": "100%",
+            "max_height": max_height,
+            "object_fit": "contain",
+            "object_position": "center top",
+        },
+    )
 
 
 @solara.component
-def ValueSlider(name: str, label: str, value: int, on_value: Any, min: int, max: int,
-                step: int) -> None:
+def ValueSlider(
+    name: str, label: str, value: int, on_value: Any, min: int, max: int, step: int
+) -> None:
     """A slider with its label and its value in large figures above it (a trainer says
     "now with 40 officers"); the value follows the slider while it moves."""
-    with solara.Column(gap="0px", classes=["dmi-control", f"dmi-control-{name}"],
-                       style={"margin-bottom": "6px"}):
+    with solara.Column(
+        gap="0px", classes=["dmi-control", f"dmi-control-{name}"], style={"margin-bottom": "6px"}
+    ):
         with solara.Row(justify="space-between", style={"align-items": "baseline"}):
             solara.Text(label, style={"font-size": "0.95em"})
             solara.Text(str(value), classes=["dmi-value"], style=VALUE_STYLE)
-        rv.Slider(v_model=value, on_v_model=lambda v: on_value(int(v)), min=min, max=max,
-                  step=step, hide_details=True, dense=True, class_=f"dmi-slider-{name}")
+        rv.Slider(
+            v_model=value,
+            on_v_model=lambda v: on_value(int(v)),
+            min=min,
+            max=max,
+            step=step,
+            hide_details=True,
+            dense=True,
+            class_=f"dmi-slider-{name}",
+        )
 
 
 @solara.component
 def SettingsCard(settings: solara.Reactive[Settings], running: Settings) -> None:
     """The scenario and its knobs; they take effect on Reset."""
+
     def setter(name: str):
         return lambda value: settings.set(replace(settings.value, **{name: value}))
 
     with solara.Card("Settings (apply with Reset)"):
         with solara.Column(gap="0px"):  # always there, so the controls below keep their
             if settings.value != running:  # places (and widgets, and keyboard focus)
-                solara.Text("Changed: press Reset to run with these settings",
-                            classes=["dmi-pending"],
-                            style={"color": "#B34700", "font-weight": "bold"})
+                solara.Text(
+                    "Changed: press Reset to run with these settings",
+                    classes=["dmi-pending"],
+                    style={"color": "#B34700", "font-weight": "bold"},
+                )
         for name, (label, kind, options) in widgets().items():
             value = getattr(settings.value, name)
             if kind == "SliderInt":
                 ValueSlider(name, label, value, setter(name), **options)
             elif kind == "Select":
-                solara.Select(label, value=value, values=options["values"],
-                              on_value=setter(name))
+                solara.Select(label, value=value, values=options["values"], on_value=setter(name))
             else:
                 solara.Checkbox(label=label, value=value, on_value=setter(name))
 
@@ -101,21 +129,36 @@ def status_line(model: TrainerModel, title: str | None = None) -> None:
     """
     today = model.event_log[-1] if model.event_log else []
     tint = TINTS.get(today[0], QUIET_TINT) if today else QUIET_TINT
-    with solara.Div(style={"background": tint, "padding": "8px 12px", "border-radius": "4px"},
-                    classes=["dmi-status"]):
+    with solara.Div(
+        style={"background": tint, "padding": "8px 12px", "border-radius": "4px"},
+        classes=["dmi-status"],
+    ):
         if title:
-            solara.Text(title, classes=["dmi-branch"],
-                        style={"font-size": "1.5em", "font-weight": "bold",
-                               "margin-right": "12px"})
-        solara.Text(f"Day {model.day}", classes=["dmi-day"],
-                    style={"font-size": "1.5em", "font-weight": "bold", "margin-right": "12px"})
+            solara.Text(
+                title,
+                classes=["dmi-branch"],
+                style={"font-size": "1.5em", "font-weight": "bold", "margin-right": "12px"},
+            )
+        solara.Text(
+            f"Day {model.day}",
+            classes=["dmi-day"],
+            style={"font-size": "1.5em", "font-weight": "bold", "margin-right": "12px"},
+        )
         solara.Text(model.status(), classes=["dmi-phase"], style={"font-size": "1.15em"})
-        solara.Div(children=[model.today()], classes=["dmi-today"],
-                   style={"font-size": "1.0em", "margin-top": "2px"})
+        solara.Div(
+            children=[model.today()],
+            classes=["dmi-today"],
+            style={"font-size": "1.0em", "margin-top": "2px"},
+        )
         if not title:
-            solara.Div(children=[f"{model.settings.strategy}: {readout(model.params)}; "
-                                 f"seed {model.settings.seed}"],
-                       classes=["dmi-strategy"], style={"font-size": "0.85em", "color": "#444"})
+            solara.Div(
+                children=[
+                    f"{model.settings.strategy}: {readout(model.params)}; "
+                    f"seed {model.settings.seed}"
+                ],
+                classes=["dmi-strategy"],
+                style={"font-size": "0.85em", "color": "#444"},
+            )
 
 
 def layer_toggle(layer: solara.Reactive[str]) -> None:
@@ -156,22 +199,32 @@ class Pictures:
 
     def fork(self, fork: Fork) -> tuple[bytes, tuple[int, int]]:
         if self.fork_for is not fork:
-            self.fork_plots = ForkPlots(fork.colours(), fork.day, fork.run.params["run.days"],
-                                        thin=AS_IT_WAS)
+            self.fork_plots = ForkPlots(
+                fork.colours(), fork.day, fork.run.params["run.days"], thin=AS_IT_WAS
+            )
             self.fork_for = fork
         return self.fork_plots.png(fork.frames()), self.fork_plots.day_range()
 
 
 def days_caption(day_range: tuple[int, int], days: int) -> None:
     """Which days the plots show: their axis grows with the run."""
-    solara.Text(f"Days {day_range[0]}-{day_range[1]} shown; the run ends on day {days}",
-                classes=["dmi-days"], style={"font-size": "0.9em", "color": "#444"})
+    solara.Text(
+        f"Days {day_range[0]}-{day_range[1]} shown; the run ends on day {days}",
+        classes=["dmi-days"],
+        style={"font-size": "0.9em", "color": "#444"},
+    )
 
 
 @solara.component
-def RunView(model: TrainerModel, tick: int, layer: solara.Reactive[str],
-            lock: threading.Lock, pictures: Pictures) -> None:
+def RunView(
+    model: TrainerModel,
+    tick: int,
+    layer: solara.Reactive[str],
+    lock: threading.Lock,
+    pictures: Pictures,
+) -> None:
     """Status, heat-map toggle and map on the left; the plots on the right."""
+
     def draw() -> tuple[bytes, tuple[bytes, tuple[int, int]]]:
         with lock:
             return pictures.map("run", model.scene(), layer.value), pictures.run_plots(model)
@@ -189,22 +242,30 @@ def RunView(model: TrainerModel, tick: int, layer: solara.Reactive[str],
 
 
 @solara.component
-def ForkView(fork: Fork, tick: int, layer: solara.Reactive[str], lock: threading.Lock,
-             pictures: Pictures) -> None:
+def ForkView(
+    fork: Fork, tick: int, layer: solara.Reactive[str], lock: threading.Lock, pictures: Pictures
+) -> None:
     """The two branches' maps side by side, and their plots with the run as it was."""
+
     def draw() -> tuple[dict[str, bytes], tuple[bytes, tuple[int, int]]]:
         with lock:
-            return ({strategy: pictures.map(strategy, model.scene(), layer.value,
-                                            legend=False)
-                     for strategy, model in fork.branches.items()}, pictures.fork(fork))
+            return (
+                {
+                    strategy: pictures.map(strategy, model.scene(), layer.value, legend=False)
+                    for strategy, model in fork.branches.items()
+                },
+                pictures.fork(fork),
+            )
 
     maps, (plots_png, shown) = solara.use_memo(draw, [fork, tick, layer.value])
     with solara.Column(gap="6px"):
         with solara.Row(style={"align-items": "center"}):
-            solara.Text(f"Forked on day {fork.day}: the same neighbourhood, the same random "
-                        "draws; from that day, sweeps or the DMI",
-                        classes=["dmi-fork-title"],
-                        style={"font-size": "1.2em", "font-weight": "bold"})
+            solara.Text(
+                f"Forked on day {fork.day}: the same neighbourhood, the same random "
+                "draws; from that day, sweeps or the DMI",
+                classes=["dmi-fork-title"],
+                style={"font-size": "1.2em", "font-weight": "bold"},
+            )
             layer_toggle(layer)
         with solara.Columns([2, 1.1]):
             with solara.Column(gap="6px"):
@@ -212,8 +273,7 @@ def ForkView(fork: Fork, tick: int, layer: solara.Reactive[str], lock: threading
                     for strategy, model in fork.branches.items():
                         with solara.Column(gap="6px", classes=["dmi-fork-branch"]):
                             status_line(model, title=BRANCHES[strategy][0])
-                            picture(maps[strategy], f"dmi-fork-map-{strategy}",
-                                    FORK_MAP_HEIGHT)
+                            picture(maps[strategy], f"dmi-fork-map-{strategy}", FORK_MAP_HEIGHT)
                 picture(legend_png(), "dmi-fork-legend", "160px")
             with solara.Column(gap="0px"):
                 picture(plots_png, "dmi-fork-plots", FORK_MAP_HEIGHT)
@@ -281,8 +341,9 @@ def Trainer(model: solara.Reactive[TrainerModel]) -> None:
     solara.Title(TITLE)
     solara.AppBarTitle(TITLE)
     with solara.Sidebar():
-        RunCard(playing, days_per_step, pause_ms, tick, current, do_reset,
-                lambda: advance(current()))
+        RunCard(
+            playing, days_per_step, pause_ms, tick, current, do_reset, lambda: advance(current())
+        )
         ForkCard(model, fork, playing, tick, do_fork, do_unfork)
         SettingsCard(settings, model.value.settings)
     MainView(model, fork, tick, layer, lock, pictures)
@@ -294,50 +355,87 @@ def Trainer(model: solara.Reactive[TrainerModel]) -> None:
 
 
 @solara.component
-def RunCard(playing: solara.Reactive[bool], days_per_step: solara.Reactive[int],
-            pause_ms: solara.Reactive[int], tick: solara.Reactive[int], current: Any,
-            on_reset: Any, on_step: Any) -> None:
+def RunCard(
+    playing: solara.Reactive[bool],
+    days_per_step: solara.Reactive[int],
+    pause_ms: solara.Reactive[int],
+    tick: solara.Reactive[int],
+    current: Any,
+    on_reset: Any,
+    on_step: Any,
+) -> None:
     """Reset, Play / Pause, Step, and how many days a step is."""
     tick.value  # noqa: B018  (the buttons follow the run: disabled at its end)
     running = current().running
     with solara.Card("Run", classes=["dmi-run-card"]):
         with solara.Row(justify="space-between"):
             solara.Button("Reset", color="primary", on_click=on_reset)
-            solara.Button("❚❚ Pause" if playing.value else "▶ Play", color="primary",
-                          on_click=lambda: playing.set(not playing.value),
-                          disabled=not running)
-            solara.Button("Step", color="primary", on_click=on_step,
-                          disabled=playing.value or not running)
+            solara.Button(
+                "❚❚ Pause" if playing.value else "▶ Play",
+                color="primary",
+                on_click=lambda: playing.set(not playing.value),
+                disabled=not running,
+            )
+            solara.Button(
+                "Step", color="primary", on_click=on_step, disabled=playing.value or not running
+            )
         solara.Div(style={"height": "14px"})
-        ValueSlider("days_per_step", DAYS_PER_STEP["label"], days_per_step.value,
-                    days_per_step.set, **_range(DAYS_PER_STEP))
-        ValueSlider("pause_ms", PAUSE_MS["label"], pause_ms.value, pause_ms.set,
-                    **_range(PAUSE_MS))
+        ValueSlider(
+            "days_per_step",
+            DAYS_PER_STEP["label"],
+            days_per_step.value,
+            days_per_step.set,
+            **_range(DAYS_PER_STEP),
+        )
+        ValueSlider("pause_ms", PAUSE_MS["label"], pause_ms.value, pause_ms.set, **_range(PAUSE_MS))
 
 
 @solara.component
-def ForkCard(model: solara.Reactive[TrainerModel], fork: solara.Reactive[Fork | None],
-             playing: solara.Reactive[bool], tick: solara.Reactive[int], on_fork: Any,
-             on_unfork: Any) -> None:
+def ForkCard(
+    model: solara.Reactive[TrainerModel],
+    fork: solara.Reactive[Fork | None],
+    playing: solara.Reactive[bool],
+    tick: solara.Reactive[int],
+    on_fork: Any,
+    on_unfork: Any,
+) -> None:
     """Fork here / Back to the single run."""
     tick.value  # noqa: B018  (the day in the text follows the run)
     with solara.Card("Fork: sweep now or DMI now?"):
         if fork.value is None:
-            solara.Div(children=[
-                f"From day {model.value.day}, run a crackdown (first sweep today) and "
-                "the DMI (investigation starts today) side by side, from the same "
-                "state."], style={"font-size": "0.9em", "margin-bottom": "8px"})
-            solara.Button("Fork here", color="primary", on_click=on_fork,
-                          disabled=playing.value, classes=["dmi-fork-button"])
+            solara.Div(
+                children=[
+                    f"From day {model.value.day}, run a crackdown (first sweep today) and "
+                    "the DMI (investigation starts today) side by side, from the same "
+                    "state."
+                ],
+                style={"font-size": "0.9em", "margin-bottom": "8px"},
+            )
+            solara.Button(
+                "Fork here",
+                color="primary",
+                on_click=on_fork,
+                disabled=playing.value,
+                classes=["dmi-fork-button"],
+            )
         else:
-            solara.Button("Back to the single run", color="primary", on_click=on_unfork,
-                          classes=["dmi-unfork-button"])
+            solara.Button(
+                "Back to the single run",
+                color="primary",
+                on_click=on_unfork,
+                classes=["dmi-unfork-button"],
+            )
 
 
 @solara.component
-def MainView(model: solara.Reactive[TrainerModel], fork: solara.Reactive[Fork | None],
-             tick: solara.Reactive[int], layer: solara.Reactive[str], lock: threading.Lock,
-             pictures: Pictures) -> None:
+def MainView(
+    model: solara.Reactive[TrainerModel],
+    fork: solara.Reactive[Fork | None],
+    tick: solara.Reactive[int],
+    layer: solara.Reactive[str],
+    lock: threading.Lock,
+    pictures: Pictures,
+) -> None:
     """The run's map and plots, or the fork's."""
     if fork.value is None:
         RunView(model.value, tick.value, layer, lock, pictures)
@@ -362,4 +460,3 @@ def Page() -> None:
     """One model per browser session: a model made at import would be shared by every tab."""
     model = solara.use_reactive(solara.use_memo(TrainerModel, []))
     Trainer(model)
-

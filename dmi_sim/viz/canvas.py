@@ -40,8 +40,9 @@ class BlitCanvas:
             self.canvas.restore_region(self.background)
         for artist in sorted(moving, key=lambda a: a.get_zorder()):
             self.figure.draw_artist(artist)
-        image = Image.frombuffer("RGBA", self.canvas.get_width_height(),
-                                 self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image = Image.frombuffer(
+            "RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
         buffer = io.BytesIO()
         image.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()

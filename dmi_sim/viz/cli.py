@@ -41,12 +41,19 @@ OFFLINE_ENV = {
 def add_viz_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``viz`` on an ``argparse`` sub-parser set; its handler is ``args.handler``."""
     parser = subparsers.add_parser(
-        "viz", help="the trainer's app: the neighbourhood live in a browser",
+        "viz",
+        help="the trainer's app: the neighbourhood live in a browser",
         description="Start the trainer's app (a Solara page) on localhost and print its "
-        "address; it needs no internet connection. Stop it with Ctrl+C.")
-    parser.add_argument("--port", type=int, default=None, metavar="N",
-                        help=f"port to serve on (default: {DEFAULT_PORT} if it is free, "
-                        "otherwise a free port; the address is printed)")
+        "address; it needs no internet connection. Stop it with Ctrl+C.",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"port to serve on (default: {DEFAULT_PORT} if it is free, "
+        "otherwise a free port; the address is printed)",
+    )
     parser.set_defaults(handler=handle_viz)
     return parser
 
@@ -95,9 +102,21 @@ def _answers(url: str) -> bool:
 def server_command(port: int, lifeline: int) -> list[str]:
     """The ``solara run`` command line for the app (production mode, no browser opened),
     in a process that ends when the read end ``lifeline`` of its lifeline pipe closes."""
-    return [sys.executable, "-m", "dmi_sim.viz.serve", str(lifeline), "run", APP_MODULE,
-            "--host", HOST, "--port", str(port), "--no-open", "--production",
-            "--no-check-version"]
+    return [
+        sys.executable,
+        "-m",
+        "dmi_sim.viz.serve",
+        str(lifeline),
+        "run",
+        APP_MODULE,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-open",
+        "--production",
+        "--no-check-version",
+    ]
 
 
 def handle_viz(args: argparse.Namespace) -> int:
@@ -108,15 +127,18 @@ def handle_viz(args: argparse.Namespace) -> int:
         return _error(f"--port {args.port} is invalid; allowed: 1-65535")
     port, note = choose_port(args.port)
     if not _port_free(port):
-        return _error(f"port {port} is in use; choose another with --port N, or leave "
-                      "--port out to get a free one")
+        return _error(
+            f"port {port} is in use; choose another with --port N, or leave "
+            "--port out to get a free one"
+        )
     if note:
         print(f"dmi_sim app: {note}", file=sys.stderr, flush=True)
     url = f"http://{HOST}:{port}"
     lifeline, keep = os.pipe()  # the server gets the read end; this process keeps the other
     try:
-        server = subprocess.Popen(server_command(port, lifeline), pass_fds=(lifeline,),
-                                  env=os.environ | OFFLINE_ENV)
+        server = subprocess.Popen(
+            server_command(port, lifeline), pass_fds=(lifeline,), env=os.environ | OFFLINE_ENV
+        )
     finally:
         os.close(lifeline)
     try:

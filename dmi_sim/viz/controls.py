@@ -48,8 +48,9 @@ def _graded(keys: tuple[str, ...], describe: str) -> dict[str, dict[str, Any]]:
 @cache
 def fidelity_levels() -> dict[str, dict[str, Any]]:
     """DMI fidelity: label -> overrides (credible cases and follow-through on relapse)."""
-    return {AS_SCENARIO: {}} | _graded(FIDELITY_KEYS, "{:.0%} of cases credible, "
-                                       "{:.0%} of relapses acted on")
+    return {AS_SCENARIO: {}} | _graded(
+        FIDELITY_KEYS, "{:.0%} of cases credible, {:.0%} of relapses acted on"
+    )
 
 
 @cache
@@ -57,8 +58,9 @@ def community_levels() -> dict[str, dict[str, Any]]:
     """Community strength: label -> overrides (awareness, participation, or none at all)."""
     graded = {
         label.replace("high", "strong").replace("low", "weak"): {"dmi.community": True, **values}
-        for label, values in _graded(COMMUNITY_KEYS, "{:.0%} of households aware, "
-                                     "{:.0%} take part").items()
+        for label, values in _graded(
+            COMMUNITY_KEYS, "{:.0%} of households aware, {:.0%} take part"
+        ).items()
     }
     return {AS_SCENARIO: {}} | graded | {"none: no community component": {"dmi.community": False}}
 
@@ -115,14 +117,23 @@ _WIDGETS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "strategy": ("Strategy (scenario)", "Select", {"values": scenario_names()}),
     "officers": ("Beat officers", "SliderInt", {"min": 0, "max": 20, "step": 1}),
     "surge_officers": ("Crackdown: surge officers", "SliderInt", {"min": 0, "max": 60, "step": 1}),
-    "crackdown_period": ("Crackdown: days between sweeps", "SliderInt",
-                         {"min": 10, "max": 365, "step": 1}),
-    "crackdown_length": ("Crackdown: sweep length (days)", "SliderInt",
-                         {"min": 1, "max": 60, "step": 1}),
+    "crackdown_period": (
+        "Crackdown: days between sweeps",
+        "SliderInt",
+        {"min": 10, "max": 365, "step": 1},
+    ),
+    "crackdown_length": (
+        "Crackdown: sweep length (days)",
+        "SliderInt",
+        {"min": 1, "max": 60, "step": 1},
+    ),
     "fidelity": ("DMI fidelity", "Select", {"values": list(fidelity_levels())}),
     "community": ("Community strength (DMI)", "Select", {"values": list(community_levels())}),
-    "policy_start": ("Policy starts on day (burn-in)", "SliderInt",
-                     {"min": 0, "max": 365, "step": 5}),
+    "policy_start": (
+        "Policy starts on day (burn-in)",
+        "SliderInt",
+        {"min": 0, "max": 365, "step": 5},
+    ),
     "seed": ("Seed", "SliderInt", {"min": 0, "max": 99, "step": 1}),
     "show_baseline": ("Dashed lines: same seed, no policy", "Checkbox", {}),
 }
@@ -157,22 +168,30 @@ def readout(params: Params) -> str:
     """The running model's settings in one line (the controls may already show others,
     which take effect on Reset)."""
     strategy = params["policy.strategy"]
-    parts = [f"{params['police.officers']} beat officers",
-             f"policy from day {params['run.intervention_start']}"]
+    parts = [
+        f"{params['police.officers']} beat officers",
+        f"policy from day {params['run.intervention_start']}",
+    ]
     if strategy in ("crackdown", "crackdown_then_dmi"):
-        parts.append(f"sweeps of {params['crackdown.officers']} officers for "
-                     f"{params['crackdown.duration_days']} days every "
-                     f"{params['crackdown.period_days']} days")
+        parts.append(
+            f"sweeps of {params['crackdown.officers']} officers for "
+            f"{params['crackdown.duration_days']} days every "
+            f"{params['crackdown.period_days']} days"
+        )
     if strategy == "crackdown_then_dmi":
         switch = max(params["sequence.dmi_start"], params["run.intervention_start"])
         parts.append(f"DMI from day {switch}")
     if strategy == "hotspot":
         parts.append(f"{params['hotspot.officers']} hot-spot officers")
     if strategy in ("dmi", "crackdown_then_dmi"):
-        parts.append(f"DMI: {params['dmi.credible_case_share']:.0%} of cases credible, "
-                     f"{params['dmi.follow_through']:.0%} of relapses acted on")
+        parts.append(
+            f"DMI: {params['dmi.credible_case_share']:.0%} of cases credible, "
+            f"{params['dmi.follow_through']:.0%} of relapses acted on"
+        )
         parts.append(
             f"community: {params['dmi.community_awareness']:.0%} aware, "
             f"{params['dmi.community_participation']:.0%} take part"
-            if params["dmi.community"] else "no community component")
+            if params["dmi.community"]
+            else "no community component"
+        )
     return "; ".join(parts)

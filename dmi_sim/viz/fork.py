@@ -43,14 +43,16 @@ def branch(model: TrainerModel, strategy: str) -> TrainerModel:
         twin = copy.deepcopy(model)
     finally:
         model.ghost = ghost
-    twin.settings = replace(model.settings, strategy=strategy, policy_start=model.day,
-                            show_baseline=False)
+    twin.settings = replace(
+        model.settings, strategy=strategy, policy_start=model.day, show_baseline=False
+    )
     twin.params = twin.settings.params()
     twin.policy = make_policy(twin, twin.params)
     units = [officer.unit for officer in twin.police.officers]
     for unit, n in twin.policy.extra_officers().items():
-        twin.police.officers += [Officer(twin, unit, twin.police.hours)
-                                 for _ in range(n - units.count(unit))]
+        twin.police.officers += [
+            Officer(twin, unit, twin.police.hours) for _ in range(n - units.count(unit))
+        ]
     return twin
 
 
@@ -86,5 +88,6 @@ class Fork:
 
     def colours(self) -> dict[str, str]:
         """Plot colour by label, in the order of ``frames``."""
-        return {AS_IT_WAS: AS_IT_WAS_COLOUR} | {title: colour
-                                                for title, colour in BRANCHES.values()}
+        return {AS_IT_WAS: AS_IT_WAS_COLOUR} | {
+            title: colour for title, colour in BRANCHES.values()
+        }

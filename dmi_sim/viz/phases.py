@@ -17,7 +17,7 @@ EVENT_WORDS = {
     "hotspot": "Hot-spot patrol: extra officers in the market area every day",
     "investigation": "DMI investigation: undercover buys build cases against sellers",
     "call_in": "DMI call-in: high-risk sellers arrested, low-risk sellers called in "
-               "with banked cases",
+    "with banked cases",
     "maintenance": "DMI maintenance: banked cases enforced, residents report returns",
 }
 DMI_PHASES = ("investigation", "call_in", "maintenance")

@@ -83,24 +83,52 @@ class Panel:
 
 
 PANELS = (
-    Panel("Sellers", "persons", (
-        Line("active_sellers", "active sellers", C["blue"]),
-        Line("new_recruits", f"new recruits, last {WINDOW} days", C["reddish_purple"],
-             _last_month),
-    ), top=40.0),
-    Panel("Arrests, custody", "persons", (
-        Line("arrests_sellers", "seller arrests, total", C["black"], _so_far),
-        Line("incarcerated", "in jail or prison", C["vermillion"]),
-    ), top=25.0),
-    Panel("Residents", "share, 0-1", (
-        Line("residents_outdoors_market", "out, near market", C["bluish_green"]),
-        Line("residents_outdoors", "out, all", C["sky_blue"]),
-        Line("collective_efficacy", "collective efficacy", C["orange"]),
-    ), ylim=(0.0, 1.0)),
-    Panel("Violence", "incidents", (
-        Line("violent_incidents", f"violent incidents, last {WINDOW} days", C["vermillion"],
-             _last_month),
-    ), top=10.0),
+    Panel(
+        "Sellers",
+        "persons",
+        (
+            Line("active_sellers", "active sellers", C["blue"]),
+            Line(
+                "new_recruits",
+                f"new recruits, last {WINDOW} days",
+                C["reddish_purple"],
+                _last_month,
+            ),
+        ),
+        top=40.0,
+    ),
+    Panel(
+        "Arrests, custody",
+        "persons",
+        (
+            Line("arrests_sellers", "seller arrests, total", C["black"], _so_far),
+            Line("incarcerated", "in jail or prison", C["vermillion"]),
+        ),
+        top=25.0,
+    ),
+    Panel(
+        "Residents",
+        "share, 0-1",
+        (
+            Line("residents_outdoors_market", "out, near market", C["bluish_green"]),
+            Line("residents_outdoors", "out, all", C["sky_blue"]),
+            Line("collective_efficacy", "collective efficacy", C["orange"]),
+        ),
+        ylim=(0.0, 1.0),
+    ),
+    Panel(
+        "Violence",
+        "incidents",
+        (
+            Line(
+                "violent_incidents",
+                f"violent incidents, last {WINDOW} days",
+                C["vermillion"],
+                _last_month,
+            ),
+        ),
+        top=10.0,
+    ),
 )
 #: The marks each strategy can make, so the legend is complete from the start of a run
 #: (and never redrawn in the middle of it).
@@ -131,8 +159,9 @@ def _shade(ax: Axes, span: Span) -> Artist:
     if span.event == CALL_IN:
         return ax.axvline(span.first + 0.5, color=C["blue"], linewidth=2.0, animated=True)
     color, alpha, _ = SHADES.get(span.event, ("#999999", 0.1, span.event))
-    return ax.axvspan(span.first, span.last + 1, color=color, alpha=alpha, linewidth=0,
-                      zorder=0.5, animated=True)
+    return ax.axvspan(
+        span.first, span.last + 1, color=color, alpha=alpha, linewidth=0, zorder=0.5, animated=True
+    )
 
 
 def _marks_legend(events: set[str]) -> list[Artist]:
@@ -141,8 +170,11 @@ def _marks_legend(events: set[str]) -> list[Artist]:
         Line2D([], [], color="#555555", linestyle=":", label="policy starts"),
         Line2D([], [], color="#777777", linestyle="--", label="same seed, no policy"),
     ]
-    handles += [Patch(color=color, alpha=min(1.0, 2.5 * alpha), label=label)
-                for event, (color, alpha, label) in SHADES.items() if event in events]
+    handles += [
+        Patch(color=color, alpha=min(1.0, 2.5 * alpha), label=label)
+        for event, (color, alpha, label) in SHADES.items()
+        if event in events
+    ]
     if CALL_IN in events:
         handles.append(Line2D([], [], color=C["blue"], linewidth=2.0, label="call-in"))
     return handles
@@ -156,9 +188,17 @@ def _style_axes(ax: Axes, title: str, ylabel: str) -> None:
 
 
 def _panel_legend(ax: Axes, columns: int) -> None:
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.98), fontsize=TEXT_SIZE, frameon=False,
-              ncols=columns, borderaxespad=0.0, handlelength=1.0, handletextpad=0.3,
-              columnspacing=0.8)
+    ax.legend(
+        loc="lower right",
+        bbox_to_anchor=(1.0, 0.98),
+        fontsize=TEXT_SIZE,
+        frameon=False,
+        ncols=columns,
+        borderaxespad=0.0,
+        handlelength=1.0,
+        handletextpad=0.3,
+        columnspacing=0.8,
+    )
 
 
 class _Axes:
@@ -203,13 +243,22 @@ class LivePlots:
         self.lines: list[tuple[Panel, Line, Line2D, Line2D]] = []
         self.start_lines = []
         for ax, panel in zip(self.axes, PANELS, strict=True):
-            self.start_lines.append(ax.axvline(start, color="#555555", linewidth=1.2,
-                                               linestyle=":"))
+            self.start_lines.append(
+                ax.axvline(start, color="#555555", linewidth=1.2, linestyle=":")
+            )
             for line in panel.lines:
-                ghost = ax.plot([], [], color=line.color, linewidth=1.3, linestyle="--",
-                                alpha=0.75, animated=True)[0]
-                run = ax.plot([], [], color=line.color, linewidth=2.2, label=line.label,
-                              animated=True)[0]
+                ghost = ax.plot(
+                    [],
+                    [],
+                    color=line.color,
+                    linewidth=1.3,
+                    linestyle="--",
+                    alpha=0.75,
+                    animated=True,
+                )[0]
+                run = ax.plot(
+                    [], [], color=line.color, linewidth=2.2, label=line.label, animated=True
+                )[0]
                 self.lines.append((panel, line, run, ghost))
             _style_axes(ax, panel.title, panel.ylabel)
             _panel_legend(ax, len(panel.lines))
@@ -237,8 +286,7 @@ class LivePlots:
         """The days the x axis shows now."""
         return self.grow.day_range()
 
-    def png(self, run: pd.DataFrame, ghost: pd.DataFrame | None, spans: Sequence[Span]
-            ) -> bytes:
+    def png(self, run: pd.DataFrame, ghost: pd.DataFrame | None, spans: Sequence[Span]) -> bytes:
         """The run's series so far (``ghost``: the baseline's, dashed) as PNG bytes."""
         highest = dict.fromkeys(PANELS, 1.0)
         for panel, line, run_line, ghost_line in self.lines:
@@ -249,35 +297,59 @@ class LivePlots:
                     highest[panel] = max(highest[panel], float(np.nanmax(values)))
                 else:
                     artist.set_data([], [])
-        self.grow.follow(len(run), [highest[panel] for panel in PANELS],
-                         [panel.ylim is not None for panel in PANELS])
+        self.grow.follow(
+            len(run),
+            [highest[panel] for panel in PANELS],
+            [panel.ylim is not None for panel in PANELS],
+        )
         for mark in self.marks:
             mark.remove()
         self.marks = [_shade(ax, span) for ax in self.axes for span in spans]
         events = self.expected | {span.event for span in spans}
         if events != self.legend_events:
             self.legend.remove()
-            self.legend = self.fig.legend(handles=_marks_legend(events), loc="lower center",
-                                          bbox_to_anchor=(0.5, 0.0), ncols=3,
-                                          fontsize=TEXT_SIZE, frameon=False)
+            self.legend = self.fig.legend(
+                handles=_marks_legend(events),
+                loc="lower center",
+                bbox_to_anchor=(0.5, 0.0),
+                ncols=3,
+                fontsize=TEXT_SIZE,
+                frameon=False,
+            )
             self.legend_events = events
             self.canvas.redraw_all()
-        moving = self.marks + [artist for *_, run_line, ghost_line in self.lines
-                               for artist in (ghost_line, run_line)]
+        moving = self.marks + [
+            artist for *_, run_line, ghost_line in self.lines for artist in (ghost_line, run_line)
+        ]
         return self.canvas.png(moving)
 
 
 #: The fork's panels: what tells a sweep from the DMI (replacement, community's return).
 FORK_PANELS = (
-    Panel("Sellers on the street", "persons", (
-        Line("active_sellers", "active sellers", C["black"]),), top=40.0),
-    Panel(f"New recruits, last {WINDOW} days", "persons", (
-        Line("new_recruits", "new recruits", C["black"], _last_month),), top=40.0),
-    Panel("Near-market households out", "share, 0-1", (
-        Line("residents_outdoors_market", "outdoors near market", C["black"]),),
-        ylim=(0.0, 1.0)),
-    Panel("In jail or prison", "persons", (
-        Line("incarcerated", "in jail or prison", C["black"]),), top=25.0),
+    Panel(
+        "Sellers on the street",
+        "persons",
+        (Line("active_sellers", "active sellers", C["black"]),),
+        top=40.0,
+    ),
+    Panel(
+        f"New recruits, last {WINDOW} days",
+        "persons",
+        (Line("new_recruits", "new recruits", C["black"], _last_month),),
+        top=40.0,
+    ),
+    Panel(
+        "Near-market households out",
+        "share, 0-1",
+        (Line("residents_outdoors_market", "outdoors near market", C["black"]),),
+        ylim=(0.0, 1.0),
+    ),
+    Panel(
+        "In jail or prison",
+        "persons",
+        (Line("incarcerated", "in jail or prison", C["black"]),),
+        top=25.0,
+    ),
 )
 
 
@@ -293,8 +365,9 @@ class ForkPlots:
         thin: the label drawn thinner (the run as it was going).
     """
 
-    def __init__(self, branches: dict[str, str], fork_day: int, days: int,
-                 thin: str | None = None) -> None:
+    def __init__(
+        self, branches: dict[str, str], fork_day: int, days: int, thin: str | None = None
+    ) -> None:
         self.fig = Figure(figsize=(4.8, 6.9), dpi=100)
         self.axes = self.fig.subplots(len(FORK_PANELS), 1, sharex=True)
         self.fig.subplots_adjust(left=0.14, right=0.97, top=0.96, bottom=0.16, hspace=0.5)
@@ -303,17 +376,25 @@ class ForkPlots:
             ax.axvline(fork_day, color="#333333", linewidth=1.4, linestyle=":")
             for name, color in branches.items():
                 style = {"linewidth": 1.6} if name == thin else {"linewidth": 2.6}
-                self.lines[name].append(ax.plot([], [], color=color, animated=True,
-                                                **style)[0])
+                self.lines[name].append(ax.plot([], [], color=color, animated=True, **style)[0])
             _style_axes(ax, panel.title, panel.ylabel)
             ax.set_ylim(*(panel.ylim or (0.0, panel.top)))
         self.axes[-1].set_xlabel("day", fontsize=TEXT_SIZE)
-        handles = [Line2D([], [], color=color, linewidth=1.6 if name == thin else 2.6,
-                          label=name) for name, color in branches.items()]
+        handles = [
+            Line2D([], [], color=color, linewidth=1.6 if name == thin else 2.6, label=name)
+            for name, color in branches.items()
+        ]
         handles.append(Line2D([], [], color="#333333", linestyle=":", label="fork day"))
-        self.fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
-                        ncols=2, fontsize=TEXT_SIZE + 1, frameon=False, handlelength=1.5,
-                        columnspacing=1.0)
+        self.fig.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncols=2,
+            fontsize=TEXT_SIZE + 1,
+            frameon=False,
+            handlelength=1.5,
+            columnspacing=1.0,
+        )
         self.canvas = BlitCanvas(self.fig)
         self.grow = _Axes(self.axes, self.canvas, days)
         self.axes[-1].set_xlim(0, day_axis_end(fork_day, days))
@@ -328,8 +409,7 @@ class ForkPlots:
         day = 0
         for name, frame in frames.items():
             day = max(day, len(frame))
-            for i, (panel, artist) in enumerate(zip(FORK_PANELS, self.lines[name],
-                                                    strict=True)):
+            for i, (panel, artist) in enumerate(zip(FORK_PANELS, self.lines[name], strict=True)):
                 line = panel.lines[0]
                 values = line.transform(frame[line.column])
                 artist.set_data(frame["day"] + 1, values)

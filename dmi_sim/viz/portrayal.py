@@ -54,15 +54,31 @@ class Marker:
     def scatter(self, ax: Axes, cell_points: float) -> PathCollection:
         """An empty scatter in this style (``set_offsets`` fills it); ``cell_points`` is a
         cell's width on the figure, in points."""
-        return ax.scatter(np.zeros(0), np.zeros(0), marker=self.marker,
-                          s=(self.size * cell_points) ** 2, c=self.face, edgecolors=self.edge,
-                          linewidths=self.width, zorder=self.zorder, animated=True)
+        return ax.scatter(
+            np.zeros(0),
+            np.zeros(0),
+            marker=self.marker,
+            s=(self.size * cell_points) ** 2,
+            c=self.face,
+            edgecolors=self.edge,
+            linewidths=self.width,
+            zorder=self.zorder,
+            animated=True,
+        )
 
     def handle(self) -> Line2D:
         """The legend entry."""
-        return Line2D([], [], linestyle="", marker=self.marker,
-                      markersize=min(16.0, 24 * self.size), markerfacecolor=self.face,
-                      markeredgecolor=self.edge, markeredgewidth=self.width, label=self.label)
+        return Line2D(
+            [],
+            [],
+            linestyle="",
+            marker=self.marker,
+            markersize=min(16.0, 24 * self.size),
+            markerfacecolor=self.face,
+            markeredgecolor=self.edge,
+            markeredgewidth=self.width,
+            label=self.label,
+        )
 
 
 MARKERS = {
@@ -95,18 +111,24 @@ class Layer:
 LAYERS: dict[str, Layer | None] = {
     "none": None,
     "disorder": Layer("Disorder", "disorder", "YlOrBr", 0.6, "index, 0-1"),
-    "dealing": Layer("Dealing", "dealing", "Purples", 20.0, "sales per cell per day",
-                     gamma=0.5),
-    "presence": Layer("Residents out", "residents_outdoors", "magma", 1.0,
-                      "share of nearby households outdoors", extend="neither"),
+    "dealing": Layer("Dealing", "dealing", "Purples", 20.0, "sales per cell per day", gamma=0.5),
+    "presence": Layer(
+        "Residents out",
+        "residents_outdoors",
+        "magma",
+        1.0,
+        "share of nearby households outdoors",
+        extend="neither",
+    ),
 }
 
 
 def legend_handles() -> list[Line2D]:
     """Legend entries: every kind of person, then the two zone outlines."""
-    zones = [Line2D([], [], color="#333333", linewidth=1.6, label="market area"),
-             Line2D([], [], color="#333333", linewidth=1.2, linestyle="--",
-                    label="catchment ring")]
+    zones = [
+        Line2D([], [], color="#333333", linewidth=1.6, label="market area"),
+        Line2D([], [], color="#333333", linewidth=1.2, linestyle="--", label="catchment ring"),
+    ]
     return [m.handle() for m in MARKERS.values()] + zones
 
 
@@ -116,12 +138,13 @@ def view(snap: dict[str, Any], margin: int = MARGIN) -> tuple[slice, slice]:
     zone = np.asarray(snap["market_mask"]) | np.asarray(snap["catchment_mask"])
     ys, xs = np.nonzero(zone)
     height, width = zone.shape
-    return (slice(max(0, ys.min() - margin), min(height, ys.max() + margin + 1)),
-            slice(max(0, xs.min() - margin), min(width, xs.max() + margin + 1)))
+    return (
+        slice(max(0, ys.min() - margin), min(height, ys.max() + margin + 1)),
+        slice(max(0, xs.min() - margin), min(width, xs.max() + margin + 1)),
+    )
 
 
-def _xy(points: dict[str, Any], mask: np.ndarray | None = None, jitter: bool = True
-        ) -> np.ndarray:
+def _xy(points: dict[str, Any], mask: np.ndarray | None = None, jitter: bool = True) -> np.ndarray:
     """(n, 2) cell centres, optionally filtered, spread a little within their cell."""
     xy = np.column_stack([np.asarray(points["x"], float), np.asarray(points["y"], float)])
     if mask is not None:
@@ -159,27 +182,46 @@ class LiveMap:
             outline.set_animated(True)
             outline.set_zorder(1.5)
         box = ax.get_position()  # the axes' box; aspect "equal" keeps the smaller side
-        cell_points = 72 * min(box.width * self.fig.get_figwidth() / (cols.stop - cols.start),
-                               box.height * self.fig.get_figheight() / (rows.stop - rows.start))
-        self.people = {name: marker.scatter(ax, cell_points)
-                       for name, marker in MARKERS.items()}
+        cell_points = 72 * min(
+            box.width * self.fig.get_figwidth() / (cols.stop - cols.start),
+            box.height * self.fig.get_figheight() / (rows.stop - rows.start),
+        )
+        self.people = {name: marker.scatter(ax, cell_points) for name, marker in MARKERS.items()}
         self.heat: dict[str, tuple[AxesImage, Colorbar]] = {}
         for name, layer in LAYERS.items():
             if layer is None:
                 continue
-            image = ax.imshow(np.zeros((height, width)), origin="lower", cmap=layer.cmap,
-                              norm=PowerNorm(layer.gamma, vmin=0, vmax=layer.vmax),
-                              interpolation="nearest", alpha=0.9, zorder=0, animated=True)
+            image = ax.imshow(
+                np.zeros((height, width)),
+                origin="lower",
+                cmap=layer.cmap,
+                norm=PowerNorm(layer.gamma, vmin=0, vmax=layer.vmax),
+                interpolation="nearest",
+                alpha=0.9,
+                zorder=0,
+                animated=True,
+            )
             bar = self.fig.colorbar(
-                image, cax=self.fig.add_axes((0.2, bottom - 0.05, 0.6, 0.016)),
-                orientation="horizontal", extend=layer.extend)
+                image,
+                cax=self.fig.add_axes((0.2, bottom - 0.05, 0.6, 0.016)),
+                orientation="horizontal",
+                extend=layer.extend,
+            )
             bar.set_label(f"{layer.label} ({layer.unit})", fontsize=LEGEND_SIZE - 1)
             bar.ax.tick_params(labelsize=LEGEND_SIZE - 2)
             self.heat[name] = (image, bar)
         if legend:
-            self.fig.legend(handles=legend_handles(), loc="lower center", ncols=2,
-                            fontsize=LEGEND_SIZE, frameon=False, bbox_to_anchor=(0.5, 0.0),
-                            handletextpad=0.3, columnspacing=1.2, labelspacing=0.35)
+            self.fig.legend(
+                handles=legend_handles(),
+                loc="lower center",
+                ncols=2,
+                fontsize=LEGEND_SIZE,
+                frameon=False,
+                bbox_to_anchor=(0.5, 0.0),
+                handletextpad=0.3,
+                columnspacing=1.2,
+                labelspacing=0.35,
+            )
         self.canvas = BlitCanvas(self.fig)
         self.layer: str | None = None
         self.shape = np.asarray(snap["market_mask"]).shape  # the grid it was made for
@@ -207,8 +249,16 @@ def legend_png() -> bytes:
     """The map's legend alone, as PNG bytes, wide and short (under the fork's two maps,
     which have none of their own)."""
     fig = Figure(figsize=(7.6, 1.35), dpi=100)
-    fig.legend(handles=legend_handles(), loc="center", ncols=3, fontsize=LEGEND_SIZE - 1,
-               frameon=False, handletextpad=0.3, columnspacing=1.2, labelspacing=0.3)
+    fig.legend(
+        handles=legend_handles(),
+        loc="center",
+        ncols=3,
+        fontsize=LEGEND_SIZE - 1,
+        frameon=False,
+        handletextpad=0.3,
+        columnspacing=1.2,
+        labelspacing=0.3,
+    )
     buffer = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buffer)
     return buffer.getvalue()

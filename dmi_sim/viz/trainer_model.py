@@ -61,8 +61,11 @@ class TrainerModel(DrugMarketModel):
         if not self.observer.rows:
             return ""
         run = dict(zip(COLUMNS, self.observer.rows[-1], strict=True))
-        ghost = (dict(zip(COLUMNS, self.ghost.observer.rows[-1], strict=True))
-                 if self.ghost is not None else None)
+        ghost = (
+            dict(zip(COLUMNS, self.ghost.observer.rows[-1], strict=True))
+            if self.ghost is not None
+            else None
+        )
         parts = []
         for column, words, fmt in TODAY:
             text = f"{fmt.format(run[column])} {words}"

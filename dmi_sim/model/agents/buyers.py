@@ -36,8 +36,9 @@ class Buyers:
             self.nonlocal_buyer, self.p["police_aversion_nonlocal"], self.p["police_aversion_local"]
         )
         self.guardian_aversion = np.where(
-            self.nonlocal_buyer, self.p["guardian_aversion_nonlocal"],
-            self.p["guardian_aversion_local"]
+            self.nonlocal_buyer,
+            self.p["guardian_aversion_nonlocal"],
+            self.p["guardian_aversion_local"],
         )
         settled = params["market.start"] == "settled"
         share = 1.0 if settled else params["market.nascent_buyers"]
@@ -53,12 +54,18 @@ class Buyers:
         """Who comes today: P(visit) = 1[knows the market] q exp(-a_p x officer-hours per
         market cell seen - a_g x share of residents outdoors around the market)."""
         rng, space = self.model.rng, self.model.space
-        deterrent = np.exp(kernels.buyers_exponent(
-            self.police_aversion, self.guardian_aversion, police_at_market,
-            guardianship_at_market))
+        deterrent = np.exp(
+            kernels.buyers_exponent(
+                self.police_aversion,
+                self.guardian_aversion,
+                police_at_market,
+                guardianship_at_market,
+            )
+        )
         self.visited = np.empty(self.n, dtype=bool)
-        self.n_visits = kernels.buyers_visit(self.knows_market, self.propensity, deterrent,
-                                             rng.random(self.n), self.visited)
+        self.n_visits = kernels.buyers_visit(
+            self.knows_market, self.propensity, deterrent, rng.random(self.n), self.visited
+        )
         space.place_on_market_cells(rng, self.visited, self.n_visits, self.x, self.y)
         return self.visited
 
@@ -66,8 +73,11 @@ class Buyers:
         """Visitors find a seller with P = 1 - exp(-find_rate x sellers within the radius),
         each seller counted by his connections (a newcomer nobody knows is hard to find)."""
         v, n = self.visited, self.n_visits
-        e_minus = np.exp(kernels.buyers_search_exponent(v, n, self.x, self.y, sellers_near,
-                                                        float(self.p["find_rate"])))
+        e_minus = np.exp(
+            kernels.buyers_search_exponent(
+                v, n, self.x, self.y, sellers_near, float(self.p["find_rate"])
+            )
+        )
         self.found, self.n_found = kernels.buyers_found(v, e_minus, self.model.rng.random(n))
         return self.found
 
@@ -79,9 +89,15 @@ class Buyers:
             self.reliability += 0.1 * (self.n_found / n_visits - self.reliability)
         else:
             self.reliability *= 0.9
-        kernels.buyers_adapt(self.visited, self.found, self.propensity, self.usual,
-                             p["success_gain"], p["failure_loss"],
-                             p["return_rate"] * self.reliability)
+        kernels.buyers_adapt(
+            self.visited,
+            self.found,
+            self.propensity,
+            self.usual,
+            p["success_gain"],
+            p["failure_loss"],
+            p["return_rate"] * self.reliability,
+        )
         self._spread_word()
 
     def _spread_word(self) -> None:
@@ -94,8 +110,14 @@ class Buyers:
         space = self.model.space
         reputation = space.market_mean(space.field("reputation"))
         p_learn = p["discovery_rate"] * reputation + p["word_of_mouth"] * (self.n_found / self.n)
-        kernels.buyers_spread_word(self.knows_market, self.propensity, self.usual,
-                                   rng.random(self.n), p_learn, p["forget_share"])
+        kernels.buyers_spread_word(
+            self.knows_market,
+            self.propensity,
+            self.usual,
+            rng.random(self.n),
+            p_learn,
+            p["forget_share"],
+        )
 
     def deter(self, arrested: np.ndarray) -> None:
         """An arrested buyer loses most of the wish to come back."""
@@ -134,8 +156,9 @@ class Market:
         buyers.adapt()
         t = kernels.mask_counts(buyers.x, buyers.y, found, shape)
         self.sales_per_cell = t
-        sales = kernels.seller_sales(a, sellers.x, sellers.y, sellers.connections, t, near,
-                                     self.radius)
+        sales = kernels.seller_sales(
+            a, sellers.x, sellers.y, sellers.connections, t, near, self.radius
+        )
         visits = buyers.n_visits
         k = self.entrant_share
         wanted = self.sale_value * visits * k / (float(sellers.connections[a].sum()) + k)

@@ -110,15 +110,27 @@ class PoliceForce:
         n_reports = reports.sum()
         self.response_hours = min(self.beat_budget, n_reports * self.p["response_hours"])
         response = kernels.police_response(
-            reports, space.field("disorder"), self.attention,
+            reports,
+            space.field("disorder"),
+            self.attention,
             1.0 - 1.0 / self.p["attention_days"],
-            float(self.response_hours) if n_reports > 0 else 0.0, sight)
+            float(self.response_hours) if n_reports > 0 else 0.0,
+            sight,
+        )
         share = self.p["hotspot_share"]
-        k = np.array([self.beat_budget - self.response_hours, share,
-                      (1 - share) / self.field.size, self.p["beat_arrest_share"],
-                      plan.arrest_share], dtype=float)
+        k = np.array(
+            [
+                self.beat_budget - self.response_hours,
+                share,
+                (1 - share) / self.field.size,
+                self.p["beat_arrest_share"],
+                plan.arrest_share,
+            ],
+            dtype=float,
+        )
         self.arrest_work, on_street = kernels.police_patrol(
-            self.attention, self.attention.sum(), response, plan.directed_hours, k)
+            self.attention, self.attention.sum(), response, plan.directed_hours, k
+        )
         total = on_street.sum()
         self.off_street = min(self.processing_hours, total)
         if total > 0:
@@ -157,8 +169,19 @@ class PoliceForce:
         visiting = np.flatnonzero(buyers.visited)
         directed = self.plan.arrest_share * self.plan.directed_hours
         self.risk, seller_arg, buyer_arg = kernels.enforcement_risk(
-            sellers.x, sellers.y, active, buyers.x, buyers.y, buyers.visited,
-            float(visibility), float(b), self.arrest_work, directed, float(a), float(a * h))
+            sellers.x,
+            sellers.y,
+            active,
+            buyers.x,
+            buyers.y,
+            buyers.visited,
+            float(visibility),
+            float(b),
+            self.arrest_work,
+            directed,
+            float(a),
+            float(a * h),
+        )
         hazard = 1.0 - np.exp(seller_arg)
         b_hazard = 1.0 - np.exp(buyer_arg)  # only operations aimed at the market go for buyers
         caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]

@@ -29,8 +29,9 @@ class Residents:
         self.in_market_zone = (space.market | space.catchment)[self.x, self.y]
         # eyes on the corner: households with a market cell within sight of their door
         self.overlooks_market = box_sum(space.market, self.p["sight_radius"])[self.x, self.y] > 0
-        self.fear = np.where(self.in_market_zone, self.p["initial_fear_market"],
-                             self.p["initial_fear"])
+        self.fear = np.where(
+            self.in_market_zone, self.p["initial_fear_market"], self.p["initial_fear"]
+        )
         self.efficacy = np.full(n, self.p["initial_efficacy"])
         self.trust = np.full(n, self.p["initial_trust"])
         self.outdoors = rng.random(n) < self.p["initial_outdoors"]
@@ -47,14 +48,33 @@ class Residents:
         self._shape = (space.width, space.height)
         self._no_arrests = np.zeros(self._shape)  # what any radius of a day without arrests sees
         p = self.p
-        self._k_see = np.array([p["exposure_dealing"], p["exposure_disorder"],
-                                p["exposure_violence"], p["reassurance"], p["fear_rate"],
-                                p["outdoor_social"], p["outdoor_threshold"],
-                                p["outdoor_steepness"]], dtype=float)
-        self._k_report = np.array([p["exposure_dealing"], p["report_prob"], 0.0,
-                                   p["background_calls"], p["nuisance_calls"]], dtype=float)
-        self._k_close = np.array([p["move_threshold"], p["move_rate"], p["newcomer_efficacy"],
-                                  p["trust_base"]], dtype=float)
+        self._k_see = np.array(
+            [
+                p["exposure_dealing"],
+                p["exposure_disorder"],
+                p["exposure_violence"],
+                p["reassurance"],
+                p["fear_rate"],
+                p["outdoor_social"],
+                p["outdoor_threshold"],
+                p["outdoor_steepness"],
+            ],
+            dtype=float,
+        )
+        self._k_report = np.array(
+            [
+                p["exposure_dealing"],
+                p["report_prob"],
+                0.0,
+                p["background_calls"],
+                p["nuisance_calls"],
+            ],
+            dtype=float,
+        )
+        self._k_close = np.array(
+            [p["move_threshold"], p["move_rate"], p["newcomer_efficacy"], p["trust_base"]],
+            dtype=float,
+        )
         self._update_guardianship()
 
     def live(self, sellers_on_cells: np.ndarray, arrests_on_cells: np.ndarray) -> int:
@@ -72,31 +92,81 @@ class Residents:
         r = p["sight_radius"]
         disorder = space.field("disorder")
         seen, guard, around, minus_ku = kernels.residents_see(
-            x, y, box_sum(sellers_on_cells, r), space.field("guardianship"), disorder,
-            box_sum(space.field("violence"), r), self.fear, self.efficacy, self.aware,
-            float(self.pull), self._k_see)
+            x,
+            y,
+            box_sum(sellers_on_cells, r),
+            space.field("guardianship"),
+            disorder,
+            box_sum(space.field("violence"), r),
+            self.fear,
+            self.efficacy,
+            self.aware,
+            float(self.pull),
+            self._k_see,
+        )
         draw_out = rng.random(self.n)
         kernels.residents_act(
-            x, y, np.exp(minus_ku), draw_out, guard,
+            x,
+            y,
+            np.exp(minus_ku),
+            draw_out,
+            guard,
             box_sum(arrests_on_cells, r) if arrests_on_cells.any() else self._no_arrests,
-            self.efficacy, self.trust, self.aware, self.outdoors,
-            np.array([self.pull, p["efficacy_rate"], p["efficacy_base"], p["efficacy_social"],
-                      p["trust_rate"], p["trust_base"], p["trust_arrest_loss"],
-                      float(self.engaged), self.model.policy.trust_gain]))
+            self.efficacy,
+            self.trust,
+            self.aware,
+            self.outdoors,
+            np.array(
+                [
+                    self.pull,
+                    p["efficacy_rate"],
+                    p["efficacy_base"],
+                    p["efficacy_social"],
+                    p["trust_rate"],
+                    p["trust_base"],
+                    p["trust_arrest_loss"],
+                    float(self.engaged),
+                    self.model.policy.trust_gain,
+                ]
+            ),
+        )
         drug, rate = kernels.residents_report(
-            x, y, rng.random(self.n), seen, around, self.fear, self.trust, self.aware,
-            self.outdoors, disorder, self._k_report)
+            x,
+            y,
+            rng.random(self.n),
+            seen,
+            around,
+            self.fear,
+            self.trust,
+            self.aware,
+            self.outdoors,
+            disorder,
+            self._k_report,
+        )
         other = rng.poisson(rate)
         on_cells, n_drug, market, n_other, control, moved = kernels.residents_close(
-            x, y, drug, other, self.in_market_zone, self.overlooks_market, self.outdoors,
-            self.efficacy, self.trust, self.fear, rng.random(self.n), self.aware, self._shape,
-            self._k_close)
+            x,
+            y,
+            drug,
+            other,
+            self.in_market_zone,
+            self.overlooks_market,
+            self.outdoors,
+            self.efficacy,
+            self.trust,
+            self.fear,
+            rng.random(self.n),
+            self.aware,
+            self._shape,
+            self._k_close,
+        )
         self.reports_on_cells, self.drug_reports, self.reports_market = on_cells, n_drug, market
         if control.size:
             self.informal_control = float(np.mean(control))
         self.moved_out += moved
         space.field("guardianship")[:] = kernels.guardianship(
-            x, y, self.outdoors, self.households_near, self._shape)
+            x, y, self.outdoors, self.households_near, self._shape
+        )
         return n_drug + n_other
 
     def live_stepwise(self, sellers_on_cells: np.ndarray, arrests_on_cells: np.ndarray) -> int:
@@ -131,22 +201,21 @@ class Residents:
         self.pull = pull
         self.engaged = engaged
 
-    def _see_the_street(self, sellers_on_cells: np.ndarray) -> tuple[
-            np.ndarray, np.ndarray, np.ndarray]:
+    def _see_the_street(
+        self, sellers_on_cells: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What each household sees within ``sight_radius``: sellers, guardianship at its
         cell, and its surroundings (disorder, violence nearby) weighted as exposure."""
         p, space, x, y = self.p, self.model.space, self.x, self.y
         r = p["sight_radius"]
         sellers_seen = box_sum(sellers_on_cells, r)[x, y]
         guard = space.field("guardianship")[x, y]
-        surroundings = (
-            p["exposure_disorder"] * space.field("disorder")[x, y]
-            + p["exposure_violence"] * np.minimum(1.0, box_sum(space.field("violence"), r)[x, y])
-        )
+        surroundings = p["exposure_disorder"] * space.field("disorder")[x, y] + p[
+            "exposure_violence"
+        ] * np.minimum(1.0, box_sum(space.field("violence"), r)[x, y])
         return sellers_seen, guard, surroundings
 
-    def _fear(self, sellers_seen: np.ndarray, guard: np.ndarray,
-              surroundings: np.ndarray) -> None:
+    def _fear(self, sellers_seen: np.ndarray, guard: np.ndarray, surroundings: np.ndarray) -> None:
         """F <- F + r (clip(E (1 - reassurance G), 0, 1) - F), E the exposure to dealing
         (saturating at two sellers in sight) and surroundings."""
         p = self.p
@@ -158,8 +227,10 @@ class Residents:
         """E <- E + r (clip(base + social G + pull x aware, 0, 1) - E)."""
         p = self.p
         self.efficacy += p["efficacy_rate"] * (
-            np.clip(p["efficacy_base"] + p["efficacy_social"] * guard + self.pull * self.aware,
-                    0.0, 1.0) - self.efficacy
+            np.clip(
+                p["efficacy_base"] + p["efficacy_social"] * guard + self.pull * self.aware, 0.0, 1.0
+            )
+            - self.efficacy
         )
 
     def _go_out(self, guard: np.ndarray) -> None:
@@ -196,8 +267,9 @@ class Residents:
         p_rep = np.minimum(1.0, p_rep * (1.0 + self.report_boost * self.aware))
         drug = self.outdoors & (rng.random(self.n) < p_rep * dealing_seen)
         disorder = space.field("disorder")[self.x, self.y]
-        other = rng.poisson(p["background_calls"] * (1.0 + disorder)
-                            + p["nuisance_calls"] * nuisance)
+        other = rng.poisson(
+            p["background_calls"] * (1.0 + disorder) + p["nuisance_calls"] * nuisance
+        )
         self.reports_on_cells = space.counts(self.x[drug], self.y[drug])
         self.drug_reports = int(drug.sum())
         zone = self.in_market_zone
@@ -211,16 +283,22 @@ class Residents:
         eyes on the street, Jacobs 1961). Sellers read it as risk (``Sellers.utilities``)."""
         eyes = self.overlooks_market
         if eyes.any():
-            self.informal_control = float(np.mean(
-                self.outdoors[eyes] * self.efficacy[eyes] * self.trust[eyes]
-                * (1.0 - self.fear[eyes])))
+            self.informal_control = float(
+                np.mean(
+                    self.outdoors[eyes]
+                    * self.efficacy[eyes]
+                    * self.trust[eyes]
+                    * (1.0 - self.fear[eyes])
+                )
+            )
 
     def _move_out(self) -> None:
         """Lasting fear: P(move) = m (F - F_move) / (1 - F_move) above the threshold; the
         newcomer starts with weak ties, base trust and no fear of its own yet."""
         p = self.p
-        excess = np.clip((self.fear - p["move_threshold"]) / (1.0 - p["move_threshold"] + 1e-9),
-                         0.0, 1.0)
+        excess = np.clip(
+            (self.fear - p["move_threshold"]) / (1.0 - p["move_threshold"] + 1e-9), 0.0, 1.0
+        )
         moves = self.model.rng.random(self.n) < p["move_rate"] * excess
         if moves.any():
             self.fear[moves] = 0.0
@@ -234,5 +312,9 @@ class Residents:
         space = self.model.space
         out = space.counts(self.x[self.outdoors], self.y[self.outdoors])
         g = space.field("guardianship")
-        g[:] = np.divide(box_sum(out, 2), self.households_near,
-                         out=np.zeros_like(g), where=self.households_near > 0)
+        g[:] = np.divide(
+            box_sum(out, 2),
+            self.households_near,
+            out=np.zeros_like(g),
+            where=self.households_near > 0,
+        )

@@ -45,8 +45,13 @@ def state_mask(*states: SellerState) -> np.ndarray:
     return table
 
 
-FREE = state_mask(SellerState.POOL, SellerState.DETERRED, SellerState.CALLED_IN,
-                  SellerState.IN_SERVICES, SellerState.DESISTED)
+FREE = state_mask(
+    SellerState.POOL,
+    SellerState.DETERRED,
+    SellerState.CALLED_IN,
+    SellerState.IN_SERVICES,
+    SellerState.DESISTED,
+)
 HELD = state_mask(SellerState.ARRESTED, SellerState.INCARCERATED)
 UNDECIDED = state_mask(SellerState.POOL, SellerState.DETERRED)
 #: Who can age out of the pool: not dealing, not held, not in a DMI programme.
@@ -92,7 +97,8 @@ class Sellers:
         self._homes = np.flatnonzero(model.space.residential.ravel())
         j = self.justice_p  # sanction cost of a low-risk, a high-risk, a convinced seller
         self._sanction_table = self._sanction_cost_of(
-            np.array([j["custody_prob_low"], j["custody_prob_high"], 1.0]))
+            np.array([j["custody_prob_low"], j["custody_prob_high"], 1.0])
+        )
         self._draw_young_people(np.arange(n))
         self._start_market(rng)
 
@@ -118,27 +124,36 @@ class Sellers:
         typical_wage = p["legal_wage_hourly"] * p["dealing_hours_per_day"]
         sigma = p["outside_option_sigma"]
         self.wage[idx] = typical_wage * np.exp(sigma * rng.standard_normal(m) - sigma**2 / 2)
-        scale = p["aversion_mean"] * np.where(self.high_risk[idx],
-                                              p["high_risk_aversion_factor"], 1.0)
+        scale = p["aversion_mean"] * np.where(
+            self.high_risk[idx], p["high_risk_aversion_factor"], 1.0
+        )
         self.aversion[idx] = rng.exponential(1.0, m) * scale
         self.perceived_risk[idx] = self.model.baseline_risk_prior
         self.expected_profit[idx] = self.model.initial_profit
         self.connections[idx] = 0.0
-        for flags in (self.record, self.banked_case, self.credible_case, self.ever_called_in,
-                      self.relapsed, self.admitted):
+        for flags in (
+            self.record,
+            self.banked_case,
+            self.credible_case,
+            self.ever_called_in,
+            self.relapsed,
+            self.admitted,
+        ):
             flags[idx] = False
         self.called_in_day[idx] = -1
         self.buys[idx] = 0
         self.state[idx] = SellerState.POOL
-        self.x[idx], self.y[idx] = np.divmod(rng.choice(self._homes, size=m),
-                                             self.model.space.height)
+        self.x[idx], self.y[idx] = np.divmod(
+            rng.choice(self._homes, size=m), self.model.space.height
+        )
 
     def age_out(self) -> None:
         """Young people leave the street-dealing ages and the next cohort takes their place:
         each free, non-dealing member of the pool is replaced with P = turnover / 365 a day.
         Without it the pool runs down as the keenest sellers serve long sentences."""
         leaving = AGEING[self.state] & (
-            self.model.rng.random(self.n) < self.p["pool_turnover"] / 365.0)
+            self.model.rng.random(self.n) < self.p["pool_turnover"] / 365.0
+        )
         if leaving.any():
             self._draw_young_people(np.flatnonzero(leaving))
 
@@ -218,15 +233,40 @@ class Sellers:
         rng, day, p = self.model.rng, self.model.day, self.p
         draw_quit, draw_enter = rng.random(self.n), rng.random(self.n)
         watched = self.model.residents.informal_control ** p["watch_exponent"]
-        k = np.array([self.model.market.entrant_profit, self.salience, self.message,
-                      p["watch_risk"] * watched, p["quit_rate"], p["consider_rate"],
-                      p["entrant_connections"], RELAPSE_WINDOW_DAYS], dtype=float)
+        k = np.array(
+            [
+                self.model.market.entrant_profit,
+                self.salience,
+                self.message,
+                p["watch_risk"] * watched,
+                p["quit_rate"],
+                p["consider_rate"],
+                p["entrant_connections"],
+                RELAPSE_WINDOW_DAYS,
+            ],
+            dtype=float,
+        )
         enters, n, relapses, soon, recruits, with_record = kernels.sellers_decide(
-            self.state, self.high_risk, self.banked_case, self.credible_case,
-            self.expected_profit, self.wage, self.aversion, self.perceived_risk,
-            self.ever_called_in, self.relapsed, self.called_in_day, self.record,
-            self.active_since, self.connections, draw_quit, draw_enter,
-            self._sanction_table, k, day)
+            self.state,
+            self.high_risk,
+            self.banked_case,
+            self.credible_case,
+            self.expected_profit,
+            self.wage,
+            self.aversion,
+            self.perceived_risk,
+            self.ever_called_in,
+            self.relapsed,
+            self.called_in_day,
+            self.record,
+            self.active_since,
+            self.connections,
+            draw_quit,
+            draw_enter,
+            self._sanction_table,
+            k,
+            day,
+        )
         tally = self.model.tally
         tally["relapsed"] += relapses
         tally["relapsed_6wk"] += soon
@@ -254,11 +294,21 @@ class Sellers:
             return
         space, rng = self.model.space, self.model.rng
         step = rng.integers(-r, r + 1, (2, n, 4))
-        cx, cy, rep = kernels.spot_candidates(self.x, self.y, active, step,
-                                              space.field("reputation"))
-        kernels.take_best_spot(self.x, self.y, active, cx, cy, np.log(rep), space.police_seen,
-                               space.field("guardianship"), float(self.p["police_avoidance"]),
-                               float(self.p["guardian_avoidance"]))
+        cx, cy, rep = kernels.spot_candidates(
+            self.x, self.y, active, step, space.field("reputation")
+        )
+        kernels.take_best_spot(
+            self.x,
+            self.y,
+            active,
+            cx,
+            cy,
+            np.log(rep),
+            space.police_seen,
+            space.field("guardianship"),
+            float(self.p["police_avoidance"]),
+            float(self.p["guardian_avoidance"]),
+        )
 
     # --- learning ----------------------------------------------------------------------------
     def learn(self, sales: np.ndarray, market_risk: float) -> None:
@@ -273,13 +323,29 @@ class Sellers:
         1 / connection_loss_days).
         """
         p = self.p
-        k = np.array([p["margin"] * p["price_per_sale"], p["profit_learning_rate"],
-                      p["risk_learning_rate"], p["vicarious_learning_rate"],
-                      self.banked_case_risk, p["connection_days"], p["connection_loss_days"]],
-                     dtype=float)
-        kernels.sellers_learn(self.state, sales, self.expected_profit, self.perceived_risk,
-                              self.banked_case, self.credible_case, self.connections, k,
-                              float(market_risk))
+        k = np.array(
+            [
+                p["margin"] * p["price_per_sale"],
+                p["profit_learning_rate"],
+                p["risk_learning_rate"],
+                p["vicarious_learning_rate"],
+                self.banked_case_risk,
+                p["connection_days"],
+                p["connection_loss_days"],
+            ],
+            dtype=float,
+        )
+        kernels.sellers_learn(
+            self.state,
+            sales,
+            self.expected_profit,
+            self.perceived_risk,
+            self.banked_case,
+            self.credible_case,
+            self.connections,
+            k,
+            float(market_risk),
+        )
 
     # --- transitions that justice and the DMI decide ---------------------------------------
     def give_record(self, idx: np.ndarray | int) -> None:
@@ -310,19 +376,39 @@ class Sellers:
     def release(self, released: np.ndarray) -> None:
         """Back to the pool, with the vivid perceived risk of someone just arrested."""
         self.state[released] = SellerState.POOL
-        self.perceived_risk[released] = np.maximum(self.perceived_risk[released],
-                                                   self.p["own_arrest_risk"])
+        self.perceived_risk[released] = np.maximum(
+            self.perceived_risk[released], self.p["own_arrest_risk"]
+        )
 
-    def serve_due(self, day: int, custody: np.ndarray, sentence: np.ndarray,
-                  draws: np.ndarray, new_count: bool, success_prob: float,
-                  wage_gain: float) -> tuple[int, int, int]:
+    def serve_due(
+        self,
+        day: int,
+        custody: np.ndarray,
+        sentence: np.ndarray,
+        draws: np.ndarray,
+        new_count: bool,
+        success_prob: float,
+        wage_gain: float,
+    ) -> tuple[int, int, int]:
         """Everyone whose timer ends today: to prison (``imprison``, counted as ``admit``
         does) or released (``release``), a service episode ended (``finish_services``,
         success where ``draws`` < ``success_prob``), the call-in window over (``desist``);
         one compiled pass. Returns admissions, first-time admissions, releases."""
-        return kernels.justice_due(self.state, self.timer, custody, sentence, self.admitted,
-                                   self.perceived_risk, self.wage, draws, day, new_count,
-                                   float(self.p["own_arrest_risk"]), success_prob, wage_gain)
+        return kernels.justice_due(
+            self.state,
+            self.timer,
+            custody,
+            sentence,
+            self.admitted,
+            self.perceived_risk,
+            self.wage,
+            draws,
+            day,
+            new_count,
+            float(self.p["own_arrest_risk"]),
+            success_prob,
+            wage_gain,
+        )
 
     def admit(self, admitted: np.ndarray, new_count: bool) -> int:
         """Mark sellers sent to prison today; return how many of them were not sent before
@@ -338,8 +424,9 @@ class Sellers:
         self.state[takers] = SellerState.IN_SERVICES
         self.timer[takers] = until
 
-    def finish_services(self, finished: np.ndarray, succeeded: np.ndarray,
-                        wage_gain: float) -> None:
+    def finish_services(
+        self, finished: np.ndarray, succeeded: np.ndarray, wage_gain: float
+    ) -> None:
         """An episode ends in desistance; a successful one raises legal earnings."""
         self.wage[succeeded] += wage_gain
         self.state[finished] = SellerState.DESISTED
@@ -352,8 +439,7 @@ class Sellers:
         """An undercover controlled buy from seller ``j`` (evidence towards a case)."""
         self.buys[j] += 1
 
-    def call_in(self, called: np.ndarray, credible: np.ndarray, risk: float,
-                until: int) -> None:
+    def call_in(self, called: np.ndarray, credible: np.ndarray, risk: float, until: int) -> None:
         """The DMI call-in: a banked case (credible where ``credible``), perceived risk at
         least ``risk``, and a follow-up window to day ``until``."""
         day = self.model.day

@@ -15,7 +15,9 @@ class CrackdownPolicy(Policy):
         super().__init__(model, params, start)
         c = params.section("crackdown")
         self.period, self.duration, self.officers = (
-            c["period_days"], c["duration_days"], c["officers"],
+            c["period_days"],
+            c["duration_days"],
+            c["officers"],
         )
         self.arrest_share = c["arrest_share"]
         self.end = end
@@ -33,5 +35,6 @@ class CrackdownPolicy(Policy):
         if not self.sweeping(day):
             return super().plan(day)
         hours, budget = self.market_hours(self.officers, follow_dealing=True)
-        return DailyPlan(hours, directed_budget=budget, arrest_share=self.arrest_share,
-                         events=["sweep"])
+        return DailyPlan(
+            hours, directed_budget=budget, arrest_share=self.arrest_share, events=["sweep"]
+        )

@@ -58,8 +58,9 @@ class DMIPolicy(Policy):
         if phase == "call_in":
             # The call-in and take-down draw on other units too: budget what they need.
             identified = int((self.model.sellers.buys >= self.d["buys_for_case"]).sum())
-            plan.team_budget += self.d["call_in_hours"] + identified * self.model.police.p[
-                "arrest_hours"]
+            plan.team_budget += (
+                self.d["call_in_hours"] + identified * self.model.police.p["arrest_hours"]
+            )
         plan.events.append(phase)
         return plan
 
@@ -103,16 +104,19 @@ class DMIPolicy(Policy):
             model.justice.arrest(int(j), coordinated=True)
         called = np.flatnonzero(identified & ~s.high_risk)[: self.d["call_in_capacity"]]
         credible = rng.random(called.size) < self.d["credible_case_share"]
-        s.call_in(called, credible, self.d["call_in_risk"],
-                  model.day + self.d["followup_window_days"])
+        s.call_in(
+            called, credible, self.d["call_in_risk"], model.day + self.d["followup_window_days"]
+        )
         self.banked_until[called] = model.day + self.d["banked_case_days"]
         model.tally["called_in"] += int(called.size)
         model.justice.offer_services(called)
         self._spread_message()
         if self.community:
             res = model.residents
-            res.mobilise(rng.random(res.n) < self.d["community_awareness"],
-                         self.d["report_boost"] * self.d["community_participation"])
+            res.mobilise(
+                rng.random(res.n) < self.d["community_awareness"],
+                self.d["report_boost"] * self.d["community_participation"],
+            )
 
     def _spread_message(self) -> None:
         """The call-in's message, that the corner is closed and dealing there will be met at
@@ -131,8 +135,12 @@ class DMIPolicy(Policy):
         executed with P = follow_through; any other seller found is arrested.
         """
         model, s, rng, police = self.model, self.model.sellers, self.model.rng, self.model.police
-        police.team_can_spend(min(self.d["followup_hours"] * int(s.banked_case.sum()),
-                                  police.plan.team_budget - police.team_hours))
+        police.team_can_spend(
+            min(
+                self.d["followup_hours"] * int(s.banked_case.sum()),
+                police.plan.team_budget - police.team_hours,
+            )
+        )
         idx = np.flatnonzero(s.active)
         sight = self.params["residents.sight_radius"]
         reports = box_sum(model.residents.reports_on_cells, sight)[s.x[idx], s.y[idx]]
@@ -153,5 +161,4 @@ class DMIPolicy(Policy):
         mobilising = day < self.call_in_day + self.d["mobilisation_days"]
         engaged = day < self.call_in_day + self.d["maintenance_days"]
         self.trust_gain = self.d["trust_gain"] * participation if engaged else 0.0
-        res.take_part(self.d["mobilisation_boost"] * participation if mobilising else 0.0,
-                      engaged)
+        res.take_part(self.d["mobilisation_boost"] * participation if mobilising else 0.0, engaged)

@@ -19,5 +19,9 @@ class HotspotPolicy(Policy):
         if day < self.start:
             return super().plan(day)
         hours, budget = self.market_hours(self.params["hotspot.officers"])
-        return DailyPlan(hours, directed_budget=budget,
-                         arrest_share=self.params["hotspot.arrest_share"], events=["hotspot"])
+        return DailyPlan(
+            hours,
+            directed_budget=budget,
+            arrest_share=self.params["hotspot.arrest_share"],
+            events=["hotspot"],
+        )

@@ -45,8 +45,7 @@ class _Frame:
     redrawn only when it changes (a new sweep band, a taller strip chart).
     """
 
-    def __init__(self, snap: dict[str, Any], first_day: int, last_day: int, title: str,
-                 dpi: int):
+    def __init__(self, snap: dict[str, Any], first_day: int, last_day: int, title: str, dpi: int):
         height, width = snap["market_mask"].shape
         self.fig = Figure(figsize=(6.0, 7.5), dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
@@ -60,32 +59,100 @@ class _Frame:
         for mask, style in ((snap["catchment_mask"], "dashed"), (snap["market_mask"], "solid")):
             draw_outline(ax, mask, colors="#555555", linestyles=style, linewidths=1.2)
         c = OKABE_ITO
-        self.police = ax.scatter([], [], marker="s", s=28, color=c["sky_blue"],
-                                 edgecolors="black", linewidths=0.5, zorder=2)
+        self.police = ax.scatter(
+            [],
+            [],
+            marker="s",
+            s=28,
+            color=c["sky_blue"],
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=2,
+        )
         self.low = ax.scatter([], [], marker="o", s=40, color=c["blue"], zorder=3)
         self.high = ax.scatter([], [], marker="D", s=40, color=c["vermillion"], zorder=3)
-        self.recruits = ax.scatter([], [], marker="o", s=140, facecolors="none",
-                                   edgecolors=c["reddish_purple"], linewidths=2, zorder=4)
+        self.recruits = ax.scatter(
+            [],
+            [],
+            marker="o",
+            s=140,
+            facecolors="none",
+            edgecolors=c["reddish_purple"],
+            linewidths=2,
+            zorder=4,
+        )
         self.arrested = ax.scatter([], [], marker="X", s=90, color="black", zorder=5)
-        self.banner = ax.text(0.5, 0.97, "", transform=ax.transAxes, ha="center", va="top",
-                              fontsize=16, fontweight="bold", color="white",
-                              bbox={"facecolor": c["vermillion"], "edgecolor": "none"},
-                              zorder=6)
-        self.clock = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=11,
-                             bbox={"facecolor": "white", "edgecolor": "#555555"}, zorder=6)
-        ax.legend(handles=[
-            Line2D([], [], marker="o", linestyle="", color=c["blue"], label="low-risk seller"),
-            Line2D([], [], marker="D", linestyle="", color=c["vermillion"],
-                   label="high-risk seller"),
-            Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markersize=11,
-                   markeredgewidth=2, color=c["reddish_purple"], label="new recruit"),
-            Line2D([], [], marker="X", linestyle="", color="black", markersize=9,
-                   label="arrested (since last frame)"),
-            Line2D([], [], marker="s", linestyle="", color=c["sky_blue"],
-                   markeredgecolor="black", label="police officer"),
-            Line2D([], [], color="#555555", label="market area"),
-            Line2D([], [], color="#555555", linestyle="--", label="catchment ring"),
-        ], loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=8, frameon=False)
+        self.banner = ax.text(
+            0.5,
+            0.97,
+            "",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=16,
+            fontweight="bold",
+            color="white",
+            bbox={"facecolor": c["vermillion"], "edgecolor": "none"},
+            zorder=6,
+        )
+        self.clock = ax.text(
+            0.02,
+            0.02,
+            "",
+            transform=ax.transAxes,
+            fontsize=11,
+            bbox={"facecolor": "white", "edgecolor": "#555555"},
+            zorder=6,
+        )
+        ax.legend(
+            handles=[
+                Line2D([], [], marker="o", linestyle="", color=c["blue"], label="low-risk seller"),
+                Line2D(
+                    [],
+                    [],
+                    marker="D",
+                    linestyle="",
+                    color=c["vermillion"],
+                    label="high-risk seller",
+                ),
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markerfacecolor="none",
+                    markersize=11,
+                    markeredgewidth=2,
+                    color=c["reddish_purple"],
+                    label="new recruit",
+                ),
+                Line2D(
+                    [],
+                    [],
+                    marker="X",
+                    linestyle="",
+                    color="black",
+                    markersize=9,
+                    label="arrested (since last frame)",
+                ),
+                Line2D(
+                    [],
+                    [],
+                    marker="s",
+                    linestyle="",
+                    color=c["sky_blue"],
+                    markeredgecolor="black",
+                    label="police officer",
+                ),
+                Line2D([], [], color="#555555", label="market area"),
+                Line2D([], [], color="#555555", linestyle="--", label="catchment ring"),
+            ],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.1),
+            ncols=3,
+            fontsize=8,
+            frameon=False,
+        )
         self.fig.suptitle(title, fontsize=10)
 
         self.strip = self.fig.add_subplot(grid[1])
@@ -95,8 +162,16 @@ class _Frame:
         self.strip.set_ylabel("active sellers")
         self.strip.grid(alpha=0.3)
         (self.line,) = self.strip.plot([], [], color=c["blue"], linewidth=1.5)
-        self.moving = [self.police, self.low, self.high, self.recruits, self.arrested,
-                       self.banner, self.clock, self.line]
+        self.moving = [
+            self.police,
+            self.low,
+            self.high,
+            self.recruits,
+            self.arrested,
+            self.banner,
+            self.clock,
+            self.line,
+        ]
         for artist in self.moving:
             artist.set_animated(True)
         self.days: list[int] = []
@@ -121,8 +196,9 @@ class _Frame:
         self.counts.append(high.size)
         self.line.set_data(self.days, self.counts)
         for day in sweep_days:
-            self.strip.axvspan(day - 0.5, day + 0.5, color=OKABE_ITO["vermillion"], alpha=0.6,
-                               linewidth=0)  # the banner's colour, still the same hue
+            self.strip.axvspan(
+                day - 0.5, day + 0.5, color=OKABE_ITO["vermillion"], alpha=0.6, linewidth=0
+            )  # the banner's colour, still the same hue
             self.background = None
         if high.size > self.strip.get_ylim()[1]:
             self.strip.set_ylim(0, 1.5 * high.size)
@@ -138,8 +214,9 @@ class _Frame:
             self.canvas.restore_region(self.background)
         for artist in self.moving:
             self.fig.draw_artist(artist)
-        rgba = Image.frombuffer("RGBA", self.canvas.get_width_height(),
-                                self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        rgba = Image.frombuffer(
+            "RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
         return rgba.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
 
 
@@ -160,8 +237,10 @@ def animate_run(
     """
     days = trace(params, seed, first_day)
     snap = next(days)
-    title = (f"Scenario '{params.scenario}', one run\nSweeps remove sellers, recruits "
-             "replace them; vermillion bands in the strip: sweep days")
+    title = (
+        f"Scenario '{params.scenario}', one run\nSweeps remove sellers, recruits "
+        "replace them; vermillion bands in the strip: sweep days"
+    )
     frame = _Frame(snap, first_day, last_day, title, dpi)
     images = []
     for _ in range(first_day, last_day, every):

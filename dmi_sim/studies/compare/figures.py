@@ -26,6 +26,8 @@ MAP_FIELDS = {
     "disorder": ("Disorder", "index, 0-1"),
     "residents_outdoors": ("Residents in public space", "share of the cell's households"),
 }
+
+
 def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> Path:
     """Forest plot: relative change against the same-seed counterfactual, 95 % intervals.
 
@@ -39,8 +41,7 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
     styles = scenario_styles(scenarios)
     ncols = 3
     nrows = -(-len(outcomes) // ncols)
-    fig = Figure(figsize=(12, (0.3 * len(scenarios) + 1.4) * nrows + 1.0),
-                 layout="constrained")
+    fig = Figure(figsize=(12, (0.3 * len(scenarios) + 1.4) * nrows + 1.0), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharey=True, sharex=True, squeeze=False).ravel()
     ypos = np.arange(len(scenarios))[::-1]
     for ax, outcome in zip(axes, outcomes, strict=False):
@@ -51,21 +52,36 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
         base = float(part["counterfactual_mean"].iloc[0])
         days = int(part["window_end"].iloc[0] - part["window_start"].iloc[0])
         if base < relative_floor(OUTCOMES[outcome].unit, days):
-            ax.text(0.5, 0.5, f"baseline {base:.2g} {OUTCOMES[outcome].unit}:\ntoo small a "
-                    "base for a percentage\n(absolute change in the report)",
-                    transform=ax.transAxes, ha="center", va="center", fontsize=9,
-                    color="#555555")
+            ax.text(
+                0.5,
+                0.5,
+                f"baseline {base:.2g} {OUTCOMES[outcome].unit}:\ntoo small a "
+                "base for a percentage\n(absolute change in the report)",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#555555",
+            )
             continue
         mid = 100 * part["ratio_effect"].to_numpy()
-        err = 100 * np.vstack([part["ratio_effect"] - part["ratio_low"],
-                               part["ratio_high"] - part["ratio_effect"]])
+        err = 100 * np.vstack(
+            [part["ratio_effect"] - part["ratio_low"], part["ratio_high"] - part["ratio_effect"]]
+        )
         for k, name in enumerate(scenarios):
-            ax.errorbar(mid[k], ypos[k], xerr=err[:, k:k + 1], fmt="o", capsize=3,
-                        color=styles[name]["color"], markersize=6)
+            ax.errorbar(
+                mid[k],
+                ypos[k],
+                xerr=err[:, k : k + 1],
+                fmt="o",
+                capsize=3,
+                color=styles[name]["color"],
+                markersize=6,
+            )
     axes[0].set_yticks(ypos, scenarios)
-    for ax in axes[len(outcomes):]:
+    for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
-    for ax in axes[:len(outcomes)][-ncols:]:
+    for ax in axes[: len(outcomes)][-ncols:]:
         ax.set_xlabel("change against baseline (%)")
         ax.xaxis.set_tick_params(labelbottom=True)
     window = shown[["window_start", "window_end"]].iloc[0]
@@ -73,7 +89,9 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
     fig.suptitle(
         f"Paired effect against the same-seed baseline, days {window['window_start']}-"
         f"{window['window_end'] - 1}\n(ratio of means over {n_pairs} replications, 95 % "
-        "paired bootstrap interval; one scale for every panel)", fontsize=12)
+        "paired bootstrap interval; one scale for every panel)",
+        fontsize=12,
+    )
     return save_figure(fig, path)
 
 
@@ -81,8 +99,9 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
 CROP_MARGIN = 3
 
 
-def crop_box(zone: np.ndarray, grids: Sequence[np.ndarray], share: float = 0.02) -> tuple[
-        tuple[int, int], tuple[int, int]]:
+def crop_box(
+    zone: np.ndarray, grids: Sequence[np.ndarray], share: float = 0.02
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """((y0, y1), (x0, x1)): the smallest box holding the market zone and every cell whose
     dealing reaches ``share`` of the highest, with ``CROP_MARGIN`` cells around it."""
     keep = np.asarray(zone, bool).copy()
@@ -94,8 +113,10 @@ def crop_box(zone: np.ndarray, grids: Sequence[np.ndarray], share: float = 0.02)
         return (0, zone.shape[0] - 1), (0, zone.shape[1] - 1)
     ys, xs = np.nonzero(keep)
     height, width = zone.shape
-    return ((max(0, ys.min() - CROP_MARGIN), min(height - 1, ys.max() + CROP_MARGIN)),
-            (max(0, xs.min() - CROP_MARGIN), min(width - 1, xs.max() + CROP_MARGIN)))
+    return (
+        (max(0, ys.min() - CROP_MARGIN), min(height - 1, ys.max() + CROP_MARGIN)),
+        (max(0, xs.min() - CROP_MARGIN), min(width - 1, xs.max() + CROP_MARGIN)),
+    )
 
 
 def plot_maps(
@@ -118,20 +139,35 @@ def plot_maps(
     vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     halo = [patheffects.withStroke(linewidth=3, foreground="black")]
     zone = np.asarray(market_mask) | np.asarray(catchment_mask)  # the ring's outer edge
-    (y0, y1), (x0, x1) = crop_box(zone, grids if field == "dealing" else
-                                  [maps[s][w]["dealing"] for s in scenarios
-                                   for w in ("before", "after") if "dealing" in maps[s][w]])
+    (y0, y1), (x0, x1) = crop_box(
+        zone,
+        grids
+        if field == "dealing"
+        else [
+            maps[s][w]["dealing"]
+            for s in scenarios
+            for w in ("before", "after")
+            if "dealing" in maps[s][w]
+        ],
+    )
     fig = Figure(figsize=(2.6 * len(scenarios) + 1.2, 6.0), layout="constrained")
     axes = fig.subplots(2, len(scenarios), squeeze=False, sharex=True, sharey=True)
     image = None
     for col, name in enumerate(scenarios):
         for row, when in enumerate(("before", "after")):
             ax = axes[row, col]
-            image = ax.imshow(maps[name][when][field], origin="lower", cmap="viridis",
-                              vmin=0, vmax=vmax, interpolation="nearest")
+            image = ax.imshow(
+                maps[name][when][field],
+                origin="lower",
+                cmap="viridis",
+                vmin=0,
+                vmax=vmax,
+                interpolation="nearest",
+            )
             for mask, style in ((market_mask, "solid"), (zone, "dashed")):
-                draw_outline(ax, mask, colors="white", linestyles=style, linewidths=1.2,
-                             path_effects=halo)
+                draw_outline(
+                    ax, mask, colors="white", linestyles=style, linewidths=1.2, path_effects=halo
+                )
             ax.set_facecolor("#BBBBBB")
             ax.set_xlim(x0 - 0.5, x1 + 0.5)
             ax.set_ylim(y0 - 0.5, y1 + 0.5)
@@ -145,6 +181,9 @@ def plot_maps(
     fig.suptitle(
         f"{label} before and after the intervention, {note}\nbefore: mean of the 30 days "
         "before it; after: mean of the last 90 days\nsolid outline: market area; dashed: "
-        "catchment ring" + ("; grey: no household" if field == "residents_outdoors" else "")
-        + "; cropped to where the activity is", fontsize=10)
+        "catchment ring"
+        + ("; grey: no household" if field == "residents_outdoors" else "")
+        + "; cropped to where the activity is",
+        fontsize=10,
+    )
     return save_figure(fig, path)

@@ -45,8 +45,7 @@ class Measure:
 
 #: The neighbours, over the year after the start (summary's post_ means).
 COMMUNITY = (
-    Measure("post_residents_outdoors_market", "households near the market outdoors", "%",
-            "post"),
+    Measure("post_residents_outdoors_market", "households near the market outdoors", "%", "post"),
     Measure("post_collective_efficacy", "collective efficacy (index 0-1)", "", "post"),
     Measure("post_trust_in_police", "trust in police (index 0-1)", "", "post"),
 )
@@ -59,12 +58,16 @@ ENFORCEMENT = (
     Measure("custody_persons_total", "distinct people sent to custody", "", "total"),
     Measure("cost_total", "total cost", "$", "total"),
 )
-COST_PARTS = (("cost_officers", "officers"), ("cost_incarceration", "custody"),
-              ("cost_services", "services"))
+COST_PARTS = (
+    ("cost_officers", "officers"),
+    ("cost_incarceration", "custody"),
+    ("cost_services", "services"),
+)
 
 
-def add_derived(summary: pd.DataFrame, ts: pd.DataFrame | None,
-                starts: Mapping[str, int]) -> pd.DataFrame:
+def add_derived(
+    summary: pd.DataFrame, ts: pd.DataFrame | None, starts: Mapping[str, int]
+) -> pd.DataFrame:
     """``summary`` with ``arrests_buyers_total`` and, when the series are given,
     ``custody_persons_total`` (distinct people admitted to custody from the start to the end
     of the run: the sum of the daily ``custody_new_persons`` tally)."""
@@ -86,7 +89,7 @@ def windows(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> dict
     return {
         "post": f"days {first}-{post_end}, the year after the policy starts",
         "total": f"days {first}-{days - 1}, from the policy start to the end of the run "
-                 f"({days - first} days)",
+        f"({days - first} days)",
     }
 
 
@@ -124,10 +127,14 @@ def show_difference(diff: tuple[float, ...], measure: Measure) -> str:
     """'+20 points (95 % CI +18 to +22)' for shares; '+0.12 (95 % CI ...)' for indices."""
     mean, low, high = diff
     if measure.unit == "%":
-        return (f"{100 * mean:+.1f} points, 95 % CI {100 * low:+.1f} to {100 * high:+.1f}"
-                if math.isfinite(low) else f"{100 * mean:+.1f} points")
-    return (f"{mean:+.3f}, 95 % CI {low:+.3f} to {high:+.3f}"
-            if math.isfinite(low) else f"{mean:+.3f}")
+        return (
+            f"{100 * mean:+.1f} points, 95 % CI {100 * low:+.1f} to {100 * high:+.1f}"
+            if math.isfinite(low)
+            else f"{100 * mean:+.1f} points"
+        )
+    return (
+        f"{mean:+.3f}, 95 % CI {low:+.3f} to {high:+.3f}" if math.isfinite(low) else f"{mean:+.3f}"
+    )
 
 
 def community_lines(summary: pd.DataFrame, window: str) -> list[str]:
@@ -140,12 +147,16 @@ def community_lines(summary: pd.DataFrame, window: str) -> list[str]:
         if measure.key not in summary.columns:
             continue
         means = _means(summary, measure.key)
-        parts = [f"**{s}** {show(means[s], measure)} "
-                 f"({show_difference(paired(summary, measure.key, s, COUNTERFACTUAL), measure)})"
-                 for s in others]
+        parts = [
+            f"**{s}** {show(means[s], measure)} "
+            f"({show_difference(paired(summary, measure.key, s, COUNTERFACTUAL), measure)})"
+            for s in others
+        ]
         text = measure.label[0].upper() + measure.label[1:]
-        lines.append(f"{text}, mean over {window}: `{COUNTERFACTUAL}` "
-                     f"{show(means[COUNTERFACTUAL], measure)}; " + "; ".join(parts) + ".")
+        lines.append(
+            f"{text}, mean over {window}: `{COUNTERFACTUAL}` "
+            f"{show(means[COUNTERFACTUAL], measure)}; " + "; ".join(parts) + "."
+        )
     return lines
 
 
@@ -169,8 +180,9 @@ def _against(summary: pd.DataFrame, other: str) -> tuple[list[str], list[str]]:
 def cost_parts(summary: pd.DataFrame, scenario: str) -> str:
     """'$1.20 million: officers $0.80 million, custody $0.30 million, services $0.10 million'."""
     rows = summary[summary["scenario"] == scenario]
-    parts = [f"{label} {dollars(rows[key].mean())}" for key, label in COST_PARTS
-             if key in rows.columns]
+    parts = [
+        f"{label} {dollars(rows[key].mean())}" for key, label in COST_PARTS if key in rows.columns
+    ]
     return f"{dollars(rows['cost_total'].mean())} ({', '.join(parts)})"
 
 
@@ -188,8 +200,11 @@ def savings_lines(summary: pd.DataFrame, window: str) -> list[str]:
             text += "; it does not save " + "; ".join(not_saves)
         lines.append(text + ".")
     if "cost_total" in summary.columns:
-        lines.append("Cost per run over the same window, with its parts: " + "; ".join(
-            f"`{s}` {cost_parts(summary, s)}" for s in scenarios) + ".")
+        lines.append(
+            "Cost per run over the same window, with its parts: "
+            + "; ".join(f"`{s}` {cost_parts(summary, s)}" for s in scenarios)
+            + "."
+        )
     return lines
 
 
@@ -209,12 +224,12 @@ def standout_lines(summary: pd.DataFrame, days_after: int) -> list[str]:
                 f"{days_after} days after the start in the median run (range "
                 f"{closed.min():.0f}-{closed.max():.0f}); the market re-emerged in {back} of "
                 f"{len(rows)} runs. A result this strong rests on the model's assumptions "
-                "about replacement; the sensitivity analysis tests them.")
+                "about replacement; the sensitivity analysis tests them."
+            )
     return lines
 
 
-def headline(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> dict[str,
-                                                                                    list[str]]:
+def headline(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> dict[str, list[str]]:
     """The report's first sections: {'community': [...], 'savings': [...], 'standout': [...]}.
 
     ``summary`` must already hold the derived keys (``add_derived``)."""
@@ -228,37 +243,45 @@ def headline(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> dic
 
 def console_lines(sections: Mapping[str, Sequence[str]]) -> list[str]:
     """The headline as plain text for a terminal (Markdown emphasis removed)."""
-    return [line.replace("**", "").replace("`", "") for key in ("community", "savings",
-                                                                "standout")
-            for line in sections.get(key, [])]
+    return [
+        line.replace("**", "").replace("`", "")
+        for key in ("community", "savings", "standout")
+        for line in sections.get(key, [])
+    ]
 
 
 def totals_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and rows: each enforcement and cost measure per scenario, mean (95 % CI)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
-    for measure in (*ENFORCEMENT, *(Measure(k, f"cost: {label}", "$", "total")
-                                    for k, label in COST_PARTS)):
+    for measure in (
+        *ENFORCEMENT,
+        *(Measure(k, f"cost: {label}", "$", "total") for k, label in COST_PARTS),
+    ):
         if measure.key not in summary.columns:
             continue
         row = [measure.label]
         for name in scenarios:
-            mean, low, high = t_interval(summary.loc[summary["scenario"] == name,
-                                                     measure.key].astype(float))
-            row.append(show(mean, measure) if not np.isfinite(low) or low == high
-                       else f"{show(mean, measure)} ({show(low, measure)} to "
-                            f"{show(high, measure)})")
+            mean, low, high = t_interval(
+                summary.loc[summary["scenario"] == name, measure.key].astype(float)
+            )
+            row.append(
+                show(mean, measure)
+                if not np.isfinite(low) or low == high
+                else f"{show(mean, measure)} ({show(low, measure)} to {show(high, measure)})"
+            )
         rows.append(row)
     return ["per run", *scenarios], rows
 
 
 #: What the README's paragraph on the default comparison says of each policy.
-README_CHANGES = (("post_active_sellers", "active sellers", "sellers"),
-                  ("post_violent_incidents", "violent incidents", "incidents per day"))
+README_CHANGES = (
+    ("post_active_sellers", "active sellers", "sellers"),
+    ("post_violent_incidents", "violent incidents", "incidents per day"),
+)
 
 
-def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str,
-              window_days: int) -> str:
+def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str, window_days: int) -> str:
     """'-68 % (95 % CI -71 to -65 %)' paired ratio of means; absolute on a small base."""
     from dmi_sim.studies.kit.stats import ratio_interval, relative_floor
 
@@ -269,12 +292,15 @@ def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str,
         mean, low, high = paired(summary, key, scenario, COUNTERFACTUAL)
         scale = window_days if unit.endswith("per day") else 1
         shown = f"{unit.removesuffix(' per day')} a year" if scale > 1 else unit
-        return (f"{num(scale * b.loc[reps].mean())} -> {num(scale * a.loc[reps].mean())} "
-                f"{shown} ({signed(scale * mean)}, 95 % CI {signed(scale * low)} to "
-                f"{signed(scale * high)}; a small base, so no percentage)")
+        return (
+            f"{num(scale * b.loc[reps].mean())} -> {num(scale * a.loc[reps].mean())} "
+            f"{shown} ({signed(scale * mean)}, 95 % CI {signed(scale * low)} to "
+            f"{signed(scale * high)}; a small base, so no percentage)"
+        )
     ratio, low, high = ratio_interval(a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float))
-    return (f"{100 * (ratio - 1):+.0f} % (95 % CI {100 * (low - 1):+.0f} to "
-            f"{100 * (high - 1):+.0f} %)")
+    return (
+        f"{100 * (ratio - 1):+.0f} % (95 % CI {100 * (low - 1):+.0f} to {100 * (high - 1):+.0f} %)"
+    )
 
 
 def readme_paragraph(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> str:
@@ -298,8 +324,10 @@ def readme_paragraph(summary: pd.DataFrame, starts: Mapping[str, int], days: int
         if name == COUNTERFACTUAL:
             continue
         rows = summary[summary["scenario"] == name]
-        changes = ", ".join(f"{label} {_relative(summary, key, name, unit, window_days)}"
-                            for key, label, unit in README_CHANGES)
+        changes = ", ".join(
+            f"{label} {_relative(summary, key, name, unit, window_days)}"
+            for key, label, unit in README_CHANGES
+        )
         diff = paired(summary, near.key, name, COUNTERFACTUAL)
         lines.append(
             f"- **{name}**: {changes}; households near the market outdoors "
@@ -307,5 +335,6 @@ def readme_paragraph(summary: pd.DataFrame, starts: Mapping[str, int], days: int
             f"{num(rows['arrests_sellers_total'].mean())} seller and "
             f"{num(rows['arrests_buyers_total'].mean())} buyer arrests, "
             f"{num(rows['incarceration_person_days'].mean())} custody person-days, "
-            f"{dollars(rows['cost_total'].mean())} a run.")
+            f"{dollars(rows['cost_total'].mean())} a run."
+        )
     return "\n".join(lines)

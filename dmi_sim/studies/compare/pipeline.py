@@ -51,19 +51,39 @@ ANIMATED = "crackdown"
 TIMESERIES_FIGURES = {
     "timeseries_market": (
         "The market and its harms",
-        ("active_sellers", "transactions_market", "transactions_catchment", "new_recruits",
-         "violent_incidents", "disorder_market"),
+        (
+            "active_sellers",
+            "transactions_market",
+            "transactions_catchment",
+            "new_recruits",
+            "violent_incidents",
+            "disorder_market",
+        ),
     ),
     "timeseries_community": (
         "Residents and police",
-        ("residents_outdoors_market", "fear", "collective_efficacy", "trust_in_police",
-         "reports", "officer_hours"),
+        (
+            "residents_outdoors_market",
+            "fear",
+            "collective_efficacy",
+            "trust_in_police",
+            "reports",
+            "officer_hours",
+        ),
     ),
 }
 #: Outcomes in the effects forest plot.
-EFFECT_FIGURE = ("active_sellers", "transactions_market", "transactions_catchment",
-                 "violent_incidents", "disorder_market", "residents_outdoors_market", "reports",
-                 "arrests_sellers", "incarcerated")
+EFFECT_FIGURE = (
+    "active_sellers",
+    "transactions_market",
+    "transactions_catchment",
+    "violent_incidents",
+    "disorder_market",
+    "residents_outdoors_market",
+    "reports",
+    "arrests_sellers",
+    "incarcerated",
+)
 
 
 class CompareError(ValueError):
@@ -99,17 +119,23 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
         if label in resolved:
             if resolved[label][0] == scenario:
                 continue
-            raise CompareError(f"two scenarios are both called '{label}' ({resolved[label][0]} "
-                               f"and {scenario}); rename one file")
+            raise CompareError(
+                f"two scenarios are both called '{label}' ({resolved[label][0]} "
+                f"and {scenario}); rename one file"
+            )
         horizon, start = params["run.days"], params["run.intervention_start"]
         if start >= horizon:
-            raise CompareError(f"{label}: run.intervention_start = {start} is not before the "
-                               f"end of the run ({horizon} days): nothing to compare")
+            raise CompareError(
+                f"{label}: run.intervention_start = {start} is not before the "
+                f"end of the run ({horizon} days): nothing to compare"
+            )
         resolved[label] = (scenario, params)
     if len(resolved) < 2:
-        raise CompareError(f"nothing to compare: '{COUNTERFACTUAL}' is always run as the "
-                           "same-seed counterfactual; allowed: at least one other scenario, "
-                           "e.g. 'compare dmi'")
+        raise CompareError(
+            f"nothing to compare: '{COUNTERFACTUAL}' is always run as the "
+            "same-seed counterfactual; allowed: at least one other scenario, "
+            "e.g. 'compare dmi'"
+        )
     return resolved
 
 
@@ -119,9 +145,15 @@ def build_tasks(
     """Replication i of every scenario on ``seeds[i]``: the paired design. Replication 0
     also keeps its before/after maps (the report's map figures)."""
     return [
-        RunTask(run_id=f"{label}-r{i:03d}", scenario=scenario, overrides=dict(spec.overrides),
-                seed=seed, days=spec.days, labels={"scenario": label, "replication": i},
-                keep_maps=i == 0)
+        RunTask(
+            run_id=f"{label}-r{i:03d}",
+            scenario=scenario,
+            overrides=dict(spec.overrides),
+            seed=seed,
+            days=spec.days,
+            labels={"scenario": label, "replication": i},
+            keep_maps=i == 0,
+        )
         for label, (scenario, _) in resolved.items()
         for i, seed in enumerate(seeds)
     ]
@@ -132,20 +164,24 @@ def run_store(out: Path, tasks: Sequence[RunTask]) -> Path:
     return Path(out).parent / f".compare-runs-{fingerprint(tasks)}"
 
 
-def _run_all(tasks: list[RunTask], store: Path, workers: int | None,
-             progress: bool) -> tuple[RunReport, pd.DataFrame, pd.DataFrame]:
+def _run_all(
+    tasks: list[RunTask], store: Path, workers: int | None, progress: bool
+) -> tuple[RunReport, pd.DataFrame, pd.DataFrame]:
     """Run the tasks through the engine; all must succeed for the comparison to stand."""
     report = run_tasks(tasks, store, workers=workers, progress=progress)
     if report.n_failed:
         first = load_failures(store).iloc[0]
-        raise CompareError(f"{report.n_failed} of {report.n_tasks} runs failed (listed in "
-                           f"{report.failures_path}); first: {first['run_id']}: "
-                           f"{first['error_type']}: {first['error']}")
+        raise CompareError(
+            f"{report.n_failed} of {report.n_tasks} runs failed (listed in "
+            f"{report.failures_path}); first: {first['run_id']}: "
+            f"{first['error_type']}: {first['error']}"
+        )
     return report, *load_results(store)
 
 
-def _tidy(summary: pd.DataFrame, ts: pd.DataFrame, order: Sequence[str]) -> tuple[
-        pd.DataFrame, pd.DataFrame]:
+def _tidy(
+    summary: pd.DataFrame, ts: pd.DataFrame, order: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios in the order given, then replication and day; the seed beside every row."""
     rank = {name: k for k, name in enumerate(order)}
 
@@ -189,20 +225,31 @@ def _draw(
             start = starts[ANIMATED]
             last = int(ts.loc[ts["scenario"] == ANIMATED, "day"].max())
             animation = executor.submit(
-                animate_run, resolved[ANIMATED][1], seed0, figures / f"{ANIMATED}_animation.gif",
-                first_day=max(0, start - 30), last_day=min(last, start + WINDOW_DAYS))
+                animate_run,
+                resolved[ANIMATED][1],
+                seed0,
+                figures / f"{ANIMATED}_animation.gif",
+                first_day=max(0, start - 30),
+                last_day=min(last, start + WINDOW_DAYS),
+            )
         for name, (title, outcomes) in TIMESERIES_FIGURES.items():
             shown = [o for o in outcomes if o in ts.columns]
             paths[name] = plot_timeseries(ts, shown, starts, figures / f"{name}.png", title)
-        paths["effects"] = plot_effects(effects, [o for o in EFFECT_FIGURE if o in ts.columns],
-                                        figures / "effects.png")
+        paths["effects"] = plot_effects(
+            effects, [o for o in EFFECT_FIGURE if o in ts.columns], figures / "effects.png"
+        )
         paths["cumulative"] = plot_cumulative(ts, starts, figures / "cumulative_enforcement.png")
         zones = zone_masks(next(iter(resolved.values()))[1])
         grids = {label: load_maps(store, f"{label}-r000") for label in resolved}
         for map_field in MAP_FIELDS:
             paths[f"map_{map_field}"] = plot_maps(
-                grids, map_field, figures / f"map_{map_field}.png",
-                "replication 0", zones["market_mask"], zones["catchment_mask"])
+                grids,
+                map_field,
+                figures / f"map_{map_field}.png",
+                "replication 0",
+                zones["market_mask"],
+                zones["catchment_mask"],
+            )
         if ANIMATED in resolved:
             paths["animation"] = animation.result()
     finally:
@@ -232,18 +279,27 @@ def run_compare(
     seeds = replication_seeds(spec.seed, spec.reps)
     tasks = build_tasks(resolved, seeds, spec)
     manifest = start_manifest(
-        "compare", argv, api="dmi_sim.studies.compare.run_compare",
-        scenarios=list(resolved), counterfactual=COUNTERFACTUAL,
-        replications=spec.reps, root_seed=spec.seed, seeds=seeds, days=spec.days,
-        overrides=dict(spec.overrides), workers=workers, runs=len(tasks),
+        "compare",
+        argv,
+        api="dmi_sim.studies.compare.run_compare",
+        scenarios=list(resolved),
+        counterfactual=COUNTERFACTUAL,
+        replications=spec.reps,
+        root_seed=spec.seed,
+        seeds=seeds,
+        days=spec.days,
+        overrides=dict(spec.overrides),
+        workers=workers,
+        runs=len(tasks),
     )
     store = run_store(out, tasks)
     try:
         _run_and_write(out, store, tasks, resolved, spec, seeds, manifest, workers, progress)
     except KeyboardInterrupt:
         stored = len(ResultStore(store).stored_run_ids()) if store.exists() else 0
-        raise Interrupted(f"{stored}/{len(tasks)} runs stored in {store}; run the same "
-                          "command again to resume") from None
+        raise Interrupted(
+            f"{stored}/{len(tasks)} runs stored in {store}; run the same command again to resume"
+        ) from None
     shutil.rmtree(store)
     return out / "report.md"
 
@@ -273,8 +329,9 @@ def _run_and_write(
         effects = paired_effects(ts, starts, outcomes)
         effects.to_csv(folder / "effects.csv", index=False)
 
-        _say(progress, f"Drawing figures, mapping and animating replication 0 (seed "
-                       f"{seeds[0]}) ...")
+        _say(
+            progress, f"Drawing figures, mapping and animating replication 0 (seed {seeds[0]}) ..."
+        )
         figures = _draw(folder, resolved, ts, effects, starts, store, seeds[0], workers)
         manifest["parameters"] = {label: p.values for label, (_, p) in resolved.items()}
         manifest["intervention_start"] = starts

@@ -31,16 +31,29 @@ from dmi_sim.studies.kit.stats import (
 )
 
 #: Outcomes the plain-language summary speaks about, in this order.
-HEADLINE = ("active_sellers", "transactions_market", "violent_incidents", "reports",
-            "residents_outdoors_market", "collective_efficacy", "trust_in_police",
-            "transactions_catchment")
+HEADLINE = (
+    "active_sellers",
+    "transactions_market",
+    "violent_incidents",
+    "reports",
+    "residents_outdoors_market",
+    "collective_efficacy",
+    "trust_in_police",
+    "transactions_catchment",
+)
 #: Run-summary keys tabulated per scenario (units from the outcome catalogue), with the
 #: window each is measured over ("total": start to end of run; "post": the year after the
 #: start, against the 180 days before it).
-SUMMARY_KEYS = {"closure_days": "total", "days_to_closure": "total", "reemerged": "total",
-                "replacement_ratio": "total", "displacement_ratio": "post",
-                "incarceration_person_days": "total", "officer_hours_total": "total",
-                "cost_total": "total"}
+SUMMARY_KEYS = {
+    "closure_days": "total",
+    "days_to_closure": "total",
+    "reemerged": "total",
+    "replacement_ratio": "total",
+    "displacement_ratio": "post",
+    "incarceration_person_days": "total",
+    "officer_hours_total": "total",
+    "cost_total": "total",
+}
 #: Where the validation of the defaults is kept, from the repository root.
 VALIDATION_REPORT = Path("docs") / "validation" / "report.md"
 FIGURE_CAPTIONS = {
@@ -69,15 +82,20 @@ def _absolute_phrase(label: str, row: Mapping[str, float], unit: str) -> str:
     scale, shown = 1.0, unit
     if unit.endswith("per day"):
         scale = int(row["window_end"]) - int(row["window_start"])
-        shown = (f"{unit.removesuffix(' per day')} a run in days {int(row['window_start'])}-"
-                 f"{int(row['window_end']) - 1}")
-    interval = (f", 95 % CI {signed(scale * low)} to {signed(scale * high)}"
-                if math.isfinite(low) else "")
+        shown = (
+            f"{unit.removesuffix(' per day')} a run in days {int(row['window_start'])}-"
+            f"{int(row['window_end']) - 1}"
+        )
+    interval = (
+        f", 95 % CI {signed(scale * low)} to {signed(scale * high)}" if math.isfinite(low) else ""
+    )
     verdict = "" if clear else ", no clear change"
-    return (f"{label} went from {num(scale * row['counterfactual_mean'])} to "
-            f"{num(scale * row['scenario_mean'])} {shown} "
-            f"({signed(scale * row['abs_effect'])}{interval}{verdict}; a small base, so no "
-            "percentage)")
+    return (
+        f"{label} went from {num(scale * row['counterfactual_mean'])} to "
+        f"{num(scale * row['scenario_mean'])} {shown} "
+        f"({signed(scale * row['abs_effect'])}{interval}{verdict}; a small base, so no "
+        "percentage)"
+    )
 
 
 def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
@@ -94,13 +112,19 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
     if below_floor(outcome, row) or not all(math.isfinite(v) for v in (mean, low, high)):
         return _absolute_phrase(label, row, meta.unit)
     if low > 0:
-        return (f"{label} rose by {pct(mean, False)} (95 % CI {pct(low, False)} to "
-                f"{pct(high, False)}; {absolute})")
+        return (
+            f"{label} rose by {pct(mean, False)} (95 % CI {pct(low, False)} to "
+            f"{pct(high, False)}; {absolute})"
+        )
     if high < 0:
-        return (f"{label} fell by {pct(mean, False)} (95 % CI {pct(high, False)} to "
-                f"{pct(low, False)}; {absolute})")
-    return (f"{label} showed no clear change ({pct(mean)}, 95 % CI {pct(low)} to "
-            f"{pct(high)}; {absolute})")
+        return (
+            f"{label} fell by {pct(mean, False)} (95 % CI {pct(high, False)} to "
+            f"{pct(low, False)}; {absolute})"
+        )
+    return (
+        f"{label} showed no clear change ({pct(mean)}, 95 % CI {pct(low)} to "
+        f"{pct(high)}; {absolute})"
+    )
 
 
 def _effect_cell(outcome: str, row: pd.Series) -> str:
@@ -109,8 +133,9 @@ def _effect_cell(outcome: str, row: pd.Series) -> str:
     return f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])})"
 
 
-def _window_totals(ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequence[str]) -> \
-        pd.DataFrame:
+def _window_totals(
+    ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequence[str]
+) -> pd.DataFrame:
     """Per scenario: the mean over replications of each column's sum over its window."""
     totals = {}
     for name, start in starts.items():
@@ -131,13 +156,16 @@ def _enforcement(ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
         + "; buyer arrests "
         + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_buyers"].items())
         + "; person-days arrested or incarcerated "
-        + ", ".join(f"{name} {num(v)}" for name, v in totals["incarcerated"].items()) + "."
+        + ", ".join(f"{name} {num(v)}" for name, v in totals["incarcerated"].items())
+        + "."
     ]
     if {"crackdown", "dmi"} <= set(totals.index) and totals.loc["dmi"].gt(0).all():
         ratio = totals.loc["crackdown"] / totals.loc["dmi"]
-        lines.append(f"In that year **crackdown** made {ratio['arrests_sellers']:.1f} times "
-                     f"as many seller arrests as **dmi** and {ratio['arrests_buyers']:.1f} "
-                     "times as many buyer arrests.")
+        lines.append(
+            f"In that year **crackdown** made {ratio['arrests_sellers']:.1f} times "
+            f"as many seller arrests as **dmi** and {ratio['arrests_buyers']:.1f} "
+            "times as many buyer arrests."
+        )
     return lines
 
 
@@ -147,18 +175,22 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
     rows = effects[effects["scenario"] != COUNTERFACTUAL].set_index(["scenario", "outcome"])
     scenarios = list(dict.fromkeys(rows.index.get_level_values("scenario")))
     for name in scenarios:
-        parts = [change_phrase(o, rows.loc[(name, o)]) for o in HEADLINE
-                 if (name, o) in rows.index]
+        parts = [change_phrase(o, rows.loc[(name, o)]) for o in HEADLINE if (name, o) in rows.index]
         if parts:
-            lines.append(f"Under **{name}**, compared with the same-seed baseline: "
-                         + "; ".join(parts) + ".")
-    violence = [(name, rows.loc[(name, "violent_incidents")]) for name in scenarios
-                if (name, "violent_incidents") in rows.index]
+            lines.append(
+                f"Under **{name}**, compared with the same-seed baseline: " + "; ".join(parts) + "."
+            )
+    violence = [
+        (name, rows.loc[(name, "violent_incidents")])
+        for name in scenarios
+        if (name, "violent_incidents") in rows.index
+    ]
     falls = [(name, r) for name, r in violence if r["rel_high"] < 0]
     if falls:
         name, r = min(falls, key=lambda item: item[1]["rel_effect"])
-        lines.append(f"The largest fall in violent incidents was under **{name}** "
-                     f"({pct(r['rel_effect'])}).")
+        lines.append(
+            f"The largest fall in violent incidents was under **{name}** ({pct(r['rel_effect'])})."
+        )
     elif violence:
         lines.append("No scenario reduced violent incidents by more than chance would explain.")
     if {"arrests_sellers", "arrests_buyers", "incarcerated"} <= set(ts.columns):
@@ -171,8 +203,10 @@ def effects_table(effects: pd.DataFrame) -> str:
     shown = effects[effects["scenario"] != COUNTERFACTUAL]
     scenarios = list(dict.fromkeys(shown["scenario"]))
     cells = shown.set_index(["outcome", "scenario"])
-    rows = [[OUTCOMES[o].label] + [_effect_cell(o, cells.loc[(o, s)]) for s in scenarios]
-            for o in dict.fromkeys(shown["outcome"])]
+    rows = [
+        [OUTCOMES[o].label] + [_effect_cell(o, cells.loc[(o, s)]) for s in scenarios]
+        for o in dict.fromkeys(shown["outcome"])
+    ]
     return table(["outcome", *scenarios], rows)
 
 
@@ -180,8 +214,10 @@ def levels_table(effects: pd.DataFrame) -> str:
     """Mean level of each outcome over the effect window, per scenario, with its unit."""
     scenarios = list(dict.fromkeys(effects["scenario"]))
     cells = effects.set_index(["outcome", "scenario"])["scenario_mean"]
-    rows = [[OUTCOMES[o].label, OUTCOMES[o].unit] + [num(cells.loc[(o, s)]) for s in scenarios]
-            for o in dict.fromkeys(effects["outcome"])]
+    rows = [
+        [OUTCOMES[o].label, OUTCOMES[o].unit] + [num(cells.loc[(o, s)]) for s in scenarios]
+        for o in dict.fromkeys(effects["outcome"])
+    ]
     return table(["outcome", "unit", *scenarios], rows)
 
 
@@ -199,8 +235,11 @@ def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
             mean, low, high = t_interval(values)
             finite = int(values.notna().sum())
             note = f"; {finite} of {len(values)} runs" if finite < len(values) else ""
-            row.append("n/a" if not math.isfinite(mean)
-                       else f"{num(mean)} ({num(low)} to {num(high)}{note})")
+            row.append(
+                "n/a"
+                if not math.isfinite(mean)
+                else f"{num(mean)} ({num(low)} to {num(high)}{note})"
+            )
         rows.append(row)
     return table(["summary", "unit", "window", *scenarios], rows)
 
@@ -210,19 +249,32 @@ def validation_status(folder: Path, overrides: Mapping[str, Any]) -> str:
     root = Path(__file__).resolve().parents[3]
     report = root / VALIDATION_REPORT
     if not report.exists():
-        return (f"The defaults' validation against `docs/EVIDENCE.md` is in "
-                f"`{VALIDATION_REPORT}` of the source repository (not found beside this "
-                "installation).")
+        return (
+            f"The defaults' validation against `docs/EVIDENCE.md` is in "
+            f"`{VALIDATION_REPORT}` of the source repository (not found beside this "
+            "installation)."
+        )
     link = f"[{VALIDATION_REPORT}]({os.path.relpath(report, folder)})"
     if overrides:
-        return ("These runs changed parameters (" + ", ".join(
-            f"`{k} = {v}`" for k, v in overrides.items()) + f"); the validation of the "
-                f"defaults against `docs/EVIDENCE.md` ({link}) does not cover them.")
-    verdict = next((line.strip() for line in report.read_text(encoding="utf-8").splitlines()
-                    if "targets pass" in line), "")
-    return (f"The defaults these runs used are validated in {link} "
-            f"against the targets of `docs/EVIDENCE.md`: {verdict} The report names the "
-            "commit it was run at; a calibration change after it is not yet validated.")
+        return (
+            "These runs changed parameters ("
+            + ", ".join(f"`{k} = {v}`" for k, v in overrides.items())
+            + f"); the validation of the "
+            f"defaults against `docs/EVIDENCE.md` ({link}) does not cover them."
+        )
+    verdict = next(
+        (
+            line.strip()
+            for line in report.read_text(encoding="utf-8").splitlines()
+            if "targets pass" in line
+        ),
+        "",
+    )
+    return (
+        f"The defaults these runs used are validated in {link} "
+        f"against the targets of `docs/EVIDENCE.md`: {verdict} The report names the "
+        "commit it was run at; a calibration change after it is not yet validated."
+    )
 
 
 def write_report(
@@ -237,8 +289,11 @@ def write_report(
     """Write ``report.md`` beside the figures it links to."""
     window = effects[["window_start", "window_end"]]
     first, last = int(window["window_start"].min()), int(window["window_end"].max()) - 1
-    span = ("the 12 months after the start" if last - first + 1 >= WINDOW_DAYS
-            else f"the {last - first + 1} days from the start to the end of the run")
+    span = (
+        "the 12 months after the start"
+        if last - first + 1 >= WINDOW_DAYS
+        else f"the {last - first + 1} days from the start to the end of the run"
+    )
     reps = manifest["replications"]
     scenarios = ", ".join(f"`{s}`" for s in manifest["scenarios"])
     days = int(ts["day"].max()) + 1
@@ -277,8 +332,11 @@ def write_report(
         "",
         table(head, rows),
         "",
-        *(["## Results that stand out", "", *[f"- {line}" for line in sections["standout"]],
-           ""] if sections["standout"] else []),
+        *(
+            ["## Results that stand out", "", *[f"- {line}" for line in sections["standout"]], ""]
+            if sections["standout"]
+            else []
+        ),
         "## What differed",
         "",
         *[f"- {line}" for line in findings(effects, ts, starts)],

@@ -90,8 +90,9 @@ def _draw_bands(ax: Axes, band: pd.DataFrame, styles: Mapping[str, dict[str, str
     """Mean line and shaded 95 % band for each scenario of a ``daily_band`` frame."""
     for name, style in styles.items():
         part = band[band["scenario"] == name]
-        ax.fill_between(part["day"], part["low"], part["high"], color=style["color"],
-                        alpha=0.2, linewidth=0)
+        ax.fill_between(
+            part["day"], part["low"], part["high"], color=style["color"], alpha=0.2, linewidth=0
+        )
         ax.plot(part["day"], part["mean"], label=name, linewidth=1.4, **style)
 
 
@@ -101,9 +102,14 @@ def _figure_legend(
     """One legend for all panels, under them, saying what line and band mean."""
     marked = "; dotted line: intervention starts" if start_marked else ""
     handles = [Line2D([], [], linewidth=1.4, **style) for style in styles.values()]
-    fig.legend(handles, list(styles), loc="outside lower center", ncols=min(len(styles), 5),
-               title=f"Scenario (line: mean of {n_reps} replications; band: 95 % interval"
-               f"{marked})", frameon=False)
+    fig.legend(
+        handles,
+        list(styles),
+        loc="outside lower center",
+        ncols=min(len(styles), 5),
+        title=f"Scenario (line: mean of {n_reps} replications; band: 95 % interval{marked})",
+        frameon=False,
+    )
 
 
 def _fit_after_warm_up(ax: Axes, band: pd.DataFrame, smooth_days: int) -> None:
@@ -140,7 +146,7 @@ def plot_timeseries(
         ax.set_title(f"{meta.label} ({meta.smooth_days}-day mean)")
         ax.set_ylabel(meta.unit)
         ax.grid(alpha=0.3)
-    for ax in axes[len(outcomes):]:
+    for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     for ax in axes[-ncols:]:
         ax.set_xlabel("day of simulation")
@@ -174,7 +180,6 @@ def plot_cumulative(ts: pd.DataFrame, starts: Mapping[str, int], path: Path) -> 
         ax.set_ylabel(unit)
         ax.set_xlabel("day of simulation")
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Enforcement accumulated from the intervention start (day {start})",
-                 fontsize=13)
+    fig.suptitle(f"Enforcement accumulated from the intervention start (day {start})", fontsize=13)
     _figure_legend(fig, styles, ts["replication"].nunique(), start_marked=False)
     return save_figure(fig, path)

@@ -69,8 +69,11 @@ def _ratio_of_means(
 
 
 def ratio_interval(
-    num: Sequence[float] | np.ndarray, den: Sequence[float] | np.ndarray, n_boot: int = 2000,
-    seed: int = 0, level: float = LEVEL,
+    num: Sequence[float] | np.ndarray,
+    den: Sequence[float] | np.ndarray,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = LEVEL,
 ) -> tuple[float, float, float]:
     """(Σnum/Σden, low, high): a ratio estimator over replications, with the same paired
     percentile bootstrap as the ratio-of-means effects (each replication's pair kept)."""
@@ -133,25 +136,27 @@ def paired_effects(
         for k, outcome in enumerate(outcomes):
             abs_mean, abs_low, abs_high = t_interval(s[:, k] - b[:, k], level)
             rel_mean, rel_low, rel_high = t_interval(rel[:, k], level)
-            rows.append({
-                "scenario": scenario,
-                "outcome": outcome,
-                "window_start": int(start),
-                "window_end": end,
-                "n_pairs": len(reps),
-                "counterfactual_mean": float(b[:, k].mean()),
-                "scenario_mean": float(s[:, k].mean()),
-                "abs_effect": abs_mean,
-                "abs_low": abs_low,
-                "abs_high": abs_high,
-                "rel_effect": rel_mean,
-                "rel_low": rel_low,
-                "rel_high": rel_high,
-                "rel_n": int(np.isfinite(rel[:, k]).sum()),
-                "ratio_effect": float(ratio[k]),
-                "ratio_low": float(ratio_low[k]),
-                "ratio_high": float(ratio_high[k]),
-            })
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "outcome": outcome,
+                    "window_start": int(start),
+                    "window_end": end,
+                    "n_pairs": len(reps),
+                    "counterfactual_mean": float(b[:, k].mean()),
+                    "scenario_mean": float(s[:, k].mean()),
+                    "abs_effect": abs_mean,
+                    "abs_low": abs_low,
+                    "abs_high": abs_high,
+                    "rel_effect": rel_mean,
+                    "rel_low": rel_low,
+                    "rel_high": rel_high,
+                    "rel_n": int(np.isfinite(rel[:, k]).sum()),
+                    "ratio_effect": float(ratio[k]),
+                    "ratio_low": float(ratio_low[k]),
+                    "ratio_high": float(ratio_high[k]),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -81,11 +81,13 @@ def advantage_by_factor(design: Design, advantage: pd.DataFrame) -> pd.DataFrame
     table = []
     for j, name in enumerate(design.space.names):
         low = unit[:, j] < 0.5
-        table.append({
-            "factor": name,
-            "share_low_half": float(holds[low].mean()) if low.any() else np.nan,
-            "share_high_half": float(holds[~low].mean()) if (~low).any() else np.nan,
-        })
+        table.append(
+            {
+                "factor": name,
+                "share_low_half": float(holds[low].mean()) if low.any() else np.nan,
+                "share_high_half": float(holds[~low].mean()) if (~low).any() else np.nan,
+            }
+        )
     frame = pd.DataFrame(table)
     frame["gap"] = frame["share_high_half"] - frame["share_low_half"]
     return frame.sort_values("gap", key=np.abs, ascending=False, ignore_index=True)
@@ -96,9 +98,7 @@ def clear_of_noise(indices: pd.DataFrame, dummy: str) -> pd.Series:
     end of the dummy's for that outcome (the factor is distinguishable from seed noise)."""
     dummy_rows = indices[indices["factor"] == dummy].set_index("outcome")
     ceiling = indices["outcome"].map(dummy_rows["mu_star"] + dummy_rows["mu_star_conf"])
-    return (indices["mu_star"] - indices["mu_star_conf"] > ceiling) & (
-        indices["factor"] != dummy
-    )
+    return (indices["mu_star"] - indices["mu_star_conf"] > ceiling) & (indices["factor"] != dummy)
 
 
 def survivors(indices: pd.DataFrame, dummy: str, max_factors: int) -> list[str]:

@@ -68,14 +68,16 @@ class Design:
             overrides = {**self.space.overrides, **values}
             for r, seed in enumerate(seeds):
                 for scenario in scenarios:
-                    tasks.append(RunTask(
-                        run_id=f"p{i:06d}-r{r:02d}-{scenario}",
-                        scenario=scenario,
-                        overrides=overrides,
-                        seed=seed,
-                        labels={"point": i, "replication": r, "scenario": scenario},
-                        derived=DERIVED.get(scenario, ()),
-                    ))
+                    tasks.append(
+                        RunTask(
+                            run_id=f"p{i:06d}-r{r:02d}-{scenario}",
+                            scenario=scenario,
+                            overrides=overrides,
+                            seed=seed,
+                            labels={"point": i, "replication": r, "scenario": scenario},
+                            derived=DERIVED.get(scenario, ()),
+                        )
+                    )
         return tasks
 
 

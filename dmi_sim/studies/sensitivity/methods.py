@@ -55,8 +55,11 @@ class Morris:
         spec = problem(names)
         if self.pool:
             spec.sample_morris(
-                self.pool, num_levels=self.levels, optimal_trajectories=self.trajectories,
-                local_optimization=True, seed=seed,
+                self.pool,
+                num_levels=self.levels,
+                optimal_trajectories=self.trajectories,
+                local_optimization=True,
+                seed=seed,
             )
         else:
             spec.sample_morris(self.trajectories, num_levels=self.levels, seed=seed)
@@ -73,7 +76,9 @@ class Morris:
             spec.set_samples(unit)
             spec.set_results(y[outcome].to_numpy(dtype=float))
             spec.analyze_morris(
-                num_levels=self.levels, num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
+                num_levels=self.levels,
+                num_resamples=RESAMPLES,
+                conf_level=CONF_LEVEL,
                 seed=seed,
             )
             frame = spec.analysis.to_df().rename_axis("factor").reset_index()
@@ -141,8 +146,10 @@ class Sobol:
         spec = problem(names)
         spec.set_results(values)
         spec.analyze_sobol(
-            calc_second_order=self.second_order, num_resamples=RESAMPLES,
-            conf_level=CONF_LEVEL, seed=seed,
+            calc_second_order=self.second_order,
+            num_resamples=RESAMPLES,
+            conf_level=CONF_LEVEL,
+            seed=seed,
         )
         total, first = spec.analysis.to_df()[:2]
         frame = first.join(total).rename_axis("factor").reset_index()

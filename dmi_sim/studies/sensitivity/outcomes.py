@@ -70,8 +70,13 @@ def _value(scenario: str, key: str) -> Callable[[Getter], pd.Series]:
 
 def _effect_of(label: str, scenario: str, series: str) -> Outcome:
     """An outcome that is a change against the same-seed baseline, relative to ``pre``."""
-    return Outcome(label, "change vs the same-seed baseline, share of the pre-intervention level",
-                   (COUNTERFACTUAL, scenario), _effect(scenario, series), percent=True)
+    return Outcome(
+        label,
+        "change vs the same-seed baseline, share of the pre-intervention level",
+        (COUNTERFACTUAL, scenario),
+        _effect(scenario, series),
+        percent=True,
+    )
 
 
 def _total_of(label: str, unit: str, scenario: str, key: str) -> Outcome:
@@ -92,12 +97,15 @@ def advantage_criteria(get: Getter) -> pd.DataFrame:
     least as much; ``arrests``: it makes at most ``ARREST_RATIO`` times the crackdown's
     arrests.
     """
-    return pd.DataFrame({
-        "sellers": get("dmi", "post_active_sellers") <= get("crackdown", "post_active_sellers"),
-        "violence": get("dmi", "post_violent_incidents")
-        <= get("crackdown", "post_violent_incidents"),
-        "arrests": get("dmi", "arrests_total") <= ARREST_RATIO * get("crackdown", "arrests_total"),
-    })
+    return pd.DataFrame(
+        {
+            "sellers": get("dmi", "post_active_sellers") <= get("crackdown", "post_active_sellers"),
+            "violence": get("dmi", "post_violent_incidents")
+            <= get("crackdown", "post_violent_incidents"),
+            "arrests": get("dmi", "arrests_total")
+            <= ARREST_RATIO * get("crackdown", "arrests_total"),
+        }
+    )
 
 
 def _advantage_holds(get: Getter) -> pd.Series:
@@ -111,36 +119,53 @@ _YEAR_CUSTODY = "person-days in the policy year"
 
 #: Every outcome the analysis can measure, in reading order.
 OUTCOMES: dict[str, Outcome] = {
-    "dmi_effect_sellers": _effect_of(
-        "DMI's effect on active sellers", "dmi", "active_sellers"),
+    "dmi_effect_sellers": _effect_of("DMI's effect on active sellers", "dmi", "active_sellers"),
     "dmi_effect_violence": _effect_of(
-        "DMI's effect on violent incidents", "dmi", "violent_incidents"),
+        "DMI's effect on violent incidents", "dmi", "violent_incidents"
+    ),
     "dmi_effect_outdoors": Outcome(
         "DMI's effect on residents outdoors near the market",
-        "change in the share of households outdoors vs the same-seed baseline", _PAIR,
-        _difference("dmi", "post_residents_outdoors_market"), percent=True),
+        "change in the share of households outdoors vs the same-seed baseline",
+        _PAIR,
+        _difference("dmi", "post_residents_outdoors_market"),
+        percent=True,
+    ),
     "crackdown_effect_sellers": _effect_of(
-        "Crackdown's effect on active sellers", "crackdown", "active_sellers"),
+        "Crackdown's effect on active sellers", "crackdown", "active_sellers"
+    ),
     "crackdown_effect_violence": _effect_of(
-        "Crackdown's effect on violent incidents", "crackdown", "violent_incidents"),
+        "Crackdown's effect on violent incidents", "crackdown", "violent_incidents"
+    ),
     "dmi_arrests": _total_of("Arrests under the DMI", _YEAR_ARRESTS, "dmi", "arrests_total"),
     "crackdown_arrests": _total_of(
-        "Arrests under crackdowns", _YEAR_ARRESTS, "crackdown", "arrests_total"),
+        "Arrests under crackdowns", _YEAR_ARRESTS, "crackdown", "arrests_total"
+    ),
     "dmi_incarceration": _total_of(
-        "Incarceration under the DMI", _YEAR_CUSTODY, "dmi", "incarceration_person_days"),
+        "Incarceration under the DMI", _YEAR_CUSTODY, "dmi", "incarceration_person_days"
+    ),
     "crackdown_incarceration": _total_of(
-        "Incarceration under crackdowns", _YEAR_CUSTODY, "crackdown",
-        "incarceration_person_days"),
+        "Incarceration under crackdowns", _YEAR_CUSTODY, "crackdown", "incarceration_person_days"
+    ),
     "rebound_days": _total_of(
-        "Crackdown's rebound time", "days (from the end of a sweep until the market is back)",
-        "crackdown", "rebound_days"),
+        "Crackdown's rebound time",
+        "days (from the end of a sweep until the market is back)",
+        "crackdown",
+        "rebound_days",
+    ),
     "dmi_advantage_sellers": Outcome(
         "DMI's advantage over crackdowns on active sellers",
-        "crackdown effect minus DMI effect, share of the pre-intervention sellers", _BOTH,
-        _advantage_margin, percent=True),
+        "crackdown effect minus DMI effect, share of the pre-intervention sellers",
+        _BOTH,
+        _advantage_margin,
+        percent=True,
+    ),
     "dmi_advantage_holds": Outcome(
-        "Whether the DMI's advantage over crackdowns holds", "share of seeds", _BOTH,
-        _advantage_holds, percent=True),
+        "Whether the DMI's advantage over crackdowns holds",
+        "share of seeds",
+        _BOTH,
+        _advantage_holds,
+        percent=True,
+    ),
 }
 
 
@@ -154,8 +179,7 @@ def getter(summary: pd.DataFrame) -> Getter:
     """Summary key per (point, replication) of one scenario, from the stored runs."""
     index = ["point", "replication"]
     by_scenario = {
-        name: frame.set_index(index).sort_index()
-        for name, frame in summary.groupby("scenario")
+        name: frame.set_index(index).sort_index() for name, frame in summary.groupby("scenario")
     }
 
     def get(scenario: str, key: str) -> pd.Series:
@@ -207,7 +231,9 @@ def noise_share(runs: pd.DataFrame) -> pd.DataFrame:
     k = runs.groupby(level="point").size().mean()
     means = point_means(runs)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "noise_share_runs": within / runs.var(ddof=1),
-            "noise_share_means": (within / k) / means.var(ddof=1),
-        })
+        return pd.DataFrame(
+            {
+                "noise_share_runs": within / runs.var(ddof=1),
+                "noise_share_means": (within / k) / means.var(ddof=1),
+            }
+        )

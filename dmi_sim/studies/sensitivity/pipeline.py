@@ -77,19 +77,23 @@ def write_results(
         table = advantage_by_factor(design, analysis.advantage)
         overall = advantage_share(design, analysis.advantage)["all"]
         paths["advantage"] = draw.advantage_by_factor(
-            table, overall, ADVANTAGE_FACTORS, figures_dir / "advantage_by_factor.png")
+            table, overall, ADVANTAGE_FACTORS, figures_dir / "advantage_by_factor.png"
+        )
     dummy = design.space.dummy
     method = design.method
     if isinstance(method, Morris):
         paths["overview"] = draw.screening_overview(
-            analysis.indices, outcomes, figures_dir / "morris_overview.png")
+            analysis.indices, outcomes, figures_dir / "morris_overview.png"
+        )
         for o in outcomes:
-            paths[o] = draw.mu_star_sigma(analysis.indices, o, dummy,
-                                          figures_dir / f"morris_{o}.png")
+            paths[o] = draw.mu_star_sigma(
+                analysis.indices, o, dummy, figures_dir / f"morris_{o}.png"
+            )
     else:
         for o in outcomes:
-            paths[o] = draw.sobol_bars(analysis.indices, o, method.n,
-                                       figures_dir / f"sobol_{o}.png")
+            paths[o] = draw.sobol_bars(
+                analysis.indices, o, method.n, figures_dir / f"sobol_{o}.png"
+            )
     return write_report(out / "report.md", design, analysis, outcomes, cost, paths)
 
 
@@ -126,8 +130,14 @@ def run_sensitivity(
         "provenance": start_manifest("sensitivity", list(argv)),
     }
     runs = run_tasks(
-        tasks, out / "runs", workers=workers, executor=executor, progress=progress,
-        run_fn=run_fn, save_timeseries=False, meta=meta,
+        tasks,
+        out / "runs",
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        run_fn=run_fn,
+        save_timeseries=False,
+        meta=meta,
     )
     sessions = log_session(out, runs, workers, meta["provenance"]["git"])
     if runs.n_failed:
@@ -150,14 +160,16 @@ def log_session(
     ``<out>/sessions.json`` (a resumed analysis has several); return every session so far."""
     path = out / "sessions.json"
     sessions = json.loads(path.read_text()) if path.is_file() else []
-    sessions.append({
-        "finished": now(),
-        "runs": runs.n_done - runs.n_skipped,
-        "elapsed_s": round(runs.elapsed_s, 1),
-        "workers": workers,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "git": git,  # the code these runs were made with (as the call started)
-    })
+    sessions.append(
+        {
+            "finished": now(),
+            "runs": runs.n_done - runs.n_skipped,
+            "elapsed_s": round(runs.elapsed_s, 1),
+            "workers": workers,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "git": git,  # the code these runs were made with (as the call started)
+        }
+    )
     data = json.dumps(sessions, indent=2).encode()
     write_atomic(path, lambda fh: fh.write(data))
     return sessions

@@ -55,7 +55,8 @@ class Cost:
             f"{s['runs']} runs in {md.num(s['elapsed_s'] / 60)} min on {s['workers']} workers "
             f"(load average {', '.join(f'{x:.2f}' for x in s['load_average'])} over 1, 5 "
             f"and 15 min at the end)"
-            for s in self.sessions if s["runs"]
+            for s in self.sessions
+            if s["runs"]
         ]
         total = sum(s["elapsed_s"] for s in self.sessions if s["runs"]) / 60
         text = "; ".join(parts) or "all runs were stored before"
@@ -103,18 +104,25 @@ def morris_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
     ceiling = noise["mu_star"] + noise["mu_star_conf"]
     named = rows[(rows["factor"] != dummy) & (rows["mu_star"] > ceiling)].head(NAMED)
     if named.empty:
-        return (f"{label}: no factor's μ* exceeds the dummy's ({_scaled(outcome, ceiling)} at "
-                "the top of its interval): seed noise dominates; the ranking below is not "
-                "to be trusted.")
+        return (
+            f"{label}: no factor's μ* exceeds the dummy's ({_scaled(outcome, ceiling)} at "
+            "the top of its interval): seed noise dominates; the ranking below is not "
+            "to be trusted."
+        )
     parts = [f"**{r.factor}** (μ* {_scaled(outcome, r.mu_star)})" for r in named.itertuples()]
     n_clear = int(clear_of_noise(rows, dummy).sum())
     verb = "is" if n_clear == 1 else "are"
-    trust = (f"{n_clear} of {len(rows) - 1} factors {verb} clear of seed noise (the whole "
-             "interval above the dummy's)" if n_clear else
-             "None is clear of seed noise with this many trajectories (their intervals reach "
-             "down to the dummy's)")
-    return (f"{label} is driven most by {_and(parts)}. {trust}; the dummy ranks "
-            f"{int(noise['rank'])} of {len(rows)}.")
+    trust = (
+        f"{n_clear} of {len(rows) - 1} factors {verb} clear of seed noise (the whole "
+        "interval above the dummy's)"
+        if n_clear
+        else "None is clear of seed noise with this many trajectories (their intervals reach "
+        "down to the dummy's)"
+    )
+    return (
+        f"{label} is driven most by {_and(parts)}. {trust}; the dummy ranks "
+        f"{int(noise['rank'])} of {len(rows)}."
+    )
 
 
 def sobol_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
@@ -126,29 +134,44 @@ def sobol_sentence(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
     floor = float(rows.loc[rows["factor"] == dummy, "ST"].iloc[0])
     named = rows[(rows["factor"] != dummy) & (rows["ST"] - rows["ST_conf"] > floor)].head(NAMED)
     if named.empty:
-        return (f"{label}: no factor's total index clears the dummy's ({md.num(floor)}); "
-                "seed noise dominates.")
+        return (
+            f"{label}: no factor's total index clears the dummy's ({md.num(floor)}); "
+            "seed noise dominates."
+        )
     parts = [f"**{r.factor}** (ST {md.num(r.ST)}, S1 {md.num(r.S1)})" for r in named.itertuples()]
     first_sum = float(rows.loc[rows["factor"] != dummy, "S1"].clip(lower=0).sum())
-    interplay = ("more than 1, so the estimates are still imprecise at this N"
-                 if first_sum > IMPRECISE_SUM else "factors act mostly alone"
-                 if first_sum >= ADDITIVE_SUM else
-                 "a large share of the variance comes from interactions")
-    return (f"{label} is driven most by {_and(parts)}. The dummy's ST is "
-            f"{md.num(floor)} (the noise floor). First-order indices sum to {md.num(first_sum)}: "
-            f"{interplay}.")
+    interplay = (
+        "more than 1, so the estimates are still imprecise at this N"
+        if first_sum > IMPRECISE_SUM
+        else "factors act mostly alone"
+        if first_sum >= ADDITIVE_SUM
+        else "a large share of the variance comes from interactions"
+    )
+    return (
+        f"{label} is driven most by {_and(parts)}. The dummy's ST is "
+        f"{md.num(floor)} (the noise floor). First-order indices sum to {md.num(first_sum)}: "
+        f"{interplay}."
+    )
 
 
 def _morris_table(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
     rows = rows.sort_values("mu_star", ascending=False)
     shown = pd.concat([rows.head(TABLE_ROWS), rows[rows["factor"] == dummy]]).drop_duplicates(
-        "factor")
+        "factor"
+    )
     scale = 100.0 if OUTCOMES[outcome].percent else 1.0
-    body = [[str(r.rank), f"`{r.factor}`", md.num(scale * r.mu_star),
-             f"± {md.num(scale * r.mu_star_conf)}", md.num(scale * r.mu), md.num(scale * r.sigma)]
-            for r in shown.itertuples()]
-    return md.table(["rank", "factor", "μ*", f"{CONF_LEVEL * 100:.0f} % interval", "μ", "σ"],
-                  body)
+    body = [
+        [
+            str(r.rank),
+            f"`{r.factor}`",
+            md.num(scale * r.mu_star),
+            f"± {md.num(scale * r.mu_star_conf)}",
+            md.num(scale * r.mu),
+            md.num(scale * r.sigma),
+        ]
+        for r in shown.itertuples()
+    ]
+    return md.table(["rank", "factor", "μ*", f"{CONF_LEVEL * 100:.0f} % interval", "μ", "σ"], body)
 
 
 def _sobol_table(rows: pd.DataFrame, n: int) -> str:
@@ -160,10 +183,19 @@ def _sobol_table(rows: pd.DataFrame, n: int) -> str:
         value, conf = frame.at[factor, key], frame.at[factor, f"{key}_conf"]
         return "n/a" if not math.isfinite(value) else f"{md.num(value)} ± {md.num(conf)}"
 
-    body = [[f"`{f}`", cell(small, f, "S1"), cell(big, f, "S1"), cell(small, f, "ST"),
-             cell(big, f, "ST")] for f in big.index]
-    return md.table(["factor", f"S1 (N={n})", f"S1 (N={2 * n})", f"ST (N={n})",
-                   f"ST (N={2 * n})"], body)
+    body = [
+        [
+            f"`{f}`",
+            cell(small, f, "S1"),
+            cell(big, f, "S1"),
+            cell(small, f, "ST"),
+            cell(big, f, "ST"),
+        ]
+        for f in big.index
+    ]
+    return md.table(
+        ["factor", f"S1 (N={n})", f"S1 (N={2 * n})", f"ST (N={n})", f"ST (N={2 * n})"], body
+    )
 
 
 def convergence_sentence(rows: pd.DataFrame, n: int) -> str:
@@ -174,16 +206,21 @@ def convergence_sentence(rows: pd.DataFrame, n: int) -> str:
     if change.empty:
         return "No indices to compare."
     factor = change.idxmax()
-    return (f"Largest change of a total index from N = {n} to {2 * n}: {md.num(change[factor])} "
-            f"(`{factor}`).")
+    return (
+        f"Largest change of a total index from N = {n} to {2 * n}: {md.num(change[factor])} "
+        f"(`{factor}`)."
+    )
 
 
 def _advantage_section(
     design: Design, analysis: Analysis, figure: Path | None, folder: Path
 ) -> list[str]:
     if analysis.advantage is None or figure is None:
-        return ["The outcomes asked for do not include all three scenarios, so the DMI's "
-                "advantage over crackdowns was not assessed.", ""]
+        return [
+            "The outcomes asked for do not include all three scenarios, so the DMI's "
+            "advantage over crackdowns was not assessed.",
+            "",
+        ]
     share = advantage_share(design, analysis.advantage)
     table = advantage_by_factor(design, analysis.advantage)
     top = table.iloc[0]
@@ -198,20 +235,30 @@ def _advantage_section(
         "",
         _dependence(top),
         "",
-        md.table(["factor", "lower half", "upper half"],
-               [[f"`{r.factor}`", _share(r.share_low_half), _share(r.share_high_half)]
-                for r in table.head(ADVANTAGE_ROWS).itertuples()]),
+        md.table(
+            ["factor", "lower half", "upper half"],
+            [
+                [f"`{r.factor}`", _share(r.share_low_half), _share(r.share_high_half)]
+                for r in table.head(ADVANTAGE_ROWS).itertuples()
+            ],
+        ),
         "",
         f"![Where the advantage holds]({figure.relative_to(folder)})",
         "",
     ]
     if isinstance(design.method, Morris):
-        lines += [f"Morris' points lie on a grid of {design.method.levels} levels per factor, "
-                  "so these shares are those of the grid.", ""]
+        lines += [
+            f"Morris' points lie on a grid of {design.method.levels} levels per factor, "
+            "so these shares are those of the grid.",
+            "",
+        ]
     elif design.space.not_varied:
-        lines += ["Sobol varies only the factors listed under \"Parameter space\"; the others "
-                  "are held at their scenario values, so these shares hold for them there. The "
-                  "Morris screening's share covers every factor.", ""]
+        lines += [
+            'Sobol varies only the factors listed under "Parameter space"; the others '
+            "are held at their scenario values, so these shares hold for them there. The "
+            "Morris screening's share covers every factor.",
+            "",
+        ]
     return lines
 
 
@@ -219,17 +266,35 @@ def _dependence(top: pd.Series) -> str:
     """Which factor the advantage depends on most, if any moves it much."""
     low, high = _share(top["share_low_half"]), _share(top["share_high_half"])
     if abs(top["gap"]) < DEPENDENCE:
-        return (f"No single factor moves it much: the largest difference between the lower "
-                f"and upper half of a range is for `{top['factor']}` ({low} against {high}).")
-    return (f"It depends most on `{top['factor']}`: it holds on {low} of the lower half of "
-            f"its range and {high} of the upper half.")
+        return (
+            f"No single factor moves it much: the largest difference between the lower "
+            f"and upper half of a range is for `{top['factor']}` ({low} against {high})."
+        )
+    return (
+        f"It depends most on `{top['factor']}`: it holds on {low} of the lower half of "
+        f"its range and {high} of the upper half."
+    )
 
 
 def _noise_table(noise: pd.DataFrame) -> str:
-    body = [[OUTCOMES[o].label, _share(r.noise_share_runs), _share(r.noise_share_means),
-             str(int(r.undefined_points))] for o, r in noise.iterrows()]
-    return md.table(["outcome", "share of single-run variance", "share of seed-mean variance",
-                   "points undefined (counted 0)"], body)
+    body = [
+        [
+            OUTCOMES[o].label,
+            _share(r.noise_share_runs),
+            _share(r.noise_share_means),
+            str(int(r.undefined_points)),
+        ]
+        for o, r in noise.iterrows()
+    ]
+    return md.table(
+        [
+            "outcome",
+            "share of single-run variance",
+            "share of seed-mean variance",
+            "points undefined (counted 0)",
+        ],
+        body,
+    )
 
 
 def _space_table(design: Design) -> str:
@@ -267,8 +332,12 @@ def write_report(
         "",
         f"Command: `{cost.command}`  ",
         f"Space: `{space.path.name}`, {len(space.factors)} factors and the dummy `{dummy}`"
-        + (f" (the survivors of the screening in `{cost.screened_from}`)"
-           if cost.screened_from else "") + ".",
+        + (
+            f" (the survivors of the screening in `{cost.screened_from}`)"
+            if cost.screened_from
+            else ""
+        )
+        + ".",
         "",
         f"Design: {method} — {design.n_points} points x {space.replications} seeds x "
         f"{runs_per_point // space.replications} scenarios = {cost.runs} runs of "
@@ -292,9 +361,13 @@ def write_report(
         text += [f"- {morris_sentence(by_outcome[o], o, dummy)}" for o in outcomes]
         text += ["", f"![Screening overview]({figures['overview'].relative_to(folder)})", ""]
         kept = survivors(analysis.indices, dummy, space.sobol_max_factors)
-        text += [f"Factors that survive screening (clear of noise for at least one outcome, at "
-                 f"most {space.sobol_max_factors}), for `run.py sensitivity sobol`: "
-                 + (", ".join(f"`{k}`" for k in kept) or "none") + ".", ""]
+        text += [
+            f"Factors that survive screening (clear of noise for at least one outcome, at "
+            f"most {space.sobol_max_factors}), for `run.py sensitivity sobol`: "
+            + (", ".join(f"`{k}`" for k in kept) or "none")
+            + ".",
+            "",
+        ]
     else:
         big = analysis.indices[analysis.indices["n"] == 2 * method.n]
         text += [f"- {sobol_sentence(big[big['outcome'] == o], o, dummy)}" for o in outcomes]
@@ -317,16 +390,28 @@ def write_report(
         meta = OUTCOMES[o]
         unit = "percentage points" if meta.percent else meta.unit
         noise = analysis.noise.loc[o]
-        text += [f"### {meta.label}", "",
-                 f"Seed noise: {_share(noise['noise_share_runs'])} of the variance of single "
-                 f"runs, {_share(noise['noise_share_means'])} of the variance of the seed "
-                 "means analysed.", ""]
+        text += [
+            f"### {meta.label}",
+            "",
+            f"Seed noise: {_share(noise['noise_share_runs'])} of the variance of single "
+            f"runs, {_share(noise['noise_share_means'])} of the variance of the seed "
+            "means analysed.",
+            "",
+        ]
         if isinstance(method, Morris):
-            text += [f"μ*, μ and σ in {unit} per full range of the factor.", "",
-                     _morris_table(by_outcome[o], o, dummy), ""]
+            text += [
+                f"μ*, μ and σ in {unit} per full range of the factor.",
+                "",
+                _morris_table(by_outcome[o], o, dummy),
+                "",
+            ]
         else:
-            text += [convergence_sentence(by_outcome[o], method.n), "",
-                     _sobol_table(by_outcome[o], method.n), ""]
+            text += [
+                convergence_sentence(by_outcome[o], method.n),
+                "",
+                _sobol_table(by_outcome[o], method.n),
+                "",
+            ]
         text += [f"![{meta.label}]({figures[o].relative_to(folder)})", ""]
     text += [
         "## Parameter space",

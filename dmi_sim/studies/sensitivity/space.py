@@ -35,8 +35,15 @@ from dmi_sim.studies.sensitivity.methods import Method, Morris, Sobol
 #: The shipped space, read when ``--space`` is not given.
 DEFAULT_SPACE = "parameter_space"
 TOP_KEYS = (
-    "description", "seed", "replications", "dummy", "overrides", "morris", "sobol",
-    "factors", "not_varied",
+    "description",
+    "seed",
+    "replications",
+    "dummy",
+    "overrides",
+    "morris",
+    "sobol",
+    "factors",
+    "not_varied",
 )
 SOURCE_KEYS = ("source", "reason")
 MORRIS_KEYS = ("trajectories", "levels", "pool")
@@ -84,7 +91,8 @@ class ParameterSpace:
         for factor in self.factors:
             default = PARAMETERS[factor.key].default
             inside = (
-                default in factor.values if not factor.is_range
+                default in factor.values
+                if not factor.is_range
                 else factor.low <= default <= factor.high  # type: ignore[operator]
             )
             if not inside:
@@ -96,8 +104,7 @@ class ParameterSpace:
         order); the dummy's column is dropped, since the model never reads it."""
         columns = [f.from_unit(unit[:, j]) for j, f in enumerate(self.factors)]
         return [
-            {f.key: columns[j][i] for j, f in enumerate(self.factors)}
-            for i in range(unit.shape[0])
+            {f.key: columns[j][i] for j, f in enumerate(self.factors)} for i in range(unit.shape[0])
         ]
 
     def restricted(self, keys: Sequence[str]) -> ParameterSpace:
@@ -106,7 +113,8 @@ class ParameterSpace:
         kept = tuple(f for f in self.factors if f.key in keys)
         dropped = {
             f.key: "held at the scenario value: screened out by Morris"
-            for f in self.factors if f.key not in keys
+            for f in self.factors
+            if f.key not in keys
         }
         return replace(self, factors=kept, not_varied={**self.not_varied, **dropped})
 
@@ -204,8 +212,9 @@ class _SpaceParser(TomlChecker):
         pool = self.integer("morris.pool", table.get("pool", 0), 0)
         if 0 < pool <= trajectories:
             raise self.fail(
-                "morris.pool", pool, f"0 (no optimisation) or more than trajectories = "
-                f"{trajectories}"
+                "morris.pool",
+                pool,
+                f"0 (no optimisation) or more than trajectories = {trajectories}",
             )
         return Morris(trajectories=trajectories, levels=levels, pool=pool)
 

@@ -32,8 +32,16 @@ from dmi_sim.studies.kit.stats import t_halfwidth
 
 #: Characters per line of an axis label.
 LABEL_WIDTH = 38
-_LINE_COLOURS = ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue",
-                 "black", "yellow")
+_LINE_COLOURS = (
+    "blue",
+    "orange",
+    "bluish_green",
+    "vermillion",
+    "reddish_purple",
+    "sky_blue",
+    "black",
+    "yellow",
+)
 
 
 def outcome_label(key: str, wrap: bool = True) -> str:
@@ -57,8 +65,9 @@ def factor_label(key: str) -> str:
     return _wrap(f"{spec.doc} ({spec.unit})" if spec.unit else spec.doc)
 
 
-def point_means(summary: pd.DataFrame, factors: Sequence[str],
-                outcomes: Sequence[str]) -> pd.DataFrame:
+def point_means(
+    summary: pd.DataFrame, factors: Sequence[str], outcomes: Sequence[str]
+) -> pd.DataFrame:
     """One row per design point: its factor values, and mean, CI half-width, n per outcome."""
     grouped = summary.groupby("point", sort=True)
     frame = grouped[list(factors)].first()
@@ -106,15 +115,36 @@ def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) 
     frontier's design points."""
     colours = _colours(list(dict.fromkeys(points[group])), group)
     for level, part in points.groupby(group, sort=False):
-        ax.errorbar(part[x], part[y], yerr=part[f"{y}_ci"], fmt="o", markersize=5,
-                    color=colours[level], alpha=0.85, elinewidth=1, capsize=2,
-                    label=str(level))
-    front = points.iloc[pareto_front(points[x].to_numpy(float), points[y].to_numpy(float),
-                                     catalogue.higher_is_better(y))]
-    ax.plot(front[x], front[y], color="#333333", linewidth=1.2, linestyle="--",
-            drawstyle="steps-post", zorder=0, label="cost-effectiveness frontier")
-    ax.scatter(front[x], front[y], s=110, facecolors="none", edgecolors="#333333",
-               linewidths=1.2, zorder=3)
+        ax.errorbar(
+            part[x],
+            part[y],
+            yerr=part[f"{y}_ci"],
+            fmt="o",
+            markersize=5,
+            color=colours[level],
+            alpha=0.85,
+            elinewidth=1,
+            capsize=2,
+            label=str(level),
+        )
+    front = points.iloc[
+        pareto_front(
+            points[x].to_numpy(float), points[y].to_numpy(float), catalogue.higher_is_better(y)
+        )
+    ]
+    ax.plot(
+        front[x],
+        front[y],
+        color="#333333",
+        linewidth=1.2,
+        linestyle="--",
+        drawstyle="steps-post",
+        zorder=0,
+        label="cost-effectiveness frontier",
+    )
+    ax.scatter(
+        front[x], front[y], s=110, facecolors="none", edgecolors="#333333", linewidths=1.2, zorder=3
+    )
     _label_axis(ax.xaxis, x)
     _label_axis(ax.yaxis, y)
     ax.grid(alpha=0.3)
@@ -125,8 +155,7 @@ def _finish(fig: Figure, legend_from: Axes, title: str, group: str, path: Path) 
     """Title, one legend for the whole figure (taken from one panel), and the file."""
     fig.suptitle(title, fontsize=10)
     handles, labels = legend_from.get_legend_handles_labels()
-    fig.legend(handles, labels, title=factor_label(group), loc="outside right center",
-               fontsize=8)
+    fig.legend(handles, labels, title=factor_label(group), loc="outside right center", fontsize=8)
     return save_figure(fig, path, tight=False)
 
 
@@ -156,8 +185,7 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
             f"interval\nringed: the frontier, where no cheaper point does better ({better} is "
             f"better); listed in {table.name}"
         )
-        paths += [_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"),
-                  table]
+        paths += [_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"), table]
     return paths
 
 
@@ -177,13 +205,14 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
             part = points[points[group] == level].sort_values(x)
             mean, half = part[outcome].to_numpy(), part[f"{outcome}_ci"].to_numpy()
             colour = colours[level]
-            ax.fill_between(part[x], mean - half, mean + half, color=colour, alpha=0.15,
-                            linewidth=0)
+            ax.fill_between(
+                part[x], mean - half, mean + half, color=colour, alpha=0.15, linewidth=0
+            )
             ax.plot(part[x], mean, marker="o", markersize=4, color=colour, label=str(level))
         ax.set_xlabel(factor_label(x))
         _label_axis(ax.yaxis, outcome)
         ax.grid(alpha=0.3)
-    for ax in axes[len(outcomes):]:
+    for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     title = (
         f"{experiment.description or experiment.name}\nmean of {experiment.replications} runs "
@@ -200,7 +229,8 @@ def draw_figures(experiment: Experiment, summary: pd.DataFrame, out_dir: Path) -
     needed = [*experiment.outcomes, *(spec[k] for k in ("effort", "cost") if k in spec)]
     missing = [k for k in needed if k not in summary.columns]
     if missing:
-        raise ValueError(f"{experiment.path}: the figures need {missing}, which the runs do "
-                         "not report")
+        raise ValueError(
+            f"{experiment.path}: the figures need {missing}, which the runs do not report"
+        )
     draw = draw_frontier if spec["kind"] == "frontier" else draw_response
     return draw(experiment, summary, folder)

@@ -46,8 +46,11 @@ def _show(key: str, value: float) -> str:
 
 def settings(point: pd.Series, factors: Sequence[str]) -> str:
     """'crackdown.officers = 20, crackdown.duration_days = 14' (the point's own levers)."""
-    own = [f"{k} = {_level(point[k])}" for k in factors
-           if k != SCENARIO_FACTOR and k in point and not _missing(point[k])]
+    own = [
+        f"{k} = {_level(point[k])}"
+        for k in factors
+        if k != SCENARIO_FACTOR and k in point and not _missing(point[k])
+    ]
     return ", ".join(own) or "as shipped"
 
 
@@ -81,8 +84,9 @@ def default_points(points: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame
 
 def frontier(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     """The frontier of ``y`` against ``x``, cheapest first (``figures.pareto_front``)."""
-    index = pareto_front(points[x].to_numpy(float), points[y].to_numpy(float),
-                         catalogue.higher_is_better(y))
+    index = pareto_front(
+        points[x].to_numpy(float), points[y].to_numpy(float), catalogue.higher_is_better(y)
+    )
     return points.iloc[index]
 
 
@@ -96,15 +100,21 @@ def best_within(points: pd.DataFrame, x: str, budget: float, y: str) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def _frontier_lines(front: pd.DataFrame, x: str, y: str, cost: str, effort: str,
-                    factors: Sequence[str]) -> list[str]:
+def _frontier_lines(
+    front: pd.DataFrame, x: str, y: str, cost: str, effort: str, factors: Sequence[str]
+) -> list[str]:
     lines = []
     for _, row in front.iterrows():
-        spend = (f"{dollars(row[cost])} and {num(row[effort])} officer-hours" if x == cost
-                 else f"{num(row[effort])} officer-hours ({dollars(row[cost])})")
-        lines.append(f"- point {int(row['point'])}: **{row[SCENARIO_FACTOR]}** "
-                     f"({settings(row, factors)}): {_show(y, row[y])} "
-                     f"(± {_show(y, row[f'{y}_ci'])}) for {spend}")
+        spend = (
+            f"{dollars(row[cost])} and {num(row[effort])} officer-hours"
+            if x == cost
+            else f"{num(row[effort])} officer-hours ({dollars(row[cost])})"
+        )
+        lines.append(
+            f"- point {int(row['point'])}: **{row[SCENARIO_FACTOR]}** "
+            f"({settings(row, factors)}): {_show(y, row[y])} "
+            f"(± {_show(y, row[f'{y}_ci'])}) for {spend}"
+        )
     return lines
 
 
@@ -115,9 +125,13 @@ def _budget_table(points: pd.DataFrame, defaults: pd.DataFrame, x: str, y: str) 
         best = best_within(points, x, ref[x], y).set_index(SCENARIO_FACTOR)
         budget = dollars(ref[x]) if x.startswith("cost") else f"{num(ref[x])} h"
         spend = "cost" if x.startswith("cost") else "officer-hours"
-        cells = [f"{_show(y, best.loc[s, y])} (point {int(best.loc[s, 'point'])}, "
-                 f"{_show(x, best.loc[s, x])}{'' if spend == 'cost' else ' h'})"
-                 if s in best.index else "none this cheap" for s in strategies]
+        cells = [
+            f"{_show(y, best.loc[s, y])} (point {int(best.loc[s, 'point'])}, "
+            f"{_show(x, best.loc[s, x])}{'' if spend == 'cost' else ' h'})"
+            if s in best.index
+            else "none this cheap"
+            for s in strategies
+        ]
         rows.append([f"{budget} (shipped {ref[SCENARIO_FACTOR]})", *cells])
     return table(["at most", *strategies], rows)
 
@@ -140,8 +154,11 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         f"number is a point's mean over its runs; totals (officer-hours, custody, cost) count "
         f"days {start}-{days - 1}, from the policy start to the end of the run, and means "
         f"with `post_` the year from day {start}. The points at each strategy's shipped "
-        "settings: " + ", ".join(f"point {int(r['point'])} ({r[SCENARIO_FACTOR]})"
-                                  for _, r in defaults.iterrows()) + ".",
+        "settings: "
+        + ", ".join(
+            f"point {int(r['point'])} ({r[SCENARIO_FACTOR]})" for _, r in defaults.iterrows()
+        )
+        + ".",
         "",
         "A point is **on the frontier** when no cheaper (or equally cheap) point does better "
         "on the outcome; the frontier is listed cheapest first, and the figures ring it. "
@@ -179,10 +196,24 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
             _budget_table(points, defaults, effort, outcome),
             "",
         ]
-    lines += ["## Design points", "",
-              table(["point", "strategy", "settings", "officer-hours", "cost"],
-                    [[str(int(r["point"])), r[SCENARIO_FACTOR], settings(r, factors),
-                      num(r[effort]), dollars(r[cost])] for _, r in points.iterrows()]), ""]
+    lines += [
+        "## Design points",
+        "",
+        table(
+            ["point", "strategy", "settings", "officer-hours", "cost"],
+            [
+                [
+                    str(int(r["point"])),
+                    r[SCENARIO_FACTOR],
+                    settings(r, factors),
+                    num(r[effort]),
+                    dollars(r[cost]),
+                ]
+                for _, r in points.iterrows()
+            ],
+        ),
+        "",
+    ]
     path = Path(folder) / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -7,11 +7,18 @@ the command's work and ``cli`` its options.
 
 from dmi_sim.studies.validation.targets import TARGETS, Target, judge
 from dmi_sim.studies.validation.validate import (
-           DEFAULT_REPS,
-           Validation,
-           ValidationError,
-           ValidationSpec,
+    DEFAULT_REPS,
+    Validation,
+    ValidationError,
+    ValidationSpec,
 )
 
-__all__ = ["DEFAULT_REPS", "TARGETS", "Target", "Validation", "ValidationError",
-           "ValidationSpec", "judge"]
+__all__ = [
+    "DEFAULT_REPS",
+    "TARGETS",
+    "Target",
+    "Validation",
+    "ValidationError",
+    "ValidationSpec",
+    "judge",
+]

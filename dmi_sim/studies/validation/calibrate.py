@@ -57,23 +57,23 @@ def read_search(path: Path) -> SearchSpec:
         if key not in PARAMETERS or PARAMETERS[key].kind not in ("float", "int"):
             raise ParameterError(f"{path}: factors.{key}: not a numeric parameter")
         if not (isinstance(rng, list) and len(rng) == 2 and rng[0] < rng[1]):
-            raise ParameterError(f"{path}: factors.{key} = {rng!r}; allowed: [low, high] "
-                                 "with low < high")
+            raise ParameterError(
+                f"{path}: factors.{key} = {rng!r}; allowed: [low, high] with low < high"
+            )
         for v in rng:
             validate_value(key, v, f"{path}: factors")
         factors[key] = (float(rng[0]), float(rng[1]))
     targets = tuple(search.get("targets", ()))
     for t in targets:
         if t not in BY_ID:
-            raise ParameterError(f"{path}: search.targets: unknown target {t!r}; allowed: "
-                                 f"{', '.join(BY_ID)}")
-    fixed = {k: validate_value(k, v, f"{path}: fixed") for k, v in
-             table.get("fixed", {}).items()}
+            raise ParameterError(
+                f"{path}: search.targets: unknown target {t!r}; allowed: {', '.join(BY_ID)}"
+            )
+    fixed = {k: validate_value(k, v, f"{path}: fixed") for k, v in table.get("fixed", {}).items()}
     points, reps = search.get("points", 32), search.get("reps", 4)
     for name, value in (("points", points), ("reps", reps)):
         if not isinstance(value, int) or value < 1:
-            raise ParameterError(f"{path}: search.{name} = {value!r}; allowed: an integer "
-                                 ">= 1")
+            raise ParameterError(f"{path}: search.{name} = {value!r}; allowed: an integer >= 1")
     return SearchSpec(factors, points, reps, int(search.get("seed", 0)), targets, fixed)
 
 
@@ -118,18 +118,23 @@ def _plan(spec: SearchSpec, point: Mapping[str, Any]) -> Plan:
     return build_plan({a: arms[a] for a in needed}, spec.seed, point)
 
 
-def search(spec: SearchSpec, store: Path, executor: Executor | None = None,
-           workers: int = 1, progress: bool = True) -> pd.DataFrame:
+def search(
+    spec: SearchSpec,
+    store: Path,
+    executor: Executor | None = None,
+    workers: int = 1,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Run the search; return one row per point (parameters, estimates, miss, passes),
     best first. Runs shared between points (equal parameters) are made once."""
     points = design(spec)
     plans = [_plan(spec, p) for p in points]
     tasks = {t.run_id: t for plan in plans for t in plan.tasks}
     if progress:
-        print(f"calibrate: {len(points)} points, {len(tasks)} runs -> {store}",
-              file=sys.stderr)
-    done = run_tasks(list(tasks.values()), store, workers=workers, executor=executor,
-                     progress=progress)
+        print(f"calibrate: {len(points)} points, {len(tasks)} runs -> {store}", file=sys.stderr)
+    done = run_tasks(
+        list(tasks.values()), store, workers=workers, executor=executor, progress=progress
+    )
     if done.n_failed:
         raise RuntimeError(f"{done.n_failed} runs failed; see {done.failures_path}")
     series = load_results(store)[1]

@@ -72,9 +72,10 @@ def fmt(x: float, percent: bool = False) -> str:
 
 # --- generic helpers -------------------------------------------------------------------
 
+
 def window_mean(matrix: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Per row, the mean over days ``[lo, hi)`` cut to the days simulated; NaN if none."""
-    part = matrix[:, max(lo, 0):max(hi, 0)]
+    part = matrix[:, max(lo, 0) : max(hi, 0)]
     if part.shape[1] == 0:
         return np.full(matrix.shape[0], np.nan)
     return part.mean(axis=1)
@@ -82,7 +83,7 @@ def window_mean(matrix: np.ndarray, lo: int, hi: int) -> np.ndarray:
 
 def window_sum(matrix: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Per row, the sum over days ``[lo, hi)`` cut to the days simulated."""
-    return matrix[:, max(lo, 0):max(hi, 0)].sum(axis=1)
+    return matrix[:, max(lo, 0) : max(hi, 0)].sum(axis=1)
 
 
 def paired(*arrays: np.ndarray) -> list[np.ndarray]:
@@ -96,16 +97,23 @@ def mean_interval(values: np.ndarray, **details: str) -> Measurement:
     """The t-interval for the mean of per-replication values (non-finite ones left out)."""
     values = np.asarray(values, dtype=float)
     mean, low, high = t_interval(values)
-    return Measurement(mean, low, high, int(np.isfinite(values).sum()),
-                       tuple(values.tolist()), details)
+    return Measurement(
+        mean, low, high, int(np.isfinite(values).sum()), tuple(values.tolist()), details
+    )
 
 
 def ratio_measure(num: np.ndarray, den: np.ndarray, **details: str) -> Measurement:
     """Σnum/Σden over replications with a paired bootstrap interval (replications kept)."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     if num.size == 0 or den.sum() <= 0:
-        return Measurement(math.nan, math.nan, math.nan, int(num.size), details=details,
-                           note="nothing to divide by")
+        return Measurement(
+            math.nan,
+            math.nan,
+            math.nan,
+            int(num.size),
+            details=details,
+            note="nothing to divide by",
+        )
     value, low, high = ratio_interval(num, den, n_boot=N_BOOT)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_rep = np.where(den > 0, num / den, np.nan)
@@ -118,13 +126,21 @@ def proportion_measure(hits: np.ndarray, **details: str) -> Measurement:
     if hits.size == 0:
         return Measurement(math.nan, math.nan, math.nan, 0, details=details)
     ci = stats.binomtest(int(hits.sum()), hits.size).proportion_ci(method="wilson")
-    return Measurement(float(hits.mean()), float(ci.low), float(ci.high), int(hits.size),
-                       tuple(hits.astype(float).tolist()), details)
+    return Measurement(
+        float(hits.mean()),
+        float(ci.low),
+        float(ci.high),
+        int(hits.size),
+        tuple(hits.astype(float).tolist()),
+        details,
+    )
 
 
 def cluster_bootstrap(
-    groups: Sequence[np.ndarray], statistic: Callable[[np.ndarray], float],
-    n_boot: int = N_BOOT, seed: int = 0,
+    groups: Sequence[np.ndarray],
+    statistic: Callable[[np.ndarray], float],
+    n_boot: int = N_BOOT,
+    seed: int = 0,
 ) -> tuple[float, float]:
     """95 % percentile interval of ``statistic`` over all values, resampling whole groups
     (one group per replication: its values share a seed and are not independent)."""
@@ -141,8 +157,14 @@ def cluster_bootstrap(
 
 def parameter(value: float, **details: str) -> Measurement:
     """A parameter checked against the literature: exact, no interval to speak of."""
-    return Measurement(float(value), float(value), float(value), 0, details=details,
-                       note="a parameter: set from the source, not fitted")
+    return Measurement(
+        float(value),
+        float(value),
+        float(value),
+        0,
+        details=details,
+        note="a parameter: set from the source, not fitted",
+    )
 
 
 def call_in_day(runs: Runs, arm: str, level: float | None = None) -> int:
@@ -151,8 +173,7 @@ def call_in_day(runs: Runs, arm: str, level: float | None = None) -> int:
     return int(p["run.intervention_start"] + p["dmi.investigation_days"])
 
 
-def effect(runs: Runs, arm: str, outcome: str, start: int, level: float | None = None) \
-        -> pd.Series:
+def effect(runs: Runs, arm: str, outcome: str, start: int, level: float | None = None) -> pd.Series:
     """Paired relative effect of ``arm`` against the same-seed baseline over the 12 months
     from ``start`` (``effects.paired_effects``: mean per-replication change, t-interval)."""
     long = runs.long({"baseline": ("baseline", None), arm: (arm, level)}, [outcome])
@@ -160,18 +181,26 @@ def effect(runs: Runs, arm: str, outcome: str, start: int, level: float | None =
     return rows[rows["scenario"] == arm].iloc[0]
 
 
-def effect_measure(runs: Runs, arm: str, outcome: str, start: int, **details: str) \
-        -> Measurement:
+def effect_measure(runs: Runs, arm: str, outcome: str, start: int, **details: str) -> Measurement:
     """``effect`` as a Measurement."""
     row = effect(runs, arm, outcome, start)
-    details = {"window": f"days {row['window_start']}-{row['window_end'] - 1}",
-               "baseline mean": f"{fmt(row['counterfactual_mean'])} a day",
-               "intervention mean": f"{fmt(row['scenario_mean'])} a day", **details}
-    return Measurement(float(row["rel_effect"]), float(row["rel_low"]), float(row["rel_high"]),
-                       int(row["rel_n"]), details=details)
+    details = {
+        "window": f"days {row['window_start']}-{row['window_end'] - 1}",
+        "baseline mean": f"{fmt(row['counterfactual_mean'])} a day",
+        "intervention mean": f"{fmt(row['scenario_mean'])} a day",
+        **details,
+    }
+    return Measurement(
+        float(row["rel_effect"]),
+        float(row["rel_low"]),
+        float(row["rel_high"]),
+        int(row["rel_n"]),
+        details=details,
+    )
 
 
 # --- calibration anchors ---------------------------------------------------------------
+
 
 def pre_window(runs: Runs, column: str) -> np.ndarray:
     """Per baseline replication, the sum of ``column`` over the pre-intervention window."""
@@ -181,16 +210,18 @@ def pre_window(runs: Runs, column: str) -> np.ndarray:
 
 def measure_sellers(runs: Runs) -> Measurement:
     start = runs.params("baseline")["run.intervention_start"]
-    m = mean_interval(window_mean(runs.matrix("baseline", "active_sellers"),
-                                  start - PRE_DAYS, start))
+    m = mean_interval(
+        window_mean(runs.matrix("baseline", "active_sellers"), start - PRE_DAYS, start)
+    )
     inside = 15 <= m.value <= 20
     m.details["default target 15-20"] = "within" if inside else "outside"
     return m
 
 
 def measure_high_risk_share(runs: Runs) -> Measurement:
-    return mean_interval(pre_window(runs, "active_sellers_high")
-                         / pre_window(runs, "active_sellers"))
+    return mean_interval(
+        pre_window(runs, "active_sellers_high") / pre_window(runs, "active_sellers")
+    )
 
 
 def measure_arrest_rate(runs: Runs) -> Measurement:
@@ -205,19 +236,29 @@ def sales_per_seller_day(runs: Runs) -> np.ndarray:
 def measure_earnings_ratio(runs: Runs) -> Measurement:
     p = runs.params("baseline")
     sales = sales_per_seller_day(runs)
-    hourly = sales * p["sellers.price_per_sale"] * p["sellers.margin"] \
+    hourly = (
+        sales
+        * p["sellers.price_per_sale"]
+        * p["sellers.margin"]
         / p["sellers.dealing_hours_per_day"]
+    )
     m = mean_interval(hourly / p["sellers.legal_wage_hourly"])
-    m.details.update({"dealing earnings": f"${fmt(float(np.mean(hourly)))} an hour",
-                      "legal wage": f"${fmt(p['sellers.legal_wage_hourly'])} an hour"})
+    m.details.update(
+        {
+            "dealing earnings": f"${fmt(float(np.mean(hourly)))} an hour",
+            "legal wage": f"${fmt(p['sellers.legal_wage_hourly'])} an hour",
+        }
+    )
     return m
 
 
 def measure_sentence(key: str) -> Measure:
     """A sentence-length parameter, in years."""
+
     def measure(runs: Runs) -> Measurement:
         days = runs.params("baseline")[key]
         return parameter(days / 365.25, **{key: f"{fmt(days)} days"})
+
     return measure
 
 
@@ -228,8 +269,9 @@ def measure_investigation(runs: Runs) -> Measurement:
 def measure_relapse(runs: Runs) -> Measurement:
     called = runs.matrix("dmi", "called_in")
     if called.shape[1] <= call_in_day(runs, "dmi") + RELAPSE_DAYS:
-        return Measurement(math.nan, math.nan, math.nan, 0, note="the run ends within six "
-                           "weeks of the call-in")
+        return Measurement(
+            math.nan, math.nan, math.nan, 0, note="the run ends within six weeks of the call-in"
+        )
     relapsed = runs.matrix("dmi", "relapsed_6wk")[:, -1]
     m = ratio_measure(relapsed, called[:, -1])
     m.details["called in"] = f"{fmt(float(called[:, -1].mean()))} per replication"
@@ -238,13 +280,17 @@ def measure_relapse(runs: Runs) -> Measurement:
 
 def measure_sales(runs: Runs) -> Measurement:
     p = runs.params("baseline")
-    return mean_interval(sales_per_seller_day(runs),
-                         **{"price per sale (parameter)": f"${fmt(p['sellers.price_per_sale'])}",
-                            "non-local buyers (parameter)":
-                                fmt(p["buyers.nonlocal_share"], percent=True)})
+    return mean_interval(
+        sales_per_seller_day(runs),
+        **{
+            "price per sale (parameter)": f"${fmt(p['sellers.price_per_sale'])}",
+            "non-local buyers (parameter)": fmt(p["buyers.nonlocal_share"], percent=True),
+        },
+    )
 
 
 # --- 1. replacement after sweeps -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SweepRecovery:
@@ -258,14 +304,20 @@ class SweepRecovery:
 
 def sweep_recovery(runs: Runs, column: str = "market_sellers") -> SweepRecovery:
     """Recovery after every sweep of every crackdown replication (computed once)."""
+
     def compute() -> SweepRecovery:
         p = runs.params("crackdown")
         sellers = runs.matrix("crackdown", column)
         entered = runs.matrix("crackdown", "new_recruits") + np.diff(
-            runs.matrix("crackdown", "relapsed"), axis=1, prepend=0)
+            runs.matrix("crackdown", "relapsed"), axis=1, prepend=0
+        )
         record = runs.matrix("crackdown", "entrants_with_record")
-        plan = sweep_plan(p["run.intervention_start"], p["crackdown.period_days"],
-                      p["crackdown.duration_days"], sellers.shape[1])
+        plan = sweep_plan(
+            p["run.intervention_start"],
+            p["crackdown.period_days"],
+            p["crackdown.duration_days"],
+            sellers.shape[1],
+        )
         times = np.array([[replacement_days(row, s) for s in plan] for row in sellers])
         times = times.reshape(len(sellers), len(plan))
         entrants, with_record = np.zeros(len(sellers)), np.zeros(len(sellers))
@@ -277,6 +329,7 @@ def sweep_recovery(runs: Runs, column: str = "market_sellers") -> SweepRecovery:
                 entrants[i] += entered[i, withdrawal:upto].sum()
                 with_record[i] += record[i, withdrawal:upto].sum()
         return SweepRecovery(plan, times, entrants, with_record)
+
     return runs.memo(("sweep_recovery", column), compute)
 
 
@@ -293,35 +346,58 @@ def measure_recovery(runs: Runs) -> Measurement:
     value = censored_median(known)
     low, high = cluster_bootstrap(list(times), censored_median)
     gaps = [gap_end - withdrawal for _, withdrawal, gap_end in rec.sweeps]
-    details = {f"back within {h} days": fmt(float(np.mean(known <= h)), percent=True)
-               for h in RECOVERY_HORIZONS}
+    details = {
+        f"back within {h} days": fmt(float(np.mean(known <= h)), percent=True)
+        for h in RECOVERY_HORIZONS
+    }
     details[f"back before the next sweep ({min(gaps, default=0)} days)"] = fmt(
-        float(np.mean(np.isfinite(known))), percent=True)
+        float(np.mean(np.isfinite(known))), percent=True
+    )
     details["sweeps measured"] = f"{known.size} ({len(rec.sweeps)} per replication)"
     details["median by sweep"] = ", ".join(
-        f"#{k + 1}: {fmt(censored_median(times[:, k]))} d" for k in range(times.shape[1]))
-    return Measurement(value, low, high, len(times), details=details,
-                       note="not-recovered sweeps count as never recovered (censored)")
+        f"#{k + 1}: {fmt(censored_median(times[:, k]))} d" for k in range(times.shape[1])
+    )
+    return Measurement(
+        value,
+        low,
+        high,
+        len(times),
+        details=details,
+        note="not-recovered sweeps count as never recovered (censored)",
+    )
 
 
 def measure_new_entrants(runs: Runs) -> Measurement:
     rec = sweep_recovery(runs)
     share_record = ratio_measure(rec.with_record, rec.entrants)
     return Measurement(
-        1 - share_record.value, 1 - share_record.high, 1 - share_record.low, share_record.n,
+        1 - share_record.value,
+        1 - share_record.high,
+        1 - share_record.low,
+        share_record.n,
         tuple(1 - v for v in share_record.values),
-        {"entrants during recovery": f"{fmt(float(rec.entrants.mean()))} per replication",
-         "of them with a record": f"{fmt(float(rec.with_record.mean()))} per replication"})
+        {
+            "entrants during recovery": f"{fmt(float(rec.entrants.mean()))} per replication",
+            "of them with a record": f"{fmt(float(rec.with_record.mean()))} per replication",
+        },
+    )
 
 
 # --- 2. abrupt collapse after the call-in ------------------------------------------------
+
 
 def call_in_levels(runs: Runs, arm: str = "dmi") -> dict[str, np.ndarray]:
     """Per replication, low-risk sellers before the call-in, in week 4 and at 6 months."""
     low = runs.matrix(arm, "active_sellers_low")
     c = call_in_day(runs, arm)
-    return {name: window_mean(low, c + lo, c + hi) for name, (lo, hi) in
-            (("pre", CALL_IN_PRE), ("week4", CALL_IN_WEEK4), ("month6", CALL_IN_MONTH6))}
+    return {
+        name: window_mean(low, c + lo, c + hi)
+        for name, (lo, hi) in (
+            ("pre", CALL_IN_PRE),
+            ("week4", CALL_IN_WEEK4),
+            ("month6", CALL_IN_MONTH6),
+        )
+    }
 
 
 def measure_collapse(runs: Runs) -> Measurement:
@@ -329,11 +405,14 @@ def measure_collapse(runs: Runs) -> Measurement:
     with np.errstate(invalid="ignore", divide="ignore"):
         fall = 1 - levels["week4"] / levels["pre"]
     c = call_in_day(runs, "dmi")
-    base = window_mean(runs.matrix("baseline", "active_sellers_low"), c + CALL_IN_WEEK4[0],
-                       c + CALL_IN_WEEK4[1])
-    details = {"before (days -28..-1)": f"{fmt(float(np.mean(levels['pre'])))} sellers",
-               "week 4 (days +21..+28)": f"{fmt(float(np.mean(levels['week4'])))} sellers",
-               "same-seed baseline, week 4": f"{fmt(float(np.mean(base)))} sellers"}
+    base = window_mean(
+        runs.matrix("baseline", "active_sellers_low"), c + CALL_IN_WEEK4[0], c + CALL_IN_WEEK4[1]
+    )
+    details = {
+        "before (days -28..-1)": f"{fmt(float(np.mean(levels['pre'])))} sellers",
+        "week 4 (days +21..+28)": f"{fmt(float(np.mean(levels['week4'])))} sellers",
+        "same-seed baseline, week 4": f"{fmt(float(np.mean(base)))} sellers",
+    }
     return mean_interval(fall, **details)
 
 
@@ -346,22 +425,28 @@ def measure_step(runs: Runs) -> Measurement:
 
 # --- 3. moderate DMI effect, 7. failure at low fidelity -----------------------------------
 
+
 def dmi_effect(arm: str, outcome: str, also: Sequence[str] = ()) -> Measure:
     """The paired effect of a DMI arm on ``outcome`` over the 12 months after its call-in;
     its effects on the ``also`` outcomes are reported beside it."""
+
     def measure(runs: Runs) -> Measurement:
         c = call_in_day(runs, arm)
         m = effect_measure(runs, arm, outcome, c)
         for other in also:
             row = effect(runs, arm, other, c)
-            m.details[f"effect on {other}"] = (f"{fmt(row['rel_effect'], True)} "
-                                               f"({fmt(row['rel_low'], True)} to "
-                                               f"{fmt(row['rel_high'], True)})")
+            m.details[f"effect on {other}"] = (
+                f"{fmt(row['rel_effect'], True)} "
+                f"({fmt(row['rel_low'], True)} to "
+                f"{fmt(row['rel_high'], True)})"
+            )
         return m
+
     return measure
 
 
 # --- 4. arrests ----------------------------------------------------------------------------
+
 
 def policy_arrests(runs: Runs, arm: str, columns: Sequence[str]) -> np.ndarray:
     """Per replication, arrests summed over ``columns`` from the intervention start on."""
@@ -372,17 +457,21 @@ def policy_arrests(runs: Runs, arm: str, columns: Sequence[str]) -> np.ndarray:
 def arrests_ratio(columns: Sequence[str]) -> Measure:
     """Crackdown arrests per DMI arrest over the same policy period (same seeds); seller and
     buyer arrests of each are shown apart."""
+
     def measure(runs: Runs) -> Measurement:
-        crack, dmi = paired(policy_arrests(runs, "crackdown", columns),
-                            policy_arrests(runs, "dmi", columns))
+        crack, dmi = paired(
+            policy_arrests(runs, "crackdown", columns), policy_arrests(runs, "dmi", columns)
+        )
         details = {}
         for arm in ("crackdown", "dmi"):
             sellers = policy_arrests(runs, arm, ("arrests_sellers",)).mean()
             buyers = policy_arrests(runs, arm, ("arrests_buyers",)).mean()
             details[arm if arm == "crackdown" else "DMI"] = (
                 f"{fmt(float(sellers))} seller and {fmt(float(buyers))} buyer arrests per "
-                "replication")
+                "replication"
+            )
         return ratio_measure(crack, dmi, **details)
+
     return measure
 
 
@@ -394,12 +483,17 @@ def policy_sum(runs: Runs, arm: str, column: str) -> np.ndarray:
 
 def custody_difference(column: str, what: str) -> Measure:
     """Crackdown minus DMI of ``column`` summed over the policy period, paired on seeds."""
+
     def measure(runs: Runs) -> Measurement:
-        crack, dmi = paired(policy_sum(runs, "crackdown", column),
-                            policy_sum(runs, "dmi", column))
-        return mean_interval(crack - dmi, **{
-            "crackdown": f"{fmt(float(crack.mean()))} {what} per replication",
-            "DMI": f"{fmt(float(dmi.mean()))} {what} per replication"})
+        crack, dmi = paired(policy_sum(runs, "crackdown", column), policy_sum(runs, "dmi", column))
+        return mean_interval(
+            crack - dmi,
+            **{
+                "crackdown": f"{fmt(float(crack.mean()))} {what} per replication",
+                "DMI": f"{fmt(float(dmi.mean()))} {what} per replication",
+            },
+        )
+
     return measure
 
 
@@ -413,24 +507,31 @@ def suppression(runs: Runs, lo: int, hi: int) -> np.ndarray:
     """Per replication, 1 - active sellers under the sustained crackdown / the same-seed
     baseline's, over days [start + lo, start + hi)."""
     start = runs.params("long_crackdown")["run.intervention_start"]
-    crack, base = paired(runs.matrix("long_crackdown", "active_sellers"),
-                         runs.matrix("baseline", "active_sellers"))
+    crack, base = paired(
+        runs.matrix("long_crackdown", "active_sellers"), runs.matrix("baseline", "active_sellers")
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         return 1 - window_mean(crack, start + lo, start + hi) / window_mean(
-            base, start + lo, start + hi)
+            base, start + lo, start + hi
+        )
 
 
 def measure_deterrence_decay(runs: Runs) -> Measurement:
     early, late = suppression(runs, *EARLY_DAYS), suppression(runs, *LATE_DAYS)
-    return mean_interval(early - late, **{
-        "suppression, days 1-28": fmt(float(np.nanmean(early)), percent=True),
-        "suppression, days 91-180": fmt(float(np.nanmean(late)), percent=True)})
+    return mean_interval(
+        early - late,
+        **{
+            "suppression, days 1-28": fmt(float(np.nanmean(early)), percent=True),
+            "suppression, days 91-180": fmt(float(np.nanmean(late)), percent=True),
+        },
+    )
 
 
 def measure_residual_deterrence(runs: Runs) -> Measurement:
     held = int(runs.params("long_crackdown")["crackdown.duration_days"])
-    return mean_interval(suppression(runs, held, held + AFTER_DAYS), **{
-        "withdrawal": f"day {held} of the crackdown"})
+    return mean_interval(
+        suppression(runs, held, held + AFTER_DAYS), **{"withdrawal": f"day {held} of the crackdown"}
+    )
 
 
 # --- 9. presence deters more than it arrests -------------------------------------------------
@@ -443,20 +544,37 @@ DOSE_RANGE = (1.5, 2.5)
 def presence_effect(outcome: str) -> Measure:
     """The hot-spot patrol's paired effect on ``outcome`` over its first 12 months, with the
     dose (market-area officer-hours against the baseline's) beside it."""
+
     def measure(runs: Runs) -> Measurement:
         start = int(runs.params("hotspot")["run.intervention_start"])
-        hours = [window_mean(runs.matrix(arm, "officer_hours_market"), start,
-                             start + WINDOW_DAYS).mean() for arm in ("hotspot", "baseline")]
+        hours = [
+            window_mean(runs.matrix(arm, "officer_hours_market"), start, start + WINDOW_DAYS).mean()
+            for arm in ("hotspot", "baseline")
+        ]
         dose = hours[0] / hours[1] if hours[1] > 0 else math.nan
-        m = effect_measure(runs, "hotspot", outcome, start, **{
-            "market-area officer-hours a day": f"{fmt(hours[1])} at baseline, "
-                                               f"{fmt(hours[0])} with hot-spot patrol"})
+        m = effect_measure(
+            runs,
+            "hotspot",
+            outcome,
+            start,
+            **{
+                "market-area officer-hours a day": f"{fmt(hours[1])} at baseline, "
+                f"{fmt(hours[0])} with hot-spot patrol"
+            },
+        )
         if not DOSE_RANGE[0] <= dose <= DOSE_RANGE[1]:
-            return Measurement(math.nan, math.nan, math.nan, m.n, details=m.details,
-                               note=f"the hot-spot arm gives {fmt(dose)}x the baseline's "
-                                    "officer-hours in the market area, not about 2x")
+            return Measurement(
+                math.nan,
+                math.nan,
+                math.nan,
+                m.n,
+                details=m.details,
+                note=f"the hot-spot arm gives {fmt(dose)}x the baseline's "
+                "officer-hours in the market area, not about 2x",
+            )
         m.details["dose"] = f"{fmt(dose)}x the baseline's officer-hours"
         return m
+
     return measure
 
 
@@ -466,42 +584,58 @@ def measure_handled(runs: Runs) -> Measurement:
         return Measurement(math.nan, math.nan, math.nan, 0, note="no call-in within the run")
     called = runs.matrix("dmi", "called_in")[:, -1]
     taken = runs.matrix("dmi", "arrests_sellers")[:, c]
-    return mean_interval(called + taken, **{
-        "called in": f"{fmt(float(called.mean()))}",
-        "arrested at the take-down": f"{fmt(float(np.mean(taken)))}"})
+    return mean_interval(
+        called + taken,
+        **{
+            "called in": f"{fmt(float(called.mean()))}",
+            "arrested at the take-down": f"{fmt(float(np.mean(taken)))}",
+        },
+    )
 
 
 # --- 5. displacement ---------------------------------------------------------------------
+
 
 def displacement(arm: str) -> Measure:
     """Change of catchment-ring transactions against the same-seed baseline, as a share of
     the baseline's whole-zone (market + ring) transactions, over the 12 months from the
     call-in (DMI) or the intervention start."""
+
     def measure(runs: Runs) -> Measurement:
         p = runs.params(arm)
-        w0 = call_in_day(runs, arm) if p["policy.strategy"] == "dmi" \
-            else p["run.intervention_start"]
+        w0 = (
+            call_in_day(runs, arm) if p["policy.strategy"] == "dmi" else p["run.intervention_start"]
+        )
         w1 = w0 + WINDOW_DAYS
 
         def mean(a: str, column: str) -> np.ndarray:
             return window_mean(runs.matrix(a, column), w0, w1)
 
         ring, base_ring, base_market = paired(
-            mean(arm, "transactions_catchment"), mean("baseline", "transactions_catchment"),
-            mean("baseline", "transactions_market"))
+            mean(arm, "transactions_catchment"),
+            mean("baseline", "transactions_catchment"),
+            mean("baseline", "transactions_market"),
+        )
         zone = base_ring + base_market
-        return mean_interval((ring - base_ring) / zone, **{
-            "window": f"days {w0}-{min(w1, runs.days(arm)) - 1}",
-            "ring, baseline": f"{fmt(float(base_ring.mean()))} sales a day",
-            "ring, intervention": f"{fmt(float(ring.mean()))} sales a day",
-            "ring against its own baseline (ratio of means)": fmt(
-                float(ring.sum() / base_ring.sum() - 1) if base_ring.sum() > 0 else math.nan,
-                percent=True),
-            "market area, baseline": f"{fmt(float(base_market.mean()))} sales a day"})
+        return mean_interval(
+            (ring - base_ring) / zone,
+            **{
+                "window": f"days {w0}-{min(w1, runs.days(arm)) - 1}",
+                "ring, baseline": f"{fmt(float(base_ring.mean()))} sales a day",
+                "ring, intervention": f"{fmt(float(ring.mean()))} sales a day",
+                "ring against its own baseline (ratio of means)": fmt(
+                    float(ring.sum() / base_ring.sum() - 1) if base_ring.sum() > 0 else math.nan,
+                    percent=True,
+                ),
+                "market area, baseline": f"{fmt(float(base_market.mean()))} sales a day",
+            },
+        )
+
     return measure
 
 
 # --- 6. two community states -------------------------------------------------------------
+
 
 def two_means_split(x: np.ndarray) -> float:
     """The threshold between two 1-D clusters that minimises the within-cluster sum of
@@ -546,8 +680,10 @@ def community_states(runs: Runs) -> CommunityStates:
             ends += e.tolist()
             reps += list(range(e.size))
         ends_arr = np.array(ends)
-        return CommunityStates(np.array(levels), ends_arr, np.array(reps),
-                               two_means_split(ends_arr))
+        return CommunityStates(
+            np.array(levels), ends_arr, np.array(reps), two_means_split(ends_arr)
+        )
+
     return runs.memo("community_states", compute)
 
 
@@ -573,27 +709,44 @@ def measure_two_states(runs: Runs) -> Measurement:
     value = between_states(cs.ends)
     low, high = cluster_bootstrap(groups, between_states)
     reclaimed = cs.reclaimed(cs.ends)
-    by_level = ", ".join(f"{fmt(lv)}: {fmt(float(reclaimed[cs.levels == lv].mean()), True)}"
-                         for lv in np.unique(cs.levels))
-    return Measurement(value, low, high, len(groups), details={
-        "split between states": f"{fmt(cs.threshold)} of households outdoors",
-        "abandoned state (mean)": fmt(float(np.mean(cs.ends[~reclaimed]))),
-        "reclaimed state (mean)": fmt(float(np.mean(cs.ends[reclaimed]))),
-        "runs ending reclaimed": f"{int(reclaimed.sum())} of {reclaimed.size}",
-        "share reclaimed by starting fear": by_level,
-    }, note="" if math.isfinite(value) else f"one state only: fewer than "
-        f"{MIN_STATE_SHARE:.0%} of the runs end on one side of the split")
+    by_level = ", ".join(
+        f"{fmt(lv)}: {fmt(float(reclaimed[cs.levels == lv].mean()), True)}"
+        for lv in np.unique(cs.levels)
+    )
+    return Measurement(
+        value,
+        low,
+        high,
+        len(groups),
+        details={
+            "split between states": f"{fmt(cs.threshold)} of households outdoors",
+            "abandoned state (mean)": fmt(float(np.mean(cs.ends[~reclaimed]))),
+            "reclaimed state (mean)": fmt(float(np.mean(cs.ends[reclaimed]))),
+            "runs ending reclaimed": f"{int(reclaimed.sum())} of {reclaimed.size}",
+            "share reclaimed by starting fear": by_level,
+        },
+        note=""
+        if math.isfinite(value)
+        else f"one state only: fewer than "
+        f"{MIN_STATE_SHARE:.0%} of the runs end on one side of the split",
+    )
 
 
 def share_in_state(arm: str, reclaimed: bool) -> Measure:
     """Share of an arm's runs that end in the given state (split from the sweep)."""
+
     def measure(runs: Runs) -> Measurement:
         cs = community_states(runs)
         ends = end_state(runs, arm)
         hits = cs.reclaimed(ends) == reclaimed
         start = runs.params(arm)["residents.initial_fear_market"]
-        return proportion_measure(hits, **{
-            "starting fear in the market zone": fmt(start),
-            "end state, mean": f"{fmt(float(ends.mean()))} of households outdoors",
-            "split between states (from B6a)": fmt(cs.threshold)})
+        return proportion_measure(
+            hits,
+            **{
+                "starting fear in the market zone": fmt(start),
+                "end state, mean": f"{fmt(float(ends.mean()))} of households outdoors",
+                "split between states (from B6a)": fmt(cs.threshold),
+            },
+        )
+
     return measure

@@ -25,8 +25,12 @@ from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.params import Params, load_params
 
 #: The four fidelity knobs; fidelity f sets each to f x its value in the ``dmi`` scenario.
-FIDELITY_KNOBS = ("dmi.credible_case_share", "dmi.follow_through",
-                  "dmi.community_awareness", "dmi.community_participation")
+FIDELITY_KNOBS = (
+    "dmi.credible_case_share",
+    "dmi.follow_through",
+    "dmi.community_awareness",
+    "dmi.community_participation",
+)
 FIDELITY_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: The community's starting point: fear of the households in the market zone.
 START_KEY = "residents.initial_fear_market"
@@ -41,8 +45,7 @@ class Arm:
 
     scenario: str
     reps: int
-    levels: Mapping[float | None, Mapping[str, Any]] = field(
-        default_factory=lambda: {None: {}})
+    levels: Mapping[float | None, Mapping[str, Any]] = field(default_factory=lambda: {None: {}})
 
 
 #: Arms run more than R times: their targets' bands are narrow for their noise. Measured at
@@ -71,15 +74,22 @@ def build_arms(reps: int, overrides: Mapping[str, Any]) -> dict[str, Arm]:
         "baseline": Arm("baseline", REPS_FACTOR["baseline"] * reps),
         "crackdown": Arm("crackdown", reps),
         "hotspot": Arm("hotspot", reps),
-        "long_crackdown": Arm("crackdown", reps, {float(LONG_CRACKDOWN_DAYS): {
-            "crackdown.duration_days": LONG_CRACKDOWN_DAYS, "crackdown.period_days": 3650}}),
+        "long_crackdown": Arm(
+            "crackdown",
+            reps,
+            {
+                float(LONG_CRACKDOWN_DAYS): {
+                    "crackdown.duration_days": LONG_CRACKDOWN_DAYS,
+                    "crackdown.period_days": 3650,
+                }
+            },
+        ),
         "dmi": Arm("dmi", REPS_FACTOR["dmi"] * reps),
         "dmi_low_fidelity": Arm("dmi_low_fidelity", REPS_FACTOR["dmi_low_fidelity"] * reps),
         "fidelity": Arm("dmi", per_level, fidelity),
         # R a level: B6a's interval must be narrower than its 10-point band (at R/2 the
         # cluster bootstrap gave 0.6-13 % around 5.6 %, session 5)
-        "community": Arm("baseline", reps,
-                         {x: {START_KEY: x} for x in START_LEVELS}),
+        "community": Arm("baseline", reps, {x: {START_KEY: x} for x in START_LEVELS}),
         "reclaimed_start": Arm("baseline", reps, {low: {START_KEY: low}}),
         "abandoned_start": Arm("baseline", reps, {high: {START_KEY: high}}),
         "abandoned_dmi": Arm("dmi", reps, {high: {START_KEY: high}}),
@@ -103,8 +113,9 @@ def _identity(params: Params) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def build_plan(arms: Mapping[str, Arm], seed: int, overrides: Mapping[str, Any],
-               days: int | None = None) -> Plan:
+def build_plan(
+    arms: Mapping[str, Arm], seed: int, overrides: Mapping[str, Any], days: int | None = None
+) -> Plan:
     """Tasks for ``arms``; ``overrides`` (and ``days``) apply to every run.
 
     Raises ``ParameterError`` for a bad override, before anything runs.
@@ -123,11 +134,25 @@ def build_plan(arms: Mapping[str, Arm], seed: int, overrides: Mapping[str, Any],
             digest = _identity(resolved)
             for i in range(arm.reps):
                 run_id = f"{resolved.scenario}-{digest}-r{i:03d}"
-                tasks.setdefault(run_id, RunTask(
-                    run_id=run_id, scenario=arm.scenario, overrides=settings, seed=seeds[i],
-                    labels={"replication": i}))
-                rows.append({"arm": name, "level": math.nan if level is None else level,
-                             "replication": i, "seed": seeds[i], "run_id": run_id})
+                tasks.setdefault(
+                    run_id,
+                    RunTask(
+                        run_id=run_id,
+                        scenario=arm.scenario,
+                        overrides=settings,
+                        seed=seeds[i],
+                        labels={"replication": i},
+                    ),
+                )
+                rows.append(
+                    {
+                        "arm": name,
+                        "level": math.nan if level is None else level,
+                        "replication": i,
+                        "seed": seeds[i],
+                        "run_id": run_id,
+                    }
+                )
     return Plan(list(tasks.values()), pd.DataFrame(rows), params, seeds)
 
 
@@ -175,8 +200,9 @@ class Runs:
             self._wide[column] = self._ts[column].unstack("day")
         return self._wide[column].loc[self.ids(arm, level)].to_numpy(dtype=float)
 
-    def long(self, labels: Mapping[str, tuple[str, float | None]],
-             columns: Iterable[str]) -> pd.DataFrame:
+    def long(
+        self, labels: Mapping[str, tuple[str, float | None]], columns: Iterable[str]
+    ) -> pd.DataFrame:
         """Long series (scenario, replication, day, columns) with each arm named by its key
         in ``labels``: the shape ``effects`` and ``figures`` read."""
         frames = []

@@ -57,10 +57,23 @@ def table_rows(checked: Mapping[str, Checked]) -> pd.DataFrame:
     rows = []
     for c in checked.values():
         t, r = c.target, c.result
-        rows.append({"id": t.id, "target": t.name, "value": r.value, "low": r.low,
-                     "high": r.high, "n": r.n, "band_low": t.band[0], "band_high": t.band[1],
-                     "unit": t.unit, "status": c.verdict.status, "reason": c.verdict.reason,
-                     "interval_inside_band": c.verdict.interval_inside, "source": t.source})
+        rows.append(
+            {
+                "id": t.id,
+                "target": t.name,
+                "value": r.value,
+                "low": r.low,
+                "high": r.high,
+                "n": r.n,
+                "band_low": t.band[0],
+                "band_high": t.band[1],
+                "unit": t.unit,
+                "status": c.verdict.status,
+                "reason": c.verdict.reason,
+                "interval_inside_band": c.verdict.interval_inside,
+                "source": t.source,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -72,30 +85,53 @@ def precision_table(checked: Mapping[str, Checked]) -> str:
         if c.verdict.status == "info" or math.isinf(high - low) or c.result.n == 0:
             continue
         width = c.result.high - c.result.low
-        rows.append([c.target.id, str(c.result.n), c.target.show(width),
-                     c.target.show(high - low), "yes" if width < high - low else "**no**"])
+        rows.append(
+            [
+                c.target.id,
+                str(c.result.n),
+                c.target.show(width),
+                c.target.show(high - low),
+                "yes" if width < high - low else "**no**",
+            ]
+        )
     return _table(["id", "n", "95 % CI width", "band width", "narrower"], rows)
 
 
 def summary_table(checked: Mapping[str, Checked]) -> str:
     """The report's table of targets: value, interval, band, verdict and source per row."""
-    rows = [[c.target.id, c.target.name, c.target.show(c.result.value), _interval(c),
-             c.target.band_text(), _inside(c), c.target.source, _status(c)]
-            for c in checked.values()]
-    return _table(["id", "target", "measured", "95 % CI", "band", "interval inside",
-                   "source", "status"], rows)
+    rows = [
+        [
+            c.target.id,
+            c.target.name,
+            c.target.show(c.result.value),
+            _interval(c),
+            c.target.band_text(),
+            _inside(c),
+            c.target.source,
+            _status(c),
+        ]
+        for c in checked.values()
+    ]
+    return _table(
+        ["id", "target", "measured", "95 % CI", "band", "interval inside", "source", "status"], rows
+    )
 
 
 def _section(c: Checked, figures: Mapping[str, str], drawn: set[str]) -> list[str]:
     t, r, v = c.target, c.result, c.verdict
     unit = "" if t.percent else f" {t.unit}"
     spread = "a parameter" if _is_parameter(c) else f"95 % CI {_interval(c)}; n = {r.n}"
-    lines = [f"### {t.id} — {t.name}", "", f"*Evidence:* {t.evidence} ({t.source}).", "",
-             f"- **{v.status}**: {v.reason}.",
-             f"- measured: **{t.show(r.value)}**{unit} ({spread})",
-             f"- band: {t.band_text()}{'' if t.info else unit}; whole interval inside the "
-             f"band: {_inside(c)}",
-             f"- method: {t.method}"]
+    lines = [
+        f"### {t.id} — {t.name}",
+        "",
+        f"*Evidence:* {t.evidence} ({t.source}).",
+        "",
+        f"- **{v.status}**: {v.reason}.",
+        f"- measured: **{t.show(r.value)}**{unit} ({spread})",
+        f"- band: {t.band_text()}{'' if t.info else unit}; whole interval inside the "
+        f"band: {_inside(c)}",
+        f"- method: {t.method}",
+    ]
     lines += [f"- {key}: {value}" for key, value in r.details.items()]
     if r.note:
         lines.append(f"- note: {r.note}")
@@ -114,8 +150,12 @@ def _resumed(manifest: Mapping[str, Any]) -> str:
     return f" (resumed: {stored} of the runs were stored before)" if stored else ""
 
 
-def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[str, str],
-                 manifest: Mapping[str, Any]) -> Path:
+def write_report(
+    path: Path,
+    checked: Mapping[str, Checked],
+    figures: Mapping[str, str],
+    manifest: Mapping[str, Any],
+) -> Path:
     """Write ``report.md``: settings, the verdict count, the table, one section a target."""
     graded = [c for c in checked.values() if c.verdict.status != "info"]
     failed = [c.target.id for c in graded if c.verdict.status == "FAIL"]
@@ -131,19 +171,27 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
         "",
         f"**{len(graded) - len(failed) - len(unsure)} of {len(graded)} targets pass**"
         + (f"; failing: {', '.join(failed)}" if failed else "")
-        + (f"; inconclusive (in the band, interval too wide): {', '.join(unsure)}"
-           if unsure else "") + "."
+        + (
+            f"; inconclusive (in the band, interval too wide): {', '.join(unsure)}"
+            if unsure
+            else ""
+        )
+        + "."
         + f" {len(checked) - len(graded)} measured for information.",
         "",
-        "- replications: " + ", ".join(f"{arm} {n}" for arm, n in
-                                       manifest["arm_replications"].items())
+        "- replications: "
+        + ", ".join(f"{arm} {n}" for arm, n in manifest["arm_replications"].items())
         + f" (per level of a sweep); root seed {manifest['root_seed']}",
         f"- runs: {manifest['runs']} (each run once, shared by every target that reads it)",
         f"- wall time: {fmt(manifest['wall_seconds'] / 60)} min on {manifest['workers']} "
         f"workers{_resumed(manifest)}; load average (1, 5, 15 min) {load.get('start', 'n/a')} "
         f"at the start, {load.get('end', 'n/a')} at the end",
-        "- parameters: " + (", ".join(f"`{k} = {v}`" for k, v in overrides.items())
-                            + " — **not the defaults**" if overrides else "the defaults"),
+        "- parameters: "
+        + (
+            ", ".join(f"`{k} = {v}`" for k, v in overrides.items()) + " — **not the defaults**"
+            if overrides
+            else "the defaults"
+        ),
         "",
         "## How to read it",
         "",
@@ -159,11 +207,16 @@ def write_report(path: Path, checked: Mapping[str, Checked], figures: Mapping[st
     drawn: set[str] = set()
     for c in checked.values():
         lines += _section(c, figures, drawn)
-    lines += ["## Replications", "",
-              f"`--reps {manifest['replications']}`. docs/EVIDENCE.md asks for enough replications "
-              "that each 95 % interval is narrower than its band; the arms with narrow bands "
-              "for their noise run more often (`plan.REPS_FACTOR`). Interval width against band "
-              "width, for every graded target with a two-sided band:", "",
-              precision_table(checked), ""]
+    lines += [
+        "## Replications",
+        "",
+        f"`--reps {manifest['replications']}`. docs/EVIDENCE.md asks for enough replications "
+        "that each 95 % interval is narrower than its band; the arms with narrow bands "
+        "for their noise run more often (`plan.REPS_FACTOR`). Interval width against band "
+        "width, for every graded target with a two-sided band:",
+        "",
+        precision_table(checked),
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

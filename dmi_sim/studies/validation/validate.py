@@ -67,8 +67,10 @@ def select_targets(ids: Sequence[str]) -> list[Target]:
     lower = {t.lower(): t for t in BY_ID}
     unknown = [i for i in ids if i.lower() not in lower]
     if unknown:
-        raise ValidationError(f"--targets: unknown target {unknown[0]!r}"
-                              f"{did_you_mean(unknown[0], BY_ID)}; known: {', '.join(BY_ID)}")
+        raise ValidationError(
+            f"--targets: unknown target {unknown[0]!r}"
+            f"{did_you_mean(unknown[0], BY_ID)}; known: {', '.join(BY_ID)}"
+        )
     wanted = {lower[i.lower()] for i in ids}
     return [t for t in TARGETS if t.id in wanted]
 
@@ -90,8 +92,7 @@ class Validation:
             raise ValidationError(problem)
         targets = select_targets(spec.targets)
         if Path(out).exists():
-            raise OutputExistsError(f"{out}: output folder already exists; choose another "
-                                    "--out")
+            raise OutputExistsError(f"{out}: output folder already exists; choose another --out")
         arms = build_arms(spec.reps, spec.overrides)
         needed = dict.fromkeys(a for t in targets for a in t.arms)
         plan = build_plan({a: arms[a] for a in needed}, spec.seed, spec.overrides, spec.days)
@@ -108,26 +109,49 @@ class Validation:
         """Where the runs are streamed: found again by the same command, to resume."""
         return self.out.parent / f".validation-runs-{fingerprint(self.plan.tasks)}"
 
-    def run(self, argv: list[str], executor: Executor | None = None, workers: int = 1,
-            progress: bool = True) -> tuple[Path, dict[str, Checked]]:
+    def run(
+        self,
+        argv: list[str],
+        executor: Executor | None = None,
+        workers: int = 1,
+        progress: bool = True,
+    ) -> tuple[Path, dict[str, Checked]]:
         """Run, measure, judge and write the result folder; return the report's path and
         every target's measurement and verdict."""
         started, load_start = time.perf_counter(), _load()
         manifest = start_manifest(
-            "validate", argv, targets=[t.id for t in self.targets],
-            replications=self.spec.reps, arm_replications=self._arm_replications(),
-            root_seed=self.spec.seed, seeds=self.plan.seeds, days=self.spec.days,
-            overrides=dict(self.spec.overrides), runs=len(self.plan.tasks), workers=workers)
-        _say(progress, f"validate: {len(self.targets)} targets, {len(self.plan.tasks)} runs "
-                       f"-> {self.store} (rerun the same command to resume)")
-        done = run_tasks(self.plan.tasks, self.store, workers=workers, executor=executor,
-                         progress=progress, meta={"validation": manifest["command"]})
+            "validate",
+            argv,
+            targets=[t.id for t in self.targets],
+            replications=self.spec.reps,
+            arm_replications=self._arm_replications(),
+            root_seed=self.spec.seed,
+            seeds=self.plan.seeds,
+            days=self.spec.days,
+            overrides=dict(self.spec.overrides),
+            runs=len(self.plan.tasks),
+            workers=workers,
+        )
+        _say(
+            progress,
+            f"validate: {len(self.targets)} targets, {len(self.plan.tasks)} runs "
+            f"-> {self.store} (rerun the same command to resume)",
+        )
+        done = run_tasks(
+            self.plan.tasks,
+            self.store,
+            workers=workers,
+            executor=executor,
+            progress=progress,
+            meta={"validation": manifest["command"]},
+        )
         if done.n_failed:
             first = load_failures(self.store).iloc[0]
             raise ValidationError(
                 f"{done.n_failed} of {done.n_tasks} runs failed (listed in "
                 f"{done.failures_path}); first: {first['run_id']}: {first['error_type']}: "
-                f"{first['error']}")
+                f"{first['error']}"
+            )
         _say(progress, "measuring the targets and drawing the figures ...")
         runs = Runs(self.plan, load_results(self.store)[1])
         checked = {}
