@@ -122,6 +122,12 @@ def test_readout_names_what_the_strategy_uses() -> None:
     assert "DMI" not in readout(Settings(strategy="baseline").params())
 
 
+def test_readout_says_one_officer_not_one_officers() -> None:
+    text = readout(Settings(strategy="hotspot", officers=1).params())
+    assert text.startswith("1 beat officer;") and "1 beat officers" not in text
+    assert "4 beat officers" in readout(Settings(strategy="hotspot").params())
+
+
 # --- phases ---------------------------------------------------------------------------
 
 

@@ -164,25 +164,30 @@ def model_params() -> dict[str, dict[str, Any]]:
     }
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` of ``noun`` in words a trainer reads aloud: 1 officer, 2 officers, 1 day."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def readout(params: Params) -> str:
     """The running model's settings in one line (the controls may already show others,
     which take effect on Reset)."""
     strategy = params["policy.strategy"]
     parts = [
-        f"{params['police.officers']} beat officers",
+        _count(params["police.officers"], "beat officer"),
         f"policy from day {params['run.intervention_start']}",
     ]
     if strategy in ("crackdown", "crackdown_then_dmi"):
         parts.append(
-            f"sweeps of {params['crackdown.officers']} officers for "
-            f"{params['crackdown.duration_days']} days every "
-            f"{params['crackdown.period_days']} days"
+            f"sweeps of {_count(params['crackdown.officers'], 'officer')} for "
+            f"{_count(params['crackdown.duration_days'], 'day')} every "
+            f"{_count(params['crackdown.period_days'], 'day')}"
         )
     if strategy == "crackdown_then_dmi":
         switch = max(params["sequence.dmi_start"], params["run.intervention_start"])
         parts.append(f"DMI from day {switch}")
     if strategy == "hotspot":
-        parts.append(f"{params['hotspot.officers']} hot-spot officers")
+        parts.append(_count(params["hotspot.officers"], "hot-spot officer"))
     if strategy in ("dmi", "crackdown_then_dmi"):
         parts.append(
             f"DMI: {params['dmi.credible_case_share']:.0%} of cases credible, "
