@@ -34,7 +34,7 @@ from dmi_sim.viz.controls import (
 from dmi_sim.viz.fork import AS_IT_WAS, BRANCHES, Fork, branch
 from dmi_sim.viz.phases import EVENT_WORDS, Span, spans, status
 from dmi_sim.viz.plots import PANELS, ForkPlots, LivePlots, day_axis_end, round_up
-from dmi_sim.viz.portrayal import LAYERS, MARKERS, LiveMap, legend_handles, view
+from dmi_sim.viz.portrayal import CROWD, LAYERS, MARKERS, LiveMap, legend_handles, view
 from dmi_sim.viz.trainer_model import TrainerModel
 
 # --- controls -------------------------------------------------------------------------
@@ -213,6 +213,16 @@ def test_map_changes_with_the_day_and_the_heat_layer() -> None:
     assert all(
         not np.array_equal(later["none"], later[layer]) for layer in LAYERS if layer != "none"
     )
+
+
+def test_the_crowd_turns_translucent_over_a_heat_map_and_sellers_do_not() -> None:
+    model = TrainerModel(policy_start=5)
+    live = LiveMap(model.scene())
+    live.png(model.scene(), "dealing")
+    assert all(live.people[name].get_alpha() < 0.5 for name in CROWD)
+    assert all(live.people[name].get_alpha() is None for name in ("low", "high", "officers"))
+    live.png(model.scene(), "none")
+    assert all(live.people[name].get_alpha() is None for name in CROWD)
 
 
 def test_map_shows_the_market_its_ring_and_a_margin() -> None:

@@ -93,6 +93,12 @@ MARKERS = {
 }
 
 
+#: The many small markers (household tiles, buyers) go translucent over a heat map, so a
+#: crowd of buyers on the corner does not hide the dealing it is there for.
+CROWD = ("indoors", "outdoors", "buyers")
+UNDER_HEAT_ALPHA = 0.35
+
+
 @dataclass(frozen=True)
 class Layer:
     """A heat map the trainer can lay under the people."""
@@ -238,8 +244,10 @@ class LiveMap:
             image = self.heat[layer][0]
             image.set_data(snap["fields"][LAYERS[layer].field])
             moving.append(image)
+        veiled = layer in self.heat
         for name, xy in positions(snap).items():
             self.people[name].set_offsets(xy)
+            self.people[name].set_alpha(UNDER_HEAT_ALPHA if veiled and name in CROWD else None)
             moving.append(self.people[name])
         return self.canvas.png(moving)
 
