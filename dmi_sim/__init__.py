@@ -4,8 +4,7 @@ One run: ``simulate``. Many (a sweep): ``experiment_from_dict`` or ``load_experi
 ``run_experiment`` on any executor, with the results as DataFrames.
 """
 
-import importlib
-from typing import Any
+from dmi_sim.lazy import lazy_attributes
 
 #: Public name -> the module that defines it, imported on first use (PEP 562), so that
 #: ``import dmi_sim`` (the command line's ``--help``, a pool's fork server) loads no
@@ -24,14 +23,7 @@ _LAZY = {
     "scenario_names": "dmi_sim.params",
 }
 
-
-def __getattr__(name: str) -> Any:
-    """The public names, from their modules on first use."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __version__ = "0.1.0"

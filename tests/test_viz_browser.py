@@ -19,17 +19,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+from process_groups import start_viz
 
 from dmi_sim.viz.plots import day_axis_end
 
@@ -41,36 +37,14 @@ START_TIMEOUT_S = 120
 pytestmark = pytest.mark.browser  # skipped without /usr/bin/chromium (see conftest.py)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("localhost", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     """``python run.py viz --port N`` in its own process group, until the module ends."""
-    port = _free_port()
-    env = os.environ | {"SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}
-    server = subprocess.Popen(
-        [sys.executable, "run.py", "viz", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    server, url = start_viz(
+        os.environ | {"SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}, START_TIMEOUT_S
     )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
-    reader.start()  # keeps draining, so the server never blocks on a full pipe
-    deadline = time.monotonic() + START_TIMEOUT_S
-    address = f"dmi_sim app: http://localhost:{port}"
     try:
-        while address not in [line.strip() for line in lines]:
-            assert server.poll() is None, f"run.py viz exited: {lines}"
-            assert time.monotonic() < deadline, f"no address printed: {lines}"
-            time.sleep(0.2)
-        yield f"http://localhost:{port}"
+        yield url
     finally:
         server.send_signal(signal.SIGTERM)  # run.py viz stops its Solara server
         try:
@@ -233,9 +207,11 @@ def test_reset_takes_new_controls_on_the_first_press(app: Watched) -> None:
     app.set_slider("officers", "ArrowRight", "1")
     app.set_slider("days_per_step", "Home", "1")
     app.click("Reset")  # once
+    # the page is on day 0 before and after the Reset, so wait for the new run's readout
+    expect(page.locator(".dmi-strategy")).to_contain_text(
+        "crackdown: 1 beat officer; policy from day 0;"
+    )
     app.wait_for_day(0)
-    settings = page.locator(".dmi-strategy").inner_text()
-    assert settings.startswith("crackdown: 1 beat officers; policy from day 0;"), settings
     expect(page.locator(".dmi-pending")).to_have_count(0)
     app.click("Step")
     app.wait_for_day(1)

@@ -11,17 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from process_groups import GONE_S, group, wait_until
+from process_groups import GONE_S, group, start_viz, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
@@ -64,12 +61,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("localhost", 0))
-        return sock.getsockname()[1]
-
-
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
@@ -82,26 +73,9 @@ def test_the_app_never_reaches_out_and_its_server_dies_with_it(tmp_path: Path) -
     pytest.importorskip("solara")
     (tmp_path / "sitecustomize.py").write_text(WATCH)
     log = tmp_path / "network.log"
-    port = _free_port()
     env = os.environ | {"PYTHONPATH": str(tmp_path), "DMI_TEST_NETWORK_LOG": str(log)}
-    driver = subprocess.Popen(
-        [sys.executable, "run.py", "viz", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(driver.stdout or []), daemon=True).start()
+    driver, url = start_viz(env, START_TIMEOUT_S)
     try:
-        address = f"dmi_sim app: http://localhost:{port}"
-        wait_until(
-            lambda: address in [line.strip() for line in lines],
-            START_TIMEOUT_S,
-            "run.py viz should print its address",
-        )
-        url = f"http://localhost:{port}"
         assert _status(f"{url}/") == 200
         assert _status(f"{url}/_solara/cdn/no-such-package@1.0.0/missing.js") == 404
         assert not log.exists(), log.read_text()

@@ -4,8 +4,7 @@ Tasks are fixed (with their seeds) before any executor sees them; ``run_tasks`` 
 on a process pool, in-process, or on Dask, streams results to a folder and resumes there.
 """
 
-import importlib
-from typing import Any
+from dmi_sim.lazy import lazy_attributes
 
 #: Public name -> the module that defines it, imported on first use (PEP 562): the
 #: command line reaches ``engine.executors`` and ``engine.provenance`` without loading the
@@ -29,14 +28,7 @@ _LAZY = {
     "RunTask": "dmi_sim.engine.tasks",
 }
 
-
-def __getattr__(name: str) -> Any:
-    """The public names, from their modules on first use."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
