@@ -97,17 +97,28 @@ def _draw_bands(ax: Axes, band: pd.DataFrame, styles: Mapping[str, dict[str, str
 
 
 def _figure_legend(
-    fig: Figure, styles: Mapping[str, dict[str, str]], n_reps: int, start_marked: bool = True
+    fig: Figure,
+    styles: Mapping[str, dict[str, str]],
+    ts: pd.DataFrame,
+    start_marked: bool = True,
 ) -> None:
-    """One legend for all panels, under them, saying what line and band mean."""
+    """One legend for all panels, under them, saying what line and band mean and how many
+    replications each line averages (scenarios may have different numbers)."""
     marked = "; dotted line: intervention starts" if start_marked else ""
+    counts = ts.groupby("scenario")["replication"].nunique()
+    if counts.nunique() == 1:
+        means = f"mean of {counts.iloc[0]} replications"
+    else:
+        means = "mean of its replications: " + ", ".join(
+            f"{name} {counts[name]}" for name in styles if name in counts
+        )
     handles = [Line2D([], [], linewidth=1.4, **style) for style in styles.values()]
     fig.legend(
         handles,
         list(styles),
         loc="outside lower center",
         ncols=min(len(styles), 5),
-        title=f"Scenario (line: mean of {n_reps} replications; band: 95 % interval{marked})",
+        title=f"Scenario (line: {means}; band: 95 % interval{marked})",
         frameon=False,
     )
 
@@ -152,7 +163,7 @@ def plot_timeseries(
         ax.set_xlabel("day of simulation")
         ax.xaxis.set_tick_params(labelbottom=True)
     fig.suptitle(title, fontsize=13)
-    _figure_legend(fig, styles, ts["replication"].nunique())
+    _figure_legend(fig, styles, ts)
     return save_figure(fig, path)
 
 
@@ -181,5 +192,5 @@ def plot_cumulative(ts: pd.DataFrame, starts: Mapping[str, int], path: Path) -> 
         ax.set_xlabel("day of simulation")
         ax.grid(alpha=0.3)
     fig.suptitle(f"Enforcement accumulated from the intervention start (day {start})", fontsize=13)
-    _figure_legend(fig, styles, ts["replication"].nunique(), start_marked=False)
+    _figure_legend(fig, styles, ts, start_marked=False)
     return save_figure(fig, path)
