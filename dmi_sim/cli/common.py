@@ -86,6 +86,18 @@ def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--set KEY=VALUE`` (repeatable), parsed by ``parse_assignment``."""
+    parser.add_argument(
+        "--set",
+        type=parse_assignment,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=help,
+    )
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
     """Options ``run`` and ``compare`` share."""
     parser.add_argument(
@@ -101,13 +113,9 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         metavar="D",
         help="days to simulate (default: the scenario's run.days)",
     )
-    parser.add_argument(
-        "--set",
-        type=parse_assignment,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter, e.g. --set police.officers=30 (repeatable; "
+    add_set_option(
+        parser,
+        "override a parameter, e.g. --set police.officers=30 (repeatable; "
         "values are TOML literals)",
     )
     parser.add_argument(

@@ -19,9 +19,9 @@ from typing import Any
 from dmi_sim.cli.common import (
     ExecutorError,
     add_executor_options,
+    add_set_option,
     enter_executor,
     fail,
-    parse_assignment,
 )
 from dmi_sim.engine import StoreError
 from dmi_sim.engine.experiment import EXPERIMENT_DIR
@@ -79,13 +79,9 @@ def add_validate_command(commands: Any) -> argparse.ArgumentParser:
         metavar="IDS",
         help=f"comma-separated subset, e.g. A1,B3a (default: all of {', '.join(BY_ID)})",
     )
-    parser.add_argument(
-        "--set",
-        type=parse_assignment,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter in every run (the report says the defaults were not validated)",
+    add_set_option(
+        parser,
+        "override a parameter in every run (the report says the defaults were not validated)",
     )
     parser.add_argument(
         "--out",
