@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import exit_code
 from scipy import stats
 
 from dmi_sim.cli import main
@@ -282,20 +283,11 @@ def test_an_interrupted_precision_run_resumes_without_running_stored_runs_again(
 
 # --- compare --precision end to end, and bad values ------------------------------------
 
-TINY_COMPARE = [
-    "compare",
-    "dmi",
-    "--workers",
-    "1",
-    "--no-progress",
-    "--days",
-    "150",
-    "--set",
-    "space.width=20",
-    "--set",
-    "space.height=20",
-    "--set",
-    "run.intervention_start=60",
+#: compare dmi on a 20x20 grid for 150 days, the policy from day 60, in-process.
+TINY_COMPARE = ["compare", "dmi", "--workers", "1", "--no-progress", "--days", "150"] + [
+    arg
+    for setting in ("space.width=20", "space.height=20", "run.intervention_start=60")
+    for arg in ("--set", setting)
 ]
 
 
@@ -338,11 +330,33 @@ def test_compare_precision_reports_replications_and_the_cap(tmp_path: Path) -> N
     assert not list(tmp_path.glob(".compare-runs-*"))
 
 
-def _exit_code(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as stop:
-        return int(stop.code)
+def test_an_interrupted_compare_precision_resumes_from_its_stored_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped at its second check, after the runs of 3 replications were stored, the same
+    command finds them all and runs none again."""
+    import dmi_sim.studies.compare.precision as precision
+
+    real, calls = precision.paired_effects, []
+
+    def stop_at_the_second_check(*args: object, **kwargs: object) -> pd.DataFrame:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    out = tmp_path / "cmp"
+    argv = [*TINY_COMPARE, "--reps", "2", "--precision", "0.001", "--batch", "1"]
+    argv += ["--max-reps", "3", "--precision-outcomes", "active_sellers", "--out", str(out)]
+    monkeypatch.setattr(precision, "paired_effects", stop_at_the_second_check)
+    assert main(argv) == 130
+    (store,) = tmp_path.glob(".compare-runs-*")
+    assert len(ResultStore(store).stored_run_ids()) == 2 * 3 and not out.exists()
+    monkeypatch.setattr(precision, "paired_effects", real)
+    assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_already_stored"] == 2 * 3 and manifest["runs"] == 2 * 3
+    assert not store.exists()
 
 
 @pytest.mark.parametrize(
@@ -370,7 +384,7 @@ def test_bad_precision_values_are_refused_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     out = tmp_path / "out"
-    assert _exit_code([*argv, "--no-progress", "--out", str(out)]) == 2
+    assert exit_code([*argv, "--no-progress", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
     assert list(tmp_path.iterdir()) == []
