@@ -247,7 +247,9 @@ def test_validate_precision_stops_at_the_cap_and_says_so(tmp_path: Path) -> None
     assert [s["replications"]["baseline"] for s in record["steps"]] == [2, 4, 5]
     assert record["groups"]["baseline"]["status"] == "cap" and not record["reached"]
     assert record["targets_too_wide"] == ["A1"]
-    assert "**The cap stopped it**: still too wide: A1." in report.read_text()
+    text = report.read_text()
+    assert "**The cap stopped it**: still too wide: A1." in text
+    assert "baseline 2 (too wide: A1, interval 3 wide, band 1); baseline 4" in text  # 24 / 8
 
 
 def test_an_interrupted_precision_run_resumes_without_running_stored_runs_again(

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.studies.validation.measures import fmt
-from dmi_sim.studies.validation.targets import Checked
+from dmi_sim.studies.validation.targets import BY_ID, Checked
 
 RULE = (
     "**PASS** = the estimate lies in the band **and** its 95 % interval is narrower than the "
@@ -158,6 +158,17 @@ def _resumed(manifest: Mapping[str, Any]) -> str:
     return f" (resumed: {stored} of the runs were stored before)" if stored else ""
 
 
+def _too_wide(target_id: str, widths: Mapping[str, float | None]) -> str:
+    """'B9a, interval 17 % wide, band 15 %' (a one-sided band: not wholly inside)."""
+    show = BY_ID[target_id].show
+    interval, band = widths["interval"], widths["band"]
+    if interval is None:
+        return f"{target_id}, no interval yet"
+    if band is None or interval < band:
+        return f"{target_id}, interval {show(interval)} wide, not wholly inside its band"
+    return f"{target_id}, interval {show(interval)} wide, band {show(band)}"
+
+
 def precision_lines(record: Mapping[str, Any] | None) -> list[str]:
     """'Replications by precision' (``validate --precision``): how many each arm needed and
     whether every interval became narrow enough or the cap stopped it."""
@@ -175,7 +186,9 @@ def precision_lines(record: Mapping[str, Any] | None) -> list[str]:
     wide = record["targets_too_wide"]
     steps = "; ".join(
         ", ".join(f"{arm} {n}" for arm, n in step["replications"].items())
-        + f" (too wide: {', '.join(step['targets_too_wide']) or 'none'})"
+        + " (too wide: "
+        + (", ".join(_too_wide(i, w) for i, w in step["targets_too_wide"].items()) or "none")
+        + ")"
         for step in record["steps"]
     )
     return [

@@ -13,6 +13,7 @@ The result folder: ``report.md``, ``targets.csv`` (the summary table), ``design.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -228,7 +229,7 @@ class Validation:
         the steps for the manifest and the report."""
         arms = list(dict.fromkeys(self.plan.design["arm"]))
         latest: dict[str, Any] = {}
-        wide_targets: list[list[str]] = []
+        wide_targets: list[dict[str, dict[str, float | None]]] = []
 
         def check(reps: Mapping[str, int]) -> set[str]:
             self.plan = _plan_at(self.spec, reps)
@@ -236,7 +237,7 @@ class Validation:
                 self.plan, executor, workers, progress, meta
             )
             wide = [c for c in latest["checked"].values() if c.needs_replications]
-            wide_targets.append([c.target.id for c in wide])
+            wide_targets.append({c.target.id: _widths(c) for c in wide})
             _say(
                 progress,
                 f"precision: --reps {', '.join(f'{a} {n}' for a, n in reps.items())}; "
@@ -248,10 +249,17 @@ class Validation:
         record = stopped.record(self.spec.reps, stepping)
         for step, targets in zip(record["steps"], wide_targets, strict=True):
             step["targets_too_wide"] = targets
-        record["targets_too_wide"] = wide_targets[-1]
+        record["targets_too_wide"] = list(wide_targets[-1])
         for arm, n in self._arm_replications().items():
             record["groups"][arm]["runs_per_level"] = n
         return latest["runs"], latest["checked"], record
+
+
+def _widths(checked: Checked) -> dict[str, float | None]:
+    """A target's interval width beside its band's (None: no interval, a one-sided band)."""
+    low, high = checked.target.band
+    widths = {"interval": checked.result.high - checked.result.low, "band": high - low}
+    return {k: w if math.isfinite(w) else None for k, w in widths.items()}
 
 
 def _plan_at(spec: ValidationSpec, reps: Mapping[str, int]) -> Plan:
