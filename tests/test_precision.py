@@ -27,10 +27,10 @@ from dmi_sim.engine import RunTask, run_tasks
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.studies.compare.pipeline import CompareSpec, build_tasks
-from dmi_sim.studies.compare.precision import EffectPrecision, replicate_effects
+from dmi_sim.studies.compare.precision import EffectPrecision, RunsAt, replicate_effects
 from dmi_sim.studies.kit.precision import CAPPED, REACHED, Stepping, replicate_until_precise
-from dmi_sim.studies.validation.measures import Measurement
-from dmi_sim.studies.validation.plan import build_arms, build_plan
+from dmi_sim.studies.validation.measures import Measure, Measurement
+from dmi_sim.studies.validation.plan import Runs, build_arms, build_plan
 from dmi_sim.studies.validation.targets import BY_ID
 from dmi_sim.studies.validation.validate import Validation, ValidationSpec
 
@@ -102,7 +102,7 @@ SMALL_BASE = "transactions_market"
 BASE_LEVEL = 0.1
 
 
-def synthetic_runs(spread: Mapping[str, float]) -> Mapping[str, int]:
+def synthetic_runs(spread: Mapping[str, float]) -> RunsAt:
     """Runs at given replications where each scenario's paired difference is +-spread
     (alternating by replication), so its t-interval width is known in closed form."""
 
@@ -154,6 +154,7 @@ def test_compare_stops_each_scenario_at_the_first_count_whose_effects_are_narrow
     assert record["baseline_replications"] == counts[-1]
     assert all(step["baseline"] == max(step["dmi"], step["crackdown"]) for step in seen)
     assert [s["dmi"] for s in seen][: counts.index(first) + 1] == counts[: counts.index(first) + 1]
+    assert max(s["dmi"] for s in seen) == first  # not after the first count that met it
     assert record["widths_points"]["dmi"][SMALL_BASE] == pytest.approx(
         100 * closed_form_width(spread["dmi"], first), abs=1e-3
     )
@@ -198,12 +199,12 @@ def test_a_store_refuses_a_task_outside_its_plan(tmp_path: Path) -> None:
 WIDTH_RUNS = 24.0
 
 
-def _fake_measure(runs) -> Measurement:
+def _fake_measure(runs: Runs) -> Measurement:
     n = len(runs.ids("baseline"))
     return Measurement(0.5, 0.5 - WIDTH_RUNS / n / 2, 0.5 + WIDTH_RUNS / n / 2, n)
 
 
-def _validation(out: Path, max_reps: int, measure=_fake_measure) -> Validation:
+def _validation(out: Path, max_reps: int, measure: Measure = _fake_measure) -> Validation:
     spec = ValidationSpec(
         reps=2,
         seed=1,
@@ -258,7 +259,7 @@ def test_an_interrupted_precision_run_resumes_without_running_stored_runs_again(
     """Stopped in its third step (after the runs of --reps 6 were stored), the same
     validation runs only the runs of --reps 8 when started again."""
 
-    def interrupted(runs) -> Measurement:
+    def interrupted(runs: Runs) -> Measurement:
         if len(runs.ids("baseline")) == 24:
             raise KeyboardInterrupt
         return _fake_measure(runs)

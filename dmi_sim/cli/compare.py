@@ -62,7 +62,7 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         "--precision-outcomes",
         metavar="OUTCOMES",
         help=f"with --precision: comma-separated outcomes that must meet it (default: "
-        f"{','.join(HEADLINE)})",
+        f"{', '.join(HEADLINE)})",
     )
     add_stepping_options(compare, DEFAULT_MAX_REPS, DEFAULT_BATCH)
     compare.add_argument(
