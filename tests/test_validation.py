@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import exit_code
 
 from dmi_sim.cli import main
 from dmi_sim.engine import load_results
@@ -209,14 +210,6 @@ def test_an_interrupted_validation_resumes_without_rerunning_stored_runs(tmp_pat
     assert "(resumed: 1 of the runs were stored before)" in report.read_text()
 
 
-def _exit_code(argv: list[str]) -> int:
-    """``main``'s exit code, also when argparse stops it with SystemExit."""
-    try:
-        return main(argv)
-    except SystemExit as stop:
-        return int(stop.code)
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -233,7 +226,7 @@ def _exit_code(argv: list[str]) -> int:
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    code = _exit_code(["validate", "--no-progress", "--out", str(tmp_path / "val"), *args])
+    code = exit_code(["validate", "--no-progress", "--out", str(tmp_path / "val"), *args])
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.startswith("error:") and "\n" not in err and message in err
@@ -244,7 +237,7 @@ def test_an_existing_output_folder_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "val").mkdir()
-    assert _exit_code(["validate", "--targets", "A6", "--out", str(tmp_path / "val")]) == 2
+    assert exit_code(["validate", "--targets", "A6", "--out", str(tmp_path / "val")]) == 2
     assert "already exists" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["val"]
 

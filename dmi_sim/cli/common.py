@@ -12,10 +12,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
 from dmi_sim.params import ParameterError
+
+if TYPE_CHECKING:
+    from dmi_sim.studies.kit.precision import Stepping
 
 #: Exit code of a command stopped by bad input (before anything is written).
 INPUT_ERROR_EXIT = 2
@@ -154,3 +157,36 @@ def enter_executor(stack: ExitStack, workers: int | None, dask: str | None) -> t
         return stack.enter_context(make_executor(workers, dask))
     except (DaskUnavailable, PoolError) as err:
         raise ExecutorError(str(err)) from None
+
+
+def add_stepping_options(parser: argparse.ArgumentParser, max_reps: int, batch: int) -> None:
+    """``--max-reps`` and ``--batch``: how ``--precision`` adds replications."""
+    parser.add_argument(
+        "--max-reps",
+        type=positive,
+        metavar="N",
+        help=f"with --precision: the cap, most replications (default {max_reps}, or --reps "
+        "when larger)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=positive,
+        metavar="B",
+        help=f"with --precision: replications added per step (default {batch})",
+    )
+
+
+def stepping_of(args: argparse.Namespace, precision: bool, max_reps: int) -> Stepping | None:
+    """The ``kit.precision.Stepping`` the options ask for (None without ``--precision``;
+    ``--max-reps`` or ``--batch`` without it is refused: they would be ignored)."""
+    if not precision:
+        for option, value in (("--max-reps", args.max_reps), ("--batch", args.batch)):
+            if value is not None:
+                raise ParameterError(f"{option} {value}: allowed only with --precision")
+        return None
+    from dmi_sim.studies.kit.precision import DEFAULT_BATCH, Stepping
+
+    return Stepping(
+        max_reps=max(max_reps, args.reps) if args.max_reps is None else args.max_reps,
+        batch=DEFAULT_BATCH if args.batch is None else args.batch,
+    )

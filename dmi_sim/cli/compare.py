@@ -5,15 +5,25 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dmi_sim.cli.common import add_common, overrides_of, positive
+from dmi_sim.cli.common import (
+    add_common,
+    add_stepping_options,
+    overrides_of,
+    positive,
+    stepping_of,
+)
 from dmi_sim.engine.provenance import RESULTS_DIR
 from dmi_sim.engine.provenance import timestamped as timestamped_folder
+from dmi_sim.params import ParameterError
 from dmi_sim.studies.compare import (
     DEFAULT_REPS,
     DEFAULT_SCENARIOS,
     CompareSpec,
     run_compare,
 )
+from dmi_sim.studies.compare.precision import DEFAULT_MAX_REPS, EffectPrecision
+from dmi_sim.studies.compare.report import HEADLINE
+from dmi_sim.studies.kit.precision import DEFAULT_BATCH
 
 
 def add_compare_command(commands: Any) -> argparse.ArgumentParser:
@@ -39,6 +49,23 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         help=f"replications per scenario (default {DEFAULT_REPS})",
     )
     compare.add_argument(
+        "--precision",
+        type=float,
+        metavar="W",
+        help="add replications to each scenario (from --reps, --batch at a time, up to "
+        "--max-reps) until the 95 %% interval of each of its effects on the "
+        "--precision-outcomes is at most W percentage points of the baseline's level wide "
+        "(full width: high end minus low end; relative changes in points, absolute changes "
+        "on a small base divided by the baseline's level)",
+    )
+    compare.add_argument(
+        "--precision-outcomes",
+        metavar="OUTCOMES",
+        help=f"with --precision: comma-separated outcomes that must meet it (default: "
+        f"{', '.join(HEADLINE)})",
+    )
+    add_stepping_options(compare, DEFAULT_MAX_REPS, DEFAULT_BATCH)
+    compare.add_argument(
         "--workers",
         type=positive,
         metavar="W",
@@ -60,6 +87,7 @@ def handle_compare(args: argparse.Namespace) -> int:
         seed=args.seed,
         days=args.days,
         overrides=overrides_of(args),
+        precision=_precision(args),
     )
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
     report = run_compare(spec, out, args.argv, workers=args.workers, progress=not args.no_progress)
@@ -68,3 +96,19 @@ def handle_compare(args: argparse.Namespace) -> int:
     if headline.exists():  # what the report says first, for the terminal
         print("\n" + headline.read_text(encoding="utf-8"), end="")
     return 0
+
+
+def _precision(args: argparse.Namespace) -> EffectPrecision | None:
+    """``--precision W`` (percentage points) and its options, or None without it."""
+    stepping = stepping_of(args, args.precision is not None, DEFAULT_MAX_REPS)
+    if stepping is None:
+        if args.precision_outcomes is not None:
+            raise ParameterError(
+                f"--precision-outcomes {args.precision_outcomes}: allowed only with --precision"
+            )
+        return None
+    named = args.precision_outcomes
+    outcomes = (
+        HEADLINE if named is None else tuple(o.strip() for o in named.split(",") if o.strip())
+    )
+    return EffectPrecision(args.precision / 100, outcomes, stepping)

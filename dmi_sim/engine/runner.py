@@ -119,6 +119,7 @@ def run_tasks(
     batch_size: int = 64,
     flush_seconds: float = 30.0,
     meta: dict[str, Any] | None = None,
+    planned: Iterable[RunTask] | None = None,
 ) -> RunReport:
     """Run every task not yet stored in ``out_dir`` and stream the results there.
 
@@ -135,13 +136,20 @@ def run_tasks(
         batch_size, flush_seconds: a batch is written when it has this many runs, or when
             its oldest run has waited this long.
         meta: recorded in the manifest (e.g. the experiment definition).
+        planned: the whole task list ``out_dir`` is for, when ``tasks`` is the part of it
+            to run now (a study adding replications batch by batch); default ``tasks``.
     """
     leave_if_starting_a_worker()  # before anything is written
     started = time.perf_counter()
     tasks = list(tasks)
     check_unique(tasks)
     store = ResultStore(out_dir)
-    done = store.open(tasks, save_timeseries=save_timeseries, meta=meta)
+    done = store.open(
+        tasks,
+        save_timeseries=save_timeseries,
+        meta=meta,
+        planned=None if planned is None else list(planned),
+    )
     pending = deque(t for t in tasks if t.run_id not in done)
     own_executor = executor is None
     if executor is None:

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dmi_sim.engine.provenance import TMP_SUFFIX, write_atomic
-from dmi_sim.engine.tasks import RunOutcome, RunTask, fingerprint
+from dmi_sim.engine.tasks import RunOutcome, RunTask, check_part_of, fingerprint
 
 FORMAT_VERSION = 1
 _PART = re.compile(r"part-(\d{6})\.parquet")
@@ -90,13 +90,21 @@ class ResultStore:
         *,
         save_timeseries: bool,
         meta: dict[str, Any] | None = None,
+        planned: Sequence[RunTask] | None = None,
     ) -> set[str]:
         """Prepare the folder for writing ``tasks``; return the run ids already stored.
 
-        Leftovers of an interrupted write are removed. A folder that holds a different
-        sweep (other tasks, seeds or overrides) is refused rather than mixed into.
+        ``planned``: the whole task list the folder is for, when ``tasks`` is the part of it
+        run now (replications added batch by batch); the folder is named by the whole list,
+        so every part resumes in it. Leftovers of an interrupted write are removed. A folder
+        that holds a different sweep (other tasks, seeds or overrides) is refused rather
+        than mixed into.
         """
-        digest = fingerprint(tasks)
+        if planned is None:
+            planned = tasks
+        else:
+            check_part_of(tasks, planned)
+        digest = fingerprint(planned)
         for path in (self.manifest_path, self.failures_csv):  # a write cut short
             path.with_name(path.name + TMP_SUFFIX).unlink(missing_ok=True)
         old = self.read_manifest() if self.manifest_path.is_file() else None
@@ -128,7 +136,7 @@ class ResultStore:
         self._manifest = {
             "format": FORMAT_VERSION,
             "fingerprint": digest,
-            "n_tasks": len(tasks),
+            "n_tasks": len(planned),
             "label_columns": list(labels),
             "save_timeseries": save_timeseries,
             "meta": meta or {},

@@ -90,6 +90,15 @@ def check_unique(tasks: Sequence[RunTask]) -> None:
         seen.add(task.run_id)
 
 
+def check_part_of(tasks: Sequence[RunTask], planned: Sequence[RunTask]) -> None:
+    """Refuse a task that is not, exactly as given, in ``planned``: a store named after
+    ``planned`` must hold only its runs."""
+    by_id = {task.run_id: task for task in planned}
+    for task in tasks:
+        if by_id.get(task.run_id) != task:
+            raise ValueError(f"task {task.run_id!r} is not one of the planned tasks")
+
+
 def fingerprint(tasks: Sequence[RunTask]) -> str:
     """Hash of everything that determines the results, to refuse resuming a different sweep."""
     digest = hashlib.sha256()

@@ -36,6 +36,7 @@ from dmi_sim.params import Params, load_params
 from dmi_sim.studies.compare.animation import animate_run
 from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
 from dmi_sim.studies.compare.headline import add_derived, console_lines, headline
+from dmi_sim.studies.compare.precision import EffectPrecision, replicate_effects
 from dmi_sim.studies.compare.report import write_report
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.plots import plot_cumulative, plot_timeseries
@@ -99,6 +100,8 @@ class CompareSpec:
     seed: int = 0
     days: int | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: run to a precision (``precision``): ``reps`` is then where every scenario starts
+    precision: EffectPrecision | None = None
 
 
 def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
@@ -108,6 +111,8 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
     ``CompareError`` for settings no comparison can be made from.
     """
     if problem := replication_problem(spec.reps, spec.seed):
+        raise CompareError(problem)
+    if spec.precision and (problem := spec.precision.problem(spec.reps)):
         raise CompareError(problem)
     overrides = dict(spec.overrides)
     if spec.days is not None:
@@ -165,10 +170,15 @@ def run_store(out: Path, tasks: Sequence[RunTask]) -> Path:
 
 
 def _run_all(
-    tasks: list[RunTask], store: Path, workers: int | None, progress: bool
+    tasks: list[RunTask],
+    store: Path,
+    workers: int | None,
+    progress: bool,
+    planned: list[RunTask] | None = None,
 ) -> tuple[RunReport, pd.DataFrame, pd.DataFrame]:
-    """Run the tasks through the engine; all must succeed for the comparison to stand."""
-    report = run_tasks(tasks, store, workers=workers, progress=progress)
+    """Run the tasks through the engine (into the store of ``planned``, when they are part
+    of it); all must succeed for the comparison to stand. Returns their runs only."""
+    report = run_tasks(tasks, store, workers=workers, progress=progress, planned=planned)
     if report.n_failed:
         first = load_failures(store).iloc[0]
         raise CompareError(
@@ -176,7 +186,9 @@ def _run_all(
             f"{report.failures_path}); first: {first['run_id']}: "
             f"{first['error_type']}: {first['error']}"
         )
-    return report, *load_results(store)
+    summary, ts = load_results(store)
+    ids = {task.run_id for task in tasks}
+    return report, summary[summary["run_id"].isin(ids)], ts[ts["run_id"].isin(ids)]
 
 
 def _tidy(
@@ -277,7 +289,8 @@ def run_compare(
     resolved = _resolve(spec)
     check_new(out)
     seeds = replication_seeds(spec.seed, spec.reps)
-    tasks = build_tasks(resolved, seeds, spec)
+    most = spec.precision.stepping.max_reps if spec.precision else spec.reps
+    tasks = build_tasks(resolved, replication_seeds(spec.seed, most), spec)  # at most these
     manifest = start_manifest(
         "compare",
         argv,
@@ -304,6 +317,41 @@ def run_compare(
     return out / "report.md"
 
 
+def _run_to_precision(
+    precision: EffectPrecision,
+    planned: list[RunTask],
+    store: Path,
+    resolved: Mapping[str, tuple[str, Params]],
+    spec: CompareSpec,
+    starts: Mapping[str, int],
+    manifest: dict[str, Any],
+    workers: int | None,
+    progress: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``compare --precision``: the runs of the step that met it (or of the cap), with
+    the steps recorded in the manifest (``precision.replicate_effects``)."""
+    stored = ResultStore(store).stored_run_ids() if store.exists() else set()
+    ran: list[RunTask] = []
+
+    def runs_at(reps: Mapping[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        seeds = replication_seeds(spec.seed, max(reps.values()))
+        ran[:] = [
+            task
+            for label, n in reps.items()
+            for task in build_tasks({label: resolved[label]}, seeds[:n], spec)
+        ]
+        _say(progress, "replications: " + ", ".join(f"{k} {n}" for k, n in reps.items()))
+        return _run_all(ran, store, workers, progress, planned)[1:]
+
+    summary, ts, manifest["precision"] = replicate_effects(
+        list(resolved), spec.reps, precision, starts, runs_at
+    )
+    manifest["runs"] = len(ran)
+    manifest["seeds"] = replication_seeds(spec.seed, manifest["precision"]["baseline_replications"])
+    manifest["runs_already_stored"] = len(stored & {task.run_id for task in ran})
+    return summary, ts
+
+
 def _run_and_write(
     out: Path,
     store: Path,
@@ -315,12 +363,19 @@ def _run_and_write(
     workers: int | None,
     progress: bool,
 ) -> None:
-    """Run (or resume) the runs into ``store``, then write the result folder ``out``."""
-    report, *runs = _run_all(tasks, store, workers, progress)
-    summary, ts = _tidy(*runs, list(resolved))
+    """Run (or resume) the runs into ``store``, then write the result folder ``out``.
+
+    ``tasks``: every run the comparison may need (with ``--precision``, up to the cap)."""
     starts = {label: int(p["run.intervention_start"]) for label, (_, p) in resolved.items()}
+    if spec.precision is None:
+        report, *runs = _run_all(tasks, store, workers, progress)
+        manifest["runs_already_stored"] = report.n_skipped
+    else:
+        runs = _run_to_precision(
+            spec.precision, tasks, store, resolved, spec, starts, manifest, workers, progress
+        )
+    summary, ts = _tidy(*runs, list(resolved))
     summary = add_derived(summary, ts, starts)
-    manifest["runs_already_stored"] = report.n_skipped
     with staged_folder(out) as folder:
         ts.to_parquet(folder / "timeseries.parquet", index=False)
         summary.to_csv(folder / "summary.csv", index=False)

@@ -277,6 +277,76 @@ def validation_status(folder: Path, overrides: Mapping[str, Any]) -> str:
     )
 
 
+def _runs_phrase(summary: pd.DataFrame) -> str:
+    """'each run 20 times', or each scenario's count when ``--precision`` made them differ."""
+    counts = summary.groupby("scenario", sort=False)["replication"].nunique()
+    if counts.nunique() == 1:
+        return f"each run {counts.iloc[0]} times"
+    return (
+        "run "
+        + ", ".join(f"{n} times (`{name}`)" for name, n in counts.items())
+        + " (replications by precision, below)"
+    )
+
+
+def precision_section(record: Mapping[str, Any] | None) -> list[str]:
+    """'Replications by precision': how many each scenario needed, whether the precision
+    was reached or the cap stopped it, and every named effect's interval width."""
+    if not record:
+        return []
+    width = record["width_points"]
+    labels = [OUTCOMES[o].label.lower() for o in record["outcomes"]]
+    rows = [
+        [f"`{name}`", str(g["replications"]), "reached" if g["status"] == "reached" else "**cap**"]
+        for name, g in record["groups"].items()
+    ]
+    scenarios = list(record["widths_points"])
+    cells = [
+        [OUTCOMES[o].label]
+        + [
+            "n/a"
+            if (w := record["widths_points"][s][o]) is None
+            else f"{w:.1f}" + ("" if w <= width else " (too wide)")
+            for s in scenarios
+        ]
+        for o in record["outcomes"]
+    ]
+    return [
+        "## Replications by precision",
+        "",
+        f"`--precision {width:g}`: replications were added to each scenario, "
+        f"{record['batch']} at a time from {record['start']} up to at most "
+        f"{record['max_reps']}, until the 95 % interval of each of its effects on "
+        f"{', '.join(labels)} was at most {width:g} percentage points wide (full width, high "
+        "end minus low end; a relative change in points, an absolute change on a small base "
+        "as a share of the baseline's level). Each scenario stopped at the first count that "
+        f"met it, or at the cap; `{COUNTERFACTUAL}` ran as often as the most replicated "
+        f"scenario ({record['baseline_replications']} times). "
+        + (
+            "Every scenario reached the precision."
+            if record["reached"]
+            else "The cap stopped the scenarios marked **cap**: their intervals are wider "
+            "than asked."
+        ),
+        "",
+        table(["scenario", "replications", "precision"], rows),
+        "",
+        f"Width of each 95 % interval at the end, in percentage points of the baseline's "
+        f"level (at most {width:g} asked):",
+        "",
+        table(["outcome", *scenarios], cells),
+        "",
+        "Replications at each check: "
+        + "; ".join(
+            ", ".join(f"{k} {n}" for k, n in step["replications"].items())
+            + (f" (too wide: {', '.join(step['too_wide'])})" if step["too_wide"] else "")
+            for step in record["steps"]
+        )
+        + ".",
+        "",
+    ]
+
+
 def write_report(
     path: Path,
     manifest: Mapping[str, Any],
@@ -294,7 +364,6 @@ def write_report(
         if last - first + 1 >= WINDOW_DAYS
         else f"the {last - first + 1} days from the start to the end of the run"
     )
-    reps = manifest["replications"]
     scenarios = ", ".join(f"`{s}`" for s in manifest["scenarios"])
     days = int(ts["day"].max()) + 1
     windows = hl.windows(summary, starts, days)
@@ -306,7 +375,7 @@ def write_report(
         f"Command: `{manifest['command'] or manifest['api'] + '(...)'}`  ",
         f"Run from {manifest['started_at']} to {now()}.",
         "",
-        f"Scenarios {scenarios} were each run {reps} times, {ts['day'].max() + 1} days a run. "
+        f"Scenarios {scenarios} were {_runs_phrase(summary)}, {ts['day'].max() + 1} days a run. "
         f"Replication *i* of every scenario used the same seed (root seed "
         f"{manifest['root_seed']}), so each effect below is a paired difference against the "
         f"same-seed `{COUNTERFACTUAL}` run. Interventions start on day "
@@ -356,6 +425,7 @@ def write_report(
         "",
         levels_table(effects),
         "",
+        *precision_section(manifest.get("precision")),
         "## Run summaries",
         "",
         "Mean over runs (95 % t-interval) of each run's summary; the window column says what "

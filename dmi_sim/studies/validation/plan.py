@@ -97,6 +97,13 @@ def build_arms(reps: int, overrides: Mapping[str, Any]) -> dict[str, Arm]:
     }
 
 
+def arms_at(reps: Mapping[str, int], overrides: Mapping[str, Any]) -> dict[str, Arm]:
+    """The arms named in ``reps``, each built as ``build_arms`` builds it for its own
+    ``--reps`` value (``validate --precision`` grows the arms apart)."""
+    built = {r: build_arms(r, overrides) for r in set(reps.values())}
+    return {name: built[r][name] for name, r in reps.items()}
+
+
 @dataclass(frozen=True)
 class Plan:
     """The runs: engine tasks, and which (arm, level, replication) each one serves."""

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.studies.validation.measures import fmt
-from dmi_sim.studies.validation.targets import Checked
+from dmi_sim.studies.validation.targets import BY_ID, Checked
 
 RULE = (
     "**PASS** = the estimate lies in the band **and** its 95 % interval is narrower than the "
@@ -145,9 +145,71 @@ def _section(c: Checked, figures: Mapping[str, str], drawn: set[str]) -> list[st
     return lines + [""]
 
 
+def _precision_note(record: Mapping[str, Any] | None) -> str:
+    if not record:
+        return ""
+    if record["reached"]:
+        return "; by precision: every interval narrow enough (section at the end)"
+    return "; by precision: **the cap stopped it** (section at the end)"
+
+
 def _resumed(manifest: Mapping[str, Any]) -> str:
     stored = manifest.get("runs_already_stored", 0)
     return f" (resumed: {stored} of the runs were stored before)" if stored else ""
+
+
+def _too_wide(target_id: str, widths: Mapping[str, float | None]) -> str:
+    """'B9a, interval 17 % wide, band 15 %' (a one-sided band: not wholly inside)."""
+    show = BY_ID[target_id].show
+    interval, band = widths["interval"], widths["band"]
+    if interval is None:
+        return f"{target_id}, no interval yet"
+    if band is None or interval < band:
+        return f"{target_id}, interval {show(interval)} wide, not wholly inside its band"
+    return f"{target_id}, interval {show(interval)} wide, band {show(band)}"
+
+
+def precision_lines(record: Mapping[str, Any] | None) -> list[str]:
+    """'Replications by precision' (``validate --precision``): how many each arm needed and
+    whether every interval became narrow enough or the cap stopped it."""
+    if not record:
+        return []
+    rows = [
+        [
+            arm,
+            str(g["replications"]),
+            str(g["runs_per_level"]),
+            "reached" if g["status"] == "reached" else "**cap**",
+        ]
+        for arm, g in record["groups"].items()
+    ]
+    wide = record["targets_too_wide"]
+    steps = "; ".join(
+        ", ".join(f"{arm} {n}" for arm, n in step["replications"].items())
+        + " (too wide: "
+        + (", ".join(_too_wide(i, w) for i, w in step["targets_too_wide"].items()) or "none")
+        + ")"
+        for step in record["steps"]
+    )
+    return [
+        "## Replications by precision",
+        "",
+        f"`--precision`: replications were added to the arms of every graded target whose "
+        f"95 % interval was not yet narrower than its band (or, where the target asks for "
+        f"it, not wholly inside it), {record['batch']} at a time in `--reps` units from "
+        f"{record['start']} up to at most {record['max_reps']} (`--max-reps`); each arm "
+        "stopped at the first count at which none of its targets needed more, or at the cap. "
+        + (
+            "**Every graded target's interval became narrow enough.**"
+            if record["reached"]
+            else f"**The cap stopped it**: still too wide: {', '.join(wide)}."
+        ),
+        "",
+        _table(["arm", "--reps", "replications (per level)", "precision"], rows),
+        "",
+        f"`--reps` of each arm at each check: {steps}.",
+        "",
+    ]
 
 
 def write_report(
@@ -181,7 +243,8 @@ def write_report(
         "",
         "- replications: "
         + ", ".join(f"{arm} {n}" for arm, n in manifest["arm_replications"].items())
-        + f" (per level of a sweep); root seed {manifest['root_seed']}",
+        + f" (per level of a sweep); root seed {manifest['root_seed']}"
+        + _precision_note(manifest.get("precision")),
         f"- runs: {manifest['runs']} (each run once, shared by every target that reads it)",
         f"- wall time: {fmt(manifest['wall_seconds'] / 60)} min on {manifest['workers']} "
         f"workers{_resumed(manifest)}; load average (1, 5, 15 min) {load.get('start', 'n/a')} "
@@ -210,7 +273,9 @@ def write_report(
     lines += [
         "## Replications",
         "",
-        f"`--reps {manifest['replications']}`. docs/EVIDENCE.md asks for enough replications "
+        f"`--reps {manifest['replications']}`"
+        + (" (where `--precision` started; below)" if manifest.get("precision") else "")
+        + ". docs/EVIDENCE.md asks for enough replications "
         "that each 95 % interval is narrower than its band; the arms with narrow bands "
         "for their noise run more often (`plan.REPS_FACTOR`). Interval width against band "
         "width, for every graded target with a two-sided band:",
@@ -218,5 +283,6 @@ def write_report(
         precision_table(checked),
         "",
     ]
+    lines += precision_lines(manifest.get("precision"))
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -105,9 +105,7 @@ def judge(target: Target, result: m.Measurement) -> Verdict:
             "needed",
             inside,
         )
-    width = result.high - result.low  # NaN (too few replications) is never narrower
-    narrow = not math.isnan(width) and (math.isinf(high - low) or width < high - low)
-    if not narrow:
+    if not narrower_than_band(target, result):
         return Verdict(
             INCONCLUSIVE,
             "estimate in the band, but its 95 % interval is not "
@@ -117,6 +115,14 @@ def judge(target: Target, result: m.Measurement) -> Verdict:
     return Verdict("PASS", "estimate in the band, interval narrower than the band", inside)
 
 
+def narrower_than_band(target: Target, result: m.Measurement) -> bool:
+    """Whether the 95 % interval is narrower than the band; a one-sided band (≥ x) sets no
+    width, and a NaN width (too few replications) is never narrower."""
+    low, high = target.band
+    width = result.high - result.low
+    return not math.isnan(width) and (math.isinf(high - low) or width < high - low)
+
+
 @dataclass(frozen=True)
 class Checked:
     """A target with its measurement and verdict: what the report and figures read."""
@@ -124,6 +130,17 @@ class Checked:
     target: Target
     result: m.Measurement
     verdict: Verdict
+
+    @property
+    def needs_replications(self) -> bool:
+        """A graded target whose interval is not yet narrow enough for its verdict: wider
+        than its band, or in the band but not wholly inside where the target asks for
+        that (``validate --precision`` adds replications until no target needs more)."""
+        if self.verdict.status == "info":
+            return False
+        return self.verdict.status == INCONCLUSIVE or not narrower_than_band(
+            self.target, self.result
+        )
 
 
 SWEEP = ("baseline", "crackdown")
