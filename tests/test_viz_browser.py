@@ -17,6 +17,7 @@ until the page shows the value, then press Reset once.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 from collections.abc import Iterator
@@ -209,13 +210,14 @@ def test_reset_takes_new_controls_on_the_first_press(app: Watched) -> None:
     app.click("Reset")  # once
     # the page is on day 0 before and after the Reset, so wait for the new run's readout
     expect(page.locator(".dmi-strategy")).to_contain_text(
-        "crackdown: 1 beat officer; policy from day 0;"
+        "crackdown: 1 beat officer; policy from day 0;", timeout=30_000
     )
     app.wait_for_day(0)
     expect(page.locator(".dmi-pending")).to_have_count(0)
     app.click("Step")
     app.wait_for_day(1)
-    assert page.locator(".dmi-phase").inner_text().startswith("Crackdown sweep")
+    # the day and the phase are separate elements: wait for the phase's own update
+    expect(page.locator(".dmi-phase")).to_have_text(re.compile(r"^Crackdown sweep"), timeout=30_000)
     app.assert_clean()
 
 
