@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from dmi_sim.cli.common import add_common, overrides_of, positive
+from dmi_sim.cli.common import add_common, fail, overrides_of, positive
 from dmi_sim.engine.provenance import RESULTS_DIR
 from dmi_sim.engine.provenance import timestamped as timestamped_folder
 from dmi_sim.studies.compare import (
+    DEFAULT_DRAWS,
     DEFAULT_REPS,
     DEFAULT_SCENARIOS,
     CompareSpec,
     run_compare,
+    run_posterior_compare,
 )
 
 
@@ -48,8 +51,28 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar or stage messages"
     )
     add_common(compare)
+    add_posterior_options(compare)
     compare.set_defaults(handler=handle_compare)
     return compare
+
+
+def add_posterior_options(parser: argparse.ArgumentParser) -> None:
+    """``--posterior`` and ``--draws``: the comparison over draws from a parameter posterior."""
+    parser.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="PATH",
+        help="a posterior.csv (one row per particle: parameter keys and a weight column), or a "
+        "folder holding one: run the comparison at --draws parameter sets drawn from it and "
+        "report intervals that hold seed noise and parameter uncertainty",
+    )
+    parser.add_argument(
+        "--draws",
+        type=positive,
+        metavar="K",
+        help=f"parameter sets drawn from --posterior (default {DEFAULT_DRAWS}; --reps "
+        "replications at each)",
+    )
 
 
 def handle_compare(args: argparse.Namespace) -> int:
@@ -62,9 +85,28 @@ def handle_compare(args: argparse.Namespace) -> int:
         overrides=overrides_of(args),
     )
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
+    if args.posterior is None and args.draws is not None:
+        return fail(f"--draws {args.draws} without --posterior; allowed: --draws with --posterior")
+    if args.posterior is not None:
+        return _posterior_compare(spec, args, out)
     report = run_compare(spec, out, args.argv, workers=args.workers, progress=not args.no_progress)
     print(f"report: {report}")
     headline = report.parent / "headline.txt"
     if headline.exists():  # what the report says first, for the terminal
         print("\n" + headline.read_text(encoding="utf-8"), end="")
+    return 0
+
+
+def _posterior_compare(spec: CompareSpec, args: argparse.Namespace, out: Path) -> int:
+    """The comparison over posterior draws: its result folder, and where the report is."""
+    report = run_posterior_compare(
+        spec,
+        args.posterior,
+        args.draws or DEFAULT_DRAWS,
+        out,
+        args.argv,
+        workers=args.workers,
+        progress=not args.no_progress,
+    )
+    print(f"report: {report}")
     return 0
