@@ -89,7 +89,7 @@ def test_one_particle_at_the_defaults_reproduces_the_ordinary_compare(
     shown = pooled.loc[pooled.index.get_level_values("scenario") != "baseline"]
     assert (shown["abs_between_share"].dropna() == 0).all()
     manifest = json.loads((runs["one"] / "manifest.json").read_text())
-    assert manifest["drawn_particles"] == [0, 0] and manifest["runs"] == 3 * REPS
+    assert manifest["draws_by_particle"] == {"0": 2} and manifest["runs"] == 3 * REPS
 
 
 def test_every_draw_runs_on_the_ordinary_compare_seeds(runs: dict[str, Path]) -> None:

@@ -25,6 +25,12 @@ from dmi_sim.params import PARAMETERS, ParameterError, did_you_mean, validate_va
 
 #: The file a calibration folder holds; ``--posterior`` takes it or its folder.
 POSTERIOR_FILE = "posterior.csv"
+#: Parameter sets drawn by default (``--draws``): enough for a first look at the spread.
+DEFAULT_DRAWS = 10
+#: The fewest draws with a between-draw variance.
+MIN_DRAWS = 2
+#: The label (and run-id part) of the particle a run's parameters were drawn from.
+PARTICLE = "particle"
 WEIGHT = "weight"
 #: Weights must sum to 1 within this (a CSV written with 6-7 significant digits).
 WEIGHT_TOLERANCE = 1e-4
@@ -141,6 +147,27 @@ def load_posterior(path: str | os.PathLike[str]) -> Posterior:
         )
     particles = pd.DataFrame({key: _column(path, key, table[key]) for key in keys})
     return Posterior(path, particles, _weights(path, table[WEIGHT]))
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A particle drawn from a posterior: its parameters and how many draws fell on it (a
+    particle drawn twice is run once and counted twice)."""
+
+    particle: int
+    count: int
+    parameters: dict[str, Any]
+
+
+def draws_from(posterior: Posterior, draws: int, seed: int) -> tuple[Draw, ...]:
+    """``draws`` draws from the posterior, by particle (in particle order)."""
+    if draws < MIN_DRAWS:
+        raise PosteriorError(
+            f"--draws {draws}: allowed: at least {MIN_DRAWS} (the spread between draws is "
+            "the parameter uncertainty)"
+        )
+    picks = draw_particles(posterior, draws, seed)
+    return tuple(Draw(p, picks.count(p), posterior.parameters(p)) for p in sorted(set(picks)))
 
 
 def draw_particles(posterior: Posterior, draws: int, seed: int) -> list[int]:

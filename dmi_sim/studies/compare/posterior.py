@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,14 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine import RunTask
-from dmi_sim.engine.posterior import Posterior, PosteriorError, draw_particles, load_posterior
+from dmi_sim.engine.posterior import (
+    DEFAULT_DRAWS,
+    PARTICLE,
+    Posterior,
+    PosteriorError,
+    draws_from,
+    load_posterior,
+)
 from dmi_sim.engine.provenance import check_new, finish_manifest, staged_folder, start_manifest
 from dmi_sim.engine.runner import Interrupted
 from dmi_sim.engine.seeds import replication_seeds
@@ -37,7 +43,6 @@ from dmi_sim.studies.compare.pipeline import CompareError, CompareSpec, _resolve
 from dmi_sim.studies.compare.pipeline import run_store as compare_run_store
 from dmi_sim.studies.compare.posterior_report import write_posterior_report
 from dmi_sim.studies.compare.uncertainty import (
-    PARTICLE,
     advantage_by_draw,
     advantage_share,
     effects_by_particle,
@@ -45,10 +50,7 @@ from dmi_sim.studies.compare.uncertainty import (
 )
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 
-#: Draws of the default posterior comparison: enough for a first look at the spread.
-DEFAULT_DRAWS = 10
-#: The fewest draws with a between-draw variance.
-MIN_DRAWS = 2
+__all__ = ["DEFAULT_DRAWS", "run_posterior_compare"]
 
 
 def _check_keys(posterior: Posterior, spec: CompareSpec) -> None:
@@ -140,18 +142,13 @@ def run_posterior_compare(
         workers: processes for the runs (None: all cores; 1: in-process).
         progress: progress bar on stderr.
     """
-    if draws < MIN_DRAWS:
-        raise CompareError(
-            f"--draws {draws}: allowed: at least {MIN_DRAWS} (the spread between draws is "
-            "the parameter uncertainty)"
-        )
     posterior = load_posterior(posterior_file)
+    drawn = draws_from(posterior, draws, spec.seed)
     _check_keys(posterior, spec)
     resolved = _resolve(spec)
     check_new(out)
-    drawn = draw_particles(posterior, draws, spec.seed)
-    counts = Counter(drawn)
-    particles = sorted(counts)
+    counts = {draw.particle: draw.count for draw in drawn}
+    particles = list(counts)
     _preflight(resolved, posterior, particles, spec)
     seeds = replication_seeds(spec.seed, spec.reps)
     tasks = posterior_tasks(resolved, posterior, particles, seeds, spec)
@@ -168,7 +165,7 @@ def run_posterior_compare(
         posterior=str(posterior.path),
         particles_in_posterior=len(posterior.weights),
         draws=draws,
-        drawn_particles=drawn,
+        draws_by_particle=counts,
         workers=workers,
         runs=len(tasks),
     )

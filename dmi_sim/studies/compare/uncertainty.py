@@ -23,11 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.studies.kit.advantage import TESTS, advantage_tests
 from dmi_sim.studies.kit.stats import LEVEL, WINDOW_DAYS, paired_effects, pool_draws
 
-#: The label of the run's parameter draw: the posterior particle it ran at.
-PARTICLE = "particle"
 #: Series the advantage compares (arrests are sellers' and buyers' together).
 ADVANTAGE_SERIES = {
     "sellers": ("active_sellers",),
