@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.cli.common import add_common, fail, overrides_of, positive
+from dmi_sim.cli.common import (
+    add_common,
+    add_posterior_options,
+    draws_problem,
+    fail,
+    overrides_of,
+    positive,
+)
 from dmi_sim.engine.provenance import RESULTS_DIR
 from dmi_sim.engine.provenance import timestamped as timestamped_folder
 from dmi_sim.studies.compare import (
@@ -51,28 +58,9 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar or stage messages"
     )
     add_common(compare)
-    add_posterior_options(compare)
+    add_posterior_options(compare, "the comparison", DEFAULT_DRAWS)
     compare.set_defaults(handler=handle_compare)
     return compare
-
-
-def add_posterior_options(parser: argparse.ArgumentParser) -> None:
-    """``--posterior`` and ``--draws``: the comparison over draws from a parameter posterior."""
-    parser.add_argument(
-        "--posterior",
-        type=Path,
-        metavar="PATH",
-        help="a posterior.csv (one row per particle: parameter keys and a weight column), or a "
-        "folder holding one: run the comparison at --draws parameter sets drawn from it and "
-        "report intervals that hold seed noise and parameter uncertainty",
-    )
-    parser.add_argument(
-        "--draws",
-        type=positive,
-        metavar="K",
-        help=f"parameter sets drawn from --posterior (default {DEFAULT_DRAWS}; --reps "
-        "replications at each)",
-    )
 
 
 def handle_compare(args: argparse.Namespace) -> int:
@@ -85,8 +73,8 @@ def handle_compare(args: argparse.Namespace) -> int:
         overrides=overrides_of(args),
     )
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
-    if args.posterior is None and args.draws is not None:
-        return fail(f"--draws {args.draws} without --posterior; allowed: --draws with --posterior")
+    if problem := draws_problem(args):
+        return fail(problem)
     if args.posterior is not None:
         return _posterior_compare(spec, args, out)
     report = run_compare(spec, out, args.argv, workers=args.workers, progress=not args.no_progress)

@@ -15,9 +15,10 @@ from typing import Any
 from dmi_sim.cli.common import (
     ExecutorError,
     add_executor_options,
+    add_posterior_options,
+    draws_problem,
     enter_executor,
     fail,
-    positive,
 )
 from dmi_sim.engine.experiment import (
     Experiment,
@@ -53,36 +54,18 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
-    add_posterior_options(parser)
+    add_posterior_options(
+        parser, "every design point (default folder: <experiment name>-posterior)", DEFAULT_DRAWS
+    )
     parser.set_defaults(handler=handle_sweep)
     return parser
 
 
-def add_posterior_options(parser: argparse.ArgumentParser) -> None:
-    """``--posterior`` and ``--draws``: every design point at draws from a posterior."""
-    parser.add_argument(
-        "--posterior",
-        type=Path,
-        metavar="PATH",
-        help="a posterior.csv (parameter keys and a weight column) or a folder holding one: "
-        "run every design point at --draws parameter sets drawn from it (default folder: "
-        "results/sweeps/<experiment name>-posterior)",
-    )
-    parser.add_argument(
-        "--draws",
-        type=positive,
-        metavar="K",
-        help=f"parameter sets drawn from --posterior (default {DEFAULT_DRAWS})",
-    )
-
-
 def _at_posterior(experiment: Experiment, args: argparse.Namespace) -> Experiment:
     """The experiment at the posterior draws the options ask for (or as it is)."""
+    if problem := draws_problem(args):
+        raise PosteriorError(problem)
     if args.posterior is None:
-        if args.draws is not None:
-            raise PosteriorError(
-                f"--draws {args.draws} without --posterior; allowed: --draws with --posterior"
-            )
         return experiment
     posterior = load_posterior(args.posterior)
     return with_posterior(experiment, posterior, args.draws or DEFAULT_DRAWS)

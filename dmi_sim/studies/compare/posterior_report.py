@@ -13,10 +13,9 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.provenance import now
-from dmi_sim.studies.compare.report import HEADLINE, below_floor, change_phrase
+from dmi_sim.studies.compare.report import HEADLINE, below_floor, change_phrase, effects_table
 from dmi_sim.studies.kit.advantage import TESTS
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
-from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL, FLOOR_RULE
 
 #: Parameter columns listed one by one in the draws table; more are summarised.
@@ -73,18 +72,6 @@ def _cell(outcome: str, row: pd.Series) -> str:
         f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])}; "
         f"parameters {_share(row['ratio_between_share'])})"
     )
-
-
-def effects_table(pooled: pd.DataFrame) -> str:
-    """Outcomes as rows, scenarios as columns: pooled change, interval, parameters' share."""
-    shown = pooled[pooled["scenario"] != COUNTERFACTUAL]
-    scenarios = list(dict.fromkeys(shown["scenario"]))
-    cells = shown.set_index(["outcome", "scenario"])
-    rows = [
-        [OUTCOMES[o].label] + [_cell(o, cells.loc[(o, s)]) for s in scenarios]
-        for o in dict.fromkeys(shown["outcome"])
-    ]
-    return table(["outcome", *scenarios], rows)
 
 
 def advantage_lines(share: pd.DataFrame | None) -> list[str]:
@@ -214,7 +201,7 @@ def write_posterior_report(
         "share of the interval's variance that comes from the parameters (the rest is seed "
         "noise):",
         "",
-        effects_table(pooled),
+        effects_table(pooled, _cell),
         "",
         "## The parameter draws",
         "",
