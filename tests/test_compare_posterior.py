@@ -247,6 +247,10 @@ BAD_FILES = {
         "column sellers.pool_size, row 1: 150.5 is invalid; allowed: an integer",
     ),
     "no particles": ("sellers.watch_risk,weight\n", "0 particles"),
+    "a setting of the study": (
+        "run.intervention_start,weight\n100,1.0\n",
+        "column 'run.intervention_start' is a setting of the study",
+    ),
 }
 
 
@@ -292,3 +296,25 @@ def test_bad_options_are_refused_in_one_line(
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert message in err, err
     assert not out.exists()
+
+
+def test_an_interrupted_posterior_compare_resumes_without_rerunning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    posterior = _write_posterior(tmp_path / "p.csv", [DEFAULTS, OTHER], [0.5, 0.5])
+    out = tmp_path / "cmp"
+    argv = ["compare", "dmi", "--reps", "2", "--seed", str(SEED), "--workers", "1"]
+    argv += ["--no-progress", *SMALL, "--posterior", str(posterior), "--draws", "2"]
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dmi_sim.studies.compare.posterior.pooled_effects", interrupted)
+    assert main([*argv, "--out", str(out)]) == 130
+    assert "8/8 runs stored" in capsys.readouterr().err
+    assert not out.exists() and list(tmp_path.glob(".compare-runs-*"))
+    monkeypatch.undo()
+    assert main([*argv, "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_already_stored"] == manifest["runs"] == 8
+    assert not list(tmp_path.glob(".compare-runs-*"))  # the store goes once the folder is written

@@ -34,6 +34,9 @@ PARTICLE = "particle"
 WEIGHT = "weight"
 #: Weights must sum to 1 within this (a CSV written with 6-7 significant digits).
 WEIGHT_TOLERANCE = 1e-4
+#: Sections a posterior cannot set: the run's horizon and windows, and which policy runs,
+#: are the study's design, not uncertain parameters.
+DESIGN_SECTIONS = ("run", "policy")
 #: Extra entropy word that separates the posterior draws from the replication seeds.
 _DRAW_STREAM = 0x0D2A_0505
 
@@ -139,6 +142,12 @@ def load_posterior(path: str | os.PathLike[str]) -> Posterior:
             raise PosteriorError(
                 f"{path}: unknown column '{key}'{did_you_mean(key, PARAMETERS)}; allowed: a "
                 f"parameter key (docs/ODD.md) or '{WEIGHT}'"
+            )
+        if key.partition(".")[0] in DESIGN_SECTIONS:
+            raise PosteriorError(
+                f"{path}: column '{key}' is a setting of the study, not an uncertain "
+                f"parameter; allowed: a parameter key outside the sections "
+                f"{', '.join(DESIGN_SECTIONS)}"
             )
     if not keys or table.empty:
         raise PosteriorError(

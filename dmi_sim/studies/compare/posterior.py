@@ -172,14 +172,14 @@ def run_posterior_compare(
     store = compare_run_store(out, tasks)
     try:
         report, *runs = _run_all(tasks, store, workers, progress)
+        manifest["runs_already_stored"] = report.n_skipped
+        summary, ts = _tidy(*runs, list(resolved))
+        _write(out, manifest, posterior, counts, resolved, summary, ts)
     except KeyboardInterrupt:
         stored = len(ResultStore(store).stored_run_ids()) if store.exists() else 0
         raise Interrupted(
             f"{stored}/{len(tasks)} runs stored in {store}; run the same command again to resume"
         ) from None
-    manifest["runs_already_stored"] = report.n_skipped
-    summary, ts = _tidy(*runs, list(resolved))
-    _write(out, manifest, posterior, counts, resolved, summary, ts)
     shutil.rmtree(store)
     return out / "report.md"
 
