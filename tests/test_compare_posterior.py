@@ -278,7 +278,7 @@ BAD_OPTIONS = {
     "no file": (["--posterior", "{missing}"], "no such file; allowed: a posterior.csv"),
     "set and posterior": (
         ["--posterior", "{posterior}", "--set", "sellers.watch_risk=2"],
-        "column sellers.watch_risk is also set by --set or --days",
+        "column sellers.watch_risk is also set by --set (2); allowed: one of them",
     ),
 }
 

@@ -54,14 +54,12 @@ __all__ = ["DEFAULT_DRAWS", "run_posterior_compare"]
 
 
 def _check_keys(posterior: Posterior, spec: CompareSpec) -> None:
-    """Refuse a parameter both the posterior and ``--set``/``--days`` set: one would be
-    silently ignored."""
-    fixed = {**spec.overrides, **({"run.days": spec.days} if spec.days is not None else {})}
-    both = [key for key in posterior.keys if key in fixed]
+    """Refuse a parameter both the posterior and ``--set`` set: one would be ignored."""
+    both = [key for key in posterior.keys if key in spec.overrides]
     if both:
         raise CompareError(
-            f"{posterior.path}: column {both[0]} is also set by --set or --days "
-            f"({fixed[both[0]]!r}); allowed: one of them"
+            f"{posterior.path}: column {both[0]} is also set by --set "
+            f"({spec.overrides[both[0]]!r}); allowed: one of them"
         )
 
 

@@ -4,7 +4,7 @@ The advantage holds when, against the same seeds and parameters, the DMI leaves 
 active sellers than crackdowns, no more violent incidents, and makes at most
 ``ARREST_RATIO`` times their arrests: the market cut at least as much, without more
 violence, for far fewer arrests (docs/EVIDENCE.md, behaviours 4 and 10). The sensitivity
-study tests the same three on each seed (``sensitivity.outcomes.advantage_criteria``).
+study tests them on each seed, ``compare --posterior`` on each posterior draw.
 """
 
 from __future__ import annotations
