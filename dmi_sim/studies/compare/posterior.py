@@ -35,11 +35,16 @@ from dmi_sim.engine.posterior import (
     load_posterior,
 )
 from dmi_sim.engine.provenance import check_new, finish_manifest, staged_folder, start_manifest
-from dmi_sim.engine.runner import Interrupted
 from dmi_sim.engine.seeds import replication_seeds
-from dmi_sim.engine.store import ResultStore
 from dmi_sim.params import ParameterError, Params, load_params, read_scenario
-from dmi_sim.studies.compare.pipeline import CompareError, CompareSpec, _resolve, _run_all, _tidy
+from dmi_sim.studies.compare.pipeline import (
+    CompareError,
+    CompareSpec,
+    _resolve,
+    _run_all,
+    _tidy,
+    interrupted,
+)
 from dmi_sim.studies.compare.pipeline import run_store as compare_run_store
 from dmi_sim.studies.compare.posterior_report import write_posterior_report
 from dmi_sim.studies.compare.uncertainty import (
@@ -174,10 +179,7 @@ def run_posterior_compare(
         summary, ts = _tidy(*runs, list(resolved))
         _write(out, manifest, posterior, counts, resolved, summary, ts)
     except KeyboardInterrupt:
-        stored = len(ResultStore(store).stored_run_ids()) if store.exists() else 0
-        raise Interrupted(
-            f"{stored}/{len(tasks)} runs stored in {store}; run the same command again to resume"
-        ) from None
+        raise interrupted(store, len(tasks)) from None
     shutil.rmtree(store)
     return out / "report.md"
 
