@@ -35,6 +35,7 @@ _INPUT_ERRORS = (
     ("dmi_sim.studies.compare", "CompareError"),
     ("dmi_sim.engine.provenance", "OutputExistsError"),
     ("dmi_sim.engine.executors", "PoolError"),
+    ("dmi_sim.engine.posterior", "PosteriorError"),
 )
 
 #: The sub-commands in the order ``--help`` lists them: name -> (module, the function that

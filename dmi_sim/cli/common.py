@@ -190,3 +190,30 @@ def stepping_of(args: argparse.Namespace, precision: bool, max_reps: int) -> Ste
         max_reps=max(max_reps, args.reps) if args.max_reps is None else args.max_reps,
         batch=DEFAULT_BATCH if args.batch is None else args.batch,
     )
+
+
+def add_posterior_options(
+    parser: argparse.ArgumentParser, at_each: str, default_draws: int
+) -> None:
+    """``--posterior`` and ``--draws``: run ``at_each`` at draws from a parameter posterior."""
+    parser.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="PATH",
+        help="a posterior.csv (one row per particle: parameter keys and a weight column), or a "
+        f"folder holding one: run {at_each} at --draws parameter sets drawn from it, with "
+        "intervals that hold seed noise and parameter uncertainty",
+    )
+    parser.add_argument(
+        "--draws",
+        type=positive,
+        metavar="K",
+        help=f"parameter sets drawn from --posterior (default {default_draws})",
+    )
+
+
+def draws_problem(args: argparse.Namespace) -> str | None:
+    """Why ``--draws`` cannot be used as given (without ``--posterior``), or None."""
+    if args.posterior is None and args.draws is not None:
+        return f"--draws {args.draws} without --posterior; allowed: --draws with --posterior"
+    return None

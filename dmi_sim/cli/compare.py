@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from dmi_sim.cli.common import (
     add_common,
+    add_posterior_options,
     add_stepping_options,
+    draws_problem,
+    fail,
     overrides_of,
     positive,
     stepping_of,
@@ -16,10 +20,12 @@ from dmi_sim.engine.provenance import RESULTS_DIR
 from dmi_sim.engine.provenance import timestamped as timestamped_folder
 from dmi_sim.params import ParameterError
 from dmi_sim.studies.compare import (
+    DEFAULT_DRAWS,
     DEFAULT_REPS,
     DEFAULT_SCENARIOS,
     CompareSpec,
     run_compare,
+    run_posterior_compare,
 )
 from dmi_sim.studies.compare.precision import DEFAULT_MAX_REPS, EffectPrecision
 from dmi_sim.studies.compare.report import HEADLINE
@@ -75,6 +81,7 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar or stage messages"
     )
     add_common(compare)
+    add_posterior_options(compare, "the comparison", DEFAULT_DRAWS)
     compare.set_defaults(handler=handle_compare)
     return compare
 
@@ -90,6 +97,15 @@ def handle_compare(args: argparse.Namespace) -> int:
         precision=_precision(args),
     )
     out = args.out or timestamped_folder(RESULTS_DIR, "compare")
+    if problem := draws_problem(args):
+        return fail(problem)
+    if args.posterior is not None:
+        if spec.precision is not None:
+            return fail(
+                f"--precision {args.precision} with --posterior; allowed: one of them (over "
+                "posterior draws every draw runs --reps replications)"
+            )
+        return _posterior_compare(spec, args, out)
     report = run_compare(spec, out, args.argv, workers=args.workers, progress=not args.no_progress)
     print(f"report: {report}")
     headline = report.parent / "headline.txt"
@@ -112,3 +128,18 @@ def _precision(args: argparse.Namespace) -> EffectPrecision | None:
         HEADLINE if named is None else tuple(o.strip() for o in named.split(",") if o.strip())
     )
     return EffectPrecision(args.precision / 100, outcomes, stepping)
+
+
+def _posterior_compare(spec: CompareSpec, args: argparse.Namespace, out: Path) -> int:
+    """The comparison over posterior draws: its result folder, and where the report is."""
+    report = run_posterior_compare(
+        spec,
+        args.posterior,
+        args.draws or DEFAULT_DRAWS,
+        out,
+        args.argv,
+        workers=args.workers,
+        progress=not args.no_progress,
+    )
+    print(f"report: {report}")
+    return 0

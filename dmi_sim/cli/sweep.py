@@ -12,8 +12,21 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.cli.common import ExecutorError, add_executor_options, enter_executor, fail
-from dmi_sim.engine.experiment import ExperimentError, load_experiment
+from dmi_sim.cli.common import (
+    ExecutorError,
+    add_executor_options,
+    add_posterior_options,
+    draws_problem,
+    enter_executor,
+    fail,
+)
+from dmi_sim.engine.experiment import (
+    Experiment,
+    ExperimentError,
+    load_experiment,
+    with_posterior,
+)
+from dmi_sim.engine.posterior import DEFAULT_DRAWS, PosteriorError, load_posterior
 from dmi_sim.engine.provenance import RESULTS_DIR
 from dmi_sim.engine.store import ResultStore, StoreError
 from dmi_sim.engine.sweep import run_experiment
@@ -41,21 +54,36 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_posterior_options(
+        parser, "every design point (default folder: <experiment name>-posterior)", DEFAULT_DRAWS
+    )
     parser.set_defaults(handler=handle_sweep)
     return parser
+
+
+def _at_posterior(experiment: Experiment, args: argparse.Namespace) -> Experiment:
+    """The experiment at the posterior draws the options ask for (or as it is)."""
+    if problem := draws_problem(args):
+        raise PosteriorError(problem)
+    if args.posterior is None:
+        return experiment
+    posterior = load_posterior(args.posterior)
+    return with_posterior(experiment, posterior, args.draws or DEFAULT_DRAWS)
 
 
 def handle_sweep(args: argparse.Namespace) -> int:
     """Run the sweep the arguments describe; return the process exit code."""
     try:
-        experiment = load_experiment(args.experiment)
-    except ExperimentError as err:
+        experiment = _at_posterior(load_experiment(args.experiment), args)
+    except (ExperimentError, PosteriorError) as err:
         return fail(str(err))
     if args.workers is not None and args.workers < 1:
         return fail(f"--workers = {args.workers} is invalid; allowed: an integer >= 1")
-    out = args.out or SWEEPS_DIR / experiment.name
+    name = f"{experiment.name}-posterior" if experiment.draws else experiment.name
+    out = args.out or SWEEPS_DIR / name
+    draws = f" x {len(experiment.draws)} posterior particles" if experiment.draws else ""
     print(
-        f"{experiment.name}: {len(experiment.points)} design points x "
+        f"{experiment.name}: {len(experiment.points)} design points{draws} x "
         f"{experiment.replications} replications = {experiment.n_runs} runs -> {out}",
         file=sys.stderr,
     )

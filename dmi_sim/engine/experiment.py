@@ -54,13 +54,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dmi_sim.api import summary_keys
 from dmi_sim.engine.derived import DERIVED
 from dmi_sim.engine.designs import Factor, factorial, latin_hypercube, size_problem
+from dmi_sim.engine.posterior import PARTICLE, Draw, Posterior, draws_from
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
 from dmi_sim.params import (
@@ -129,16 +130,33 @@ class Experiment:
     overrides: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    #: Parameter sets drawn from a posterior (``with_posterior``): every point runs at each.
+    draws: tuple[Draw, ...] = ()
+    posterior: str | None = None  # the posterior file the draws came from
 
     @property
     def n_runs(self) -> int:
-        return len(self.points) * self.replications
+        return len(self.points) * self.replications * max(1, len(self.draws))
+
+    @property
+    def draw_counts(self) -> dict[int, int]:
+        """Particle -> how many posterior draws fell on it (empty without a posterior)."""
+        return {draw.particle: draw.count for draw in self.draws}
+
+    def runs_phrase(self) -> str:
+        """'5 runs', or '5 runs at each of 10 posterior draws': what a point's mean is of."""
+        runs = f"{self.replications} runs"
+        if not self.draws:
+            return runs
+        return f"{runs} at each of {sum(self.draw_counts.values())} posterior draws"
 
     def tasks(self) -> list[RunTask]:
-        """One task per (design point, replication); replication r has the same seed everywhere.
+        """One task per (design point, [posterior draw,] replication); replication r has the
+        same seed everywhere.
 
-        Run ids ``p00012-r003`` sort in design order and stay stable when replications are
-        added (the seed list is prefix-stable).
+        Run ids ``p00012-r003`` (``p00012-particle00004-r003`` at a posterior draw) sort in
+        design order and stay stable when replications are added (the seed list is
+        prefix-stable). A point's own factors win over a draw's values of the same keys.
         """
         seeds = replication_seeds(self.seed, self.replications)
         derived = tuple(o for o in self.outcomes if o in DERIVED)
@@ -146,11 +164,17 @@ class Experiment:
         for i, point in enumerate(self.points):
             scenario = point.get(SCENARIO_FACTOR, self.scenario)
             varied = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
-            overrides = {**self.overrides, **varied}
-            for r, seed in enumerate(seeds):
-                labels = {"scenario": scenario, "point": i, "replication": r, **varied}
-                run_id = f"p{i:05d}-r{r:03d}"
-                tasks.append(RunTask(run_id, scenario, overrides, seed, self.days, labels, derived))
+            for draw in self.draws or (None,):
+                drawn = {} if draw is None else draw.parameters
+                overrides = {**self.overrides, **drawn, **varied}
+                at = {} if draw is None else {PARTICLE: draw.particle}
+                part = "" if draw is None else f"-{PARTICLE}{draw.particle:05d}"
+                for r, seed in enumerate(seeds):
+                    labels = {"scenario": scenario, "point": i, **at, "replication": r, **varied}
+                    run_id = f"p{i:05d}{part}-r{r:03d}"
+                    tasks.append(
+                        RunTask(run_id, scenario, overrides, seed, self.days, labels, derived)
+                    )
         return tasks
 
     def meta(self) -> dict[str, Any]:
@@ -168,6 +192,11 @@ class Experiment:
             "outcomes": list(self.outcomes),
             "overrides": self.overrides,
             "figures": self.figures,
+            **(
+                {"posterior": self.posterior, "draws_by_particle": self.draw_counts}
+                if self.draws
+                else {}
+            ),
         }
 
 
@@ -204,6 +233,32 @@ def experiment_from_dict(definition: Mapping[str, Any], name: str = "experiment"
     if isinstance(factors, list | tuple) and all(isinstance(f, Factor) for f in factors):
         table["factors"] = {f.key: f.table() for f in factors}
     return TomlChecker(f"<{name}>").experiment(table, name)
+
+
+def with_posterior(experiment: Experiment, posterior: Posterior, draws: int) -> Experiment:
+    """The experiment with every point run at ``draws`` parameter sets drawn from
+    ``posterior`` (seeded from the experiment's seed); ``PosteriorError`` or
+    ``ExperimentError`` when the draws cannot be run.
+
+    A key the experiment fixes in ``overrides`` and the posterior sets too is refused (one
+    would be ignored); a key a design point varies keeps the point's value (the levers are
+    the design). Every (point, draw) is resolved now, so no run fails on its parameters.
+    """
+    drawn = draws_from(posterior, draws, experiment.seed)
+    checker = TomlChecker(posterior.path)
+    for key in posterior.keys:
+        if key in experiment.overrides:
+            raise ExperimentError(
+                f"{posterior.path}: column {key} is also fixed by the experiment's overrides "
+                f"({experiment.overrides[key]!r}); allowed: one of them"
+            )
+    horizon = {} if experiment.days is None else {"run.days": experiment.days}
+    for draw in drawn:
+        fixed = {**experiment.overrides, **draw.parameters, **horizon}
+        checker.preflight(experiment.scenario, fixed, experiment.points)
+    if problem := size_problem(len(experiment.points) * len(drawn), experiment.replications):
+        raise ExperimentError(f"{experiment.path or experiment.name}: {problem}")
+    return replace(experiment, draws=drawn, posterior=str(posterior.path))
 
 
 class TomlChecker:

@@ -309,10 +309,7 @@ def run_compare(
     try:
         _run_and_write(out, store, tasks, resolved, spec, seeds, manifest, workers, progress)
     except KeyboardInterrupt:
-        stored = len(ResultStore(store).stored_run_ids()) if store.exists() else 0
-        raise Interrupted(
-            f"{stored}/{len(tasks)} runs stored in {store}; run the same command again to resume"
-        ) from None
+        raise interrupted(store, len(tasks)) from None
     shutil.rmtree(store)
     return out / "report.md"
 
@@ -350,6 +347,14 @@ def _run_to_precision(
     manifest["seeds"] = replication_seeds(spec.seed, manifest["precision"]["baseline_replications"])
     manifest["runs_already_stored"] = len(stored & {task.run_id for task in ran})
     return summary, ts
+
+
+def interrupted(store: Path, n_tasks: int) -> Interrupted:
+    """What a comparison stopped by Ctrl-C or SIGTERM says: what it kept, how to go on."""
+    stored = len(ResultStore(store).stored_run_ids()) if store.exists() else 0
+    return Interrupted(
+        f"{stored}/{n_tasks} runs stored in {store}; run the same command again to resume"
+    )
 
 
 def _run_and_write(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,13 +198,16 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
     return lines
 
 
-def effects_table(effects: pd.DataFrame) -> str:
-    """Outcomes as rows, scenarios as columns: relative change and its 95 % t-interval."""
+def effects_table(
+    effects: pd.DataFrame, cell: Callable[[str, pd.Series], str] = _effect_cell
+) -> str:
+    """Outcomes as rows, scenarios as columns: each ``cell(outcome, row)``, by default the
+    relative change and its 95 % interval."""
     shown = effects[effects["scenario"] != COUNTERFACTUAL]
     scenarios = list(dict.fromkeys(shown["scenario"]))
     cells = shown.set_index(["outcome", "scenario"])
     rows = [
-        [OUTCOMES[o].label] + [_effect_cell(o, cells.loc[(o, s)]) for s in scenarios]
+        [OUTCOMES[o].label] + [cell(o, cells.loc[(o, s)]) for s in scenarios]
         for o in dict.fromkeys(shown["outcome"])
     ]
     return table(["outcome", *scenarios], rows)

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dmi_sim.studies.kit.advantage import advantage_tests
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL
 
 #: The policies compared; each outcome runs only the ones it needs.
 SCENARIOS = (COUNTERFACTUAL, "dmi", "crackdown")
 #: Worker-side outcomes (``engine.derived``) each scenario's runs add to their summary.
 DERIVED = {"crackdown": ("rebound_days",)}
-#: The DMI's arrests must be at most this share of the crackdown's to count as "far fewer".
-ARREST_RATIO = 0.5
 
 #: ``get(scenario, summary_key)`` -> that key per (point, replication).
 Getter = Callable[[str, str], pd.Series]
@@ -90,21 +89,18 @@ def _advantage_margin(get: Getter) -> pd.Series:
 
 
 def advantage_criteria(get: Getter) -> pd.DataFrame:
-    """The three tests of the DMI's advantage over crackdowns, per (point, replication).
-
-    ``sellers``: it cuts active sellers at least as much (against the same-seed baseline,
-    which both share: it leaves no more sellers); ``violence``: it cuts violent incidents at
-    least as much; ``arrests``: it makes at most ``ARREST_RATIO`` times the crackdown's
-    arrests.
-    """
+    """The three tests of the DMI's advantage over crackdowns (``kit.advantage``), per
+    (point, replication): on the policy year's active sellers and violent incidents, and on
+    arrests from the start."""
+    pair = {
+        "sellers": "post_active_sellers",
+        "violence": "post_violent_incidents",
+        "arrests": "arrests_total",
+    }
     return pd.DataFrame(
-        {
-            "sellers": get("dmi", "post_active_sellers") <= get("crackdown", "post_active_sellers"),
-            "violence": get("dmi", "post_violent_incidents")
-            <= get("crackdown", "post_violent_incidents"),
-            "arrests": get("dmi", "arrests_total")
-            <= ARREST_RATIO * get("crackdown", "arrests_total"),
-        }
+        advantage_tests(
+            **{test: (get("dmi", key), get("crackdown", key)) for test, key in pair.items()}
+        )
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dmi_sim.engine.provenance import write_atomic
 from dmi_sim.studies.kit import markdown as md
+from dmi_sim.studies.kit.advantage import ARREST_RATIO
 from dmi_sim.studies.sensitivity.analyse import (
     Analysis,
     advantage_by_factor,
@@ -26,7 +27,7 @@ from dmi_sim.studies.sensitivity.analyse import (
 )
 from dmi_sim.studies.sensitivity.design import Design
 from dmi_sim.studies.sensitivity.methods import CONF_LEVEL, RESAMPLES, Morris
-from dmi_sim.studies.sensitivity.outcomes import ARREST_RATIO, OUTCOMES
+from dmi_sim.studies.sensitivity.outcomes import OUTCOMES
 
 #: Factors named in a ranking sentence, and rows of each outcome's table.
 NAMED = 3

@@ -14,7 +14,7 @@ Okabe-Ito palette, like the comparison figures.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +25,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from dmi_sim.engine.experiment import Experiment
+from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.params import PARAMETERS
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
-from dmi_sim.studies.kit.stats import t_halfwidth
+from dmi_sim.studies.kit.stats import pool_draws, t_halfwidth
 
 #: Characters per line of an axis label.
 LABEL_WIDTH = 38
@@ -66,17 +67,47 @@ def factor_label(key: str) -> str:
 
 
 def point_means(
-    summary: pd.DataFrame, factors: Sequence[str], outcomes: Sequence[str]
+    summary: pd.DataFrame,
+    factors: Sequence[str],
+    outcomes: Sequence[str],
+    draws: Mapping[int, int] | None = None,
 ) -> pd.DataFrame:
-    """One row per design point: its factor values, and mean, CI half-width, n per outcome."""
+    """One row per design point: its factor values, and mean and 95 % CI half-width per
+    outcome.
+
+    ``draws`` (particle -> how many posterior draws fell on it; the runs labelled by
+    particle): each point's mean and interval pool its draws by Rubin's rules
+    (``kit.stats.pool_draws``: seed noise within a draw, parameter uncertainty between
+    draws); without it, the t-interval over the point's runs.
+    """
     grouped = summary.groupby("point", sort=True)
     frame = grouped[list(factors)].first()
     values = summary[["point", *outcomes]].astype({o: float for o in outcomes})
+    if draws:
+        values[PARTICLE] = summary[PARTICLE]
+        return _pooled_means(frame, values, outcomes, draws).reset_index()
     stats = values.groupby("point", sort=True).agg(["mean", "std", "count"])
     for name in outcomes:
         frame[name] = stats[(name, "mean")]
         frame[f"{name}_ci"] = t_halfwidth(stats[(name, "std")], stats[(name, "count")])
     return frame.reset_index()
+
+
+def _pooled_means(
+    frame: pd.DataFrame, values: pd.DataFrame, outcomes: Sequence[str], draws: Mapping[int, int]
+) -> pd.DataFrame:
+    """``frame`` with each outcome's mean and half-width pooled over the posterior draws."""
+    stats = values.groupby(["point", PARTICLE], sort=True).agg(["mean", "std", "count"])
+    for name in outcomes:
+        pooled = {}
+        for point, at in stats[name].groupby(level="point"):
+            counts = [draws[p] for p in at.index.get_level_values(PARTICLE)]
+            errors = at["std"] / np.sqrt(at["count"])
+            result = pool_draws(at["mean"], errors, counts, float(at["count"].min()) - 1)
+            pooled[point] = (result["mean"], result["high"] - result["mean"])
+        frame[name] = [pooled[p][0] for p in frame.index]
+        frame[f"{name}_ci"] = [pooled[p][1] for p in frame.index]
+    return frame
 
 
 def pareto_front(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> np.ndarray:
@@ -166,7 +197,7 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     effort, cost, group = spec["effort"], spec["cost"], spec["group"]
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
     factors = [f.key for f in experiment.factors]
-    points = point_means(summary, factors, [effort, cost, *outcomes])
+    points = point_means(summary, factors, [effort, cost, *outcomes], experiment.draw_counts)
     paths = []
     for outcome in outcomes:
         fig = Figure(figsize=(11, 4.6), layout="constrained")
@@ -181,7 +212,7 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
         better = "more" if catalogue.higher_is_better(outcome) else "less"
         title = (
             f"{outcome_label(outcome, wrap=False)}: what each resource level buys\n"
-            f"one point per design point: mean of {experiment.replications} runs with 95 % "
+            f"one point per design point: mean of {experiment.runs_phrase()} with 95 % "
             f"interval\nringed: the frontier, where no cheaper point does better ({better} is "
             f"better); listed in {table.name}"
         )
@@ -193,7 +224,8 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     """All outcomes in one figure: each against factor ``x``, a line per level of ``group``."""
     x, group = experiment.figures["x"], experiment.figures["group"]
     outcomes = list(experiment.outcomes)
-    points = point_means(summary, [f.key for f in experiment.factors], outcomes)
+    factors = [f.key for f in experiment.factors]
+    points = point_means(summary, factors, outcomes, experiment.draw_counts)
     levels = sorted(points[group].unique())
     colours = _colours(levels, group)
     ncols = 2
@@ -215,7 +247,7 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     title = (
-        f"{experiment.description or experiment.name}\nmean of {experiment.replications} runs "
+        f"{experiment.description or experiment.name}\nmean of {experiment.runs_phrase()} "
         "per point, shaded: 95 % interval"
     )
     return [_finish(fig, axes[0], title, group, folder / f"response_{x}.png")]

@@ -136,13 +136,35 @@ def _budget_table(points: pd.DataFrame, defaults: pd.DataFrame, x: str, y: str) 
     return table(["at most", *strategies], rows)
 
 
+def _posterior_phrase(experiment: Experiment) -> str:
+    """How the points' parameters were drawn, when they were."""
+    if not experiment.draws:
+        return ""
+    k = sum(experiment.draw_counts.values())
+    return (
+        f", each at {k} parameter sets drawn from the posterior `{experiment.posterior}` "
+        f"({len(experiment.draws)} distinct particles; a point's own levers keep their values)"
+    )
+
+
+def _interval_phrase(experiment: Experiment) -> str:
+    """What the ± of the frontier tables is."""
+    if not experiment.draws:
+        return "± is the 95 % t-interval over replications"
+    return (
+        "± is the 95 % interval over the posterior draws and their replications (Rubin's "
+        "rules, the seed noise of the noisiest draw: `compare --posterior` in the README), "
+        "which holds seed noise and parameter uncertainty"
+    )
+
+
 def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> Path:
     """Write ``folder/report.md`` for a ``kind = "frontier"`` sweep; return its path."""
     spec = experiment.figures
     effort, cost = spec["effort"], spec["cost"]
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
     factors = [f.key for f in experiment.factors]
-    points = point_means(summary, factors, [effort, cost, *outcomes])
+    points = point_means(summary, factors, [effort, cost, *outcomes], experiment.draw_counts)
     defaults = default_points(points, factors)
     params = load_params(experiment.scenario)
     start = int(params["run.intervention_start"])
@@ -150,7 +172,9 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     lines = [
         f"# {experiment.description or experiment.name}",
         "",
-        f"{len(points)} design points x {experiment.replications} replications. Every "
+        f"{len(points)} design points x {experiment.replications} replications"
+        + _posterior_phrase(experiment)
+        + ". Every "
         f"number is a point's mean over its runs; totals (officer-hours, custody, cost) count "
         f"days {start}-{days - 1}, from the policy start to the end of the run, and means "
         f"with `post_` the year from day {start}. The points at each strategy's shipped "
@@ -162,8 +186,9 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         "",
         "A point is **on the frontier** when no cheaper (or equally cheap) point does better "
         "on the outcome; the frontier is listed cheapest first, and the figures ring it. "
-        "± is the 95 % t-interval over replications: neighbours on the frontier whose "
-        "intervals overlap are not told apart by these runs.",
+        + _interval_phrase(experiment)
+        + ": neighbours on the frontier whose intervals overlap are not told apart by these "
+        "runs.",
         "",
     ]
     for outcome in outcomes:
