@@ -3,6 +3,7 @@ data. A synthetic summary over a small blocks design (no runs) is enough to chec
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -167,3 +168,13 @@ def test_blocks_bad_input_is_one_line() -> None:
         experiment_from_dict(
             {**base, "blocks": [{"scenario": "dmi", "factors": {"dmi.officers": {"levels": [-1]}}}]}
         )
+
+
+def test_the_report_names_the_windows_of_the_experiment_overrides(tmp_path) -> None:
+    """An experiment that moves the policy start and shortens the runs has its own windows
+    (the scenario's day 365 would give 'days 365-199')."""
+    experiment = dataclasses.replace(
+        _experiment(), overrides={"run.intervention_start": 100}, days=200
+    )
+    text = write_report(experiment, _summary(experiment), tmp_path).read_text()
+    assert "count days 100-199" in text and "year from day 100" in text

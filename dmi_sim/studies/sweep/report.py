@@ -166,7 +166,7 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     factors = [f.key for f in experiment.factors]
     points = point_means(summary, factors, [effort, cost, *outcomes], experiment.draw_counts)
     defaults = default_points(points, factors)
-    params = load_params(experiment.scenario)
+    params = load_params(experiment.scenario, experiment.overrides)  # as every run has them
     start = int(params["run.intervention_start"])
     days = int(experiment.days or params["run.days"])
     lines = [
