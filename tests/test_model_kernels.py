@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from model_support import make
 
+from dmi_sim.model import kernels
 from dmi_sim.model.space import box_sum
 
 
@@ -46,3 +47,27 @@ def test_a_day_of_household_life_as_kernels_equals_the_numpy_steps():
     for column in ("fear", "efficacy", "trust", "outdoors", "aware"):
         np.testing.assert_array_equal(getattr(a, column), getattr(b, column), err_msg=column)
     assert kernels.observer.rows == numpy_steps.observer.rows
+
+
+@pytest.mark.parametrize("n", [*range(0, 140), 255, 256, 257, 945, 1600, 9000, 20_000])
+def test_numpy_sum_adds_in_numpys_pairwise_order(n):
+    rng = np.random.default_rng(n)
+    values = rng.random(n) * 10.0 ** rng.uniform(-6, 6, n)  # orders of magnitude apart
+    assert kernels.numpy_sum(values) == np.add.reduce(values)
+    mask = rng.random(n) < 0.4
+    assert kernels.masked_sum(values, mask) == np.add.reduce(values[mask])
+    assert kernels.numpy_sum(values.reshape(1, n)) == np.add.reduce(values, axis=None)
+
+
+@pytest.mark.parametrize("scenario", ["dmi", "crackdown", "hotspot"])
+def test_the_observers_kernel_records_the_numpy_rows(scenario):
+    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
+    kernel_run, numpy_run = (make(short, scenario=scenario, seed=5) for _ in range(2))
+    numpy_run.observer.record = numpy_run.observer.record_stepwise
+    for _ in range(120):
+        kernel_run.step()
+        numpy_run.step()
+    assert kernel_run.observer.frame()["arrests_sellers"].sum() > 0  # the counts moved
+    assert kernel_run.observer.rows == numpy_run.observer.rows
+    for a, b in zip(kernel_run.observer.rows, numpy_run.observer.rows, strict=True):
+        assert [type(v) for v in a] == [type(v) for v in b]

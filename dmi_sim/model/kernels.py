@@ -463,6 +463,175 @@ def observe_sellers(state, high_risk, market, x, y, banked_case):
     return out
 
 
+#: numpy's pairwise summation works on blocks of this many elements (PW_BLOCKSIZE).
+_PAIRWISE_BLOCK = 128
+
+
+@kernel
+def _block_sum(a, lo, n):
+    """numpy's sum of a block of at most _PAIRWISE_BLOCK elements: sequential below 8,
+    else eight interleaved partial sums combined as a tree, then the remainder."""
+    if n < 8:
+        total = 0.0
+        for i in range(lo, lo + n):
+            total += a[i]
+        return total
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:  # eight scalars, not a small array: no allocation per block
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        total += a[i]
+        i += 1
+    return total
+
+
+@kernel
+def _pairwise_sum(a, lo, n):
+    """Sum of a[lo:lo+n] in the order numpy's float64 ``add.reduce`` adds a contiguous
+    array: blocks as ``_block_sum``; above a block, the sum of the two halves (cut at a
+    multiple of 8), each summed the same way. The same bits as numpy, unlike a plain loop.
+    The halving runs on an explicit stack (numba's on-disk cache cannot hold a recursive
+    function): a frame is a range to sum, or (stage 1) the mark to add the two sums above."""
+    if n <= _PAIRWISE_BLOCK:
+        return _block_sum(a, lo, n)
+    frames = np.empty((128, 3), dtype=np.int64)  # lo, n, stage; depth <= 2 log2(n)
+    sums = np.empty(64)
+    frames[0, 0], frames[0, 1], frames[0, 2] = lo, n, 0
+    top, k = 1, 0
+    while top:
+        top -= 1
+        f_lo, f_n, stage = frames[top, 0], frames[top, 1], frames[top, 2]
+        if stage == 1:
+            k -= 1
+            sums[k - 1] = sums[k - 1] + sums[k]
+        elif f_n <= _PAIRWISE_BLOCK:
+            sums[k] = _block_sum(a, f_lo, f_n)
+            k += 1
+        else:
+            half = f_n // 2
+            half -= half % 8
+            frames[top, 2] = 1  # add the halves once both are summed
+            frames[top + 1, 0], frames[top + 1, 1], frames[top + 1, 2] = (
+                f_lo + half,
+                f_n - half,
+                0,
+            )
+            frames[top + 2, 0], frames[top + 2, 1], frames[top + 2, 2] = f_lo, half, 0
+            top += 3
+    return sums[0]
+
+
+@kernel
+def numpy_sum(values):
+    """``np.add.reduce(values, axis=None)`` of a C-contiguous float64 array, to the bit."""
+    flat = values.ravel()
+    return 0.0 + _pairwise_sum(flat, 0, flat.size)
+
+
+@kernel
+def masked_sum(values, mask):
+    """``np.add.reduce(values[mask])``, to the bit: the picked values summed pairwise."""
+    flat, where = values.ravel(), mask.ravel()
+    picked = np.empty(flat.size)
+    n = 0
+    for i in range(flat.size):
+        if where[i]:
+            picked[n] = flat[i]
+            n += 1
+    return 0.0 + _pairwise_sum(picked, 0, n)
+
+
+@kernel
+def _mean(values):
+    """``values.mean()`` to the bit (nan when empty, without numpy's warning)."""
+    return numpy_sum(values) / values.size if values.size else np.nan
+
+
+@kernel
+def _masked_mean(values, mask):
+    """``values[mask].mean()`` to the bit (nan when the mask is empty)."""
+    n = mask.sum()
+    return masked_sum(values, mask) / n if n else np.nan
+
+
+@kernel
+def _share(flags, mask):
+    """Share of ``flags[mask]`` that hold (nan when the mask is empty); whole counts, so
+    the same bits as numpy's mean of the booleans."""
+    held = n = 0
+    for i in range(flags.size):
+        if mask[i]:
+            n += 1
+            held += flags[i]
+    return held / n if n else np.nan
+
+
+@kernel
+def observe_day(
+    state,
+    high_risk,
+    sx,
+    sy,
+    banked_case,
+    perceived_risk,
+    salience,
+    market,
+    catchment,
+    sales,
+    disorder,
+    police,
+    outdoors,
+    zone,
+    fear,
+    efficacy,
+    trust,
+    knows_market,
+):
+    """Observer.record's reductions in one pass (``Observer.row_stepwise`` is the numpy
+    reference): the seller counts of ``observe_sellers``, then transactions (all, market
+    area, catchment), mean disorder (all, market area), share of households outdoors (all,
+    market zone), mean fear, efficacy and trust, officer-hours on the market area, buyers
+    aware of the market, and the mean risk sellers perceive (max of their own and the
+    surge's salience)."""
+    sellers = observe_sellers(state, high_risk, market, sx, sy, banked_case)
+    everyone = np.ones(outdoors.size, dtype=np.bool_)
+    risk = np.empty(perceived_risk.size)
+    for i in range(risk.size):
+        risk[i] = max(perceived_risk[i], salience)
+    aware = 0
+    for i in range(knows_market.size):
+        aware += knows_market[i]
+    means = np.array(
+        [
+            numpy_sum(sales),
+            masked_sum(sales, market),
+            masked_sum(sales, catchment),
+            _mean(disorder.ravel()),
+            _masked_mean(disorder, market),
+            _share(outdoors, everyone),
+            _share(outdoors, zone),
+            _mean(fear),
+            _mean(efficacy),
+            _mean(trust),
+            masked_sum(police, market),
+            _mean(risk),
+        ]
+    )
+    return sellers, means, aware
+
+
 @kernel
 def gather_scaled(values, x, y, mask, factor):
     """factor x values at the cells of the rows where ``mask`` holds (in row order)."""
