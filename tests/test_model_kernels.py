@@ -71,3 +71,24 @@ def test_the_observers_kernel_records_the_numpy_rows(scenario):
     assert kernel_run.observer.rows == numpy_run.observer.rows
     for a, b in zip(kernel_run.observer.rows, numpy_run.observer.rows, strict=True):
         assert [type(v) for v in a] == [type(v) for v in b]
+
+
+@pytest.mark.parametrize("cells", [1, 2, 3, 8, 1600, 1601])
+def test_placement_search_is_numpys_searchsorted(cells):
+    rng = np.random.default_rng(cells)
+    for _ in range(50):
+        cdf = np.cumsum(rng.random(cells) ** 2 * (rng.random(cells) < 0.3) + 1e-9)
+        values = np.concatenate([rng.random(40) * cdf[-1] * 1.1, cdf, [0.0, -1.0]])
+        found = [kernels.search_right(cdf, v) for v in values]
+        np.testing.assert_array_equal(found, np.searchsorted(cdf, values, side="right"))
+
+
+def test_field_means_are_numpys_means_to_the_bit():
+    m = make({}, scenario="dmi", seed=2)
+    for _ in range(30):
+        m.step()
+    space = m.space
+    for name in ("disorder", "reputation", "guardianship", "police"):
+        values = space.field(name)
+        assert space.mean(values) == values.mean()
+        assert space.market_mean(values) == values[space.market].mean()
