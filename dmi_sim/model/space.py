@@ -53,7 +53,6 @@ class Neighbourhood:
         self.market, self.catchment = zones(
             self.width, self.height, sp["market_size"], sp["catchment_width"]
         )
-        self.market_cells = int(np.count_nonzero(self.market))
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
         settled = params["market.start"] == "settled"
         self.layers["reputation"].data[self.market] = (
@@ -71,13 +70,14 @@ class Neighbourhood:
         return grid
 
     def mean(self, values: np.ndarray) -> float:
-        """``values.mean()`` over a whole field, to the last bit, without its wrapper."""
-        return float(np.add.reduce(values, axis=None) / values.size)
+        """``values.mean()`` over a whole field, to the last bit (numpy's pairwise sum,
+        compiled: ``kernels.mean``)."""
+        return kernels.mean(values)
 
     def market_mean(self, values: np.ndarray) -> float:
-        """``values[market].mean()`` to the last bit (numpy's pairwise sum over the count),
-        without the Python wrapper of ``ndarray.mean``."""
-        return float(np.add.reduce(values[self.market]) / self.market_cells)
+        """``values[market].mean()`` to the last bit, in one compiled pass (no gathered
+        copy, no Python wrapper)."""
+        return kernels.masked_mean(values, self.market)
 
     def field(self, name: str) -> np.ndarray:
         """The numpy array behind a property layer (update it in place)."""
