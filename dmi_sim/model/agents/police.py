@@ -31,6 +31,19 @@ from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
 
+def _draw_in_random_order(
+    rng: np.random.Generator, rows: np.ndarray, hazard: np.ndarray
+) -> np.ndarray:
+    """The ``rows`` whose draw falls below their ``hazard``, in random order:
+    ``rng.permutation(rows[rng.random(rows.size) < hazard])``. With no rows, or at most
+    one caught, the calls are skipped: they would draw nothing (the generator's state is
+    the same), and most days nobody is arrested."""
+    if rows.size == 0:
+        return rows
+    caught = rows[rng.random(rows.size) < hazard]
+    return rng.permutation(caught) if caught.size > 1 else caught
+
+
 class Officer(Agent):
     """An officer of a unit: ``beat`` (the neighbourhood's own), ``surge`` (crackdowns),
     ``hotspot`` (directed patrol) or ``dmi`` (the DMI team)."""
@@ -184,16 +197,17 @@ class PoliceForce:
         )
         hazard = 1.0 - np.exp(seller_arg)
         b_hazard = 1.0 - np.exp(buyer_arg)  # only operations aimed at the market go for buyers
-        caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
+        caught = _draw_in_random_order(rng, idx, hazard)[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
+        b_caught = _draw_in_random_order(rng, visiting, b_hazard)
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size
-        buyers.deter(b_caught)
-        model.tally["arrests_buyers"] += int(b_caught.size)
-        model.record_arrests(buyers.x[b_caught], buyers.y[b_caught])
+        if b_caught.size:
+            buyers.deter(b_caught)
+            model.tally["arrests_buyers"] += int(b_caught.size)
+            model.record_arrests(buyers.x[b_caught], buyers.y[b_caught])
         self.processing_hours = h * (caught.size + b_caught.size)
         self.attention += model.arrests_on_cells  # today's arrests, the DMI's included
 
