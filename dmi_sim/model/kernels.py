@@ -190,6 +190,114 @@ def guardianship(x, y, outdoors, households_near, shape):
 
 
 @kernel
+def residents_look(
+    x,
+    y,
+    sellers_on_cells,
+    guard_field,
+    disorder_field,
+    violence_field,
+    radius,
+    fear,
+    efficacy,
+    aware,
+    pull,
+    k,
+):
+    """``residents_see`` with its two box sums (sellers and violence within sight)."""
+    return residents_see(
+        x,
+        y,
+        box_sum(sellers_on_cells, radius),
+        guard_field,
+        disorder_field,
+        box_sum(violence_field, radius),
+        fear,
+        efficacy,
+        aware,
+        pull,
+        k,
+    )
+
+
+@kernel
+def residents_act_and_report(
+    x,
+    y,
+    e_minus_ku,
+    draws,
+    guard,
+    arrests_on_cells,
+    radius,
+    efficacy,
+    trust,
+    aware,
+    outdoors,
+    seen,
+    around,
+    fear,
+    disorder_field,
+    k_act,
+    k_report,
+):
+    """``residents_act`` then ``residents_report``, with the arrests seen (a box sum, zero
+    on a day without arrests) and one array of draws: the first half decides who goes out,
+    the second who reports (the two ``rng.random(n)`` calls they replace, in order)."""
+    n = x.size
+    arrests_seen = arrests_on_cells
+    if arrests_on_cells.any():
+        arrests_seen = box_sum(arrests_on_cells, radius)
+    residents_act(
+        x, y, e_minus_ku, draws[:n], guard, arrests_seen, efficacy, trust, aware, outdoors, k_act
+    )
+    return residents_report(
+        x, y, draws[n:], seen, around, fear, trust, aware, outdoors, disorder_field, k_report
+    )
+
+
+@kernel
+def residents_close_day(
+    x,
+    y,
+    drug,
+    other,
+    zone,
+    eyes,
+    outdoors,
+    efficacy,
+    trust,
+    fear,
+    draw_move,
+    aware,
+    households_near,
+    guard_field,
+    k,
+):
+    """``residents_close``, the informal control (the mean of its terms, numpy's bits), and
+    today's guardianship written into ``guard_field``. Returns reports_on_cells, drug
+    reports, market-zone calls, other calls, households overlooking the market, their
+    informal control, households that moved out."""
+    on_cells, n_drug, market, n_other, control, moved = residents_close(
+        x,
+        y,
+        drug,
+        other,
+        zone,
+        eyes,
+        outdoors,
+        efficacy,
+        trust,
+        fear,
+        draw_move,
+        aware,
+        guard_field.shape,
+        k,
+    )
+    guard_field[:] = guardianship(x, y, outdoors, households_near, guard_field.shape)
+    return on_cells, n_drug, market, n_other, control.size, mean(control), moved
+
+
+@kernel
 def market_cdf(reputation: np.ndarray) -> np.ndarray:
     """Cumulative sum of reputation squared (+1e-9) over the cells in C order."""
     flat = reputation.ravel()
