@@ -92,3 +92,23 @@ def test_field_means_are_numpys_means_to_the_bit():
         values = space.field(name)
         assert space.mean(values) == values.mean()
         assert space.market_mean(values) == values[space.market].mean()
+
+
+@pytest.mark.parametrize("scenario", ["dmi", "crackdown"])
+def test_a_day_of_trade_as_kernels_equals_the_buyers_steps(scenario):
+    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
+    kernel_run, numpy_steps = (make(short, scenario=scenario, seed=4) for _ in range(2))
+    numpy_steps.market.trade = numpy_steps.market.trade_stepwise
+    for _ in range(120):
+        kernel_run.step()
+        numpy_steps.step()
+    a, b = kernel_run.buyers, numpy_steps.buyers
+    assert kernel_run.observer.frame()["transactions"].sum() > 0  # buyers found sellers
+    for column in ("propensity", "knows_market", "visited", "found", "x", "y"):
+        np.testing.assert_array_equal(getattr(a, column), getattr(b, column), err_msg=column)
+    assert a.reliability == b.reliability
+    assert kernel_run.market.entrant_profit == numpy_steps.market.entrant_profit
+    np.testing.assert_array_equal(
+        kernel_run.space.field("reputation"), numpy_steps.space.field("reputation")
+    )
+    assert kernel_run.observer.rows == numpy_steps.observer.rows

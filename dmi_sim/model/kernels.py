@@ -426,6 +426,69 @@ def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
 
 
 @kernel
+def market_open(sx, sy, connections, active, radius, guard_field, market, pa, ga, police):
+    """Market.trade, first part: the connections within the search radius of each cell
+    (``near``) and each buyer's deterrent exponent -a_p police - a_g guardianship (the
+    market area's mean guardianship, numpy's bits); the caller takes numpy's exp."""
+    near = box_sum(weighted_counts(sx, sy, connections, active, guard_field.shape), radius)
+    return near, buyers_exponent(pa, ga, police, masked_mean(guard_field, market))
+
+
+@kernel
+def buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate):
+    """Market.trade, second part: today's visitors go to cells drawn from the reputation
+    map (the first ``n_visits`` draws) and the exponent of their chance to find a seller
+    there is returned (the caller takes numpy's exp)."""
+    place(market_cdf(reputation), draws[:n_visits], reputation.shape[1], visited, x, y)
+    return buyers_search_exponent(visited, n_visits, x, y, near, find_rate)
+
+
+@kernel
+def buyers_buy(
+    visited,
+    n_visits,
+    e_minus,
+    draws_find,
+    draws_learn,
+    bx,
+    by,
+    q,
+    usual,
+    knows,
+    reliability,
+    reputation,
+    market,
+    sx,
+    sy,
+    active,
+    connections,
+    near,
+    radius,
+    reputation_rate,
+    k,
+):
+    """Market.trade, last part: who finds a seller, propensities adapt, word spreads,
+    sales per cell and per seller, reputation follows the sales (``Buyers.search``,
+    ``adapt``, ``_spread_word`` and the rest of ``Market.trade_stepwise``, in order).
+    ``k``: success_gain, failure_loss, return_rate, discovery_rate, word_of_mouth,
+    forget_share. Returns found, how many, the new reliability, sales per cell, sales per
+    seller, the active sellers' connections (numpy's sum)."""
+    found, n_found = buyers_found(visited, e_minus, draws_find)
+    if n_visits:
+        reliability += 0.1 * (n_found / n_visits - reliability)
+    else:
+        reliability *= 0.9
+    buyers_adapt(visited, found, q, usual, k[0], k[1], k[2] * reliability)
+    p_learn = k[3] * masked_mean(reputation, market) + k[4] * (n_found / q.size)
+    buyers_spread_word(knows, q, usual, draws_learn, p_learn, k[5])
+    sales_per_cell = mask_counts(bx, by, found, reputation.shape)
+    sales = seller_sales(active, sx, sy, connections, sales_per_cell, near, radius)
+    if n_found:
+        follow_sales(reputation, sales_per_cell, reputation_rate)
+    return found, n_found, reliability, sales_per_cell, sales, masked_sum(connections, active)
+
+
+@kernel
 def seller_sales(active, x, y, connections, t, near, radius):
     """Sales per seller: k_j x box(T / K) at the seller's cell."""
     w, h = t.shape
