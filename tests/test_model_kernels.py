@@ -112,3 +112,24 @@ def test_a_day_of_trade_as_kernels_equals_the_buyers_steps(scenario):
         kernel_run.space.field("reputation"), numpy_steps.space.field("reputation")
     )
     assert kernel_run.observer.rows == numpy_steps.observer.rows
+
+
+@pytest.mark.parametrize("scenario", ["dmi", "crackdown", "hotspot"])
+def test_police_deployment_in_one_pass_equals_its_steps(scenario):
+    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
+    kernel_run, numpy_steps = (make(short, scenario=scenario, seed=6) for _ in range(2))
+    numpy_steps.police.deploy = numpy_steps.police.deploy_stepwise
+    for _ in range(120):
+        kernel_run.step()
+        numpy_steps.step()
+    a, b = kernel_run.police, numpy_steps.police
+    assert a.off_street > 0 or kernel_run.observer.frame()["arrests_sellers"].sum() > 0
+    for column in ("field", "arrest_work", "attention"):
+        np.testing.assert_array_equal(getattr(a, column), getattr(b, column), err_msg=column)
+    np.testing.assert_array_equal(kernel_run.space.police_seen, numpy_steps.space.police_seen)
+    assert (a.response_hours, a.off_street, a.arrest_capacity) == (
+        b.response_hours,
+        b.off_street,
+        b.arrest_capacity,
+    )
+    assert kernel_run.observer.rows == numpy_steps.observer.rows

@@ -1050,3 +1050,39 @@ def police_patrol(attention, attention_total, response, directed, k):
             arrest_work[i, j] = k[3] * patrol + k[4] * directed[i, j]
             on_street[i, j] = response[i, j] + patrol + directed[i, j]
     return arrest_work, on_street
+
+
+@kernel
+def police_deploy(
+    reports, disorder, attention, directed, processing_hours, presence, police_field, k
+):
+    """PoliceForce.deploy in one pass (``deploy_stepwise`` is the reference): response
+    hours for yesterday's reports, attention, patrol and arrest work (``police_response``,
+    ``police_patrol``), then presence: the officer-hours on the street less those booking
+    yesterday's arrests, written into ``presence`` and ``police_field``. Sums are numpy's
+    (pairwise). ``k``: beat budget, response hours per report, attention decay, sight
+    radius, hotspot_share, beat_arrest_share, the plan's arrest_share.
+    Returns response hours, hours off the street, arrest-work hours per cell and in all,
+    and presence within one cell (``box_sum(presence, 1)``)."""
+    n_reports = numpy_sum(reports)
+    response_hours = min(k[0], n_reports * k[1])
+    response = police_response(
+        reports,
+        disorder,
+        attention,
+        k[2],
+        response_hours if n_reports > 0 else 0.0,
+        int(k[3]),
+    )
+    patrol_k = np.array([k[0] - response_hours, k[4], (1 - k[4]) / attention.size, k[5], k[6]])
+    arrest_work, on_street = police_patrol(
+        attention, numpy_sum(attention), response, directed, patrol_k
+    )
+    total = numpy_sum(on_street)
+    off_street = min(processing_hours, total)
+    w, h = on_street.shape
+    for i in range(w):
+        for j in range(h):
+            presence[i, j] = on_street[i, j] * (1.0 - off_street / total) if total > 0 else 0.0
+            police_field[i, j] = presence[i, j]
+    return response_hours, off_street, arrest_work, numpy_sum(arrest_work), box_sum(presence, 1)

@@ -91,6 +91,18 @@ class PoliceForce:
         self.off_street = 0.0  # officer-hours off the street today, booking yesterday's arrests
         self.team_hours = 0.0  # DMI team hours used today (buys, call-in, follow-up)
         self.arrest_capacity = 0
+        self._k_deploy = np.array(  # for kernels.police_deploy; [6] is today's plan's
+            [
+                self.beat_budget,
+                self.p["response_hours"],
+                1.0 - 1.0 / self.p["attention_days"],
+                params["residents.sight_radius"],
+                self.p["hotspot_share"],
+                self.p["beat_arrest_share"],
+                0.0,
+            ],
+            dtype=float,
+        )
 
     def budget(self) -> float:
         """Officer-hours available today."""
@@ -116,6 +128,29 @@ class PoliceForce:
         arrests + disorder, M = attention_days. Officers processing yesterday's arrests are
         off the street: presence shrinks by those hours.
         """
+        space = self.model.space
+        self.plan, self.team_hours = plan, 0.0
+        self._k_deploy[6] = plan.arrest_share
+        self.response_hours, self.off_street, self.arrest_work, arrest_hours, seen = (
+            kernels.police_deploy(
+                self.reports_yesterday,
+                space.field("disorder"),
+                self.attention,
+                plan.directed_hours,
+                float(self.processing_hours),
+                self.field,
+                space.field("police"),
+                self._k_deploy,
+            )
+        )
+        space.police_seen = seen
+        # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
+        capacity = arrest_hours / self.p["arrest_hours"]
+        self.arrest_capacity = int(capacity + self.model.rng.random())
+
+    def deploy_stepwise(self, plan: DailyPlan) -> None:
+        """``deploy`` as its steps in numpy and two kernels (the reference the one-pass
+        kernel is checked against, tests/test_model_kernels.py)."""
         space = self.model.space
         self.plan, self.team_hours = plan, 0.0
         sight = self.model.params["residents.sight_radius"]
