@@ -1086,3 +1086,21 @@ def police_deploy(
             presence[i, j] = on_street[i, j] * (1.0 - off_street / total) if total > 0 else 0.0
             police_field[i, j] = presence[i, j]
     return response_hours, off_street, arrest_work, numpy_sum(arrest_work), box_sum(presence, 1)
+
+
+@kernel
+def violence_day(sx, sy, active, active_since, high_risk, radius, day, k, disorder):
+    """Violence.occur before its draws: each active seller's rate (``violence_rates`` on
+    the active sellers per cell), their sum and the mean disorder (numpy's bits)."""
+    rate = violence_rates(
+        sx,
+        sy,
+        active,
+        active_since,
+        high_risk,
+        mask_counts(sx, sy, active, disorder.shape),
+        radius,
+        day,
+        k,
+    )
+    return rate, numpy_sum(rate), mean(disorder)

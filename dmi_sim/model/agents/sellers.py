@@ -231,7 +231,8 @@ class Sellers:
     def decide_to_sell(self) -> None:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
         rng, day, p = self.model.rng, self.model.day, self.p
-        draw_quit, draw_enter = rng.random(self.n), rng.random(self.n)
+        draws = rng.random(2 * self.n)  # who quits, then who enters (two draws of n, in order)
+        draw_quit, draw_enter = draws[: self.n], draws[self.n :]
         watched = self.model.residents.informal_control ** p["watch_exponent"]
         k = np.array(
             [
