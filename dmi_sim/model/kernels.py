@@ -843,17 +843,24 @@ def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work
             people[i, j] = visibility * sellers[i, j] + b * buyers[i, j]
     load = box_sum(people, 1)
     rate = np.empty((w, h))
-    aimed_rate = np.empty((w, h))
     for i in range(w):
         for j in range(h):
             rate[i, j] = a * arrest_work[i, j] / (1.0 + ah * load[i, j])
-            aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
-            aimed_rate[i, j] = rate[i, j] * aimed
     risk = box_sum(rate, 1)
+    # Buyers run a risk only from directed operations; on a day without any the directed
+    # rate is zero everywhere, and so is its box sum (the same bits, without the work).
+    aimed_risk = np.zeros((w, h))
+    if directed.any():
+        aimed_rate = np.empty((w, h))
+        for i in range(w):
+            for j in range(h):
+                aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
+                aimed_rate[i, j] = rate[i, j] * aimed
+        aimed_risk = box_sum(aimed_rate, 1)
     return (
         risk,
         gather_scaled(risk, sx, sy, active, -visibility),
-        gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b),
+        gather_scaled(aimed_risk, bx, by, visited, -b),
     )
 
 
