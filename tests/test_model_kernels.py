@@ -26,6 +26,20 @@ def _sequential_box_sum(values: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
+def _twins(scenario: str, seed: int, swap: str):
+    """Two runs of the same scenario and seed over 120 days, the second with the method
+    ``swap`` ("police.deploy") replaced by its numpy reference (``..._stepwise``)."""
+    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
+    kernel_run, numpy_steps = (make(short, scenario=scenario, seed=seed) for _ in range(2))
+    part, method = swap.rsplit(".", 1)
+    owner = getattr(numpy_steps, part)
+    setattr(owner, method, getattr(owner, f"{method}_stepwise"))
+    for _ in range(120):
+        kernel_run.step()
+        numpy_steps.step()
+    return kernel_run, numpy_steps
+
+
 @pytest.mark.parametrize("shape", [(40, 40), (17, 9), (3, 60)])
 @pytest.mark.parametrize("radius", [1, 2, 3, 7])
 def test_box_sum_is_the_sequential_sum_to_the_bit(shape, radius):
@@ -61,12 +75,7 @@ def test_numpy_sum_adds_in_numpys_pairwise_order(n):
 
 @pytest.mark.parametrize("scenario", ["dmi", "crackdown", "hotspot"])
 def test_the_observers_kernel_records_the_numpy_rows(scenario):
-    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
-    kernel_run, numpy_run = (make(short, scenario=scenario, seed=5) for _ in range(2))
-    numpy_run.observer.record = numpy_run.observer.record_stepwise
-    for _ in range(120):
-        kernel_run.step()
-        numpy_run.step()
+    kernel_run, numpy_run = _twins(scenario, 5, "observer.record")
     assert kernel_run.observer.frame()["arrests_sellers"].sum() > 0  # the counts moved
     assert kernel_run.observer.rows == numpy_run.observer.rows
     for a, b in zip(kernel_run.observer.rows, numpy_run.observer.rows, strict=True):
@@ -96,12 +105,7 @@ def test_field_means_are_numpys_means_to_the_bit():
 
 @pytest.mark.parametrize("scenario", ["dmi", "crackdown"])
 def test_a_day_of_trade_as_kernels_equals_the_buyers_steps(scenario):
-    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
-    kernel_run, numpy_steps = (make(short, scenario=scenario, seed=4) for _ in range(2))
-    numpy_steps.market.trade = numpy_steps.market.trade_stepwise
-    for _ in range(120):
-        kernel_run.step()
-        numpy_steps.step()
+    kernel_run, numpy_steps = _twins(scenario, 4, "market.trade")
     a, b = kernel_run.buyers, numpy_steps.buyers
     assert kernel_run.observer.frame()["transactions"].sum() > 0  # buyers found sellers
     for column in ("propensity", "knows_market", "visited", "found", "x", "y"):
@@ -116,12 +120,7 @@ def test_a_day_of_trade_as_kernels_equals_the_buyers_steps(scenario):
 
 @pytest.mark.parametrize("scenario", ["dmi", "crackdown", "hotspot"])
 def test_police_deployment_in_one_pass_equals_its_steps(scenario):
-    short = {"run.intervention_start": 40, "dmi.investigation_days": 20}
-    kernel_run, numpy_steps = (make(short, scenario=scenario, seed=6) for _ in range(2))
-    numpy_steps.police.deploy = numpy_steps.police.deploy_stepwise
-    for _ in range(120):
-        kernel_run.step()
-        numpy_steps.step()
+    kernel_run, numpy_steps = _twins(scenario, 6, "police.deploy")
     a, b = kernel_run.police, numpy_steps.police
     assert a.off_street > 0 or kernel_run.observer.frame()["arrests_sellers"].sum() > 0
     for column in ("field", "arrest_work", "attention"):

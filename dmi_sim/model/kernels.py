@@ -59,15 +59,29 @@ def _clip01(v: float) -> float:
 
 @kernel
 def residents_see(
-    x, y, sellers_box, guard_field, disorder_field, violence_box, fear, efficacy, aware, pull, k
+    x,
+    y,
+    sellers_on_cells,
+    guard_field,
+    disorder_field,
+    violence_field,
+    radius,
+    fear,
+    efficacy,
+    aware,
+    pull,
+    k,
 ):
-    """Residents.live, first part: what each household sees, its fear, and the argument
-    ``-k u`` of its logistic choice to go out (the caller takes numpy's exp of it).
+    """Residents.live, first part: what each household sees (sellers and violence within
+    ``radius``: box sums), its fear, and the argument ``-k u`` of its logistic choice to go
+    out (the caller takes numpy's exp of it).
 
     Returns sellers_seen, guard, surroundings (the fear is updated in place); ``k`` holds
     exposure_dealing, exposure_disorder, exposure_violence, reassurance, fear_rate,
     outdoor_social, outdoor_threshold, outdoor_steepness.
     """
+    sellers_box = box_sum(sellers_on_cells, radius)
+    violence_box = box_sum(violence_field, radius)
     n = x.size
     seen = np.empty(n)
     guard = np.empty(n)
@@ -131,15 +145,31 @@ def residents_report(
 
 @kernel
 def residents_close(
-    x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move, aware, shape, k
+    x,
+    y,
+    drug,
+    other,
+    zone,
+    eyes,
+    outdoors,
+    efficacy,
+    trust,
+    fear,
+    draw_move,
+    aware,
+    households_near,
+    guard_field,
+    k,
 ):
-    """Residents.live, last part: tally the calls, the informal-control terms of the
-    households overlooking the market (their mean is taken by the caller), then move-outs
-    (in place). ``k`` holds move_threshold, move_rate, newcomer_efficacy, trust_base.
+    """Residents.live, last part: tally the calls, the informal control of the households
+    overlooking the market (the mean of its terms, numpy's bits), move-outs (in place),
+    then today's guardianship written into ``guard_field``. ``k`` holds move_threshold,
+    move_rate, newcomer_efficacy, trust_base.
 
-    Returns reports_on_cells, drug reports, market-zone calls, other calls, control terms,
-    households that moved out.
+    Returns reports_on_cells, drug reports, market-zone calls, other calls, households
+    overlooking the market, their informal control, households that moved out.
     """
+    shape = guard_field.shape
     on_cells = np.zeros(shape)
     n_drug = 0
     n_other = 0
@@ -170,7 +200,8 @@ def residents_close(
             trust[i] = k[3]
             aware[i] = False
             moved += 1
-    return on_cells, n_drug, market, n_other, control, moved
+    guard_field[:] = guardianship(x, y, outdoors, households_near, shape)
+    return on_cells, n_drug, market, n_other, control.size, mean(control), moved
 
 
 @kernel
@@ -187,37 +218,6 @@ def guardianship(x, y, outdoors, households_near, shape):
             if households_near[i, j] > 0:
                 g[i, j] = near[i, j] / households_near[i, j]
     return g
-
-
-@kernel
-def residents_look(
-    x,
-    y,
-    sellers_on_cells,
-    guard_field,
-    disorder_field,
-    violence_field,
-    radius,
-    fear,
-    efficacy,
-    aware,
-    pull,
-    k,
-):
-    """``residents_see`` with its two box sums (sellers and violence within sight)."""
-    return residents_see(
-        x,
-        y,
-        box_sum(sellers_on_cells, radius),
-        guard_field,
-        disorder_field,
-        box_sum(violence_field, radius),
-        fear,
-        efficacy,
-        aware,
-        pull,
-        k,
-    )
 
 
 @kernel
@@ -253,48 +253,6 @@ def residents_act_and_report(
     return residents_report(
         x, y, draws[n:], seen, around, fear, trust, aware, outdoors, disorder_field, k_report
     )
-
-
-@kernel
-def residents_close_day(
-    x,
-    y,
-    drug,
-    other,
-    zone,
-    eyes,
-    outdoors,
-    efficacy,
-    trust,
-    fear,
-    draw_move,
-    aware,
-    households_near,
-    guard_field,
-    k,
-):
-    """``residents_close``, the informal control (the mean of its terms, numpy's bits), and
-    today's guardianship written into ``guard_field``. Returns reports_on_cells, drug
-    reports, market-zone calls, other calls, households overlooking the market, their
-    informal control, households that moved out."""
-    on_cells, n_drug, market, n_other, control, moved = residents_close(
-        x,
-        y,
-        drug,
-        other,
-        zone,
-        eyes,
-        outdoors,
-        efficacy,
-        trust,
-        fear,
-        draw_move,
-        aware,
-        guard_field.shape,
-        k,
-    )
-    guard_field[:] = guardianship(x, y, outdoors, households_near, guard_field.shape)
-    return on_cells, n_drug, market, n_other, control.size, mean(control), moved
 
 
 @kernel

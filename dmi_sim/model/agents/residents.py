@@ -103,7 +103,7 @@ class Residents:
         p, space, rng, x, y = self.p, self.model.space, self.model.rng, self.x, self.y
         r = p["sight_radius"]
         disorder, guard_field = space.field("disorder"), space.field("guardianship")
-        seen, guard, around, minus_ku = kernels.residents_look(
+        seen, guard, around, minus_ku = kernels.residents_see(
             x,
             y,
             sellers_on_cells,
@@ -140,7 +140,7 @@ class Residents:
             self._k_report,
         )
         other = rng.poisson(rate)
-        on_cells, n_drug, market, n_other, n_eyes, control, moved = kernels.residents_close_day(
+        on_cells, n_drug, market, n_other, n_eyes, control, moved = kernels.residents_close(
             x,
             y,
             drug,
