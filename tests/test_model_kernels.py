@@ -132,3 +132,14 @@ def test_police_deployment_in_one_pass_equals_its_steps(scenario):
         b.arrest_capacity,
     )
     assert kernel_run.observer.rows == numpy_steps.observer.rows
+
+
+def test_rows_drawn_are_numpys_rows():
+    rng = np.random.default_rng(8)
+    state = rng.integers(0, 8, 500).astype(np.int8)
+    in_states = rng.random(8) < 0.5
+    draws = rng.random(500)
+    np.testing.assert_array_equal(
+        kernels.rows_drawn(state, in_states, draws, 0.3),
+        np.flatnonzero(in_states[state] & (draws < 0.3)),
+    )

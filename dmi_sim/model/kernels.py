@@ -1069,3 +1069,16 @@ def violence_day(sx, sy, active, active_since, high_risk, radius, day, k, disord
         k,
     )
     return rate, numpy_sum(rate), mean(disorder)
+
+
+@kernel
+def rows_drawn(state, in_states, draws, p):
+    """Rows whose state is one of ``in_states`` (a table by state) and whose draw is below
+    ``p``, in order: ``np.flatnonzero(in_states[state] & (draws < p))``."""
+    rows = np.empty(state.size, dtype=np.int64)
+    n = 0
+    for i in range(state.size):
+        if in_states[state[i]] and draws[i] < p:
+            rows[n] = i
+            n += 1
+    return rows[:n]
