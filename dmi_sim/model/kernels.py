@@ -59,15 +59,29 @@ def _clip01(v: float) -> float:
 
 @kernel
 def residents_see(
-    x, y, sellers_box, guard_field, disorder_field, violence_box, fear, efficacy, aware, pull, k
+    x,
+    y,
+    sellers_on_cells,
+    guard_field,
+    disorder_field,
+    violence_field,
+    radius,
+    fear,
+    efficacy,
+    aware,
+    pull,
+    k,
 ):
-    """Residents.live, first part: what each household sees, its fear, and the argument
-    ``-k u`` of its logistic choice to go out (the caller takes numpy's exp of it).
+    """Residents.live, first part: what each household sees (sellers and violence within
+    ``radius``: box sums), its fear, and the argument ``-k u`` of its logistic choice to go
+    out (the caller takes numpy's exp of it).
 
     Returns sellers_seen, guard, surroundings (the fear is updated in place); ``k`` holds
     exposure_dealing, exposure_disorder, exposure_violence, reassurance, fear_rate,
     outdoor_social, outdoor_threshold, outdoor_steepness.
     """
+    sellers_box = box_sum(sellers_on_cells, radius)
+    violence_box = box_sum(violence_field, radius)
     n = x.size
     seen = np.empty(n)
     guard = np.empty(n)
@@ -131,15 +145,31 @@ def residents_report(
 
 @kernel
 def residents_close(
-    x, y, drug, other, zone, eyes, outdoors, efficacy, trust, fear, draw_move, aware, shape, k
+    x,
+    y,
+    drug,
+    other,
+    zone,
+    eyes,
+    outdoors,
+    efficacy,
+    trust,
+    fear,
+    draw_move,
+    aware,
+    households_near,
+    guard_field,
+    k,
 ):
-    """Residents.live, last part: tally the calls, the informal-control terms of the
-    households overlooking the market (their mean is taken by the caller), then move-outs
-    (in place). ``k`` holds move_threshold, move_rate, newcomer_efficacy, trust_base.
+    """Residents.live, last part: tally the calls, the informal control of the households
+    overlooking the market (the mean of its terms, numpy's bits), move-outs (in place),
+    then today's guardianship written into ``guard_field``. ``k`` holds move_threshold,
+    move_rate, newcomer_efficacy, trust_base.
 
-    Returns reports_on_cells, drug reports, market-zone calls, other calls, control terms,
-    households that moved out.
+    Returns reports_on_cells, drug reports, market-zone calls, other calls, households
+    overlooking the market, their informal control, households that moved out.
     """
+    shape = guard_field.shape
     on_cells = np.zeros(shape)
     n_drug = 0
     n_other = 0
@@ -170,7 +200,8 @@ def residents_close(
             trust[i] = k[3]
             aware[i] = False
             moved += 1
-    return on_cells, n_drug, market, n_other, control, moved
+    guard_field[:] = guardianship(x, y, outdoors, households_near, shape)
+    return on_cells, n_drug, market, n_other, control.size, mean(control), moved
 
 
 @kernel
@@ -190,6 +221,41 @@ def guardianship(x, y, outdoors, households_near, shape):
 
 
 @kernel
+def residents_act_and_report(
+    x,
+    y,
+    e_minus_ku,
+    draws,
+    guard,
+    arrests_on_cells,
+    radius,
+    efficacy,
+    trust,
+    aware,
+    outdoors,
+    seen,
+    around,
+    fear,
+    disorder_field,
+    k_act,
+    k_report,
+):
+    """``residents_act`` then ``residents_report``, with the arrests seen (a box sum, zero
+    on a day without arrests) and one array of draws: the first half decides who goes out,
+    the second who reports (the two ``rng.random(n)`` calls they replace, in order)."""
+    n = x.size
+    arrests_seen = arrests_on_cells
+    if arrests_on_cells.any():
+        arrests_seen = box_sum(arrests_on_cells, radius)
+    residents_act(
+        x, y, e_minus_ku, draws[:n], guard, arrests_seen, efficacy, trust, aware, outdoors, k_act
+    )
+    return residents_report(
+        x, y, draws[n:], seen, around, fear, trust, aware, outdoors, disorder_field, k_report
+    )
+
+
+@kernel
 def market_cdf(reputation: np.ndarray) -> np.ndarray:
     """Cumulative sum of reputation squared (+1e-9) over the cells in C order."""
     flat = reputation.ravel()
@@ -202,13 +268,27 @@ def market_cdf(reputation: np.ndarray) -> np.ndarray:
 
 
 @kernel
+def search_right(cdf, value):
+    """``np.searchsorted(cdf, value, side="right")`` for an ascending ``cdf``: the number
+    of entries <= value, by a binary search whose steps are arithmetic, not branches (a
+    random draw defeats branch prediction; this halves the cost of placing buyers)."""
+    base = 0
+    n = cdf.size
+    while n > 1:
+        half = n // 2
+        base += half * (cdf[base + half - 1] <= value)
+        n -= half
+    return base + (cdf[base] <= value)
+
+
+@kernel
 def place(cdf, draws, height, mask, x, y):
     """Put the rows where ``mask`` holds, in order, on cells drawn by inverse CDF."""
-    cells = np.searchsorted(cdf, draws * cdf[-1], side="right")
+    total = cdf[-1]
     j = 0
     for i in range(mask.size):
         if mask[i]:
-            c = min(cells[j], cdf.size - 1)
+            c = min(search_right(cdf, draws[j] * total), cdf.size - 1)
             x[i] = c // height
             y[i] = c % height
             j += 1
@@ -301,6 +381,69 @@ def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
                 q[i] = usual[i]
         elif draws[i] < p_learn:
             knows[i] = True
+
+
+@kernel
+def market_open(sx, sy, connections, active, radius, guard_field, market, pa, ga, police):
+    """Market.trade, first part: the connections within the search radius of each cell
+    (``near``) and each buyer's deterrent exponent -a_p police - a_g guardianship (the
+    market area's mean guardianship, numpy's bits); the caller takes numpy's exp."""
+    near = box_sum(weighted_counts(sx, sy, connections, active, guard_field.shape), radius)
+    return near, buyers_exponent(pa, ga, police, masked_mean(guard_field, market))
+
+
+@kernel
+def buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate):
+    """Market.trade, second part: today's visitors go to cells drawn from the reputation
+    map (the first ``n_visits`` draws) and the exponent of their chance to find a seller
+    there is returned (the caller takes numpy's exp)."""
+    place(market_cdf(reputation), draws[:n_visits], reputation.shape[1], visited, x, y)
+    return buyers_search_exponent(visited, n_visits, x, y, near, find_rate)
+
+
+@kernel
+def buyers_buy(
+    visited,
+    n_visits,
+    e_minus,
+    draws_find,
+    draws_learn,
+    bx,
+    by,
+    q,
+    usual,
+    knows,
+    reliability,
+    reputation,
+    market,
+    sx,
+    sy,
+    active,
+    connections,
+    near,
+    radius,
+    reputation_rate,
+    k,
+):
+    """Market.trade, last part: who finds a seller, propensities adapt, word spreads,
+    sales per cell and per seller, reputation follows the sales (``Buyers.search``,
+    ``adapt``, ``_spread_word`` and the rest of ``Market.trade_stepwise``, in order).
+    ``k``: success_gain, failure_loss, return_rate, discovery_rate, word_of_mouth,
+    forget_share. Returns found, how many, the new reliability, sales per cell, sales per
+    seller, the active sellers' connections (numpy's sum)."""
+    found, n_found = buyers_found(visited, e_minus, draws_find)
+    if n_visits:
+        reliability += 0.1 * (n_found / n_visits - reliability)
+    else:
+        reliability *= 0.9
+    buyers_adapt(visited, found, q, usual, k[0], k[1], k[2] * reliability)
+    p_learn = k[3] * masked_mean(reputation, market) + k[4] * (n_found / q.size)
+    buyers_spread_word(knows, q, usual, draws_learn, p_learn, k[5])
+    sales_per_cell = mask_counts(bx, by, found, reputation.shape)
+    sales = seller_sales(active, sx, sy, connections, sales_per_cell, near, radius)
+    if n_found:
+        follow_sales(reputation, sales_per_cell, reputation_rate)
+    return found, n_found, reliability, sales_per_cell, sales, masked_sum(connections, active)
 
 
 @kernel
@@ -463,6 +606,175 @@ def observe_sellers(state, high_risk, market, x, y, banked_case):
     return out
 
 
+#: numpy's pairwise summation works on blocks of this many elements (PW_BLOCKSIZE).
+_PAIRWISE_BLOCK = 128
+
+
+@kernel
+def _block_sum(a, lo, n):
+    """numpy's sum of a block of at most _PAIRWISE_BLOCK elements: sequential below 8,
+    else eight interleaved partial sums combined as a tree, then the remainder."""
+    if n < 8:
+        total = 0.0
+        for i in range(lo, lo + n):
+            total += a[i]
+        return total
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:  # eight scalars, not a small array: no allocation per block
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        total += a[i]
+        i += 1
+    return total
+
+
+@kernel
+def _pairwise_sum(a, lo, n):
+    """Sum of a[lo:lo+n] in the order numpy's float64 ``add.reduce`` adds a contiguous
+    array: blocks as ``_block_sum``; above a block, the sum of the two halves (cut at a
+    multiple of 8), each summed the same way. The same bits as numpy, unlike a plain loop.
+    The halving runs on an explicit stack (numba's on-disk cache cannot hold a recursive
+    function): a frame is a range to sum, or (stage 1) the mark to add the two sums above."""
+    if n <= _PAIRWISE_BLOCK:
+        return _block_sum(a, lo, n)
+    frames = np.empty((128, 3), dtype=np.int64)  # lo, n, stage; depth <= 2 log2(n)
+    sums = np.empty(64)
+    frames[0, 0], frames[0, 1], frames[0, 2] = lo, n, 0
+    top, k = 1, 0
+    while top:
+        top -= 1
+        f_lo, f_n, stage = frames[top, 0], frames[top, 1], frames[top, 2]
+        if stage == 1:
+            k -= 1
+            sums[k - 1] = sums[k - 1] + sums[k]
+        elif f_n <= _PAIRWISE_BLOCK:
+            sums[k] = _block_sum(a, f_lo, f_n)
+            k += 1
+        else:
+            half = f_n // 2
+            half -= half % 8
+            frames[top, 2] = 1  # add the halves once both are summed
+            frames[top + 1, 0], frames[top + 1, 1], frames[top + 1, 2] = (
+                f_lo + half,
+                f_n - half,
+                0,
+            )
+            frames[top + 2, 0], frames[top + 2, 1], frames[top + 2, 2] = f_lo, half, 0
+            top += 3
+    return sums[0]
+
+
+@kernel
+def numpy_sum(values):
+    """``np.add.reduce(values, axis=None)`` of a C-contiguous float64 array, to the bit."""
+    flat = values.ravel()
+    return 0.0 + _pairwise_sum(flat, 0, flat.size)
+
+
+@kernel
+def masked_sum(values, mask):
+    """``np.add.reduce(values[mask])``, to the bit: the picked values summed pairwise."""
+    flat, where = values.ravel(), mask.ravel()
+    picked = np.empty(flat.size)
+    n = 0
+    for i in range(flat.size):
+        if where[i]:
+            picked[n] = flat[i]
+            n += 1
+    return 0.0 + _pairwise_sum(picked, 0, n)
+
+
+@kernel
+def mean(values):
+    """``values.mean()`` to the bit (nan when empty, without numpy's warning)."""
+    return numpy_sum(values) / values.size if values.size else np.nan
+
+
+@kernel
+def masked_mean(values, mask):
+    """``values[mask].mean()`` to the bit (nan when the mask is empty)."""
+    n = mask.sum()
+    return masked_sum(values, mask) / n if n else np.nan
+
+
+@kernel
+def _share(flags, mask):
+    """Share of ``flags[mask]`` that hold (nan when the mask is empty); whole counts, so
+    the same bits as numpy's mean of the booleans."""
+    held = n = 0
+    for i in range(flags.size):
+        if mask[i]:
+            n += 1
+            held += flags[i]
+    return held / n if n else np.nan
+
+
+@kernel
+def observe_day(
+    state,
+    high_risk,
+    sx,
+    sy,
+    banked_case,
+    perceived_risk,
+    salience,
+    market,
+    catchment,
+    sales,
+    disorder,
+    police,
+    outdoors,
+    zone,
+    fear,
+    efficacy,
+    trust,
+    knows_market,
+):
+    """Observer.record's reductions in one pass (``Observer.row_stepwise`` is the numpy
+    reference): the seller counts of ``observe_sellers``, then transactions (all, market
+    area, catchment), mean disorder (all, market area), share of households outdoors (all,
+    market zone), mean fear, efficacy and trust, officer-hours on the market area, buyers
+    aware of the market, and the mean risk sellers perceive (max of their own and the
+    surge's salience)."""
+    sellers = observe_sellers(state, high_risk, market, sx, sy, banked_case)
+    everyone = np.ones(outdoors.size, dtype=np.bool_)
+    risk = np.empty(perceived_risk.size)
+    for i in range(risk.size):
+        risk[i] = max(perceived_risk[i], salience)
+    aware = 0
+    for i in range(knows_market.size):
+        aware += knows_market[i]
+    means = np.array(
+        [
+            numpy_sum(sales),
+            masked_sum(sales, market),
+            masked_sum(sales, catchment),
+            mean(disorder.ravel()),
+            masked_mean(disorder, market),
+            _share(outdoors, everyone),
+            _share(outdoors, zone),
+            mean(fear),
+            mean(efficacy),
+            mean(trust),
+            masked_sum(police, market),
+            mean(risk),
+        ]
+    )
+    return sellers, means, aware
+
+
 @kernel
 def gather_scaled(values, x, y, mask, factor):
     """factor x values at the cells of the rows where ``mask`` holds (in row order)."""
@@ -489,17 +801,24 @@ def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work
             people[i, j] = visibility * sellers[i, j] + b * buyers[i, j]
     load = box_sum(people, 1)
     rate = np.empty((w, h))
-    aimed_rate = np.empty((w, h))
     for i in range(w):
         for j in range(h):
             rate[i, j] = a * arrest_work[i, j] / (1.0 + ah * load[i, j])
-            aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
-            aimed_rate[i, j] = rate[i, j] * aimed
     risk = box_sum(rate, 1)
+    # Buyers run a risk only from directed operations; on a day without any the directed
+    # rate is zero everywhere, and so is its box sum (the same bits, without the work).
+    aimed_risk = np.zeros((w, h))
+    if directed.any():
+        aimed_rate = np.empty((w, h))
+        for i in range(w):
+            for j in range(h):
+                aimed = directed[i, j] / arrest_work[i, j] if arrest_work[i, j] > 0 else 0.0
+                aimed_rate[i, j] = rate[i, j] * aimed
+        aimed_risk = box_sum(aimed_rate, 1)
     return (
         risk,
         gather_scaled(risk, sx, sy, active, -visibility),
-        gather_scaled(box_sum(aimed_rate, 1), bx, by, visited, -b),
+        gather_scaled(aimed_risk, bx, by, visited, -b),
     )
 
 
@@ -696,3 +1015,70 @@ def police_patrol(attention, attention_total, response, directed, k):
             arrest_work[i, j] = k[3] * patrol + k[4] * directed[i, j]
             on_street[i, j] = response[i, j] + patrol + directed[i, j]
     return arrest_work, on_street
+
+
+@kernel
+def police_deploy(
+    reports, disorder, attention, directed, processing_hours, presence, police_field, k
+):
+    """PoliceForce.deploy in one pass (``deploy_stepwise`` is the reference): response
+    hours for yesterday's reports, attention, patrol and arrest work (``police_response``,
+    ``police_patrol``), then presence: the officer-hours on the street less those booking
+    yesterday's arrests, written into ``presence`` and ``police_field``. Sums are numpy's
+    (pairwise). ``k``: beat budget, response hours per report, attention decay, sight
+    radius, hotspot_share, beat_arrest_share, the plan's arrest_share.
+    Returns response hours, hours off the street, arrest-work hours per cell and in all,
+    and presence within one cell (``box_sum(presence, 1)``)."""
+    n_reports = numpy_sum(reports)
+    response_hours = min(k[0], n_reports * k[1])
+    response = police_response(
+        reports,
+        disorder,
+        attention,
+        k[2],
+        response_hours if n_reports > 0 else 0.0,
+        int(k[3]),
+    )
+    patrol_k = np.array([k[0] - response_hours, k[4], (1 - k[4]) / attention.size, k[5], k[6]])
+    arrest_work, on_street = police_patrol(
+        attention, numpy_sum(attention), response, directed, patrol_k
+    )
+    total = numpy_sum(on_street)
+    off_street = min(processing_hours, total)
+    w, h = on_street.shape
+    for i in range(w):
+        for j in range(h):
+            presence[i, j] = on_street[i, j] * (1.0 - off_street / total) if total > 0 else 0.0
+            police_field[i, j] = presence[i, j]
+    return response_hours, off_street, arrest_work, numpy_sum(arrest_work), box_sum(presence, 1)
+
+
+@kernel
+def violence_day(sx, sy, active, active_since, high_risk, radius, day, k, disorder):
+    """Violence.occur before its draws: each active seller's rate (``violence_rates`` on
+    the active sellers per cell), their sum and the mean disorder (numpy's bits)."""
+    rate = violence_rates(
+        sx,
+        sy,
+        active,
+        active_since,
+        high_risk,
+        mask_counts(sx, sy, active, disorder.shape),
+        radius,
+        day,
+        k,
+    )
+    return rate, numpy_sum(rate), mean(disorder)
+
+
+@kernel
+def rows_drawn(state, in_states, draws, p):
+    """Rows whose state is one of ``in_states`` (a table by state) and whose draw is below
+    ``p``, in order: ``np.flatnonzero(in_states[state] & (draws < p))``."""
+    rows = np.empty(state.size, dtype=np.int64)
+    n = 0
+    for i in range(state.size):
+        if in_states[state[i]] and draws[i] < p:
+            rows[n] = i
+            n += 1
+    return rows[:n]

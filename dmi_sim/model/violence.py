@@ -24,6 +24,7 @@ class Violence:
     def __init__(self, model, params: Params) -> None:
         self.model = model
         self.p = params.section("violence")
+        self._no_incidents = np.zeros(model.space.shape)  # a quiet day's incidents per cell
         self._k = np.array(
             [
                 self.p["pair_rate"],
@@ -39,26 +40,25 @@ class Violence:
         model, p, rng, space = self.model, self.p, self.model.rng, self.model.space
         s = model.sellers
         active = s.active
-        idx = np.flatnonzero(active)
-        rate_j = kernels.violence_rates(
+        rate_j, total, disorder = kernels.violence_day(
             s.x,
             s.y,
             active,
             s.active_since,
             s.high_risk,
-            s.count_on_cells(),
             p["radius"],
             model.day,
             self._k,
+            space.field("disorder"),
         )
-        background = p["background_rate"] * (
-            1.0 + p["disorder_factor"] * space.mean(space.field("disorder"))
-        )
-        n_market = rng.poisson(rate_j.sum()) if idx.size else 0
+        background = p["background_rate"] * (1.0 + p["disorder_factor"] * disorder)
+        n_market = rng.poisson(total) if rate_j.size else 0
         n_background = rng.poisson(background)
-        where = np.zeros((space.width, space.height))
+        where = self._no_incidents
+        if n_market or (n_background and model.residents.n):
+            where = np.zeros(space.shape)
         if n_market:
-            at = rng.choice(idx, size=n_market, p=rate_j / rate_j.sum())
+            at = rng.choice(np.flatnonzero(active), size=n_market, p=rate_j / total)
             np.add.at(where, (s.x[at], s.y[at]), 1.0)
         res = model.residents
         if n_background and res.n:

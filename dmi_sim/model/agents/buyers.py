@@ -49,6 +49,18 @@ class Buyers:
         self.x = np.zeros(n, dtype=np.int64)
         self.y = np.zeros(n, dtype=np.int64)
         self.reliability = 1.0
+        p = self.p
+        self.adapt_constants = np.array(  # for kernels.buyers_buy, in its order
+            [
+                p["success_gain"],
+                p["failure_loss"],
+                p["return_rate"],
+                p["discovery_rate"],
+                p["word_of_mouth"],
+                p["forget_share"],
+            ],
+            dtype=float,
+        )
 
     def visit(self, police_at_market: float, guardianship_at_market: float) -> np.ndarray:
         """Who comes today: P(visit) = 1[knows the market] q exp(-a_p x officer-hours per
@@ -143,7 +155,78 @@ class Market:
         A successful buyer at cell c buys from one of the sellers within the search radius,
         in proportion to their connections k: with K_c the connections within the radius of
         c, seller j sells k_j x sum over cells c near j of T_c / K_c.
+
+        ``trade_stepwise`` is the same day as the buyers' submodels one after the other
+        (``Buyers.visit``, ``search``, ``adapt``); here they run as three compiled kernels
+        split where numpy draws or takes ``exp``, with the same draws in the same order.
         """
+        model, space, rng = self.model, self.model.space, self.model.rng
+        sellers, buyers = model.sellers, model.buyers
+        a = sellers.active
+        near, exponent = kernels.market_open(
+            sellers.x,
+            sellers.y,
+            sellers.connections,
+            a,
+            self.radius,
+            space.field("guardianship"),
+            space.market,
+            buyers.police_aversion,
+            buyers.guardian_aversion,
+            police_at_market,
+        )
+        deterrent = np.exp(exponent)
+        buyers.visited = np.empty(buyers.n, dtype=bool)
+        n_visits = kernels.buyers_visit(
+            buyers.knows_market, buyers.propensity, deterrent, rng.random(buyers.n), buyers.visited
+        )
+        buyers.n_visits = n_visits
+        draws = rng.random(2 * n_visits)  # where each visitor goes, then whether he finds
+        reputation = space.field("reputation")
+        e_minus = np.exp(
+            kernels.buyers_go(
+                reputation,
+                draws,
+                buyers.visited,
+                n_visits,
+                buyers.x,
+                buyers.y,
+                near,
+                float(buyers.p["find_rate"]),
+            )
+        )
+        buyers.found, buyers.n_found, buyers.reliability, t, sales, connections = (
+            kernels.buyers_buy(
+                buyers.visited,
+                n_visits,
+                e_minus,
+                draws[n_visits:],
+                rng.random(buyers.n),
+                buyers.x,
+                buyers.y,
+                buyers.propensity,
+                buyers.usual,
+                buyers.knows_market,
+                float(buyers.reliability),
+                reputation,
+                space.market,
+                sellers.x,
+                sellers.y,
+                a,
+                sellers.connections,
+                near,
+                self.radius,
+                float(self.reputation_rate),
+                buyers.adapt_constants,
+            )
+        )
+        self.sales_per_cell = t
+        self._price_entry(n_visits, connections)
+        return sales
+
+    def trade_stepwise(self, police_at_market: float) -> np.ndarray:
+        """``trade`` as the buyers' submodels one after the other (the reference the fused
+        kernels are checked against, tests/test_model_kernels.py)."""
         model, space = self.model, self.model.space
         sellers, buyers = model.sellers, model.buyers
         a = sellers.active
@@ -159,12 +242,16 @@ class Market:
         sales = kernels.seller_sales(
             a, sellers.x, sellers.y, sellers.connections, t, near, self.radius
         )
-        visits = buyers.n_visits
-        k = self.entrant_share
-        wanted = self.sale_value * visits * k / (float(sellers.connections[a].sum()) + k)
-        self.entrant_profit += 0.1 * (wanted - self.entrant_profit)
+        self._price_entry(buyers.n_visits, float(sellers.connections[a].sum()))
         self._update_reputation(t)
         return sales
+
+    def _price_entry(self, visits: int, connections: float) -> None:
+        """What the corner would pay one more seller: today's visits' value shared by
+        connections, a newcomer's mean connections added (EWMA over ten days)."""
+        k = self.entrant_share
+        wanted = self.sale_value * visits * k / (connections + k)
+        self.entrant_profit += 0.1 * (wanted - self.entrant_profit)
 
     def _update_reputation(self, sales: np.ndarray) -> None:
         """Reputation follows where sales happen: rho <- (1-l) rho + l x smoothed share."""

@@ -31,6 +31,19 @@ from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
 
+def _draw_in_random_order(
+    rng: np.random.Generator, rows: np.ndarray, hazard: np.ndarray
+) -> np.ndarray:
+    """The ``rows`` whose draw falls below their ``hazard``, in random order:
+    ``rng.permutation(rows[rng.random(rows.size) < hazard])``. With no rows, or at most
+    one caught, the calls are skipped: they would draw nothing (the generator's state is
+    the same), and most days nobody is arrested."""
+    if rows.size == 0:
+        return rows
+    caught = rows[rng.random(rows.size) < hazard]
+    return rng.permutation(caught) if caught.size > 1 else caught
+
+
 class Officer(Agent):
     """An officer of a unit: ``beat`` (the neighbourhood's own), ``surge`` (crackdowns),
     ``hotspot`` (directed patrol) or ``dmi`` (the DMI team)."""
@@ -78,6 +91,18 @@ class PoliceForce:
         self.off_street = 0.0  # officer-hours off the street today, booking yesterday's arrests
         self.team_hours = 0.0  # DMI team hours used today (buys, call-in, follow-up)
         self.arrest_capacity = 0
+        self._k_deploy = np.array(  # for kernels.police_deploy; [6] is today's plan's
+            [
+                self.beat_budget,
+                self.p["response_hours"],
+                1.0 - 1.0 / self.p["attention_days"],
+                params["residents.sight_radius"],
+                self.p["hotspot_share"],
+                self.p["beat_arrest_share"],
+                0.0,
+            ],
+            dtype=float,
+        )
 
     def budget(self) -> float:
         """Officer-hours available today."""
@@ -103,6 +128,29 @@ class PoliceForce:
         arrests + disorder, M = attention_days. Officers processing yesterday's arrests are
         off the street: presence shrinks by those hours.
         """
+        space = self.model.space
+        self.plan, self.team_hours = plan, 0.0
+        self._k_deploy[6] = plan.arrest_share
+        self.response_hours, self.off_street, self.arrest_work, arrest_hours, seen = (
+            kernels.police_deploy(
+                self.reports_yesterday,
+                space.field("disorder"),
+                self.attention,
+                plan.directed_hours,
+                float(self.processing_hours),
+                self.field,
+                space.field("police"),
+                self._k_deploy,
+            )
+        )
+        space.police_seen = seen
+        # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
+        capacity = arrest_hours / self.p["arrest_hours"]
+        self.arrest_capacity = int(capacity + self.model.rng.random())
+
+    def deploy_stepwise(self, plan: DailyPlan) -> None:
+        """``deploy`` as its steps in numpy and two kernels (the reference the one-pass
+        kernel is checked against, tests/test_model_kernels.py)."""
         space = self.model.space
         self.plan, self.team_hours = plan, 0.0
         sight = self.model.params["residents.sight_radius"]
@@ -184,16 +232,17 @@ class PoliceForce:
         )
         hazard = 1.0 - np.exp(seller_arg)
         b_hazard = 1.0 - np.exp(buyer_arg)  # only operations aimed at the market go for buyers
-        caught = rng.permutation(idx[rng.random(idx.size) < hazard])[: self.arrest_capacity]
+        caught = _draw_in_random_order(rng, idx, hazard)[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        b_caught = rng.permutation(visiting[rng.random(visiting.size) < b_hazard])
+        b_caught = _draw_in_random_order(rng, visiting, b_hazard)
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size
-        buyers.deter(b_caught)
-        model.tally["arrests_buyers"] += int(b_caught.size)
-        model.record_arrests(buyers.x[b_caught], buyers.y[b_caught])
+        if b_caught.size:
+            buyers.deter(b_caught)
+            model.tally["arrests_buyers"] += int(b_caught.size)
+            model.record_arrests(buyers.x[b_caught], buyers.y[b_caught])
         self.processing_hours = h * (caught.size + b_caught.size)
         self.attention += model.arrests_on_cells  # today's arrests, the DMI's included
 

@@ -45,8 +45,6 @@ class Residents:
         self.reports_market = 0  # today's calls from the market zone (market + catchment)
         self.informal_control = 0.0  # Q: the corner's neighbours' hold over it (0-1)
         self.moved_out = 0
-        self._shape = (space.width, space.height)
-        self._no_arrests = np.zeros(self._shape)  # what any radius of a day without arrests sees
         p = self.p
         self._k_see = np.array(
             [
@@ -71,6 +69,20 @@ class Residents:
             ],
             dtype=float,
         )
+        self._k_act = np.array(  # pull, engaged and trust_gain are today's (``live``)
+            [
+                0.0,
+                p["efficacy_rate"],
+                p["efficacy_base"],
+                p["efficacy_social"],
+                p["trust_rate"],
+                p["trust_base"],
+                p["trust_arrest_loss"],
+                0.0,
+                0.0,
+            ],
+            dtype=float,
+        )
         self._k_close = np.array(
             [p["move_threshold"], p["move_rate"], p["newcomer_efficacy"], p["trust_base"]],
             dtype=float,
@@ -83,68 +95,52 @@ class Residents:
         See the street, fear it, go out or stay in, build efficacy, gain or lose trust,
         report, perhaps move out; then the street's guardianship follows who is outdoors.
         The steps are the methods below (``_see_the_street``, ``_fear``, ``_go_out``...);
-        the day runs them as a few compiled kernels (``dmi_sim.model.kernels``), with the
-        same draws in the same order.
+        the day runs them as three compiled kernels (``dmi_sim.model.kernels``) split where
+        numpy draws or takes ``exp``, with the same draws in the same order.
         """
         if self.n == 0:
             return 0
         p, space, rng, x, y = self.p, self.model.space, self.model.rng, self.x, self.y
         r = p["sight_radius"]
-        disorder = space.field("disorder")
+        disorder, guard_field = space.field("disorder"), space.field("guardianship")
         seen, guard, around, minus_ku = kernels.residents_see(
             x,
             y,
-            box_sum(sellers_on_cells, r),
-            space.field("guardianship"),
+            sellers_on_cells,
+            guard_field,
             disorder,
-            box_sum(space.field("violence"), r),
+            space.field("violence"),
+            r,
             self.fear,
             self.efficacy,
             self.aware,
             float(self.pull),
             self._k_see,
         )
-        draw_out = rng.random(self.n)
-        kernels.residents_act(
+        self._k_act[0] = self.pull
+        self._k_act[7] = float(self.engaged)
+        self._k_act[8] = self.model.policy.trust_gain
+        drug, rate = kernels.residents_act_and_report(
             x,
             y,
             np.exp(minus_ku),
-            draw_out,
+            rng.random(2 * self.n),  # who goes out, then who reports
             guard,
-            box_sum(arrests_on_cells, r) if arrests_on_cells.any() else self._no_arrests,
+            arrests_on_cells,
+            r,
             self.efficacy,
             self.trust,
             self.aware,
             self.outdoors,
-            np.array(
-                [
-                    self.pull,
-                    p["efficacy_rate"],
-                    p["efficacy_base"],
-                    p["efficacy_social"],
-                    p["trust_rate"],
-                    p["trust_base"],
-                    p["trust_arrest_loss"],
-                    float(self.engaged),
-                    self.model.policy.trust_gain,
-                ]
-            ),
-        )
-        drug, rate = kernels.residents_report(
-            x,
-            y,
-            rng.random(self.n),
             seen,
             around,
             self.fear,
-            self.trust,
-            self.aware,
-            self.outdoors,
             disorder,
+            self._k_act,
             self._k_report,
         )
         other = rng.poisson(rate)
-        on_cells, n_drug, market, n_other, control, moved = kernels.residents_close(
+        on_cells, n_drug, market, n_other, n_eyes, control, moved = kernels.residents_close(
             x,
             y,
             drug,
@@ -157,16 +153,14 @@ class Residents:
             self.fear,
             rng.random(self.n),
             self.aware,
-            self._shape,
+            self.households_near,
+            guard_field,
             self._k_close,
         )
         self.reports_on_cells, self.drug_reports, self.reports_market = on_cells, n_drug, market
-        if control.size:
-            self.informal_control = float(np.mean(control))
+        if n_eyes:
+            self.informal_control = control
         self.moved_out += moved
-        space.field("guardianship")[:] = kernels.guardianship(
-            x, y, self.outdoors, self.households_near, self._shape
-        )
         return n_drug + n_other
 
     def live_stepwise(self, sellers_on_cells: np.ndarray, arrests_on_cells: np.ndarray) -> int:

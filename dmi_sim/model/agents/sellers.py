@@ -151,11 +151,11 @@ class Sellers:
         """Young people leave the street-dealing ages and the next cohort takes their place:
         each free, non-dealing member of the pool is replaced with P = turnover / 365 a day.
         Without it the pool runs down as the keenest sellers serve long sentences."""
-        leaving = AGEING[self.state] & (
-            self.model.rng.random(self.n) < self.p["pool_turnover"] / 365.0
+        leaving = kernels.rows_drawn(
+            self.state, AGEING, self.model.rng.random(self.n), self.p["pool_turnover"] / 365.0
         )
-        if leaving.any():
-            self._draw_young_people(np.flatnonzero(leaving))
+        if leaving.size:
+            self._draw_young_people(leaving)
 
     # --- masks ---------------------------------------------------------------------------
     @property
@@ -231,7 +231,8 @@ class Sellers:
     def decide_to_sell(self) -> None:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
         rng, day, p = self.model.rng, self.model.day, self.p
-        draw_quit, draw_enter = rng.random(self.n), rng.random(self.n)
+        draws = rng.random(2 * self.n)  # who quits, then who enters (two draws of n, in order)
+        draw_quit, draw_enter = draws[: self.n], draws[self.n :]
         watched = self.model.residents.informal_control ** p["watch_exponent"]
         k = np.array(
             [
