@@ -18,14 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from dmi_sim.engine.experiment import ExperimentError, TomlChecker
-from dmi_sim.engine.seeds import design_rng, replication_seeds
+from dmi_sim.engine.seeds import design_rng, dummy_seeds
 from dmi_sim.engine.tasks import RunTask
 from dmi_sim.studies.sensitivity.methods import Method
 from dmi_sim.studies.sensitivity.outcomes import DERIVED
 from dmi_sim.studies.sensitivity.space import ParameterSpace
-
-#: Resolution of the dummy's value when it picks the seeds (distinct values, distinct seeds).
-_DUMMY_STEPS = 2**32
 
 
 @dataclass(frozen=True)
@@ -42,13 +39,7 @@ class Design:
 
     def seeds(self) -> list[list[int]]:
         """Replication seeds of each point, keyed on the dummy's value."""
-        codes = np.round(self.unit[:, -1] * (_DUMMY_STEPS - 1)).astype(np.int64)
-        cache: dict[int, list[int]] = {}
-        for code in map(int, np.unique(codes)):
-            cache[code] = replication_seeds(
-                self.space.seed * _DUMMY_STEPS + code, self.space.replications
-            )
-        return [cache[int(code)] for code in codes]
+        return dummy_seeds(self.space.seed, self.unit[:, -1], self.space.replications)
 
     def tasks(self, scenarios: Sequence[str]) -> list[RunTask]:
         """One run per (point, replication, scenario); run ids sort in design order.
