@@ -43,7 +43,7 @@ class Discovery:
     undefined: int  # points left out: nothing to compare before the intervention
     fails: np.ndarray  # per point analysed: the seed mean is at or below the threshold
     peeling: Peeling | None  # None when the advantage fails nowhere or everywhere
-    stability: Stability | None
+    stability: Stability | None  # None also when the box restricts nothing
     tree: DecisionTreeClassifier | None
     leaves: list[Leaf]
 
@@ -70,7 +70,7 @@ def analyse(
     half = math.ceil(advantage.shape[1] / 2)
     peeling = peel(x, fails, density)
     checked = None
-    if peeling is not None:
+    if peeling is not None and peeling.box.limits:
         checked = stability(
             peeling.box,
             x,

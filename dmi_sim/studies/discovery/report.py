@@ -16,26 +16,31 @@ from dmi_sim.studies.kit.markdown import num, pct, table
 
 
 def factor_words(factor: str, dummy: str) -> str:
-    """A factor as the report names it: its key and what it is."""
+    """A factor as a sentence names it: what it is (the limits table gives its key)."""
     if factor == dummy:
-        return f"the dummy factor `{dummy}` (it only picks the seeds)"
-    return f"`{factor}` ({PARAMETERS[factor].doc})" if factor in PARAMETERS else f"`{factor}`"
+        return "the dummy factor (it only picks the seeds)"
+    return PARAMETERS[factor].doc if factor in PARAMETERS else f"`{factor}`"
+
+
+def value_words(value: float) -> str:
+    """A limit: whole numbers (days, officers, levels) as integers, the rest as ``num``."""
+    return str(int(value)) if float(value).is_integer() else num(value)
 
 
 def limit_words(limit: Limit, dummy: str) -> str:
-    """``<factor> below x``, ``above x`` or ``between x and y``."""
+    """``<factor> is below x``, ``is above x`` or ``is between x and y``."""
     name = factor_words(limit.factor, dummy)
     if limit.low is None:
-        return f"{name} is below {num(limit.high or 0.0)}"
+        return f"{name} is below {value_words(limit.high or 0.0)}"
     if limit.high is None:
-        return f"{name} is above {num(limit.low)}"
-    return f"{name} is between {num(limit.low)} and {num(limit.high)}"
+        return f"{name} is above {value_words(limit.low)}"
+    return f"{name} is between {value_words(limit.low)} and {value_words(limit.high)}"
 
 
 def box_sentence(box: Box, label: str, dummy: str, n_failing: int, n_points: int) -> str:
     """The box as one sentence and its statistics as a second."""
     parts = [limit_words(limit, dummy) for limit in box.limits]
-    where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    where = parts[0] if len(parts) == 1 else "; ".join(parts[:-1]) + "; and " + parts[-1]
     return (
         f"**The DMI's advantage ({label}) fails when {where}.** "
         f"{box.n_failing} of the {box.n_points} design points in this region fail "
@@ -73,7 +78,7 @@ def stability_words(check: Stability, replications: int) -> str:
 def leaf_words(leaf: Leaf, dummy: str) -> str:
     """A CART leaf as a condition and its counts."""
     parts = [
-        f"{factor_words(f, dummy)} {'≤' if op == '<=' else '>'} {num(value)}"
+        f"{factor_words(f, dummy)} {'≤' if op == '<=' else '>'} {value_words(value)}"
         for f, op, value in leaf.conditions
     ]
     return f"{' and '.join(parts) or 'everywhere'}: {leaf.n_failing} of {leaf.n_points} points fail"
@@ -86,13 +91,15 @@ def _limits_table(box: Box, discovery: Discovery) -> str:
         rows.append(
             [
                 f"`{limit.factor}`",
-                f"{num(values.min())} to {num(values.max())}",
-                "" if limit.low is None else num(limit.low),
-                "" if limit.high is None else num(limit.high),
+                factor_words(limit.factor, discovery.dummy),
+                f"{value_words(values.min())} to {value_words(values.max())}",
+                "" if limit.low is None else value_words(limit.low),
+                "" if limit.high is None else value_words(limit.high),
                 f"{limit.qp:.2g}",
             ]
         )
-    return table(["factor", "range in the design", "box from", "box to", "quasi-p"], rows)
+    header = ["factor", "what it is", "range in the design", "box from", "box to", "quasi-p"]
+    return table(header, rows)
 
 
 def _box_section(discovery: Discovery, figures: Mapping[str, str]) -> list[str]:
@@ -102,20 +109,28 @@ def _box_section(discovery: Discovery, figures: Mapping[str, str]) -> list[str]:
         where = "nowhere" if n_failing == 0 else "everywhere"
         return [f"The DMI's advantage ({label}) fails {where} in this design: no box to find.", ""]
     box = discovery.peeling.box
-    assert discovery.stability is not None
+    if discovery.stability is None:  # the densest box with the most coverage is the space
+        return [
+            f"The DMI's advantage ({label}) fails across the whole design: {n_failing} of "
+            f"{n_points} points ({pct(box.density, signed=False)}, at least the density "
+            f"target {discovery.density:g}); no region to single out.",
+            "",
+        ]
     reached = box.density >= discovery.density
     return [
         box_sentence(box, label, discovery.dummy, n_failing, n_points),
         "",
         stability_words(discovery.stability, discovery.seeds),
         "",
-        ""
-        if reached
-        else (
-            f"No box on the trajectory reaches the density target {discovery.density:g}; "
-            "this is the densest one."
+        *(
+            []
+            if reached
+            else [
+                f"No box on the trajectory reaches the density target {discovery.density:g}; "
+                "this is the densest one.",
+                "",
+            ]
         ),
-        "",
         _limits_table(box, discovery),
         "",
         "Quasi-p: PRIM's one-sided binomial test of each restriction (Bryant & Lempert "
