@@ -26,7 +26,7 @@ import pandas as pd
 
 from dmi_sim.engine import load_results, run_tasks
 from dmi_sim.engine.designs import Factor, latin_hypercube
-from dmi_sim.engine.experiment import ExperimentError, TomlChecker
+from dmi_sim.engine.experiment import paired_tasks
 from dmi_sim.engine.provenance import start_manifest, write_atomic
 from dmi_sim.engine.runner import RunReport
 from dmi_sim.engine.seeds import dummy_seeds
@@ -74,29 +74,15 @@ def design_tasks(space: Space, points: pd.DataFrame) -> list[RunTask]:
     Every point's parameters are resolved first, so a combination the model refuses stops
     the command before any run.
     """
-    values = points.drop(columns=space.dummy).to_dict("records")
-    checker = TomlChecker(space.path)
-    for scenario in SCENARIOS:
-        try:
-            checker.preflight(scenario, space.overrides, values)
-        except ExperimentError as err:
-            raise ExperimentError(f"{err} (a discovery design point)") from None
     seeds = dummy_seeds(space.seed, points[space.dummy].to_numpy(), space.replications)
-    tasks = []
-    for i, (point, point_seeds) in enumerate(zip(values, seeds, strict=True)):
-        overrides = {**space.overrides, **point}
-        for r, seed in enumerate(point_seeds):
-            for scenario in SCENARIOS:
-                tasks.append(
-                    RunTask(
-                        run_id=f"p{i:06d}-r{r:02d}-{scenario}",
-                        scenario=scenario,
-                        overrides=overrides,
-                        seed=seed,
-                        labels={"point": i, "replication": r, "scenario": scenario},
-                    )
-                )
-    return tasks
+    return paired_tasks(
+        space.path,
+        SCENARIOS,
+        space.overrides,
+        points.drop(columns=space.dummy).to_dict("records"),
+        seeds,
+        "a discovery design point",
+    )
 
 
 def write_points(points: pd.DataFrame, folder: Path) -> None:
