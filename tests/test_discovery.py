@@ -12,7 +12,8 @@ import pytest
 from dmi_sim.cli import main
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.studies.discovery.analyse import analyse
-from dmi_sim.studies.discovery.design import DesignRuns
+from dmi_sim.studies.discovery.design import DesignRuns, design_tasks, latin_points
+from dmi_sim.studies.sensitivity.space import load_space
 
 #: Points of the synthetic designs: a few hundred, as a discovery design has.
 N_POINTS = 300
@@ -112,6 +113,28 @@ reason = "test"
 levels = [20, 40]
 reason = "test: categorical"
 """
+
+
+def test_a_design_pairs_the_dmi_and_the_crackdown_on_each_points_seeds(tmp_path: Path) -> None:
+    """Both policies of a point run on the same seeds; points (distinct dummies) get other
+    seeds; the design is the same from the same space."""
+    path = tmp_path / "tiny_space.toml"
+    path.write_text(TINY)
+    space = load_space(path)
+    points = latin_points(space, 8)
+    assert points.equals(latin_points(space, 8))
+    assert points[space.dummy].between(0, 1).all() and points[space.dummy].nunique() == 8
+    tasks = design_tasks(space, points)
+    assert len(tasks) == 8 * 2 * 2
+    seeds: dict[tuple[int, int], set[int]] = {}
+    for task in tasks:
+        key = (task.labels["point"], task.labels["replication"])
+        seeds.setdefault(key, set()).add(task.seed)
+        assert task.overrides["dmi.credible_case_share"] == pytest.approx(
+            points.loc[task.labels["point"], "dmi.credible_case_share"]
+        )
+    assert all(len(s) == 1 for s in seeds.values())  # paired within a point and seed
+    assert len({s for group in seeds.values() for s in group}) == 8 * 2  # distinct elsewhere
 
 
 def discover(*args: str) -> int:
