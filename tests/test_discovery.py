@@ -34,8 +34,11 @@ def synthetic_runs(advantage: np.ndarray, x: pd.DataFrame) -> DesignRuns:
 
 
 def design(seed: int) -> pd.DataFrame:
+    """Uniform factors in [0, 1], except ``d``: whole numbers 0 to 9 (as days or officers)."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame(rng.random((N_POINTS, len(FACTORS))), columns=FACTORS).rename_axis("point")
+    x = pd.DataFrame(rng.random((N_POINTS, len(FACTORS))), columns=FACTORS)
+    x["d"] = rng.integers(0, 10, N_POINTS)
+    return x.rename_axis("point")
 
 
 def test_prim_finds_the_designed_box() -> None:
@@ -214,6 +217,7 @@ def exit_code(*args: str) -> int:
         (["--space", "no_such_space"], "no_such_space"),
         (["--points", "10", "--design", "x"], "not allowed with argument"),
         (["--threshold", "nan"], "--threshold: 'nan' is invalid; allowed: a finite number"),
+        (["--design", "x", "--space", "tiny"], "--space applies to a new design (--points)"),
     ],
 )
 def test_bad_input_is_refused_in_one_line(

@@ -98,7 +98,6 @@ def add_discover_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--space",
-        default=DEFAULT_SPACE,
         metavar="FILE",
         help=f"parameter space of a new design: a name in experiments/ or a .toml path "
         f"(default {DEFAULT_SPACE}); its seeds per point, seed and overrides apply",
@@ -149,7 +148,7 @@ def _run_new_design(args: argparse.Namespace, command: str) -> Source | int:
     """Run (or resume) the design ``--points`` asks for; returns where it is and what this
     call cost, or an exit code."""
     try:
-        space = load_space(args.space)
+        space = load_space(args.space or DEFAULT_SPACE)
     except ExperimentError as err:
         return fail(str(err))
     points = args.points or DEFAULT_POINTS
@@ -216,6 +215,9 @@ def handle_discover(args: argparse.Namespace) -> int:
     except OutputExistsError as err:
         return fail(str(err))
     command = command_line(getattr(args, "argv", []))
+    if args.design is not None and (args.space or args.design_out):
+        option = "--space" if args.space else "--design-out"
+        return fail(f"{option} applies to a new design (--points); allowed: not with --design")
     if args.design is not None:
         source: Source | int = Source(args.design, command, 0, 0.0, 0)
     else:

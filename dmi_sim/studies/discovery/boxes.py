@@ -5,9 +5,12 @@ PRIM (Friedman & Fisher 1999, as EMA Workbench implements it for scenario discov
 Bryant & Lempert 2010) peels the parameter space down, a few per cent of the points at a
 time, towards the points where the advantage fails; each step of the peeling trajectory is
 a box with a *coverage* (the share of all failing points inside it) and a *density* (the
-share of the points inside it that fail). The box reported is the one with the most
+share of the points inside it that fail). The box chosen is the one with the most
 coverage among those at least ``density`` dense (ties: the denser, then the simpler); when
-none is that dense, the densest.
+none is that dense, the densest. Peeling nibbles at many factors on its way; the
+restrictions whose quasi-p-value (a one-sided binomial test, Bryant & Lempert 2010) is
+``ALPHA`` or more add little beyond chance and are dropped, the least significant first,
+so the box reported names only the factors that matter.
 
 A box is *noise* when it restricts the dummy factor (which the model never reads: it only
 picks the seeds) or when it does not come back under other seeds: PRIM is run again on the
@@ -67,7 +70,6 @@ class Box:
     mass: float  # share of all points inside
     n_points: int  # points inside
     n_failing: int  # failing points inside
-    trajectory_index: int
 
     @property
     def factors(self) -> list[str]:
@@ -87,17 +89,23 @@ class Box:
 
 @dataclass(frozen=True)
 class Peeling:
-    """PRIM's peeling trajectory and the box chosen from it."""
+    """PRIM's peeling trajectory, the box chosen from it, and that box once the
+    restrictions that add little beyond chance are dropped."""
 
     trajectory: pd.DataFrame  # per box: coverage, density, mass, res_dim, n, k
-    box: Box
+    chosen: int  # the step of the trajectory chosen (``_choose``)
+    box: Box  # the chosen box without its insignificant restrictions
+    dropped: tuple[str, ...]  # the factors whose restriction was dropped, in that order
 
 
 def _run_prim(x: pd.DataFrame, fails: np.ndarray) -> PrimBox:
+    """EMA Workbench's PRIM, one box. Integer factors go in as floats: its pasting writes
+    a quantile (6.5) into an integer column's limits, which pandas 3 refuses; as floats
+    they are peeled as real numbers, so a limit may fall between two whole numbers."""
     with warnings.catch_warnings():
         # EMA Workbench 3.0 calls DataFrame.drop(inplace=True), deprecated in pandas 3.1.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return Prim(x, fails.astype(int), mass_min=MASS_MIN).find_box()
+        return Prim(x.astype(float), fails.astype(int), mass_min=MASS_MIN).find_box()
 
 
 def _choose(trajectory: pd.DataFrame, density: float) -> int:
@@ -133,8 +141,24 @@ def _box(prim_box: PrimBox, i: int) -> Box:
         mass=float(row["mass"]),
         n_points=int(row["n"]),
         n_failing=int(row["k"]),
-        trajectory_index=i,
     )
+
+
+def _drop_insignificant(prim_box: PrimBox, i: int) -> tuple[int, tuple[str, ...]]:
+    """Drop box ``i``'s restrictions whose quasi-p-value is ``ALPHA`` or more, the least
+    significant first and one at a time (each drop changes the others' values), keeping at
+    least one; returns the trajectory index of the resulting box and the factors dropped.
+    EMA Workbench's ``drop_restriction`` appends each new box to the trajectory."""
+    dropped: list[str] = []
+    while len(prim_box.p_values[i]) > 1:
+        qp = {factor: max(values) for factor, values in prim_box.p_values[i].items()}
+        worst = max(qp, key=lambda factor: qp[factor])
+        if qp[worst] < ALPHA:
+            break
+        prim_box.drop_restriction(worst, i)
+        i = len(prim_box.peeling_trajectory) - 1
+        dropped.append(worst)
+    return i, tuple(dropped)
 
 
 def peel(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> Peeling | None:
@@ -143,8 +167,11 @@ def peel(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> Peelin
     if not fails.any() or fails.all():
         return None
     prim_box = _run_prim(x, fails)
-    trajectory = prim_box.peeling_trajectory[["coverage", "density", "mass", "res_dim", "n", "k"]]
-    return Peeling(trajectory, _box(prim_box, _choose(trajectory, density)))
+    columns = ["coverage", "density", "mass", "res_dim", "n", "k"]
+    trajectory = prim_box.peeling_trajectory[columns].copy()
+    chosen = _choose(trajectory, density)
+    final, dropped = _drop_insignificant(prim_box, chosen)
+    return Peeling(trajectory, chosen, _box(prim_box, final), dropped)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,16 @@ from sklearn.tree import DecisionTreeClassifier, plot_tree
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure
 
 
-def peeling_trajectory(trajectory: pd.DataFrame, chosen: int, density: float, path: Path) -> Path:
+def peeling_trajectory(
+    trajectory: pd.DataFrame,
+    chosen: int,
+    reported: tuple[float, float],
+    density: float,
+    path: Path,
+) -> Path:
     """Coverage against density of every box on the trajectory, coloured by how many
-    factors it restricts; the reported box ringed, the density target dashed."""
+    factors it restricts; the chosen box ringed, the reported one (``reported``: its
+    coverage and density) a diamond, the density target dashed."""
     fig = Figure(figsize=(6.5, 5.0), layout="constrained")
     ax = fig.add_subplot()
     dots = ax.scatter(
@@ -41,7 +48,16 @@ def peeling_trajectory(trajectory: pd.DataFrame, chosen: int, density: float, pa
         edgecolors=OKABE_ITO["vermillion"],
         linewidths=1.6,
         zorder=3,
-        label=f"box reported (step {chosen})",
+        label=f"box chosen (step {chosen})",
+    )
+    ax.scatter(
+        [reported[0]],
+        [reported[1]],
+        s=60,
+        marker="D",
+        color=OKABE_ITO["vermillion"],
+        zorder=4,
+        label="box reported: the chosen one without its insignificant restrictions",
     )
     ax.axhline(density, color="0.6", lw=0.8, ls="--", label=f"density target {density:g}")
     ax.axhline(

@@ -116,7 +116,9 @@ def _box_section(discovery: Discovery, figures: Mapping[str, str]) -> list[str]:
             f"target {discovery.density:g}); no region to single out.",
             "",
         ]
-    reached = box.density >= discovery.density
+    peeling = discovery.peeling
+    reached = peeling.trajectory.loc[peeling.chosen, "density"] >= discovery.density
+    dropped = ", ".join(f"`{factor}`" for factor in peeling.dropped)
     return [
         box_sentence(box, label, discovery.dummy, n_failing, n_points),
         "",
@@ -127,9 +129,19 @@ def _box_section(discovery: Discovery, figures: Mapping[str, str]) -> list[str]:
             if reached
             else [
                 f"No box on the trajectory reaches the density target {discovery.density:g}; "
-                "this is the densest one.",
+                "the densest one was chosen.",
                 "",
             ]
+        ),
+        *(
+            [
+                f"The box chosen on the trajectory (step {peeling.chosen}) also restricted "
+                f"{dropped}; those restrictions add little beyond chance (quasi-p ≥ {ALPHA}) "
+                "and were dropped, the least significant first.",
+                "",
+            ]
+            if peeling.dropped
+            else []
         ),
         _limits_table(box, discovery),
         "",

@@ -54,7 +54,8 @@ def write_discovery(out: Path, discovery: Discovery, source: Source, argv: Seque
             _write_csv(peeling.trajectory.rename_axis("step"), folder / "trajectory.csv")
             draw.peeling_trajectory(
                 peeling.trajectory,
-                peeling.box.trajectory_index,
+                peeling.chosen,
+                (peeling.box.coverage, peeling.box.density),
                 discovery.density,
                 folder / "figures" / "prim_trajectory.png",
             )
