@@ -76,6 +76,20 @@ def test_the_noise_check_flags_a_box_on_pure_noise() -> None:
     assert found.stability.noise  # ... and flagged
 
 
+def test_a_box_that_other_seeds_do_not_reproduce_is_noise() -> None:
+    """The first seed fails where b < 0.3, the second where c < 0.3 (as if the seeds, not
+    the factors, decided): the box found on the first seed does not come back on the
+    second."""
+    x = design(7)
+    advantage = np.column_stack(
+        [np.where(x["b"] < 0.3, -0.3, 0.3), np.where(x["c"] < 0.3, -0.3, 0.3)]
+    )
+    found = analyse(synthetic_runs(advantage, x), "sellers")
+    assert found.stability is not None and found.stability.first_half is not None
+    assert found.stability.first_half.factors == ["b"]
+    assert not found.stability.reproduced and found.stability.noise
+
+
 def test_a_box_that_restricts_the_dummy_is_noise() -> None:
     """Even a reproducible box is noise when it restricts the dummy."""
     x = design(5)
