@@ -209,6 +209,10 @@ def test_discover_reads_a_design_back(tiny: tuple[Path, Path], tmp_path: Path) -
     assert discover("--design", str(folder), "--outcome", "outdoors", "--out", str(out)) == 0
     report = (out / "report.md").read_text()
     assert "none made by this call" in report and "Advantage (outdoors)" in report
+    tests = tmp_path / "holds"
+    assert discover("--design", str(folder), "--outcome", "holds", "--out", str(tests)) == 0
+    shares = pd.read_csv(tests / "points.csv")[["advantage_seed_0", "advantage_seed_1"]]
+    assert shares.isin([0.0, 1.0]).all().all()  # each seed passes every test or not
     first_points = pd.read_csv(first / "points.csv")
     assert pd.read_csv(out / "points.csv")["point"].tolist() == first_points["point"].tolist()
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dmi_sim.studies.kit.advantage import advantage_tests
+
 #: The policies a discovery design runs at every point.
 SCENARIOS = ("dmi", "crackdown")
 
@@ -44,6 +46,19 @@ def _fewer(key: str) -> Callable[[Getter], pd.Series]:
     return compute
 
 
+def _tests_pass(get: Getter) -> pd.Series:
+    """1 where every test of ``kit.advantage`` passes on this seed, else 0: on the policy
+    year's active sellers and violent incidents, and on arrests from the start (as the
+    sensitivity study tests them)."""
+    keys = {
+        "sellers": "post_active_sellers",
+        "violence": "post_violent_incidents",
+        "arrests": "arrests_total",
+    }
+    tests = advantage_tests(**{t: (get("dmi", k), get("crackdown", k)) for t, k in keys.items()})
+    return pd.DataFrame(tests).all(axis=1).astype(float)
+
+
 def _more_outdoors(get: Getter) -> pd.Series:
     key = "post_residents_outdoors_market"
     return get("dmi", key) - get("crackdown", key)
@@ -70,6 +85,14 @@ ADVANTAGES: dict[str, Advantage] = {
         "violent incidents fewer under the DMI than under crackdowns in the policy year, "
         "as a share of those before the intervention",
         _fewer("violent_incidents"),
+        percent=True,
+    ),
+    "holds": Advantage(
+        "no more sellers, no more violence, at most half the arrests",
+        "share of the point's seeds on which every test of the DMI's advantage holds "
+        "(kit.advantage, as sensitivity and compare --posterior test it; the default "
+        "threshold 0 means it fails where it holds on no seed)",
+        _tests_pass,
         percent=True,
     ),
 }
