@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dmi_sim.studies.kit.advantage import advantage_tests
+from dmi_sim.studies.kit.advantage import SUMMARY_KEYS, advantage_tests
 
 #: The policies a discovery design runs at every point.
 SCENARIOS = ("dmi", "crackdown")
@@ -50,12 +50,8 @@ def _tests_pass(get: Getter) -> pd.Series:
     """1 where every test of ``kit.advantage`` passes on this seed, else 0: on the policy
     year's active sellers and violent incidents, and on arrests from the start (as the
     sensitivity study tests them)."""
-    keys = {
-        "sellers": "post_active_sellers",
-        "violence": "post_violent_incidents",
-        "arrests": "arrests_total",
-    }
-    tests = advantage_tests(**{t: (get("dmi", k), get("crackdown", k)) for t, k in keys.items()})
+    pairs = {test: (get("dmi", key), get("crackdown", key)) for test, key in SUMMARY_KEYS.items()}
+    tests = advantage_tests(**pairs)
     return pd.DataFrame(tests).all(axis=1).astype(float)
 
 
