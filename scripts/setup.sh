@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure <repo>/.venv exists on a Python >= 3.12 and holds the project with its
-# dev, viz and dask extras. Re-runs are fast: pip runs only when pyproject.toml changed
-# since the last successful install (a hash is kept in .venv/.dmi_sim-install-stamp).
+# dev, viz, dask and discovery extras. Re-runs are fast: pip runs only when pyproject.toml
+# changed since the last successful install (a hash is kept in .venv/.dmi_sim-install-stamp).
 #
 #   bash scripts/setup.sh              set up (quiet unless something goes wrong)
 #   bash scripts/setup.sh --find-only  print the Python >= 3.12 that would be used
@@ -44,7 +44,7 @@ _dmi_setup() {
         # pip's exit code.
         (cd "$DMI_ROOT" &&
             PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-                "$DMI_VENV_PY" -m pip install -q -e ".[dev,viz,dask]" 2>&1 1>&3 |
+                "$DMI_VENV_PY" -m pip install -q -e ".[dev,viz,dask,discovery]" 2>&1 1>&3 |
             { grep -v "^WARNING: Location 'file://.*' is ignored: it is neither a file nor a directory" || true; } >&2
         ) 3>&1 || {
             _dmi_say "pip install failed (see the errors above); re-run to retry"

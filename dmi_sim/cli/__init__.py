@@ -1,6 +1,6 @@
 """The command line, one module per command: ``run``, ``compare``, ``sweep``,
-``validate``, ``calibrate``, ``sensitivity`` and ``viz`` (registered from ``dmi_sim.viz``);
-``common`` holds the shared options and the one error exit.
+``validate``, ``calibrate``, ``sensitivity``, ``discover`` and ``viz`` (registered from
+``dmi_sim.viz``); ``common`` holds the shared options and the one error exit.
 
 Two doors open it: ``python run.py`` in a checkout and the ``dmi-sim`` console command of
 an installed package. With no arguments it is the default comparison (the project's main
@@ -68,6 +68,11 @@ COMMANDS = {
         "dmi_sim.cli.sensitivity",
         "add_sensitivity_command",
         "global sensitivity analysis (SALib): Morris screening, then Sobol' indices",
+    ),
+    "discover": (
+        "dmi_sim.cli.discover",
+        "add_discover_command",
+        "scenario discovery (PRIM, CART): where the DMI's advantage over crackdowns fails",
     ),
     "viz": (
         "dmi_sim.viz.cli",

@@ -53,7 +53,7 @@ design is the union of the blocks' points (a block without factors is one point)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -562,3 +562,46 @@ class TomlChecker:
                 bases[name].replace(varied, origin=f"design point {i} {varied}")
             except ParameterError as err:
                 raise ExperimentError(f"{self.path}: {err}") from None
+
+
+def paired_tasks(
+    path: Path | str,
+    scenarios: Sequence[str],
+    overrides: Mapping[str, Any],
+    points: Sequence[Mapping[str, Any]],
+    seeds: Sequence[Sequence[int]],
+    what: str,
+    derived: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[RunTask]:
+    """One run per (point, replication, scenario): every scenario of a point runs on the
+    point's seeds, so the scenarios are paired; run ids ``p000012-r01-dmi`` sort in design
+    order. The studies' designs over a parameter space (sensitivity, discovery) use it.
+
+    Every point's full parameter set is resolved first, so a combination the model refuses
+    stops the command before any run (the message names ``path`` and ends with ``what``,
+    e.g. "a morris design point"). ``derived``: the worker-side outcomes each scenario's
+    runs add to their summary.
+    """
+    checker = TomlChecker(path)
+    for scenario in scenarios:
+        try:
+            checker.preflight(scenario, overrides, points)
+        except ExperimentError as err:
+            raise ExperimentError(f"{err} ({what})") from None
+    derived = derived or {}
+    tasks = []
+    for i, (values, point_seeds) in enumerate(zip(points, seeds, strict=True)):
+        point_overrides = {**overrides, **values}
+        for r, seed in enumerate(point_seeds):
+            for scenario in scenarios:
+                tasks.append(
+                    RunTask(
+                        run_id=f"p{i:06d}-r{r:02d}-{scenario}",
+                        scenario=scenario,
+                        overrides=point_overrides,
+                        seed=seed,
+                        labels={"point": i, "replication": r, "scenario": scenario},
+                        derived=derived.get(scenario, ()),
+                    )
+                )
+    return tasks

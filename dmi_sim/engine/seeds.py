@@ -13,6 +13,9 @@ import numpy as np
 MAX_REPLICATIONS = 10_000
 #: Extra entropy word that separates the design sampler's stream from the replication seeds.
 _DESIGN_STREAM = 0x5EED_DE51
+#: Resolution of a dummy factor's value when it picks the seeds (distinct values, distinct
+#: seeds).
+DUMMY_STEPS = 2**32
 
 
 def replication_seeds(root_seed: int, n: int) -> list[int]:
@@ -25,6 +28,23 @@ def replication_seeds(root_seed: int, n: int) -> list[int]:
         raise ValueError(f"number of seeds must be >= 0, got {n}")
     children = np.random.SeedSequence(root_seed).spawn(n)
     return [int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in children]
+
+
+def dummy_seeds(root_seed: int, dummy: np.ndarray, replications: int) -> list[list[int]]:
+    """Replication seeds of each design point, keyed on its dummy factor's value in [0, 1].
+
+    Points with the same dummy value share their seeds (common random numbers); points
+    whose dummy differs get other seeds. A dummy factor, which the model never reads, then
+    does what every real factor also does to a stochastic model, redraw the random numbers,
+    and nothing else: it is the reference for seed noise in the sensitivity and discovery
+    studies.
+    """
+    codes = np.round(np.asarray(dummy, dtype=float) * (DUMMY_STEPS - 1)).astype(np.int64)
+    cache = {
+        code: replication_seeds(root_seed * DUMMY_STEPS + code, replications)
+        for code in map(int, np.unique(codes))
+    }
+    return [cache[int(code)] for code in codes]
 
 
 def replication_problem(reps: int, root_seed: int) -> str | None:

@@ -21,6 +21,14 @@ TESTS = {
     "arrests": f"arrests at most {ARREST_RATIO:g} times the crackdowns'",
 }
 
+#: The run-summary key each test compares when it is applied to runs: the policy year's
+#: active sellers and violent incidents, and arrests from the start.
+SUMMARY_KEYS = {
+    "sellers": "post_active_sellers",
+    "violence": "post_violent_incidents",
+    "arrests": "arrests_total",
+}
+
 #: A level, or levels per seed or per parameter draw.
 Level = float | np.ndarray | pd.Series
 

@@ -17,15 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dmi_sim.engine.experiment import ExperimentError, TomlChecker
-from dmi_sim.engine.seeds import design_rng, replication_seeds
+from dmi_sim.engine.experiment import paired_tasks
+from dmi_sim.engine.seeds import design_rng, dummy_seeds
 from dmi_sim.engine.tasks import RunTask
 from dmi_sim.studies.sensitivity.methods import Method
 from dmi_sim.studies.sensitivity.outcomes import DERIVED
 from dmi_sim.studies.sensitivity.space import ParameterSpace
-
-#: Resolution of the dummy's value when it picks the seeds (distinct values, distinct seeds).
-_DUMMY_STEPS = 2**32
 
 
 @dataclass(frozen=True)
@@ -42,13 +39,7 @@ class Design:
 
     def seeds(self) -> list[list[int]]:
         """Replication seeds of each point, keyed on the dummy's value."""
-        codes = np.round(self.unit[:, -1] * (_DUMMY_STEPS - 1)).astype(np.int64)
-        cache: dict[int, list[int]] = {}
-        for code in map(int, np.unique(codes)):
-            cache[code] = replication_seeds(
-                self.space.seed * _DUMMY_STEPS + code, self.space.replications
-            )
-        return [cache[int(code)] for code in codes]
+        return dummy_seeds(self.space.seed, self.unit[:, -1], self.space.replications)
 
     def tasks(self, scenarios: Sequence[str]) -> list[RunTask]:
         """One run per (point, replication, scenario); run ids sort in design order.
@@ -56,29 +47,15 @@ class Design:
         Every point's full parameter set is resolved first (``preflight``), so a
         combination the model refuses stops the command before any run.
         """
-        points = self.space.values(self.unit)
-        parser = TomlChecker(self.space.path)
-        for scenario in scenarios:
-            try:
-                parser.preflight(scenario, self.space.overrides, points)
-            except ExperimentError as err:
-                raise ExperimentError(f"{err} (a {self.method.name} design point)") from None
-        tasks = []
-        for i, (values, seeds) in enumerate(zip(points, self.seeds(), strict=True)):
-            overrides = {**self.space.overrides, **values}
-            for r, seed in enumerate(seeds):
-                for scenario in scenarios:
-                    tasks.append(
-                        RunTask(
-                            run_id=f"p{i:06d}-r{r:02d}-{scenario}",
-                            scenario=scenario,
-                            overrides=overrides,
-                            seed=seed,
-                            labels={"point": i, "replication": r, "scenario": scenario},
-                            derived=DERIVED.get(scenario, ()),
-                        )
-                    )
-        return tasks
+        return paired_tasks(
+            self.space.path,
+            scenarios,
+            self.space.overrides,
+            self.space.values(self.unit),
+            self.seeds(),
+            f"a {self.method.name} design point",
+            DERIVED,
+        )
 
 
 def make_design(space: ParameterSpace, method: Method) -> Design:

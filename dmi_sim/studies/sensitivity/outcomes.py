@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dmi_sim.studies.kit.advantage import advantage_tests
+from dmi_sim.studies.kit.advantage import SUMMARY_KEYS, advantage_tests
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL
 
 #: The policies compared; each outcome runs only the ones it needs.
@@ -92,14 +92,9 @@ def advantage_criteria(get: Getter) -> pd.DataFrame:
     """The three tests of the DMI's advantage over crackdowns (``kit.advantage``), per
     (point, replication): on the policy year's active sellers and violent incidents, and on
     arrests from the start."""
-    pair = {
-        "sellers": "post_active_sellers",
-        "violence": "post_violent_incidents",
-        "arrests": "arrests_total",
-    }
     return pd.DataFrame(
         advantage_tests(
-            **{test: (get("dmi", key), get("crackdown", key)) for test, key in pair.items()}
+            **{test: (get("dmi", key), get("crackdown", key)) for test, key in SUMMARY_KEYS.items()}
         )
     )
 
