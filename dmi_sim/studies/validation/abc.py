@@ -84,8 +84,11 @@ class CalibrationSpec:
         }
 
     def fingerprint(self) -> str:
-        """A digest of the definition: the same inputs find the same database again."""
-        text = json.dumps(self.definition(), sort_keys=True, default=str)
+        """A digest of the definition: the same inputs find the same database again. The
+        number of generations is left out, so a calibration asked for more generations
+        continues one stopped early."""
+        definition = {k: v for k, v in self.definition().items() if k != "generations"}
+        text = json.dumps(definition, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def runs_per_particle(self) -> int:
@@ -116,7 +119,9 @@ class ParticleModel:
             [o.timeseries.assign(run_id=o.run_id) for o in outcomes if o.timeseries is not None],
             ignore_index=True,
         )
-        results = measure_targets(self.targets, Runs(plan, series))
+        with warnings.catch_warnings():  # a market that empties gives NaN: a full miss
+            warnings.simplefilter("ignore", RuntimeWarning)
+            results = measure_targets(self.targets, Runs(plan, series))
         return {**{t: float(r.value) for t, r in results.items()}, FAILED_RUNS: 0.0}
 
 

@@ -134,7 +134,9 @@ def plot_marginals(post: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Pat
     priors = spec.space.priors
     cols = min(4, len(priors))
     rows = -(-len(priors) // cols)
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows), layout="constrained")
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows))
+    fig.subplots_adjust(hspace=0.55, wspace=0.3)  # fixed spacing: a layout engine over 36
+    # axes costs a minute on a busy core
     for i, prior in enumerate(priors):
         ax = fig.add_subplot(rows, cols, i + 1)
         f = prior.factor
@@ -151,14 +153,15 @@ def plot_marginals(post: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Pat
         ax.set_title(prior.key, fontsize=8)
         ax.tick_params(labelsize=7)
     fig.suptitle("Posterior marginals (weighted), over each parameter's prior range")
-    return save_figure(fig, path, tight=False)
+    return save_figure(fig, path)
 
 
 def plot_pairs(post: pd.DataFrame, keys: Sequence[str], spec: CalibrationSpec, path: Path) -> Path:
     """Pairwise scatter of the posterior, point area by weight, axes over the prior ranges."""
     factors = {p.key: p.factor for p in spec.space.priors}
     n = len(keys)
-    fig = Figure(figsize=(2.2 * n + 0.5, 2.2 * n + 0.5), layout="constrained")
+    fig = Figure(figsize=(2.2 * n + 0.5, 2.2 * n + 0.5))
+    fig.subplots_adjust(hspace=0.3, wspace=0.3)
     size = 400 * post["weight"].to_numpy()
     for i, yk in enumerate(keys):
         for j, xk in enumerate(keys):
@@ -183,7 +186,7 @@ def plot_pairs(post: pd.DataFrame, keys: Sequence[str], spec: CalibrationSpec, p
             if j == 0:
                 ax.set_ylabel(yk, fontsize=7)
     fig.suptitle("Posterior, pairwise (the most contracted parameters)")
-    return save_figure(fig, path, tight=False)
+    return save_figure(fig, path)
 
 
 def _prior_limits(set_limits: Any, factor: Any) -> None:

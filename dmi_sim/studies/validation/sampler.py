@@ -115,8 +115,8 @@ class SeededSampler(Sampler):
                     particle = future.result()
                     done[in_flight.pop(future)] = particle
                     accepted += particle.accepted
-                    bar.update(min(n, accepted) - bar.n)
                     bar.set_postfix(evaluated=len(done), refresh=False)
+                    bar.update(min(n, accepted) - bar.n)
                 cut = _nth_accepted(done, n)
         finally:
             bar.close()
