@@ -12,6 +12,7 @@ after the last complete generation, the result folder and bad input. Runs are sh
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 from dmi_sim.cli import main
 from dmi_sim.engine.executors import InlineExecutor, WorkerPool
 from dmi_sim.engine.tasks import execute_task
-from dmi_sim.studies.validation.abc import DB_NAME, CalibrationSpec, calibrate
+from dmi_sim.studies.validation.abc import DB_NAME, CalibrationError, CalibrationSpec, calibrate
 from dmi_sim.studies.validation.abc_results import particles, posterior
 from dmi_sim.studies.validation.abc_run import Calibration
 from dmi_sim.studies.validation.calibrate import measure_targets, targets_plan
@@ -107,7 +108,13 @@ def test_a_tiny_calibration_recovers_a_known_parameter(tmp_path: Path) -> None:
 def tiny_spec(tmp_path: Path, generations: int = 2) -> CalibrationSpec:
     space = load_space(write(tmp_path / "mixed.toml", MIXED_SPACE))
     return CalibrationSpec(
-        space, (BY_ID["A1"],), particles=3, generations=generations, reps=1, seed=7, days=200
+        space,
+        (BY_ID["A1"], BY_ID["A3"]),  # baseline runs only; A3 is often outside its band here
+        particles=3,
+        generations=generations,
+        reps=1,
+        seed=7,
+        days=200,
     )
 
 
@@ -140,6 +147,9 @@ def test_a_calibration_continues_after_its_last_complete_generation(tmp_path: Pa
     pops = resumed.get_all_populations().query("t >= 0")
     assert pops["t"].tolist() == [0, 1]
     assert pops["population_end_time"].iloc[0] == before  # generation 0 was not sampled again
+    # the continued generation has the threshold and particles of the uninterrupted one
+    eps = [h.get_all_populations().query("t >= 0")["epsilon"].tolist() for h in (resumed, straight)]
+    assert eps[0] == eps[1] and 0 < eps[0][1] < np.inf
     pd.testing.assert_frame_equal(particles(resumed, spec), particles(straight, spec))
 
 
@@ -148,7 +158,7 @@ def test_the_command_writes_the_posterior_and_continues_an_interrupted_run(
 ) -> None:
     space = write(tmp_path / "mixed.toml", MIXED_SPACE)
     out = tmp_path / "results" / "cal"
-    argv = ["calibrate", "--space", str(space), "--targets", "A1", "--particles", "3"]
+    argv = ["calibrate", "--space", str(space), "--targets", "A1,A3", "--particles", "3"]
     argv += ["--generations", "2", "--days", "200", "--seed", "7", "--workers", "1"]
     argv += ["--out", str(out), "--no-progress"]
     spec = tiny_spec(tmp_path)
@@ -170,9 +180,9 @@ def test_the_command_writes_the_posterior_and_continues_an_interrupted_run(
     gens = pd.read_csv(out / "generations.csv")
     assert gens["generation"].tolist() == [0, 1]
     assert gens["wall_seconds"].iloc[0] == pytest.approx(gen0)  # continued, not redone
-    assert (gens["runs"] == gens["evaluations"] * 4).all()  # A1: 4 baseline runs a particle
+    assert (gens["runs"] == gens["evaluations"] * 4).all()  # 4 baseline runs a particle
     constraints = pd.read_csv(out / "constraints.csv", index_col="target")
-    assert list(constraints.index) == ["A1"]
+    assert list(constraints.index) == ["A1", "A3"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["cost"]["evaluations"] == gens["evaluations"].sum()
     assert manifest["space_overrides_not_applied"] == {"run.days": 730}
@@ -217,3 +227,12 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert code == 2
     assert err.startswith("error:") and "\n" not in err and says in err, err
     assert not (tmp_path / "results").exists()
+
+
+def test_a_second_command_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / DB_NAME
+    with open(tmp_path / f"{DB_NAME}.lock", "w") as held:  # a command running on it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(CalibrationError, match="another calibrate command is running"):
+            calibrate(tiny_spec(tmp_path), db, InlineExecutor(), 1, progress=False)
+    assert not db.exists()

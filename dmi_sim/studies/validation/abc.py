@@ -20,6 +20,7 @@ complete generation.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -27,8 +28,9 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,16 +144,21 @@ def observed(targets: Sequence[Target]) -> dict[str, np.ndarray]:
 
 
 def build_abc(
-    spec: CalibrationSpec, executor: Executor, slots: int, progress: bool
+    spec: CalibrationSpec, executor: Executor, slots: int, progress: bool, fresh: bool
 ) -> pyabc.ABCSMC:
-    """The configured pyabc run: priors, model, band distance, thresholds, seeded sampler."""
+    """The configured pyabc run: priors, model, band distance, thresholds, seeded sampler.
+
+    A fresh run's first threshold is infinite (generation 0 is the prior sample); a
+    continued run's is the quantile of its last stored generation, as it would have been.
+    """
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    first = math.inf if fresh else "from_sample"
     return pyabc.ABCSMC(
         ParticleModel(spec),
         spec.space.distribution(),
         BandDistance(spec.targets),
         population_size=spec.particles,
-        eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=EPSILON_QUANTILE),
+        eps=pyabc.QuantileEpsilon(initial_epsilon=first, alpha=EPSILON_QUANTILE),
         sampler=SeededSampler(executor, slots, spec.seed, progress=progress),
     )
 
@@ -172,24 +179,38 @@ def calibrate(
     slots: int,
     progress: bool = True,
 ) -> pyabc.History:
-    """Run (or continue) the calibration stored in ``db``; return its history."""
-    abc = build_abc(spec, executor, slots, progress)
-    url = f"sqlite:///{db}"
-    if db.exists() and pyabc.History(url).n_populations > 0:
-        history = abc.load(url, 1)
-    else:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        history = abc.new(url, observed(spec.targets))
-    if not finished(history, spec.generations):
-        started = time.perf_counter()
-        with warnings.catch_warnings():  # pyabc subtracts generation 0's infinite threshold
-            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-            abc.run(
-                minimum_epsilon=0.0,
-                max_nr_populations=spec.generations - history.n_populations,
-            )
-        if progress:
-            print(
-                f"calibrate: sampling took {time.perf_counter() - started:.0f} s", file=sys.stderr
-            )
+    """Run (or continue) the calibration stored in ``db``; return its history. A second
+    command on the same database while one runs is a ``CalibrationError``."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with _only_user(db):
+        url = f"sqlite:///{db}"
+        fresh = not (db.exists() and pyabc.History(url).n_populations > 0)
+        abc = build_abc(spec, executor, slots, progress, fresh)
+        history = abc.new(url, observed(spec.targets)) if fresh else abc.load(url, 1)
+        if not finished(history, spec.generations):
+            started = time.perf_counter()
+            with warnings.catch_warnings():  # pyabc subtracts generation 0's infinite threshold
+                warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+                abc.run(
+                    minimum_epsilon=0.0,
+                    max_nr_populations=spec.generations - history.n_populations,
+                )
+            if progress:
+                seconds = time.perf_counter() - started
+                print(f"calibrate: sampling took {seconds:.0f} s", file=sys.stderr)
     return history
+
+
+@contextmanager
+def _only_user(db: Path) -> Iterator[None]:
+    """An exclusive lock beside ``db`` for the block (the system drops it if the process
+    dies): two commands appending generations to one database would corrupt it."""
+    with open(db.with_name(db.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CalibrationError(
+                f"{db}: another calibrate command is running on this database (the same "
+                "inputs); wait for it to finish, or change --seed or the inputs"
+            ) from None
+        yield
