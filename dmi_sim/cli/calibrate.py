@@ -26,7 +26,7 @@ from dmi_sim.params import ParameterError
 
 #: The small default: measured to finish within an hour on this project's 2-core machine
 #: (README, "Calibration against the evidence").
-DEFAULT_PARTICLES = 16
+DEFAULT_PARTICLES = 12
 DEFAULT_GENERATIONS = 3
 DEFAULT_REPS = 1
 

@@ -255,12 +255,15 @@ def _write_report(
     manifest: Mapping[str, Any],
 ) -> None:
     last_eps = float(gens["epsilon"].iloc[-1])
-    inside = (
-        "every accepted particle has every target inside its band (threshold 0)"
-        if last_eps <= 0
-        else f"the last threshold is {num(last_eps)} (sum of misses in band widths): the "
-        "accepted particles are the closest found, not all inside every band"
-    )
+    if np.isinf(last_eps):
+        inside = "only the prior sample is drawn: the posterior is the prior"
+    elif last_eps <= 0:
+        inside = "every accepted particle has every target inside its band (threshold 0)"
+    else:
+        inside = (
+            f"the last threshold is {num(last_eps)} (sum of misses in band widths): the "
+            "accepted particles are the closest found, not all inside every band"
+        )
     names = {t.id: t.name for t in spec.targets}
     strongest = []
     for tid in rho.index:
@@ -278,8 +281,8 @@ def _write_report(
         f"their ranges), {len(spec.targets)} targets ({', '.join(names)}), "
         f"{spec.particles} particles a generation, {len(gens)} of at most {spec.generations} "
         f"generations; each particle runs {cost['runs_per_particle']} model runs "
-        f"({spec.reps} replication(s) of each arm its targets need, x the validation's factor "
-        f"for baseline and dmi). After the last generation {inside}.",
+        f"({spec.reps} replication(s) of each arm its targets need; baseline and dmi 4x, "
+        f"dmi_low_fidelity 3x, as in validate). After the last generation {inside}.",
         "",
         *(
             [

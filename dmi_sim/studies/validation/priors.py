@@ -147,14 +147,10 @@ class CalibrationSpace:
         return CalibrationSpace(self.path, kept, self.not_applied)
 
 
-def space_path(space: str | Path) -> Path:
-    """A name in ``experiments/`` or a path to a space file."""
-    return resolve_toml(space, EXPERIMENT_DIR, "parameter space", ExperimentError)
-
-
 def load_space(space: str | Path = DEFAULT_SPACE) -> CalibrationSpace:
-    """Read and check a space file; the first problem is an ``ExperimentError``."""
-    path = space_path(space)
+    """Read and check a space file (a name in ``experiments/`` or a path); the first
+    problem is an ``ExperimentError``."""
+    path = resolve_toml(space, EXPERIMENT_DIR, "parameter space", ExperimentError)
     return _SpaceReader(path).space(read_toml(path, ExperimentError))
 
 
