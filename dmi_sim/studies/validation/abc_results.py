@@ -167,8 +167,13 @@ def plot_pairs(post: pd.DataFrame, keys: Sequence[str], spec: CalibrationSpec, p
         for j, xk in enumerate(keys):
             ax = fig.add_subplot(n, n, i * n + j + 1)
             if i == j:
+                f = factors[xk]
                 ax.hist(
-                    post[xk].astype(float), bins=10, weights=post["weight"], color=OKABE_ITO["blue"]
+                    post[xk].astype(float),
+                    bins=12,
+                    range=(f.low, f.high) if f.is_range else None,
+                    weights=post["weight"],
+                    color=OKABE_ITO["blue"],
                 )
             else:
                 ax.scatter(
