@@ -329,7 +329,9 @@ def _write_report(
         "## Posterior",
         "",
         "Contraction = 1 - posterior variance / prior variance: 0, the targets say nothing "
-        "about the parameter; near 1, they pin it down.",
+        "about the parameter; near 1, they pin it down. With few particles a generation "
+        "descends from a handful of ancestors and the contraction is overstated: trust it "
+        "with hundreds.",
         "",
         table(
             ["parameter", "prior", "mean", "90 % interval", "contraction"],
