@@ -1,6 +1,7 @@
 """The command line, one module per command: ``run``, ``compare``, ``sweep``,
-``validate``, ``calibrate``, ``sensitivity``, ``discover`` and ``viz`` (registered from
-``dmi_sim.viz``); ``common`` holds the shared options and the one error exit.
+``validate`` (with ``calibrate-defaults``), ``calibrate``, ``sensitivity``, ``discover``
+and ``viz`` (registered from ``dmi_sim.viz``); ``common`` holds the shared options and the
+one error exit.
 
 Two doors open it: ``python run.py`` in a checkout and the ``dmi-sim`` console command of
 an installed package. With no arguments it is the default comparison (the project's main
@@ -63,6 +64,11 @@ COMMANDS = {
         "dmi_sim.cli.validate",
         "add_calibrate_command",
         "search for defaults that meet every target at once",
+    ),
+    "calibrate": (
+        "dmi_sim.cli.calibrate",
+        "add_calibrate_command",
+        "Bayesian calibration (ABC-SMC) of the uncertain parameters against the evidence",
     ),
     "sensitivity": (
         "dmi_sim.cli.sensitivity",

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 #: Packages whose versions change results or their files (SALib draws the sensitivity
-#: designs; dask runs sweeps on a cluster).
+#: designs; dask runs sweeps on a cluster; pyabc samples the calibration's posterior).
 TRACKED_PACKAGES = (
     "dmi_sim",
     "mesa",
@@ -33,6 +33,7 @@ TRACKED_PACKAGES = (
     "pyarrow",
     "matplotlib",
     "SALib",
+    "pyabc",
     "dask",
     "distributed",
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from scipy.stats import qmc
 
 from dmi_sim.engine import load_results, run_tasks
 from dmi_sim.params import PARAMETERS, ParameterError, read_toml, validate_value
+from dmi_sim.studies.validation.measures import Measurement
 from dmi_sim.studies.validation.plan import Plan, Runs, build_arms, build_plan
 from dmi_sim.studies.validation.targets import BY_ID, Target, judge
 
@@ -111,11 +112,23 @@ def miss(target: Target, value: float) -> float:
     return min(MAX_MISS, abs(value - bound) / scale)
 
 
-def _plan(spec: SearchSpec, point: Mapping[str, Any]) -> Plan:
-    targets = [BY_ID[t] for t in spec.targets]
-    arms = build_arms(spec.reps, point)
+def targets_plan(
+    targets: Sequence[Target],
+    reps: int,
+    seed: int,
+    point: Mapping[str, Any],
+    days: int | None = None,
+) -> Plan:
+    """The runs the targets need at one parameter point: their arms (figure-only arms
+    left out) with ``reps`` replications (times each arm's ``REPS_FACTOR``)."""
+    arms = build_arms(reps, point)
     needed = dict.fromkeys(a for t in targets for a in t.arms if a not in FIGURE_ONLY_ARMS)
-    return build_plan({a: arms[a] for a in needed}, spec.seed, point)
+    return build_plan({a: arms[a] for a in needed}, seed, point, days)
+
+
+def measure_targets(targets: Sequence[Target], runs: Runs) -> dict[str, Measurement]:
+    """Each target's measurement on ``runs`` (a plan from ``targets_plan``), by id."""
+    return {t.id: t.measure(runs) for t in targets}
 
 
 def search(
@@ -128,7 +141,8 @@ def search(
     """Run the search; return one row per point (parameters, estimates, miss, passes),
     best first. Runs shared between points (equal parameters) are made once."""
     points = design(spec)
-    plans = [_plan(spec, p) for p in points]
+    targets = [BY_ID[t] for t in spec.targets]
+    plans = [targets_plan(targets, spec.reps, spec.seed, p) for p in points]
     tasks = {t.run_id: t for plan in plans for t in plan.tasks}
     if progress:
         print(f"calibrate: {len(points)} points, {len(tasks)} runs -> {store}", file=sys.stderr)
@@ -143,9 +157,8 @@ def search(
         runs = Runs(plan, series[series["run_id"].isin([t.run_id for t in plan.tasks])])
         row: dict[str, Any] = {"point": k, **{key: point[key] for key in spec.factors}}
         total, passes = 0.0, 0
-        for tid in spec.targets:
+        for tid, result in measure_targets(targets, runs).items():
             target = BY_ID[tid]
-            result = target.measure(runs)
             row[tid] = result.value
             m = miss(target, result.value)
             row[f"miss_{tid}"] = m
