@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import small_run_options
 from PIL import Image
 from scipy import stats
 
@@ -25,16 +26,7 @@ from dmi_sim.studies.kit.stats import paired_effects, t_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS, START, REPS = 150, 60, 2
-SMALL = [
-    "--set",
-    "space.width=20",
-    "--set",
-    "space.height=20",
-    "--set",
-    f"run.intervention_start={START}",
-    "--days",
-    str(DAYS),
-]
+SMALL = small_run_options(START, DAYS)
 SCENARIOS = ["crackdown", "dmi"]
 FIGURES = [
     "timeseries_market.png",

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import small_run_options
 from scipy import stats
 
 from dmi_sim.cli import main
@@ -26,16 +27,7 @@ from dmi_sim.studies.compare.uncertainty import advantage_by_draw, advantage_sha
 from dmi_sim.studies.kit.stats import pool_draws, t_interval
 
 DAYS, START, REPS, SEED = 150, 60, 3, 3
-SMALL = [
-    "--set",
-    "space.width=20",
-    "--set",
-    "space.height=20",
-    "--set",
-    f"run.intervention_start={START}",
-    "--days",
-    str(DAYS),
-]
+SMALL = small_run_options(START, DAYS)
 COMMON = ["crackdown", "dmi", "--reps", str(REPS), "--seed", str(SEED), "--workers", "1"]
 COMMON += ["--no-progress", *SMALL]
 DEFAULTS = {"sellers.watch_risk": 1.3, "residents.exposure_dealing": 0.7}

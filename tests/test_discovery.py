@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import TINY_RUN_OVERRIDES
 
 from dmi_sim.cli import main
 from dmi_sim.engine.store import ResultStore
@@ -107,18 +108,14 @@ def test_no_box_where_the_advantage_never_fails() -> None:
 
 
 #: Short runs on a small neighbourhood, three factors the DMI reads and the dummy.
-TINY = """
+TINY = (
+    """
 seed = 5
 replications = 2
 dummy = "dummy"
-[overrides]
-"run.days" = 120
-"run.intervention_start" = 40
-"space.width" = 16
-"space.height" = 16
-"buyers.count" = 200
-"sellers.pool_size" = 60
-[factors."dmi.community_participation"]
+"""
+    + TINY_RUN_OVERRIDES
+    + """[factors."dmi.community_participation"]
 low = 0.2
 high = 0.9
 reason = "test"
@@ -130,6 +127,7 @@ reason = "test"
 levels = [20, 40]
 reason = "test: categorical"
 """
+)
 
 
 def test_a_design_pairs_the_dmi_and_the_crackdown_on_each_points_seeds(tmp_path: Path) -> None:

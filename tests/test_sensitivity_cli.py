@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from cli_support import TINY_RUN_OVERRIDES
 
 from dmi_sim import simulate
 from dmi_sim.cli import main
@@ -18,18 +19,14 @@ from dmi_sim.studies.sensitivity.space import load_space
 #: Short runs on a small neighbourhood: seconds, not minutes. The sweeps' officers and
 #: length range widely, so they must lead the crackdowns' arrests; the DMI never reads the
 #: crackdown's parameters.
-TINY = """
+TINY = (
+    """
 seed = 11
 replications = 2
 dummy = "dummy"
-[overrides]
-"run.days" = 120
-"run.intervention_start" = 40
-"space.width" = 16
-"space.height" = 16
-"buyers.count" = 200
-"sellers.pool_size" = 60
-[morris]
+"""
+    + TINY_RUN_OVERRIDES
+    + """[morris]
 trajectories = 3
 [sobol]
 n = 2
@@ -50,6 +47,7 @@ reason = "test"
 levels = [20, 40]
 reason = "test: categorical"
 """
+)
 ARTEFACTS = ("report.md", "indices.csv", "outcomes.csv", "seed_noise.csv", "design.csv")
 
 
