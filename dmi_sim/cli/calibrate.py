@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 from dmi_sim.cli.common import (
     ExecutorError,
     add_executor_options,
+    add_no_progress_option,
+    add_out_option,
     enter_executor,
     fail,
     int_at_least,
@@ -101,15 +102,11 @@ def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
         help="root seed: every candidate particle's draw and runs come from it (default 0)",
     )
     add_executor_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="result folder to create (must not exist; default: results/calibrate-<UTC timestamp>)",
+    add_out_option(
+        parser,
+        "result folder to create (must not exist; default: results/calibrate-<UTC timestamp>)",
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="no progress bars or stage messages"
-    )
+    add_no_progress_option(parser)
     parser.set_defaults(handler=handle_calibrate)
     return parser
 

@@ -89,6 +89,19 @@ def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+def add_out_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--out DIR``: where the command writes; ``help`` says the default and whether the
+    folder may exist (a resumable study) or must not (a report)."""
+    parser.add_argument("--out", type=Path, metavar="DIR", help=help)
+
+
+def add_no_progress_option(parser: argparse.ArgumentParser) -> None:
+    """``--no-progress``: quiet for logs and batch jobs."""
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar or stage messages"
+    )
+
+
 def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
     """``--set KEY=VALUE`` (repeatable), parsed by ``parse_assignment``."""
     parser.add_argument(
@@ -121,11 +134,9 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "override a parameter, e.g. --set police.officers=30 (repeatable; "
         "values are TOML literals)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="result folder to create (must not exist; default: results/<command>-<UTC timestamp>)",
+    add_out_option(
+        parser,
+        "result folder to create (must not exist; default: results/<command>-<UTC timestamp>)",
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from dmi_sim.cli.common import (
     add_common,
+    add_no_progress_option,
     add_posterior_options,
     add_stepping_options,
     draws_problem,
@@ -77,9 +78,7 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         metavar="W",
         help="processes (default: all cores; 1 runs in this process)",
     )
-    compare.add_argument(
-        "--no-progress", action="store_true", help="no progress bar or stage messages"
-    )
+    add_no_progress_option(compare)
     add_common(compare)
     add_posterior_options(compare, "the comparison", DEFAULT_DRAWS)
     compare.set_defaults(handler=handle_compare)

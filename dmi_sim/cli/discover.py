@@ -18,7 +18,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.cli.common import ExecutorError, add_executor_options, enter_executor, fail, positive
+from dmi_sim.cli.common import (
+    ExecutorError,
+    add_executor_options,
+    add_no_progress_option,
+    add_out_option,
+    enter_executor,
+    fail,
+    positive,
+)
 from dmi_sim.engine import load_failures
 from dmi_sim.engine.designs import size_problem
 from dmi_sim.engine.experiment import ExperimentError
@@ -133,13 +141,11 @@ def add_discover_command(subparsers: Any) -> argparse.ArgumentParser:
         "D (default 0.8)",
     )
     add_executor_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="report folder to create (must not exist; default results/discovery-<UTC timestamp>)",
+    add_out_option(
+        parser,
+        "report folder to create (must not exist; default results/discovery-<UTC timestamp>)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress_option(parser)
     parser.set_defaults(handler=handle_discover)
     return parser
 

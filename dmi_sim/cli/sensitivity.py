@@ -15,7 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from dmi_sim.cli.common import ExecutorError, add_executor_options, enter_executor, fail
+from dmi_sim.cli.common import (
+    ExecutorError,
+    add_executor_options,
+    add_no_progress_option,
+    add_out_option,
+    enter_executor,
+    fail,
+)
 from dmi_sim.engine.designs import size_problem
 from dmi_sim.engine.experiment import ExperimentError
 from dmi_sim.engine.provenance import RESULTS_DIR
@@ -76,18 +83,16 @@ def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
         "--all-factors", action="store_true", help="sobol: vary every factor, no screening"
     )
     add_executor_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="results folder (default: results/sensitivity/<space>-<method>)",
+    add_out_option(
+        parser,
+        "results folder (default: results/sensitivity/<space>-<method>)",
     )
     parser.add_argument(
         "--dry-run",
         action="store_true",
         help="print the design's size and estimated cost, run nothing",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress_option(parser)
     parser.set_defaults(handler=handle_sensitivity)
     return parser
 

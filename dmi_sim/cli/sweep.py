@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 from dmi_sim.cli.common import (
     ExecutorError,
     add_executor_options,
+    add_no_progress_option,
+    add_out_option,
     add_posterior_options,
     draws_problem,
     enter_executor,
@@ -46,13 +47,11 @@ def add_sweep_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("experiment", help="a name in experiments/ or a path to a .toml file")
     add_executor_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="results folder (default: results/sweeps/<experiment name>)",
+    add_out_option(
+        parser,
+        "results folder (default: results/sweeps/<experiment name>)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress_option(parser)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     add_posterior_options(
         parser, "every design point (default folder: <experiment name>-posterior)", DEFAULT_DRAWS

@@ -19,6 +19,8 @@ from typing import Any
 from dmi_sim.cli.common import (
     ExecutorError,
     add_executor_options,
+    add_no_progress_option,
+    add_out_option,
     add_set_option,
     add_stepping_options,
     enter_executor,
@@ -97,16 +99,11 @@ def add_validate_command(commands: Any) -> argparse.ArgumentParser:
         parser,
         "override a parameter in every run (the report says the defaults were not validated)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="result folder to create (must not exist; default: "
-        "results/validation-<UTC timestamp>)",
+    add_out_option(
+        parser,
+        "result folder to create (must not exist; default: results/validation-<UTC timestamp>)",
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="no progress bar or stage messages"
-    )
+    add_no_progress_option(parser)
     parser.set_defaults(handler=handle_validate)
     return parser
 
@@ -185,16 +182,11 @@ def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
         help="calibration file (default: the shipped experiments/calibration/defaults.toml)",
     )
     add_executor_options(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output folder (default results/calibration-<file name>)",
+    add_out_option(
+        parser,
+        "output folder (default results/calibration-<file name>)",
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="no progress bar or stage messages"
-    )
+    add_no_progress_option(parser)
     parser.set_defaults(handler=handle_calibrate)
     return parser
 
