@@ -162,7 +162,8 @@ def community_lines(summary: pd.DataFrame, window: str) -> list[str]:
 
 def _against(summary: pd.DataFrame, other: str) -> tuple[list[str], list[str]]:
     """What the DMI saves against ``other`` (its paired difference clearly below zero) and
-    what it does not (no clear difference, or more), as phrases with both levels."""
+    what it does not clearly save (no clear difference, or more), as phrases with both
+    levels."""
     saves, not_saves = [], []
     means = {m.key: _means(summary, m.key) for m in ENFORCEMENT if m.key in summary.columns}
     for measure in ENFORCEMENT:
@@ -197,7 +198,7 @@ def savings_lines(summary: pd.DataFrame, window: str) -> list[str]:
         text = f"Against `{other}`, per run over {window}, **{DMI}** "
         text += ("saves " + "; ".join(saves)) if saves else "saves nothing measured here"
         if not_saves:
-            text += "; it does not save " + "; ".join(not_saves)
+            text += "; no clear saving in " + "; ".join(not_saves)
         lines.append(text + ".")
     if "cost_total" in summary.columns:
         lines.append(
