@@ -7,6 +7,8 @@ can be recomputed from a stored time series.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 import pandas as pd
 
@@ -85,6 +87,8 @@ DAILY_TALLIES = (
     "custody_new_persons",
 )
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
+
+_in_column_order = itemgetter(*COLUMNS)  # a row dict as a tuple in COLUMNS order
 
 
 _sum = np.add.reduce  # what ndarray.sum and ndarray.mean call, without their Python wrappers
@@ -235,7 +239,7 @@ class Observer:
             "custody_new_persons": tally["custody_new_persons"],
             "adaptation": m.sellers.adaptation,
         }
-        return tuple(row[name] for name in COLUMNS)
+        return _in_column_order(row)
 
     def frame(self) -> pd.DataFrame:
         """The time series so far, one row per day (built column by column: a third of
