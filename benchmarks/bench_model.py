@@ -121,9 +121,7 @@ def main() -> None:
     print(
         f"  {model['us_per_agent_day']:.3f} µs per agent-day; Epstein "
         f"{epstein['us_per_agent_step']:.2f} µs per agent-step -> {ratio:.0f}x cheaper "
-        f"(median of {args.repeats} paired rounds: "
-        + ", ".join(f"{r:.0f}" for r in ratios)
-        + ")"
+        f"(median of {args.repeats} paired rounds: " + ", ".join(f"{r:.0f}" for r in ratios) + ")"
     )
     if args.grid:
         grid = measure_grid(args.scenario, args.repeats)
