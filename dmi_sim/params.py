@@ -110,6 +110,23 @@ class Params:
         return Params(values, self.scenario, self.origin)
 
 
+#: The sections that describe a policy (what the police and their partners do, and the
+#: DMI's services); every other setting describes the neighbourhood and the run, which a
+#: policy and its same-seed counterfactual must share.
+POLICY_SECTIONS = frozenset({"policy", "crackdown", "hotspot", "dmi", "sequence", "services"})
+
+
+def world_differences(params: Params, reference: Params) -> list[str]:
+    """Settings outside ``POLICY_SECTIONS`` in which ``params`` differ from ``reference``,
+    as ``key = value (reference: value)``: a comparison of the two would mix the policy
+    with another neighbourhood."""
+    return [
+        f"{key} = {value!r} ({reference.scenario}: {reference.values[key]!r})"
+        for key, value in params.values.items()
+        if key.split(".", 1)[0] not in POLICY_SECTIONS and value != reference.values[key]
+    ]
+
+
 def did_you_mean(word: str, allowed: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest allowed word, or nothing."""
     match = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.5)

@@ -282,6 +282,21 @@ def test_report_links_the_validation_status(folder: Path) -> None:
     assert "docs/EVIDENCE.md" in report
 
 
+def test_a_scenario_file_not_shipped_is_not_called_validated(tmp_path: Path) -> None:
+    """A custom scenario that changes only its policy runs against the same baseline, and
+    the report does not claim the validation of the shipped defaults for it."""
+    path = tmp_path / "gentle_dmi.toml"
+    path.write_text('extends = "dmi"\n[dmi]\nfollow_through = 0.5\n[services]\nslots = 20\n')
+    out = tmp_path / "cmp"
+    argv = ["compare", str(path), "--reps", "2", "--workers", "1", "--no-progress"]
+    assert main([*argv, "--out", str(out), *SMALL]) == 0
+    report = (out / "report.md").read_text()
+    assert f"`gentle_dmi`: `{path}`" in report and "does not cover them" in report
+    assert "are validated in" not in report
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["custom_scenarios"] == {"gentle_dmi": str(path)}
+
+
 # --- the statistics on their own -----------------------------------------------------------
 
 
@@ -331,6 +346,12 @@ def test_t_interval_matches_scipy() -> None:
 # --- bad input: one line, exit code 2, nothing written ------------------------------------
 
 
+def _world_changing_scenario(tmp_path: Path) -> str:
+    path = tmp_path / "mydmi.toml"
+    path.write_text('extends = "dmi"\n[police]\nofficers = 8\n[dmi]\nfollow_through = 0.5\n')
+    return str(path)
+
+
 def _bad_toml(tmp_path: Path) -> str:
     path = tmp_path / "broken.toml"
     path.write_text("[police\nofficers = 3\n")
@@ -349,6 +370,10 @@ BAD_INPUTS = {
     "bad --reps": (lambda tmp: ["dmi", "--reps", "many"], "allowed: an integer >= 1"),
     "huge --reps": (lambda tmp: ["dmi", "--reps", str(10**12)], "allowed: at most 10,000"),
     "baseline alone": (lambda tmp: ["baseline"], "nothing to compare: 'baseline' is always"),
+    "another neighbourhood": (
+        lambda tmp: [_world_changing_scenario(tmp)],
+        "mydmi.toml: police.officers = 8 (baseline: 4) set outside the policy sections",
+    ),
     "--days and run.days": (
         lambda tmp: ["dmi", "--days", "400", "--set", "run.days=500"],
         "--days 400 and --set run.days=500 both set the length",

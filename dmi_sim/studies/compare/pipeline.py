@@ -32,7 +32,7 @@ from dmi_sim.engine.runner import Interrupted
 from dmi_sim.engine.seeds import replication_problem, replication_seeds
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import fingerprint
-from dmi_sim.params import Params, load_params
+from dmi_sim.params import POLICY_SECTIONS, SCENARIO_DIR, Params, load_params, world_differences
 from dmi_sim.studies.compare.animation import animate_run
 from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
 from dmi_sim.studies.compare.headline import add_derived, console_lines, headline
@@ -135,6 +135,17 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
                 f"end of the run ({horizon} days): nothing to compare"
             )
         resolved[label] = (scenario, params)
+    baseline = resolved[next(iter(resolved))][1]
+    for _, params in resolved.values():
+        if differences := world_differences(params, baseline):
+            raise CompareError(
+                f"{params.origin}: " + ", ".join(differences) + " set outside the policy "
+                f"sections, so the same-seed '{COUNTERFACTUAL}' would be another "
+                "neighbourhood; allowed in a compared scenario: keys of "
+                + ", ".join(f"[{name}]" for name in sorted(POLICY_SECTIONS))
+                + "; give the others with --set, which every scenario and the "
+                f"'{COUNTERFACTUAL}' share"
+            )
     if len(resolved) < 2:
         raise CompareError(
             f"nothing to compare: '{COUNTERFACTUAL}' is always run as the "
@@ -302,6 +313,11 @@ def run_compare(
         seeds=seeds,
         days=spec.days,
         overrides=dict(spec.overrides),
+        custom_scenarios={
+            label: params.origin
+            for label, (_, params) in resolved.items()
+            if Path(params.origin).resolve().parent != SCENARIO_DIR.resolve()
+        },
         workers=workers,
         runs=len(tasks),
     )

@@ -247,8 +247,12 @@ def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
     return table(["summary", "unit", "window", *scenarios], rows)
 
 
-def validation_status(folder: Path, overrides: Mapping[str, Any]) -> str:
-    """A sentence on the validation of the defaults these runs used, linking its report."""
+def validation_status(
+    folder: Path, overrides: Mapping[str, Any], custom: Mapping[str, str] | None = None
+) -> str:
+    """A sentence on the validation of the defaults these runs used, linking its report;
+    ``custom``: scenario -> file, for scenarios not shipped (their settings are not the
+    validated defaults)."""
     root = Path(__file__).resolve().parents[3]
     report = root / VALIDATION_REPORT
     if not report.exists():
@@ -258,12 +262,23 @@ def validation_status(folder: Path, overrides: Mapping[str, Any]) -> str:
             "installation)."
         )
     link = f"[{VALIDATION_REPORT}]({os.path.relpath(report, folder)})"
+    changes = []
     if overrides:
+        changes.append(
+            "changed parameters (" + ", ".join(f"`{k} = {v}`" for k, v in overrides.items()) + ")"
+        )
+    if custom:
+        changes.append(
+            "ran scenario files not shipped with the model ("
+            + ", ".join(f"`{label}`: `{origin}`" for label, origin in custom.items())
+            + ")"
+        )
+    if changes:
         return (
-            "These runs changed parameters ("
-            + ", ".join(f"`{k} = {v}`" for k, v in overrides.items())
-            + f"); the validation of the "
-            f"defaults against `docs/EVIDENCE.md` ({link}) does not cover them."
+            "These runs "
+            + " and ".join(changes)
+            + f"; the validation of the defaults against `docs/EVIDENCE.md` ({link}) does "
+            "not cover them."
         )
     verdict = next(
         (
@@ -385,7 +400,9 @@ def write_report(
         f"{', '.join(sorted({str(d) for d in starts.values()}))}; effects are measured over "
         f"days {first}-{last}, {span}.",
         "",
-        validation_status(path.parent, manifest.get("overrides") or {}),
+        validation_status(
+            path.parent, manifest.get("overrides") or {}, manifest.get("custom_scenarios")
+        ),
         "",
         "## The neighbours",
         "",
