@@ -411,3 +411,23 @@ def test_width_on_the_report_scale_uses_the_ratio_interval_above_the_floor() -> 
     assert effect_width("active_sellers", small) == pytest.approx(2.0 / 0.5)
     assert effect_width("active_sellers", {**small, "counterfactual_mean": 0.0}) == math.inf
     assert np.isinf(effect_width("active_sellers", {**small, "abs_low": math.nan}))
+
+
+def test_a_width_just_above_the_precision_asked_is_shown_above_it() -> None:
+    """40.04 points against 'at most 40' printed as 40.0 (too wide) read as a contradiction."""
+    from dmi_sim.studies.compare.report import precision_section
+
+    record = {
+        "width_points": 40.0,
+        "outcomes": ["active_sellers"],
+        "groups": {"dmi": {"replications": 8, "status": "cap"}},
+        "widths_points": {"dmi": {"active_sellers": 40.04}},
+        "batch": 2,
+        "start": 2,
+        "max_reps": 8,
+        "baseline_replications": 8,
+        "reached": False,
+        "steps": [],
+    }
+    text = "\n".join(precision_section(record))
+    assert "40.04 (too wide)" in text

@@ -307,6 +307,15 @@ def _runs_phrase(summary: pd.DataFrame) -> str:
     )
 
 
+def _beyond(width: float, limit: float) -> str:
+    """``width`` with the decimals it takes to show it above ``limit`` (40.04, not 40.0
+    beside 'at most 40')."""
+    digits = 1
+    while round(width, digits) <= limit and digits < 6:
+        digits += 1
+    return f"{width:.{digits}f}"
+
+
 def precision_section(record: Mapping[str, Any] | None) -> list[str]:
     """'Replications by precision': how many each scenario needed, whether the precision
     was reached or the cap stopped it, and every named effect's interval width."""
@@ -324,7 +333,7 @@ def precision_section(record: Mapping[str, Any] | None) -> list[str]:
         + [
             "n/a"
             if (w := record["widths_points"][s][o]) is None
-            else f"{w:.1f}" + ("" if w <= width else " (too wide)")
+            else (f"{w:.1f}" if w <= width else f"{_beyond(w, width)} (too wide)")
             for s in scenarios
         ]
         for o in record["outcomes"]
