@@ -200,6 +200,30 @@ def test_dry_run_states_the_cost(space_file: Path, capsys: pytest.CaptureFixture
     assert "18 points x 2 seeds x 3 scenarios = 108 runs" in capsys.readouterr().out
 
 
+def test_sobol_dry_run_without_screening_counts_the_most_it_can_keep(
+    space_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """No Morris folder yet: the size of a Sobol design on ``max_factors`` (2 of the 4) factors
+    and the dummy, said to be an upper bound; the same as screening that kept two."""
+    monkeypatch.setattr(sensitivity_cli, "SENSITIVITY_DIR", tmp_path / "none")
+    assert sensitivity("sobol", "--space", str(space_file), "--dry-run") == 0
+    out = capsys.readouterr().out
+    space = load_space(space_file)
+    bound = space.method("sobol").n_points(2 + 1)
+    assert f"2 factors and the dummy; {bound} points x 2 seeds" in out
+    assert "an upper bound: no Morris screening in " in out and "sensitivity morris" in out
+    assert not (tmp_path / "none").exists()
+
+
+def test_sobol_dry_run_on_a_missing_screen_folder_still_refuses(
+    space_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """An explicit --screen DIR that holds no screening is a mistake, dry run or not."""
+    args = ("sobol", "--space", str(space_file), "--dry-run", "--screen", str(tmp_path))
+    assert sensitivity(*args) == 2
+    assert "no Morris screening there" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -132,7 +132,7 @@ def test_frontier_statements_agree_with_the_data(made, outcome: str, against: st
     line = re.search(rf"^- point {listed[0]}: .*$", section, flags=re.M).group(0)
     value = points.loc[listed[0], outcome]
     shown = f"{100 * value:.0f} %" if higher else (f"{value:.2f}" if value < 10 else f"{value:.1f}")
-    assert f": {shown} (±" in line
+    assert f": {shown} (95 % interval " in line
 
 
 def test_equal_cost_tables_keep_within_the_budget(made) -> None:

@@ -48,6 +48,10 @@ class SensitivityError(ValueError):
     """Bad input to the command: one line for the user."""
 
 
+class NoScreeningError(SensitivityError):
+    """Sobol asked for the Morris survivors where no screening has been run."""
+
+
 def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``sensitivity`` on an ``argparse`` sub-parser set (handler: ``args.handler``)."""
     parser = subparsers.add_parser(
@@ -127,7 +131,7 @@ def screened_space(
     folder = screen or default_out(space, "morris")
     indices = folder / "indices.csv"
     if not indices.is_file():
-        raise SensitivityError(
+        raise NoScreeningError(
             f"{folder}: no Morris screening there (no indices.csv); run 'python run.py "
             "sensitivity morris' first, or pass --screen DIR, or --all-factors"
         )
@@ -148,6 +152,28 @@ def screened_space(
     return space.restricted(kept), str(folder)
 
 
+def most_kept(space: ParameterSpace) -> ParameterSpace:
+    """A space as large as Morris screening can leave it (``sobol_max_factors`` factors and
+    the dummy): what a Sobol dry run counts before the screening exists. Which factors is
+    arbitrary (the first ones); only their number sets the size."""
+    keys = [f.key for f in space.factors][: space.sobol_max_factors]
+    return space.restricted(keys)
+
+
+def _sobol_space(
+    space: ParameterSpace, args: argparse.Namespace
+) -> tuple[ParameterSpace, str | None, str | None]:
+    """The space Sobol varies, the Morris folder it was screened by, and, for a dry run
+    with no screening yet at the default folder, that folder (the space is then the
+    largest screening can leave, ``most_kept``)."""
+    try:
+        return (*screened_space(space, args.screen, args.all_factors), None)
+    except NoScreeningError:
+        if not args.dry_run or args.screen is not None:
+            raise
+        return most_kept(space), None, str(default_out(space, "morris"))
+
+
 def _design_size(space: ParameterSpace, method: str, outcomes: list[str]) -> tuple[int, int]:
     """Points of the design and runs (points x seeds x scenarios), counted before it is
     drawn."""
@@ -155,7 +181,11 @@ def _design_size(space: ParameterSpace, method: str, outcomes: list[str]) -> tup
     return points, points * space.replications * len(needed(outcomes))
 
 
-def _dry_run(space: ParameterSpace, method: str, outcomes: list[str]) -> int:
+def _dry_run(
+    space: ParameterSpace, method: str, outcomes: list[str], unscreened: str | None = None
+) -> int:
+    """Print the design's size and cost. ``unscreened``: the Morris folder a Sobol design
+    would read its survivors from, when it holds none yet; the size is then an upper bound."""
     settings = space.method(method)
     scenarios = needed(outcomes)
     points, runs = _design_size(space, method, outcomes)
@@ -174,6 +204,12 @@ def _dry_run(space: ParameterSpace, method: str, outcomes: list[str]) -> int:
         f"x {space.replications} seeds x {len(scenarios)} scenarios = {runs:,} runs of {days} "
         f"days, about {hours:.2g} CPU-hours ({wall} on 2 unloaded cores)"
     )
+    if unscreened:
+        print(
+            f"an upper bound: no Morris screening in {unscreened} yet, so this counts the "
+            f"most it can keep ({len(space.factors)} factors and the dummy); run 'python "
+            "run.py sensitivity morris' first for the exact figure"
+        )
     return 0
 
 
@@ -182,9 +218,9 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
     try:
         space = load_space(args.space)
         outcomes = _outcomes(args.outcomes)
-        screened_from = None
+        screened_from = unscreened = None
         if args.method == "sobol":
-            space, screened_from = screened_space(space, args.screen, args.all_factors)
+            space, screened_from, unscreened = _sobol_space(space, args)
         elif args.screen or args.all_factors:
             raise SensitivityError("--screen and --all-factors apply to sobol only")
         if args.workers is not None and args.workers < 1:
@@ -201,7 +237,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.dry_run:
-        return _dry_run(space, args.method, outcomes)
+        return _dry_run(space, args.method, outcomes, unscreened)
     points, _ = _design_size(space, args.method, outcomes)
     if problem := size_problem(points, space.replications, len(needed(outcomes))):
         return fail(f"{space.path}: {problem} (see --dry-run)")

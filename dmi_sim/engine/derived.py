@@ -8,7 +8,9 @@ are also what the validation study measures replacement with (``studies.kit.deri
 every study times a market's return in the same way. Two questions use them:
 
 * ``rebound_days`` (sweeps, sensitivity): days until the market is back to 90 % of its
-  **pre-intervention** level, averaged over the sweeps of a run, censored at the gap;
+  **pre-intervention** level, averaged over the sweeps of a run; a sweep after which it is
+  not back counts its whole gap, so the run's value is then only a lower bound, and
+  ``rebound_censored`` (stored beside it) says so;
 * ``replacement_days`` (validation, B1a): days until it is back to 50 % of its level in the
   **14 days before that sweep**, per sweep, inf when censored.
 """
@@ -72,18 +74,23 @@ def replacement_days(
     return days_until_back(trailing_mean(series, SMOOTH_DAYS), share * pre, withdrawal, gap_end)
 
 
-def rebound_days(result: Any) -> float:
-    """Days from the end of each crackdown sweep until the market is back (mean over sweeps).
+def rebound(result: Any) -> dict[str, float | bool]:
+    """``rebound_days``: days from the end of each crackdown sweep until the market is back
+    (mean over sweeps); ``rebound_censored``: whether it was not back after some sweep.
 
     "Back": the 7-day trailing mean of market-area sellers reaches 90 % of its
     pre-intervention mean (``pre_market_sellers``). A sweep after which the market is not
-    back before the next sweep or the end of the run counts its whole gap (censored, so a
-    lower bound). NaN for runs without crackdown sweeps or without a market to come back.
+    back before the next sweep or the end of the run counts its whole gap, so the mean is a
+    lower bound of the run's rebound time (right-censored: read it with
+    ``rebound_censored``, never as a measured time). ``rebound_days`` is NaN (and
+    ``rebound_censored`` False) for runs without crackdown sweeps or without a market to
+    come back.
     """
     params, summary = result.params, result.summary
     base = summary.get("pre_market_sellers", float("nan"))
+    undefined = {"rebound_days": float("nan"), "rebound_censored": False}
     if params.get("policy.strategy") != "crackdown" or not base > 0:
-        return float("nan")
+        return undefined
     sellers = result.timeseries["market_sellers"].to_numpy(dtype=float)
     smooth = trailing_mean(sellers, SMOOTH_DAYS)
     plan = sweep_plan(
@@ -92,12 +99,16 @@ def rebound_days(result: Any) -> float:
         params["crackdown.duration_days"],
         len(sellers),
     )
-    gaps = [
-        min(days_until_back(smooth, REBOUND_LEVEL * base, end, upto), upto - end)
-        for _, end, upto in plan
-    ]
-    return float(np.mean(gaps)) if gaps else float("nan")
+    if not plan:
+        return undefined
+    back = [days_until_back(smooth, REBOUND_LEVEL * base, end, upto) for _, end, upto in plan]
+    gaps = [min(days, upto - end) for days, (_, end, upto) in zip(back, plan, strict=True)]
+    return {
+        "rebound_days": float(np.mean(gaps)),
+        "rebound_censored": not all(math.isfinite(days) for days in back),
+    }
 
 
-#: Derived outcome name -> function of a ``simulate`` result.
-DERIVED: dict[str, Callable[[Any], float]] = {"rebound_days": rebound_days}
+#: Derived outcome an experiment may ask for -> function of a ``simulate`` result giving
+#: that outcome and the columns stored beside it (``rebound_censored``).
+DERIVED: dict[str, Callable[[Any], dict[str, float | bool]]] = {"rebound_days": rebound}

@@ -68,7 +68,8 @@ def execute_task(
             task.scenario, seed=task.seed, days=task.days, overrides=dict(task.overrides)
         )
         summary = {str(k): _plain(v) for k, v in result.summary.items()}
-        summary.update({name: DERIVED[name](result) for name in task.derived})
+        for name in task.derived:
+            summary.update(DERIVED[name](result))
         timeseries = result.timeseries if keep_timeseries else None
         maps = dict(result.maps) if task.keep_maps else None
         return RunOutcome(task.run_id, summary, timeseries, None, maps)

@@ -139,7 +139,8 @@ OUTCOMES: dict[str, Outcome] = {
     ),
     "rebound_days": _total_of(
         "Crackdown's rebound time",
-        "days (from the end of a sweep until the market is back)",
+        "days (from the end of a sweep until the market is back; to the end of the run "
+        "where it is not, so then a lower bound)",
         "crackdown",
         "rebound_days",
     ),

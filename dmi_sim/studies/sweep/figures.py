@@ -13,6 +13,7 @@ Okabe-Ito palette, like the comparison figures.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,13 +27,21 @@ from matplotlib.ticker import FuncFormatter
 
 from dmi_sim.engine.experiment import Experiment
 from dmi_sim.engine.posterior import PARTICLE
-from dmi_sim.params import PARAMETERS
+from dmi_sim.params import PARAMETERS, load_params
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
 from dmi_sim.studies.kit.stats import pool_draws, t_halfwidth
+from dmi_sim.studies.sweep.censored import (
+    EVENT,
+    censor_columns,
+    event_times,
+    is_censored,
+    summarise_times,
+)
 
-#: Characters per line of an axis label.
+#: Characters per line of an axis label, and of a figure's caption.
 LABEL_WIDTH = 38
+TITLE_WIDTH = 120
 _LINE_COLOURS = (
     "blue",
     "orange",
@@ -66,31 +75,95 @@ def factor_label(key: str) -> str:
     return _wrap(f"{spec.doc} ({spec.unit})" if spec.unit else spec.doc)
 
 
+def policy_window(experiment: Experiment) -> tuple[int, int]:
+    """(policy start, days of a run) as every run of the experiment has them."""
+    params = load_params(experiment.scenario, experiment.overrides)
+    return int(params["run.intervention_start"]), int(experiment.days or params["run.days"])
+
+
+def _policy_days(experiment: Experiment) -> int:
+    """Days from the policy start to the end of a run: how long a run is followed."""
+    start, days = policy_window(experiment)
+    return days - start
+
+
+#: Summary keys that can be negative (a diffusion of benefits); see ``outcome_bounds``.
+SIGNED = frozenset({"displacement_ratio", "catchment_change"})
+
+
+def outcome_bounds(key: str) -> tuple[float, float]:
+    """The values an outcome can take, which its interval is cut to: shares and 0-1
+    indices [0, 1], the signed ratios anything, every other key (counts, days, totals,
+    costs, means of counts) [0, inf)."""
+    if key in SIGNED:
+        return -math.inf, math.inf
+    found = catalogue.lookup(key)
+    if found is not None and (found.unit.startswith("share") or found.unit == "index, 0-1"):
+        return 0.0, 1.0
+    return 0.0, math.inf
+
+
 def point_means(
     summary: pd.DataFrame,
     factors: Sequence[str],
     outcomes: Sequence[str],
     draws: Mapping[int, int] | None = None,
+    policy_days: float = math.nan,
 ) -> pd.DataFrame:
-    """One row per design point: its factor values, and mean and 95 % CI half-width per
-    outcome.
+    """One row per design point: its factor values, and per outcome the mean, the 95 % CI
+    half-width (``_ci``) and that interval cut to the values the outcome can take
+    (``_low``, ``_high``: a t-interval on a few runs can reach below 0).
 
     ``draws`` (particle -> how many posterior draws fell on it; the runs labelled by
     particle): each point's mean and interval pool its draws by Rubin's rules
     (``kit.stats.pool_draws``: seed noise within a draw, parameter uncertainty between
     draws); without it, the t-interval over the point's runs.
+
+    A censored time (``censored.is_censored``) is no mean: its columns are the Kaplan-Meier
+    median and interval (``_ci`` NaN), ``_share`` (and ``_share_low``/``_high``) of runs with
+    the event, ``_runs``, ``_events`` and ``_beyond`` (see ``censored.summarise_times``);
+    ``policy_days`` censors ``days_to_closure``.
     """
     grouped = summary.groupby("point", sort=True)
     frame = grouped[list(factors)].first()
     values = summary[["point", *outcomes]].astype({o: float for o in outcomes})
     if draws:
         values[PARTICLE] = summary[PARTICLE]
-        return _pooled_means(frame, values, outcomes, draws).reset_index()
-    stats = values.groupby("point", sort=True).agg(["mean", "std", "count"])
+        frame = _pooled_means(frame, values, outcomes, draws)
+    else:
+        stats = values.groupby("point", sort=True).agg(["mean", "std", "count"])
+        for name in outcomes:
+            frame[name] = stats[(name, "mean")]
+            frame[f"{name}_ci"] = t_halfwidth(stats[(name, "std")], stats[(name, "count")])
     for name in outcomes:
-        frame[name] = stats[(name, "mean")]
-        frame[f"{name}_ci"] = t_halfwidth(stats[(name, "std")], stats[(name, "count")])
+        if is_censored(name):
+            frame = _time_columns(frame, summary, name, policy_days, draws or {})
+        else:
+            low, high = outcome_bounds(name)
+            frame[f"{name}_low"] = (frame[name] - frame[f"{name}_ci"]).clip(lower=low)
+            frame[f"{name}_high"] = (frame[name] + frame[f"{name}_ci"]).clip(upper=high)
     return frame.reset_index()
+
+
+def _time_columns(
+    frame: pd.DataFrame,
+    summary: pd.DataFrame,
+    name: str,
+    policy_days: float,
+    draws: Mapping[int, int],
+) -> pd.DataFrame:
+    """``frame`` with a censored time's survival summary per point; at a posterior, each
+    particle's runs count as often as draws fell on it."""
+    rows = {}
+    for point, runs in summary.groupby("point", sort=True):
+        if draws:
+            runs = runs.loc[runs.index.repeat(runs[PARTICLE].map(draws))]
+        rows[point] = summarise_times(*event_times(runs, name, policy_days))
+    times = pd.DataFrame.from_dict(rows, orient="index")
+    frame[name], frame[f"{name}_ci"] = times["median"], math.nan
+    for column in times.columns.drop("median"):
+        frame[f"{name}_{column}"] = times[column]
+    return frame
 
 
 def _pooled_means(
@@ -149,7 +222,7 @@ def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) 
         ax.errorbar(
             part[x],
             part[y],
-            yerr=part[f"{y}_ci"],
+            yerr=[part[y] - part[f"{y}_low"], part[f"{y}_high"] - part[y]],
             fmt="o",
             markersize=5,
             color=colours[level],
@@ -197,7 +270,13 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     effort, cost, group = spec["effort"], spec["cost"], spec["group"]
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
     factors = [f.key for f in experiment.factors]
-    points = point_means(summary, factors, [effort, cost, *outcomes], experiment.draw_counts)
+    points = point_means(
+        summary,
+        factors,
+        [effort, cost, *outcomes],
+        experiment.draw_counts,
+        _policy_days(experiment),
+    )
     paths = []
     for outcome in outcomes:
         fig = Figure(figsize=(11, 4.6), layout="constrained")
@@ -207,50 +286,97 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
             for ax, x in zip(axes, (effort, cost), strict=True)
         ]
         table = folder / f"frontier_{outcome}.csv"
-        columns = ["frontier_against", "point", *factors, effort, cost, outcome, f"{outcome}_ci"]
+        columns = ["frontier_against", "point", *factors, effort, cost, *_columns(outcome)]
         pd.concat(fronts)[columns].to_csv(table, index=False)
         better = "more" if catalogue.higher_is_better(outcome) else "less"
+        what = (
+            f"Kaplan-Meier median of {experiment.runs_phrase()} with 95 % interval (points "
+            f"where {EVENT[outcome]} in fewer than half the runs are left out)"
+            if is_censored(outcome)
+            else f"mean of {experiment.runs_phrase()} with 95 % interval, cut at the "
+            "outcome's bounds"
+        )
         title = (
             f"{outcome_label(outcome, wrap=False)}: what each resource level buys\n"
-            f"one point per design point: mean of {experiment.runs_phrase()} with 95 % "
-            f"interval\nringed: the frontier, where no cheaper point does better ({better} is "
-            f"better); listed in {table.name}"
+            f"one point per design point: {what}\nringed: the frontier, where no cheaper "
+            f"point does better ({better} is better); listed in {table.name}"
         )
         paths += [_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"), table]
     return paths
 
 
+def _columns(outcome: str) -> list[str]:
+    """An outcome's columns in a table of points (``point_means``)."""
+    extra = ["share", "share_low", "share_high", "runs", "events", "beyond"]
+    tail = [f"{outcome}_{c}" for c in extra] if is_censored(outcome) else []
+    return [outcome, f"{outcome}_low", f"{outcome}_high", *tail]
+
+
+def _response_line(ax: Axes, part: pd.DataFrame, x: str, y: str, colour: str, label: str) -> None:
+    """Mean and its band against ``x``; a censored time's median with bars (its line breaks
+    where the median is not reached), those points as open triangles at the longest time
+    followed."""
+    low, high = part[f"{y}_low"], part[f"{y}_high"]
+    ax.plot(part[x], part[y], marker="o", markersize=4, color=colour, label=label)
+    if f"{y}_beyond" not in part:
+        ax.fill_between(part[x], low, high, color=colour, alpha=0.15, linewidth=0)
+        return
+    high = high.fillna(part[f"{y}_followed"])  # an upper end not reached: as far as followed
+    ax.errorbar(part[x], part[y], yerr=[part[y] - low, high - part[y]], fmt="none", color=colour)
+    ax.scatter(part[x], part[f"{y}_beyond"], marker="^", facecolors="none", edgecolors=colour)
+
+
 def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> list[Path]:
-    """All outcomes in one figure: each against factor ``x``, a line per level of ``group``."""
+    """All outcomes in one figure: each against factor ``x``, a line per level of ``group``;
+    a censored time also gets a panel of the share of runs in which its event happened.
+    The points' table goes beside the figure."""
     x, group = experiment.figures["x"], experiment.figures["group"]
     outcomes = list(experiment.outcomes)
     factors = [f.key for f in experiment.factors]
-    points = point_means(summary, factors, outcomes, experiment.draw_counts)
+    points = point_means(
+        summary, factors, outcomes, experiment.draw_counts, _policy_days(experiment)
+    )
+    panels = [p for o in outcomes for p in ([o, f"{o}_share"] if is_censored(o) else [o])]
     levels = sorted(points[group].unique())
     colours = _colours(levels, group)
     ncols = 2
-    nrows = -(-len(outcomes) // ncols)
+    nrows = -(-len(panels) // ncols)
     fig = Figure(figsize=(11, 3.6 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, outcome in zip(axes, outcomes, strict=False):
+    for ax, panel in zip(axes, panels, strict=False):
         for level in levels:
             part = points[points[group] == level].sort_values(x)
-            mean, half = part[outcome].to_numpy(), part[f"{outcome}_ci"].to_numpy()
-            colour = colours[level]
-            ax.fill_between(
-                part[x], mean - half, mean + half, color=colour, alpha=0.15, linewidth=0
-            )
-            ax.plot(part[x], mean, marker="o", markersize=4, color=colour, label=str(level))
+            _response_line(ax, part, x, panel, colours[level], str(level))
         ax.set_xlabel(factor_label(x))
-        _label_axis(ax.yaxis, outcome)
+        if panel.endswith("_share") and is_censored(panel.removesuffix("_share")):
+            event = EVENT[panel.removesuffix("_share")]
+            ax.set_ylabel(_wrap(f"Runs in which {event} (share of runs)"))
+            ax.set_ylim(-0.02, 1.02)
+        else:
+            _label_axis(ax.yaxis, panel)
         ax.grid(alpha=0.3)
-    for ax in axes[len(outcomes) :]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
+    censored = [o for o in outcomes if is_censored(o)]
     title = (
         f"{experiment.description or experiment.name}\nmean of {experiment.runs_phrase()} "
-        "per point, shaded: 95 % interval"
+        "per point, shaded: 95 % interval, cut at the outcome's bounds\n(no negative counts "
+        "or days, shares within 0-1)"
     )
-    return [_finish(fig, axes[0], title, group, folder / f"response_{x}.png")]
+    if censored:
+        note = (
+            f"{', '.join(catalogue.label(o) for o in censored)}: Kaplan-Meier median of the "
+            "runs with 95 % bars, those without the event censored, not averaged; open "
+            "triangle: median not "
+            "reached (the event in fewer than half the runs), drawn at the longest time followed"
+        )
+        title += "\n" + textwrap.fill(note, TITLE_WIDTH)
+    path = folder / f"response_{x}.png"
+    table = folder / f"response_{x}.csv"
+    points[["point", *factors, *(c for o in outcomes for c in _columns(o))]].to_csv(
+        table, index=False
+    )
+    return [_finish(fig, axes[0], title, group, path), table]
 
 
 def draw_figures(experiment: Experiment, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -259,6 +385,7 @@ def draw_figures(experiment: Experiment, summary: pd.DataFrame, out_dir: Path) -
     folder.mkdir(exist_ok=True)
     spec = experiment.figures
     needed = [*experiment.outcomes, *(spec[k] for k in ("effort", "cost") if k in spec)]
+    needed += censor_columns(experiment.outcomes)
     missing = [k for k in needed if k not in summary.columns]
     if missing:
         raise ValueError(

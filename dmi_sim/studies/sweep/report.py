@@ -26,7 +26,8 @@ from dmi_sim.engine.experiment import SCENARIO_FACTOR, Experiment
 from dmi_sim.params import load_params
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.markdown import num, table
-from dmi_sim.studies.sweep.figures import pareto_front, point_means
+from dmi_sim.studies.sweep.censored import BY, EVENT, is_censored, show_time
+from dmi_sim.studies.sweep.figures import pareto_front, point_means, policy_window
 
 
 def dollars(value: float) -> str:
@@ -37,11 +38,27 @@ def dollars(value: float) -> str:
 
 
 def _show(key: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a" if math.isnan(value) else "not reached"
     if key.startswith("cost"):
         return dollars(value)
     if "residents_outdoors" in key:
         return f"{100 * value:.0f} %"
     return num(value)
+
+
+def result(key: str, point: pd.Series) -> str:
+    """A point's value with its 95 % interval (cut at the outcome's bounds); a censored time
+    as its median, or '> X days' where it is not reached, and how many runs had the event."""
+    if not is_censored(key):
+        low, high = _show(key, point[f"{key}_low"]), _show(key, point[f"{key}_high"])
+        return f"{_show(key, point[key])} (95 % interval {low} to {high})"
+    events, runs = int(point[f"{key}_events"]), int(point[f"{key}_runs"])
+    counted = f"{EVENT[key]} in {events} of {runs} runs"
+    if math.isnan(point[key]):
+        return f"{show_time(point[key], point[f'{key}_beyond'])} ({counted}: not in most)"
+    low, high = _show(key, point[f"{key}_low"]), _show(key, point[f"{key}_high"])
+    return f"median {show_time(point[key], math.nan)} (95 % interval {low} to {high}; {counted})"
 
 
 def settings(point: pd.Series, factors: Sequence[str]) -> str:
@@ -92,11 +109,15 @@ def frontier(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 
 def best_within(points: pd.DataFrame, x: str, budget: float, y: str) -> pd.DataFrame:
     """Per strategy: its best point on ``y`` among those spending at most ``budget`` of ``x``."""
-    within = points[(points[x] <= budget * (1 + 1e-9)) & points[y].notna()]
     better = catalogue.higher_is_better(y)
+    rank = points[y]
+    if is_censored(y):  # a median not reached ranks last, but the point is still there
+        rank = rank.where(points[f"{y}_beyond"].isna(), -math.inf if better else math.inf)
+    within = points[(points[x] <= budget * (1 + 1e-9)) & rank.notna()]
     rows = []
     for _, part in within.groupby(SCENARIO_FACTOR, sort=False):
-        rows.append(part.loc[part[y].idxmax() if better else part[y].idxmin()])
+        at = rank[part.index]
+        rows.append(part.loc[at.idxmax() if better else at.idxmin()])
     return pd.DataFrame(rows)
 
 
@@ -112,8 +133,7 @@ def _frontier_lines(
         )
         lines.append(
             f"- point {int(row['point'])}: **{row[SCENARIO_FACTOR]}** "
-            f"({settings(row, factors)}): {_show(y, row[y])} "
-            f"(± {_show(y, row[f'{y}_ci'])}) for {spend}"
+            f"({settings(row, factors)}): {result(y, row)} for {spend}"
         )
     return lines
 
@@ -126,7 +146,7 @@ def _budget_table(points: pd.DataFrame, defaults: pd.DataFrame, x: str, y: str) 
         budget = dollars(ref[x]) if x.startswith("cost") else f"{num(ref[x])} h"
         spend = "cost" if x.startswith("cost") else "officer-hours"
         cells = [
-            f"{_show(y, best.loc[s, y])} (point {int(best.loc[s, 'point'])}, "
+            f"{_show_best(y, best.loc[s])} (point {int(best.loc[s, 'point'])}, "
             f"{_show(x, best.loc[s, x])}{'' if spend == 'cost' else ' h'})"
             if s in best.index
             else "none this cheap"
@@ -134,6 +154,14 @@ def _budget_table(points: pd.DataFrame, defaults: pd.DataFrame, x: str, y: str) 
         ]
         rows.append([f"{budget} (shipped {ref[SCENARIO_FACTOR]})", *cells])
     return table(["at most", *strategies], rows)
+
+
+def _show_best(key: str, point: pd.Series) -> str:
+    """A point's value in a sentence or a budget table: a censored time as its median, or
+    '> X days' where that is not reached."""
+    if is_censored(key):
+        return show_time(point[key], point[f"{key}_beyond"])
+    return _show(key, point[key])
 
 
 def _posterior_phrase(experiment: Experiment) -> str:
@@ -148,13 +176,26 @@ def _posterior_phrase(experiment: Experiment) -> str:
 
 
 def _interval_phrase(experiment: Experiment) -> str:
-    """What the ± of the frontier tables is."""
+    """What the interval beside a point in the frontier lists is."""
     if not experiment.draws:
-        return "± is the 95 % t-interval over replications"
+        return "The interval is the 95 % t-interval over replications"
     return (
-        "± is the 95 % interval over the posterior draws and their replications (Rubin's "
-        "rules, the seed noise of the noisiest draw: `compare --posterior` in the README), "
+        "The interval is the 95 % interval over the posterior draws and their replications "
+        "(Rubin's rules, the seed noise of the noisiest draw: `compare --posterior` in the "
+        "README), "
         "which holds seed noise and parameter uncertainty"
+    )
+
+
+def _censored_phrase(key: str) -> str:
+    """What a censored time's numbers are, above its section."""
+    return (
+        f"A run in which {EVENT[key]} {BY[key]} gives a time; one in which it did not "
+        "gives only a lower bound, which is not averaged as if measured. A point's number "
+        "is the Kaplan-Meier median over its runs "
+        "with its 95 % interval, beside how many runs had the event; where fewer than half "
+        "did, the median is not reached and the point reads '> X days' (X: the longest time "
+        "followed) and is on no frontier."
     )
 
 
@@ -164,18 +205,19 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     effort, cost = spec["effort"], spec["cost"]
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
     factors = [f.key for f in experiment.factors]
-    points = point_means(summary, factors, [effort, cost, *outcomes], experiment.draw_counts)
+    start, days = policy_window(experiment)
+    points = point_means(
+        summary, factors, [effort, cost, *outcomes], experiment.draw_counts, days - start
+    )
     defaults = default_points(points, factors)
-    params = load_params(experiment.scenario, experiment.overrides)  # as every run has them
-    start = int(params["run.intervention_start"])
-    days = int(experiment.days or params["run.days"])
     lines = [
         f"# {experiment.description or experiment.name}",
         "",
         f"{len(points)} design points x {experiment.replications} replications"
         + _posterior_phrase(experiment)
         + ". Every "
-        f"number is a point's mean over its runs; totals (officer-hours, custody, cost) count "
+        f"number is a point's mean over its runs (a time a run can end before: its median, "
+        "as its section says); totals (officer-hours, custody, cost) count "
         f"days {start}-{days - 1}, from the policy start to the end of the run, and means "
         f"with `post_` the year from day {start}. The points at each strategy's shipped "
         "settings: "
@@ -187,22 +229,39 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         "A point is **on the frontier** when no cheaper (or equally cheap) point does better "
         "on the outcome; the frontier is listed cheapest first, and the figures ring it. "
         + _interval_phrase(experiment)
-        + ": neighbours on the frontier whose intervals overlap are not told apart by these "
-        "runs.",
+        + ", cut at the values the outcome can take (no negative counts, days or costs; "
+        "shares within 0-1): neighbours on the frontier whose intervals overlap are not told "
+        "apart by these runs.",
         "",
     ]
     for outcome in outcomes:
         better = "more" if catalogue.higher_is_better(outcome) else "less"
         lines += [f"## {catalogue.label(outcome)}: {better} is better", ""]
-        if points[outcome].isna().all():
+        censored = is_censored(outcome)
+        if censored:
+            lines += [_censored_phrase(outcome), ""]
+        if (points[f"{outcome}_runs"] == 0).all() if censored else points[outcome].isna().all():
             lines += ["No run measured this outcome (too short a run for its window?).", ""]
+            continue
+        if points[outcome].isna().all():
+            lines += [
+                f"At no design point {EVENT[outcome]} in at least half the runs, so there is "
+                "no frontier:",
+                "",
+                *(
+                    f"- point {int(r['point'])}: **{r[SCENARIO_FACTOR]}** "
+                    f"({settings(r, factors)}): {result(outcome, r)}"
+                    for _, r in points.iterrows()
+                ),
+                "",
+            ]
             continue
         for x, name in ((cost, "cost"), (effort, "officer-hours")):
             front = frontier(points, x, outcome)
             last = front.iloc[-1]
             lines += [
                 f"Against {name}: {len(front)} points on the frontier. The best result, "
-                f"{_show(outcome, last[outcome])}, comes from **{last[SCENARIO_FACTOR]}** "
+                f"{_show_best(outcome, last)}, comes from **{last[SCENARIO_FACTOR]}** "
                 f"({settings(last, factors)}) at {dollars(last[cost])}; the cheapest point "
                 f"on the frontier is **{front.iloc[0][SCENARIO_FACTOR]}** "
                 f"({settings(front.iloc[0], factors)}).",

@@ -1,0 +1,101 @@
+"""Times to an event that a run can end before: the sweep's right-censored outcomes.
+
+A run whose market is not back when its gap ends has no rebound time, only a lower bound
+(the gap); a run whose market never closed has no time to closure. Averaging the bounds as if
+they were measured, or dropping those runs, says the market comes back sooner (or closes
+sooner) than it does. So a design point's censored outcome is read as survival data:
+
+* the share of its runs in which the event happened (Wilson 95 % interval);
+* the Kaplan-Meier median time (``scipy.stats.ecdf`` on ``CensoredData``) with a 95 %
+  interval from the log-log pointwise band; where the estimate never falls to one half
+  (most runs without the event) the median is not reached and the point reads
+  "> X days", X the longest time any of its runs was followed.
+
+Outcomes and what censors them:
+
+* ``rebound_days``: ``rebound_censored`` (``engine.derived``) is true;
+* ``days_to_closure``: NaN, the market did not close in the policy period, so censored at
+  that period's length.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import CensoredData, binomtest, ecdf
+
+#: Censored outcome -> the event a run waits for, as a report's sentence names it.
+EVENT = {"rebound_days": "the market came back", "days_to_closure": "the market closed"}
+#: Censored outcome -> by when the event must happen for a run to time it.
+BY = {
+    "rebound_days": "before the next sweep or the end of the run",
+    "days_to_closure": "before the end of the run",
+}
+#: Outcome -> the column that marks a run as censored (the others: NaN = censored).
+CENSOR_COLUMN = {"rebound_days": "rebound_censored"}
+
+
+def is_censored(outcome: str) -> bool:
+    """Whether ``outcome`` is a time a run can end before."""
+    return outcome in EVENT
+
+
+def censor_columns(outcomes: Sequence[str]) -> list[str]:
+    """The summary columns the outcomes' censoring is read from."""
+    return [CENSOR_COLUMN[o] for o in outcomes if o in CENSOR_COLUMN]
+
+
+def event_times(runs: pd.DataFrame, outcome: str, policy_days: float) -> tuple[np.ndarray, ...]:
+    """(time, event happened) per run where the outcome is defined; a run without the event
+    is followed to its bound (its capped rebound, or the end of the policy period)."""
+    if outcome in CENSOR_COLUMN:
+        defined = runs[outcome].notna()
+        time = runs.loc[defined, outcome].to_numpy(float)
+        happened = ~runs.loc[defined, CENSOR_COLUMN[outcome]].to_numpy(bool)
+        return time, happened
+    time = runs[outcome].to_numpy(float)
+    happened = np.isfinite(time)
+    return np.where(happened, time, float(policy_days)), happened
+
+
+def summarise_times(time: np.ndarray, happened: np.ndarray) -> dict[str, float]:
+    """Runs, share with the event (and its interval), Kaplan-Meier median and interval
+    (NaN where not reached), ``followed``: the longest time a run was followed, and
+    ``beyond``: the same where the median is not reached (else NaN)."""
+    n, events = len(time), int(happened.sum())
+    keys = ("share", "share_low", "share_high", "low", "high", "followed", "beyond")
+    out = dict.fromkeys(keys, math.nan)
+    out |= {"runs": float(n), "events": float(events), "median": math.nan}
+    if n == 0:
+        return out
+    out["followed"] = float(time.max())
+    share = binomtest(events, n).proportion_ci(method="wilson")
+    out |= {"share": events / n, "share_low": share.low, "share_high": share.high}
+    sf = ecdf(CensoredData(uncensored=time[happened], right=time[~happened])).sf
+    with warnings.catch_warnings():  # the log-log band is undefined where sf is 1 or 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(0.95, method="log-log")
+    at, estimate = sf.quantiles, sf.probabilities
+    out["median"] = _first(at, estimate <= 0.5)
+    for end, bound in (("low", band.low), ("high", band.high)):
+        probability = np.where(np.isnan(bound.probabilities), estimate, bound.probabilities)
+        out[end] = _first(at, probability <= 0.5)
+    if math.isnan(out["median"]):
+        out["beyond"] = out["followed"]
+    return out
+
+
+def _first(times: np.ndarray, reached: np.ndarray) -> float:
+    """The first time where ``reached``; NaN (not reached) if never."""
+    return float(times[np.argmax(reached)]) if reached.any() else math.nan
+
+
+def show_time(value: float, beyond: float, unit: str = "days") -> str:
+    """'12 days', or '> 640 days' for a median not reached."""
+    if math.isnan(value):
+        return f"> {beyond:.0f} {unit}" if math.isfinite(beyond) else "n/a"
+    return f"{value:.0f} {unit}"
