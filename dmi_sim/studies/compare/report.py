@@ -25,9 +25,10 @@ from dmi_sim.studies.kit.outcomes import SUMMARY
 from dmi_sim.studies.kit.stats import (
     COUNTERFACTUAL,
     FLOOR_RULE,
+    RUN_INTERVAL_RULE,
     WINDOW_DAYS,
     relative_floor,
-    t_interval,
+    run_interval,
 )
 
 #: Outcomes the plain-language summary speaks about, in this order.
@@ -225,8 +226,8 @@ def levels_table(effects: pd.DataFrame) -> str:
 
 
 def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
-    """Run-summary keys per scenario: mean over runs and 95 % t-interval, and each key's
-    window."""
+    """Run-summary keys per scenario: mean over runs and 95 % interval (``run_interval``:
+    inside the values each key can take), and each key's window."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
     for key, window in SUMMARY_KEYS.items():
@@ -235,7 +236,7 @@ def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
         row = [key, SUMMARY[key].unit, windows[window]]
         for name in scenarios:
             values = summary.loc[summary["scenario"] == name, key].astype(float)
-            mean, low, high = t_interval(values)
+            mean, low, high = run_interval(values, key)
             finite = int(values.notna().sum())
             note = f"; {finite} of {len(values)} runs" if finite < len(values) else ""
             row.append(
@@ -400,7 +401,8 @@ def write_report(
         "",
         *[f"- {line}" for line in sections["savings"]],
         "",
-        f"Enforcement and cost per run, mean over runs (95 % t-interval), {windows['total']}:",
+        f"Enforcement and cost per run, mean over runs (95 % interval, see Method), "
+        f"{windows['total']}:",
         "",
         table(head, rows),
         "",
@@ -431,8 +433,8 @@ def write_report(
         *precision_section(manifest.get("precision")),
         "## Run summaries",
         "",
-        "Mean over runs (95 % t-interval) of each run's summary; the window column says what "
-        "each counts over:",
+        "Mean over runs (95 % interval, see Method) of each run's summary; the window column "
+        "says what each counts over:",
         "",
         summary_table(summary, windows),
         "",
@@ -451,6 +453,8 @@ def write_report(
         "`summary.csv` has one row per run, `timeseries.parquet` one row per run and day "
         "(scenario, replication, seed, day, every series), `manifest.json` the command, every "
         "parameter of every scenario, the seeds, package versions and the git commit.",
+        "",
+        RUN_INTERVAL_RULE,
         "",
     ]
     path.write_text("\n".join(text), encoding="utf-8")
