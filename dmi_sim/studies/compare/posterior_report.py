@@ -13,9 +13,15 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.engine.provenance import now
-from dmi_sim.studies.compare.report import HEADLINE, below_floor, change_phrase, effects_table
+from dmi_sim.studies.compare.report import (
+    HEADLINE,
+    absolute_change,
+    absolute_only,
+    change_phrase,
+    effects_table,
+)
 from dmi_sim.studies.kit.advantage import TESTS
-from dmi_sim.studies.kit.markdown import num, pct, signed, table
+from dmi_sim.studies.kit.markdown import num, pct, table
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL, FLOOR_RULE
 
 #: Parameter columns listed one by one in the draws table; more are summarised.
@@ -49,24 +55,16 @@ def _share(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{100 * x:.0f} %"
 
 
-def _absolute(outcome: str, row: pd.Series) -> bool:
-    """Whether ``change_phrase`` gives this effect as an absolute change (a small base, or
-    a relative change undefined at some draw)."""
-    ratio = (row["ratio_effect"], row["ratio_low"], row["ratio_high"])
-    return below_floor(outcome, row) or not all(math.isfinite(v) for v in ratio)
-
-
 def _between(outcome: str, row: pd.Series) -> float:
     """The parameters' share of the variance on the scale the report gives the effect."""
-    return row["abs_between_share" if _absolute(outcome, row) else "ratio_between_share"]
+    return row["abs_between_share" if absolute_only(outcome, row) else "ratio_between_share"]
 
 
 def _cell(outcome: str, row: pd.Series) -> str:
     """The pooled change and interval, and the parameters' share of its variance."""
-    if _absolute(outcome, row):
-        return (
-            f"{signed(row['abs_effect'])} ({signed(row['abs_low'])} to "
-            f"{signed(row['abs_high'])}; absolute; parameters {_share(row['abs_between_share'])})"
+    if absolute_only(outcome, row):
+        return absolute_change(
+            outcome, row, note=f"absolute; parameters {_share(row['abs_between_share'])}"
         )
     return (
         f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])}; "

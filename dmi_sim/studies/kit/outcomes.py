@@ -129,6 +129,16 @@ def lookup(key: str) -> Outcome | None:
     return None
 
 
+def absolute_unit(unit: str, window_days: int) -> tuple[float, str]:
+    """(scale, unit) of an absolute change as every report gives it: a daily count becomes
+    its total per run over the ``window_days`` of the effect window (``incidents per day``
+    times 365: ``incidents a run``), which reads as events; any other unit is kept (scale
+    1). The caller names the window."""
+    if unit.endswith(" per day"):
+        return float(window_days), f"{unit.removesuffix(' per day')} a run"
+    return 1.0, unit
+
+
 def label(key: str) -> str:
     """'Label (unit)' of a catalogued key; the key with spaces for one it does not know."""
     found = lookup(key)
