@@ -212,7 +212,8 @@ def test_every_total_names_its_window(folder: Path) -> None:
             or "the year after the policy starts" in row
         ), row
     assert (
-        f"Enforcement and cost per run, mean over runs (95 % t-interval), days {START}-" in report
+        f"Enforcement and cost per run, mean over runs (95 % interval, see Method), days {START}-"
+        in report
     )
 
 

@@ -22,6 +22,7 @@ from scipy import stats
 from dmi_sim.cli import main
 from dmi_sim.engine.posterior import PosteriorError, draw_particles, load_posterior
 from dmi_sim.engine.seeds import replication_seeds
+from dmi_sim.studies.compare.posterior_report import MIN_DISTINCT_PARTICLES, advantage_lines
 from dmi_sim.studies.compare.report import HEADLINE
 from dmi_sim.studies.compare.uncertainty import advantage_by_draw, advantage_share
 from dmi_sim.studies.kit.stats import pool_draws, t_interval
@@ -202,6 +203,39 @@ def test_share_of_draws_on_a_hand_made_case() -> None:
     assert share.loc["holds", "share"] == 0.5
     assert share.loc["sellers", "share"] == 1.0 and share.loc["arrests", "share"] == 1.0
     assert share.loc["holds", "low"] < 0.5 < share.loc["holds", "high"]
+
+
+def test_one_distinct_particle_does_not_claim_to_survive(runs: dict[str, Path]) -> None:
+    """Two draws of a one-particle posterior run one parameter set: nothing about the
+    parameter uncertainty was tested, whatever the advantage does at it."""
+    text = (runs["one"] / "report.md").read_text()
+    verdict = text.split("survive the uncertainty?")[1].split("\n\n")[1]
+    assert "survives" not in verdict and "does not survive" not in verdict
+    assert "parameter uncertainty was not tested" in verdict
+    assert "fell on 1 distinct particle," in verdict and "single particle" in verdict
+    assert "1 distinct particles" not in text
+
+
+def _all_draws_pass(draws: int) -> pd.DataFrame:
+    table = advantage_by_draw(_hand_made_runs(), {"dmi": 10, "crackdown": 10})
+    table = table[table["holds"]].iloc[:1]  # one particle where the advantage holds
+    return advantage_share(table, {int(table.index[0]): draws})
+
+
+@pytest.mark.parametrize(
+    ("distinct", "in_posterior", "expected"),
+    [
+        (1, 5, "draw more (`--draws"),
+        (1, 1, "the posterior has a single particle"),
+        (MIN_DISTINCT_PARTICLES, 5, "It survives the parameter uncertainty"),
+    ],
+)
+def test_the_verdict_needs_distinct_particles(
+    distinct: int, in_posterior: int, expected: str
+) -> None:
+    verdict = advantage_lines(_all_draws_pass(4), distinct, in_posterior)[0]
+    assert expected in verdict
+    assert ("not tested" in verdict) == (distinct < MIN_DISTINCT_PARTICLES)
 
 
 def test_draws_are_seeded_and_follow_the_weights(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ from cli_support import TINY_RUN_OVERRIDES
 from dmi_sim.cli import main
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.studies.discovery.analyse import analyse
+from dmi_sim.studies.discovery.boxes import ALPHA, Box, Limit
 from dmi_sim.studies.discovery.design import DesignRuns, design_tasks, latin_points
+from dmi_sim.studies.discovery.report import box_sentence
 from dmi_sim.studies.sensitivity.space import load_space
 
 #: Points of the synthetic designs: a few hundred, as a discovery design has.
@@ -184,7 +186,13 @@ def test_discover_end_to_end(tiny: tuple[Path, Path]) -> None:
     report = (out / "report.md").read_text()
     assert "# Where the DMI's advantage over crackdowns fails" in report
     assert "48 runs made by this call" in report
-    assert "fails when" in report
+    # the headline calls the box a finding only when its restrictions pass the quasi-p test
+    # by which the others were dropped (12 points give little power: either may come out)
+    quasi_p = [float(row.split("|")[-2]) for row in report.splitlines() if row.startswith("| `")]
+    assert quasi_p
+    significant = all(qp < ALPHA for qp in quasi_p)
+    assert ("**The DMI's advantage (fewer active sellers) fails when" in report) == significant
+    assert ("**No region where the DMI's advantage" in report) == (not significant)
     assert "Stable against seed noise" in report or "Noise, not a finding" in report
 
 
@@ -268,3 +276,25 @@ def test_a_design_without_crackdown_runs_is_refused(
     assert exit_code("--design", str(points), "--out", str(tmp_path / "out")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "runs unreadable" in err[0]
+
+
+def _box(*qps: float) -> Box:
+    limits = tuple(Limit(f"f{k}", 0.5, None, qp) for k, qp in enumerate(qps))
+    return Box(limits, coverage=0.9, density=0.5, mass=0.6, n_points=18, n_failing=9)
+
+
+def test_a_box_whose_restrictions_fail_the_quasi_p_test_is_not_headlined_as_a_finding() -> None:
+    """The rule that drops restrictions (quasi-p >= ALPHA) also judges the ones kept: the
+    reviewer's box on one factor at quasi-p 0.054 is not a region where the advantage
+    fails."""
+    for qps in ((0.054,), (0.001, ALPHA)):
+        box = _box(*qps)
+        assert not box.significant
+        text = box_sentence(box, "fewer sellers", "dummy", 10, 30)
+        assert "fails when" not in text
+        assert text.startswith("**No region where the DMI's advantage (fewer sellers) fails")
+        assert f"`f{len(qps) - 1}` {qps[-1]:.2g}" in text
+    box = _box(0.001, 0.049)
+    assert box.significant and box_sentence(box, "fewer sellers", "dummy", 10, 30).startswith(
+        "**The DMI's advantage (fewer sellers) fails when"
+    )

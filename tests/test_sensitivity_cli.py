@@ -88,6 +88,15 @@ def test_morris_end_to_end(morris_out: Path) -> None:
     }
     report = (morris_out / "report.md").read_text()
     assert "The DMI's advantage over crackdowns holds on" in report
+    # "what the advantage depends on": every factor is judged against the dummy's difference
+    rows = {
+        cells[1].strip("` "): cells[4:6]
+        for row in report.split("beyond the dummy's |")[1].split("\n\n")[0].splitlines()[2:]
+        if (cells := [c.strip() for c in row.split("|")])
+    }
+    noise = abs(float(rows.pop("dummy")[0].split()[0]))
+    for factor, (difference, verdict) in rows.items():
+        assert verdict == ("yes" if abs(float(difference.split()[0])) > noise else "no"), factor
     assert "Seed noise" in report and "factors are clear of seed noise" in report
 
 

@@ -17,9 +17,10 @@ import pandas as pd
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
+from dmi_sim.studies.compare.report import absolute_only, absolute_scale
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.plots import draw_outline, save_figure, scenario_styles
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL, relative_floor
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL
 
 MAP_FIELDS = {
     "dealing": ("Dealing", "transactions per cell per day"),
@@ -29,50 +30,52 @@ MAP_FIELDS = {
 
 
 def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> Path:
-    """Forest plot: relative change against the same-seed counterfactual, 95 % intervals.
+    """Forest plot: change against the same-seed counterfactual, 95 % intervals.
 
-    Every panel shares one x-axis, so effects compare across outcomes at a glance. The change
-    is the ratio of means with its paired bootstrap interval (never below -100 %); an outcome
-    whose baseline is below the reporting floor (``kit.stats.relative_floor``) is left out,
-    said so in its panel: the report gives its absolute change.
+    The change is the ratio of means with its paired bootstrap interval (never below
+    -100 %), and every such panel shares one x-axis, so effects compare across outcomes at
+    a glance. An outcome the report gives as an absolute change only (``absolute_only``: a
+    baseline below the reporting floor) shows that change and its t-interval on its own
+    axis, in the report's unit (``absolute_scale``: a daily count as its total a run over
+    the window), its title marked "absolute".
     """
     shown = effects[(effects["scenario"] != COUNTERFACTUAL) & effects["outcome"].isin(outcomes)]
     scenarios = list(dict.fromkeys(shown["scenario"]))
     styles = scenario_styles(scenarios)
     ncols = 3
     nrows = -(-len(outcomes) // ncols)
-    fig = Figure(figsize=(12, (0.3 * len(scenarios) + 1.4) * nrows + 1.0), layout="constrained")
-    axes = fig.subplots(nrows, ncols, sharey=True, sharex=True, squeeze=False).ravel()
+    fig = Figure(figsize=(12, (0.3 * len(scenarios) + 1.6) * nrows + 1.0), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     ypos = np.arange(len(scenarios))[::-1]
+    relative_axes = []
     for ax, outcome in zip(axes, outcomes, strict=False):
         part = shown[shown["outcome"] == outcome].set_index("scenario").loc[scenarios]
-        ax.set_title(OUTCOMES[outcome].label, fontsize=10)
         ax.axvline(0, color="#555555", linewidth=1)
         ax.grid(axis="x", alpha=0.3)
-        base = float(part["counterfactual_mean"].iloc[0])
-        days = int(part["window_end"].iloc[0] - part["window_start"].iloc[0])
-        if base < relative_floor(OUTCOMES[outcome].unit, days):
-            ax.text(
-                0.5,
-                0.5,
-                f"baseline {base:.2g} {OUTCOMES[outcome].unit}:\ntoo small a "
-                "base for a percentage\n(absolute change in the report)",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                fontsize=9,
-                color="#555555",
+        first = part.iloc[0]
+        if any(absolute_only(outcome, row) for _, row in part.iterrows()):
+            scale, unit = absolute_scale(outcome, first)
+            columns = ("abs_effect", "abs_low", "abs_high")
+            ax.set_title(f"{OUTCOMES[outcome].label} (absolute)", fontsize=10)
+            ax.set_xlabel(
+                f"change, {unit}\n(days {int(first['window_start'])}-"
+                f"{int(first['window_end']) - 1}; small base, 95 % t-interval)",
+                fontsize=8,
             )
-            continue
-        mid = 100 * part["ratio_effect"].to_numpy()
-        err = 100 * np.vstack(
-            [part["ratio_effect"] - part["ratio_low"], part["ratio_high"] - part["ratio_effect"]]
-        )
+        else:
+            scale, columns = 100.0, ("ratio_effect", "ratio_low", "ratio_high")
+            ax.set_title(OUTCOMES[outcome].label, fontsize=10)
+            ax.set_xlabel("change against baseline (%)")
+            if relative_axes:
+                ax.sharex(relative_axes[0])
+            relative_axes.append(ax)
+        mid, low, high = (scale * part[c].to_numpy(dtype=float) for c in columns)
+        err = np.vstack([mid - low, high - mid])
         for k, name in enumerate(scenarios):
             ax.errorbar(
                 mid[k],
                 ypos[k],
-                xerr=err[:, k : k + 1],
+                xerr=None if not np.isfinite(err[:, k]).all() else err[:, k : k + 1],
                 fmt="o",
                 capsize=3,
                 color=styles[name]["color"],
@@ -81,15 +84,13 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
     axes[0].set_yticks(ypos, scenarios)
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
-    for ax in axes[: len(outcomes)][-ncols:]:
-        ax.set_xlabel("change against baseline (%)")
-        ax.xaxis.set_tick_params(labelbottom=True)
     window = shown[["window_start", "window_end"]].iloc[0]
     n_pairs = int(shown["n_pairs"].min())
     fig.suptitle(
         f"Paired effect against the same-seed baseline, days {window['window_start']}-"
         f"{window['window_end'] - 1}\n(ratio of means over {n_pairs} replications, 95 % "
-        "paired bootstrap interval; one scale for every panel)",
+        "paired bootstrap interval, one scale for these panels; panels marked absolute: "
+        "the change on a small base, in its unit)",
         fontsize=12,
     )
     return save_figure(fig, path)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.studies.kit.markdown import num, signed
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL, WINDOW_DAYS, t_interval
+from dmi_sim.studies.kit.stats import COUNTERFACTUAL, WINDOW_DAYS, run_interval, t_interval
 
 #: The DMI as the comparison names it; "what it saves" is said against every other policy.
 DMI = "dmi"
@@ -252,7 +252,8 @@ def console_lines(sections: Mapping[str, Sequence[str]]) -> list[str]:
 
 
 def totals_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: each enforcement and cost measure per scenario, mean (95 % CI)."""
+    """Header and rows: each enforcement and cost measure per scenario, mean (95 % CI, never
+    below 0: ``run_interval``)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
     for measure in (
@@ -263,8 +264,8 @@ def totals_table(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
             continue
         row = [measure.label]
         for name in scenarios:
-            mean, low, high = t_interval(
-                summary.loc[summary["scenario"] == name, measure.key].astype(float)
+            mean, low, high = run_interval(
+                summary.loc[summary["scenario"] == name, measure.key].astype(float), measure.key
             )
             row.append(
                 show(mean, measure)

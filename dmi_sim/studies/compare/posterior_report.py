@@ -12,14 +12,28 @@ from typing import Any
 
 import pandas as pd
 
+from dmi_sim.engine.posterior import DEFAULT_DRAWS
 from dmi_sim.engine.provenance import now
-from dmi_sim.studies.compare.report import HEADLINE, below_floor, change_phrase, effects_table
+from dmi_sim.studies.compare.report import (
+    HEADLINE,
+    absolute_change,
+    absolute_only,
+    change_phrase,
+    effects_table,
+)
 from dmi_sim.studies.kit.advantage import TESTS
-from dmi_sim.studies.kit.markdown import num, pct, signed, table
+from dmi_sim.studies.kit.markdown import num, pct, table
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL, FLOOR_RULE
 
 #: Parameter columns listed one by one in the draws table; more are summarised.
 MAX_LISTED_DRAWS = 20
+#: Fewest distinct parameter sets (particles) the draws must fall on before the report
+#: says anything about parameter uncertainty. With one, every draw runs the same
+#: parameters: the between-draw variance is zero by construction, so the advantage's
+#: verdict and the parameters' share of each interval say nothing about the posterior.
+#: Two are the least that can differ; how little two or three show is in the Wilson
+#: interval printed with the verdict.
+MIN_DISTINCT_PARTICLES = 2
 
 METHOD = (
     "At each draw of the parameters every scenario and the baseline ran on the same seeds "
@@ -49,24 +63,16 @@ def _share(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{100 * x:.0f} %"
 
 
-def _absolute(outcome: str, row: pd.Series) -> bool:
-    """Whether ``change_phrase`` gives this effect as an absolute change (a small base, or
-    a relative change undefined at some draw)."""
-    ratio = (row["ratio_effect"], row["ratio_low"], row["ratio_high"])
-    return below_floor(outcome, row) or not all(math.isfinite(v) for v in ratio)
-
-
 def _between(outcome: str, row: pd.Series) -> float:
     """The parameters' share of the variance on the scale the report gives the effect."""
-    return row["abs_between_share" if _absolute(outcome, row) else "ratio_between_share"]
+    return row["abs_between_share" if absolute_only(outcome, row) else "ratio_between_share"]
 
 
 def _cell(outcome: str, row: pd.Series) -> str:
     """The pooled change and interval, and the parameters' share of its variance."""
-    if _absolute(outcome, row):
-        return (
-            f"{signed(row['abs_effect'])} ({signed(row['abs_low'])} to "
-            f"{signed(row['abs_high'])}; absolute; parameters {_share(row['abs_between_share'])})"
+    if absolute_only(outcome, row):
+        return absolute_change(
+            outcome, row, note=f"absolute; parameters {_share(row['abs_between_share'])}"
         )
     return (
         f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])}; "
@@ -74,8 +80,18 @@ def _cell(outcome: str, row: pd.Series) -> str:
     )
 
 
-def advantage_lines(share: pd.DataFrame | None) -> list[str]:
-    """The plain verdict on the DMI's advantage over crackdowns, and its tests."""
+def _particles(n: int) -> str:
+    return f"{n} distinct particle" + ("" if n == 1 else "s")
+
+
+def advantage_lines(
+    share: pd.DataFrame | None, distinct: int, particles_in_posterior: int
+) -> list[str]:
+    """The plain verdict on the DMI's advantage over crackdowns, and its tests.
+
+    ``distinct``: the particles the draws fell on; below ``MIN_DISTINCT_PARTICLES`` the
+    verdict says the parameter uncertainty was not tested, whatever the draws show.
+    """
     if share is None:
         return [
             "Not assessed: the comparison needs both `dmi` and `crackdown` (e.g. `compare "
@@ -84,22 +100,37 @@ def advantage_lines(share: pd.DataFrame | None) -> list[str]:
     holds = share.loc["holds"]
     draws, passed = int(holds["draws"]), int(holds["passed"])
     interval = f"95 % Wilson interval {pct(holds['low'], False)} to {pct(holds['high'], False)}"
-    if passed == draws:
+    if distinct < MIN_DISTINCT_PARTICLES:
+        remedy = (
+            "the posterior has a single particle: one with more is needed"
+            if particles_in_posterior < MIN_DISTINCT_PARTICLES
+            else f"draw more (`--draws {DEFAULT_DRAWS}` or more) to test it"
+        )
+        at_it = "holds" if passed == draws else "does not hold" if passed == 0 else "is mixed"
+        verdict = (
+            f"**The parameter uncertainty was not tested: the {draws} draws fell on "
+            f"{_particles(distinct)}, so every run used the same parameters** (at least "
+            f"{MIN_DISTINCT_PARTICLES} are needed for the draws to differ at all); {remedy}. "
+            f"At that one parameter set the DMI's advantage over crackdowns {at_it} "
+            f"({passed} of {draws} draws), which says nothing about the rest of the "
+            "posterior."
+        )
+    elif passed == draws:
         verdict = (
             f"**It survives the parameter uncertainty: the DMI's advantage over crackdowns "
             f"holds in all {draws} posterior draws** ({interval} for the share of the "
-            "posterior where it holds)."
+            f"posterior where it holds; {_particles(distinct)})."
         )
     elif passed == 0:
         verdict = (
             f"**It does not survive: the DMI's advantage over crackdowns holds in none of the "
-            f"{draws} posterior draws** ({interval})."
+            f"{draws} posterior draws** ({interval}; {_particles(distinct)})."
         )
     else:
         verdict = (
             f"**It does not survive in full: the DMI's advantage over crackdowns holds in "
             f"{passed} of {draws} posterior draws ({pct(holds['share'], False)})** "
-            f"({interval})."
+            f"({interval}; {_particles(distinct)})."
         )
     rows = [
         [
@@ -137,7 +168,7 @@ def _draws_section(draws: pd.DataFrame) -> list[str]:
         for key in keys
     ]
     return [
-        f"{len(draws)} distinct particles (every one in `draws.csv`); their range:",
+        f"{_particles(len(draws))} (every one in `draws.csv`); their range:",
         "",
         table(["parameter", "min", "median", "max"], rows),
     ]
@@ -181,7 +212,7 @@ def write_posterior_report(
         "",
         f"{k} parameter sets were drawn from the posterior `{manifest['posterior']}` "
         f"({manifest['particles_in_posterior']} particles, resampled by weight; the draws "
-        f"fell on {len(draws)} distinct particles, each run once). At each draw, scenarios "
+        f"fell on {_particles(len(draws))}, each run once). At each draw, scenarios "
         f"{scenarios} ran {reps} times on the same seeds as the same-seed `{COUNTERFACTUAL}` "
         f"(root seed {manifest['root_seed']}): {manifest['runs']} runs. Effects are measured "
         f"over days {first}-{last}; each interval holds the seed noise and the parameter "
@@ -189,7 +220,7 @@ def write_posterior_report(
         "",
         "## Does the DMI's advantage over crackdowns survive the uncertainty?",
         "",
-        *advantage_lines(share),
+        *advantage_lines(share, len(draws), manifest["particles_in_posterior"]),
         "",
         "## Effects with parameter uncertainty",
         "",

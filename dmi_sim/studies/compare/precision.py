@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from dmi_sim.params import did_you_mean
-from dmi_sim.studies.compare.report import HEADLINE, below_floor
+from dmi_sim.studies.compare.report import HEADLINE, absolute_only
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.precision import Stepping, replicate_until_precise
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL, paired_effects
@@ -70,8 +70,7 @@ class EffectPrecision:
 def effect_width(outcome: str, row: Mapping[str, float]) -> float:
     """Full width of an effect's 95 % interval on the report's scale, as a share of the
     baseline's level (the module docstring); infinite when there is none yet."""
-    ratio = (row["ratio_effect"], row["ratio_low"], row["ratio_high"])
-    if not below_floor(outcome, row) and all(math.isfinite(v) for v in ratio):
+    if not absolute_only(outcome, row):
         return row["ratio_high"] - row["ratio_low"]
     base = abs(row["counterfactual_mean"])
     width = (row["abs_high"] - row["abs_low"]) / base if base > 0 else math.inf

@@ -21,13 +21,14 @@ from dmi_sim.engine.provenance import now
 from dmi_sim.studies.compare import headline as hl
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
-from dmi_sim.studies.kit.outcomes import SUMMARY
+from dmi_sim.studies.kit.outcomes import SUMMARY, absolute_unit
 from dmi_sim.studies.kit.stats import (
     COUNTERFACTUAL,
     FLOOR_RULE,
+    RUN_INTERVAL_RULE,
     WINDOW_DAYS,
     relative_floor,
-    t_interval,
+    run_interval,
 )
 
 #: Outcomes the plain-language summary speaks about, in this order.
@@ -74,18 +75,42 @@ def below_floor(outcome: str, row: Mapping[str, float]) -> bool:
     return row["counterfactual_mean"] < relative_floor(OUTCOMES[outcome].unit, days)
 
 
-def _absolute_phrase(label: str, row: Mapping[str, float], unit: str) -> str:
-    """'<label> went from 26 to 22 a run in days 365-729 (-4.0, 95 % CI -8.4 to +0.4, no
-    clear change; ...)': daily counts as totals over the window, which read as events."""
+def absolute_only(outcome: str, row: Mapping[str, float]) -> bool:
+    """True when an effect is given as its absolute change only (sentences, tables, the
+    effects figure, the precision rule): the baseline is below the floor, or the ratio of
+    means or its interval is undefined."""
+    ratio = (row["ratio_effect"], row["ratio_low"], row["ratio_high"])
+    return below_floor(outcome, row) or not all(math.isfinite(v) for v in ratio)
+
+
+def absolute_scale(outcome: str, row: Mapping[str, float]) -> tuple[float, str]:
+    """(scale, unit) every absolute change of ``outcome`` is given in: a daily count as its
+    total a run over the effect window (``kit.outcomes.absolute_unit``), so the prose, the
+    tables and the effects figure speak of the same number."""
+    days = int(row["window_end"]) - int(row["window_start"])
+    return absolute_unit(OUTCOMES[outcome].unit, days)
+
+
+def absolute_change(outcome: str, row: Mapping[str, float], note: str | None = None) -> str:
+    """'-1.20 incidents a run'; with a ``note``, the 95 % interval and the note after it:
+    '-1.20 incidents a run (-11.9 to +9.46; absolute, small base)'."""
+    scale, unit = absolute_scale(outcome, row)
+    text = f"{signed(scale * row['abs_effect'])} {unit}"
+    if note is None:
+        return text
+    if math.isfinite(row["abs_low"]):
+        note = f"{signed(scale * row['abs_low'])} to {signed(scale * row['abs_high'])}; {note}"
+    return f"{text} ({note})"
+
+
+def _absolute_phrase(outcome: str, label: str, row: Mapping[str, float]) -> str:
+    """'<label> went from 26 to 22 incidents a run in days 365-729 (-4.0, 95 % CI -8.4 to
+    +0.4, no clear change; ...)': daily counts as totals over the window, which read as
+    events."""
     low, high = row["abs_low"], row["abs_high"]
     clear = math.isfinite(low) and (low > 0 or high < 0)
-    scale, shown = 1.0, unit
-    if unit.endswith("per day"):
-        scale = int(row["window_end"]) - int(row["window_start"])
-        shown = (
-            f"{unit.removesuffix(' per day')} a run in days {int(row['window_start'])}-"
-            f"{int(row['window_end']) - 1}"
-        )
+    scale, unit = absolute_scale(outcome, row)
+    shown = f"{unit} in days {int(row['window_start'])}-{int(row['window_end']) - 1}"
     interval = (
         f", 95 % CI {signed(scale * low)} to {signed(scale * high)}" if math.isfinite(low) else ""
     )
@@ -99,18 +124,19 @@ def _absolute_phrase(label: str, row: Mapping[str, float], unit: str) -> str:
 
 
 def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
-    """'<outcome> fell by 20 % (95 % CI 12 % to 28 %; -3.1 sales per day)'.
+    """'<outcome> fell by 20 % (95 % CI 12 % to 28 %; -1,130 sales a run)'.
 
     A rise or a fall only when the interval excludes zero; the absolute change gives the
-    scale. The relative change is the ratio of means with its paired bootstrap interval
-    (bounded below by -100 %); below the baseline floor only the absolute change is given.
+    scale (``absolute_change``: daily counts as totals a run over the window). The
+    relative change is the ratio of means with its paired bootstrap interval (bounded
+    below by -100 %); below the baseline floor only the absolute change is given.
     """
     meta = OUTCOMES[outcome]
     label = meta.label[0].lower() + meta.label[1:]
-    absolute = f"{signed(row['abs_effect'])} {meta.unit}"
+    absolute = absolute_change(outcome, row)
     mean, low, high = row["ratio_effect"], row["ratio_low"], row["ratio_high"]
-    if below_floor(outcome, row) or not all(math.isfinite(v) for v in (mean, low, high)):
-        return _absolute_phrase(label, row, meta.unit)
+    if absolute_only(outcome, row):
+        return _absolute_phrase(outcome, label, row)
     if low > 0:
         return (
             f"{label} rose by {pct(mean, False)} (95 % CI {pct(low, False)} to "
@@ -128,8 +154,8 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
 
 
 def _effect_cell(outcome: str, row: pd.Series) -> str:
-    if below_floor(outcome, row) or not math.isfinite(row["ratio_effect"]):
-        return f"{signed(row['abs_effect'])} (absolute; small base)"
+    if absolute_only(outcome, row):
+        return absolute_change(outcome, row, note="absolute, small base")
     return f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])})"
 
 
@@ -225,8 +251,8 @@ def levels_table(effects: pd.DataFrame) -> str:
 
 
 def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
-    """Run-summary keys per scenario: mean over runs and 95 % t-interval, and each key's
-    window."""
+    """Run-summary keys per scenario: mean over runs and 95 % interval (``run_interval``:
+    inside the values each key can take), and each key's window."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
     for key, window in SUMMARY_KEYS.items():
@@ -235,7 +261,7 @@ def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
         row = [key, SUMMARY[key].unit, windows[window]]
         for name in scenarios:
             values = summary.loc[summary["scenario"] == name, key].astype(float)
-            mean, low, high = t_interval(values)
+            mean, low, high = run_interval(values, key)
             finite = int(values.notna().sum())
             note = f"; {finite} of {len(values)} runs" if finite < len(values) else ""
             row.append(
@@ -426,7 +452,8 @@ def write_report(
         "",
         *[f"- {line}" for line in sections["savings"]],
         "",
-        f"Enforcement and cost per run, mean over runs (95 % t-interval), {windows['total']}:",
+        f"Enforcement and cost per run, mean over runs (95 % interval, see Method), "
+        f"{windows['total']}:",
         "",
         table(head, rows),
         "",
@@ -446,7 +473,8 @@ def write_report(
         f"Relative change over days {first}-{last} (ratio of the scenario's mean to the "
         "same-seed baseline's, minus 1), with a 95 % paired bootstrap interval over "
         "replications (it cannot fall below -100 %); on a small base (see the floor above) "
-        "the absolute change instead:",
+        "the absolute change and its 95 % t-interval instead, in the outcome's unit, a daily "
+        "count as its total a run over those days (as in the sentences above):",
         "",
         effects_table(effects),
         "",
@@ -457,8 +485,8 @@ def write_report(
         *precision_section(manifest.get("precision")),
         "## Run summaries",
         "",
-        "Mean over runs (95 % t-interval) of each run's summary; the window column says what "
-        "each counts over:",
+        "Mean over runs (95 % interval, see Method) of each run's summary; the window column "
+        "says what each counts over:",
         "",
         summary_table(summary, windows),
         "",
@@ -477,6 +505,8 @@ def write_report(
         "`summary.csv` has one row per run, `timeseries.parquet` one row per run and day "
         "(scenario, replication, seed, day, every series), `manifest.json` the command, every "
         "parameter of every scenario, the seeds, package versions and the git commit.",
+        "",
+        RUN_INTERVAL_RULE,
         "",
     ]
     path.write_text("\n".join(text), encoding="utf-8")

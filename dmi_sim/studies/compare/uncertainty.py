@@ -21,11 +21,16 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.studies.kit.advantage import TESTS, advantage_tests
-from dmi_sim.studies.kit.stats import LEVEL, WINDOW_DAYS, paired_effects, pool_draws
+from dmi_sim.studies.kit.stats import (
+    LEVEL,
+    WINDOW_DAYS,
+    paired_effects,
+    pool_draws,
+    wilson_interval,
+)
 
 #: Series the advantage compares (arrests are sellers' and buyers' together).
 ADVANTAGE_SERIES = {
@@ -123,21 +128,21 @@ def advantage_share(
     by_draw: pd.DataFrame, counts: Mapping[int, int], level: float = LEVEL
 ) -> pd.DataFrame:
     """Per test (and ``holds``): the share of posterior draws in which it passes, with a
-    Wilson score interval (``scipy.stats.binomtest``) for what more draws would show."""
+    Wilson score interval (``kit.stats.wilson_interval``) for what more draws would show."""
     n = by_draw.index.map(counts).to_numpy(dtype=int)
     total = int(n.sum())
     rows = []
     for key in [*TESTS, "holds"]:
         passed = int(n[by_draw[key].to_numpy(dtype=bool)].sum())
-        ci = stats.binomtest(passed, total).proportion_ci(level, method="wilson")
+        low, high = wilson_interval(passed, total, level)
         rows.append(
             {
                 "test": key,
                 "draws": total,
                 "passed": passed,
                 "share": passed / total,
-                "low": ci.low,
-                "high": ci.high,
+                "low": low,
+                "high": high,
             }
         )
     return pd.DataFrame(rows).set_index("test")

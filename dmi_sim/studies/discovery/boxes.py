@@ -10,7 +10,8 @@ coverage among those at least ``density`` dense (ties: the denser, then the simp
 none is that dense, the densest. Peeling nibbles at many factors on its way; the
 restrictions whose quasi-p-value (a one-sided binomial test, Bryant & Lempert 2010) is
 ``ALPHA`` or more add little beyond chance and are dropped, the least significant first,
-so the box reported names only the factors that matter.
+so the box reported names only the factors that matter; when even the last restriction
+fails that test the box is reported as not significant, not as a finding.
 
 A box is *noise* when it restricts the dummy factor (which the model never reads: it only
 picks the seeds) or when it does not come back under other seeds: PRIM is run again on the
@@ -74,6 +75,18 @@ class Box:
     @property
     def factors(self) -> list[str]:
         return [limit.factor for limit in self.limits]
+
+    @property
+    def insignificant(self) -> list[Limit]:
+        """The restrictions that add little beyond chance (quasi-p ``ALPHA`` or more): the
+        test that drops restrictions, applied to the ones kept."""
+        return [limit for limit in self.limits if not limit.qp < ALPHA]
+
+    @property
+    def significant(self) -> bool:
+        """Whether every restriction passes the quasi-p test (a box restricting nothing
+        does not)."""
+        return bool(self.limits) and not self.insignificant
 
     def contains(self, x: pd.DataFrame) -> np.ndarray:
         """Which rows of ``x`` lie inside the box."""
@@ -148,7 +161,9 @@ def _drop_insignificant(prim_box: PrimBox, i: int) -> tuple[int, tuple[str, ...]
     """Drop box ``i``'s restrictions whose quasi-p-value is ``ALPHA`` or more, the least
     significant first and one at a time (each drop changes the others' values), keeping at
     least one; returns the trajectory index of the resulting box and the factors dropped.
-    EMA Workbench's ``drop_restriction`` appends each new box to the trajectory."""
+    The one kept may still fail the test: ``Box.significant`` says so, and the report then
+    says the box is not significant. EMA Workbench's ``drop_restriction`` appends each new
+    box to the trajectory."""
     dropped: list[str] = []
     while len(prim_box.p_values[i]) > 1:
         qp = {factor: max(values) for factor, values in prim_box.p_values[i].items()}

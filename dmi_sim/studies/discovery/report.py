@@ -38,15 +38,25 @@ def limit_words(limit: Limit, dummy: str) -> str:
 
 
 def box_sentence(box: Box, label: str, dummy: str, n_failing: int, n_points: int) -> str:
-    """The box as one sentence and its statistics as a second."""
+    """The box as one sentence and its statistics as a second. A box whose restrictions
+    do not all pass the quasi-p test (``Box.significant``) is headlined as not significant,
+    by the same rule that dropped the restrictions left out of it."""
     parts = [limit_words(limit, dummy) for limit in box.limits]
     where = parts[0] if len(parts) == 1 else "; ".join(parts[:-1]) + "; and " + parts[-1]
-    return (
-        f"**The DMI's advantage ({label}) fails when {where}.** "
+    stats = (
         f"{box.n_failing} of the {box.n_points} design points in this region fail "
         f"(density {pct(box.density, signed=False)}); they are "
         f"{pct(box.coverage, signed=False)} of all {n_failing} failing points (coverage); "
         f"the region holds {pct(box.mass, signed=False)} of the {n_points} points."
+    )
+    if box.significant:
+        return f"**The DMI's advantage ({label}) fails when {where}.** {stats}"
+    weak = ", ".join(f"`{limit.factor}` {limit.qp:.2g}" for limit in box.insignificant)
+    return (
+        f"**No region where the DMI's advantage ({label}) fails stands out beyond chance.** "
+        f"PRIM's best box, where {where}, rests on restrictions that add little beyond "
+        f"chance (quasi-p {weak}: {ALPHA} or more, the rule that drops restrictions from "
+        f"every box). {stats}"
     )
 
 

@@ -20,7 +20,8 @@ class Outcome:
     ``direction``: which way is better for the neighbourhood ("lower", "higher", or
     "neither" where a change is not good or bad in itself). ``smooth_days``: the rolling
     mean a time-series figure shows; rare events (a few a month) need a longer one to read
-    as a rate rather than as noise.
+    as a rate rather than as noise. ``minimum``: the least value a run can give (None: no
+    bound), so that an interval for its mean does not reach below what it can be.
     """
 
     key: str
@@ -28,11 +29,21 @@ class Outcome:
     unit: str
     direction: Direction = "lower"
     smooth_days: int = 7
+    minimum: float | None = 0.0
 
     @property
     def higher_is_better(self) -> bool:
         """True when more of it is better for the neighbourhood."""
         return self.direction == "higher"
+
+    @property
+    def share_of_runs(self) -> bool:
+        """True when each run gives a yes or no and the mean is the share of yes."""
+        return self.unit == SHARE_OF_RUNS
+
+
+#: The unit of a run-summary key that is a yes or no per run (its mean a share of runs).
+SHARE_OF_RUNS = "share of runs"
 
 
 def _table(*rows: Outcome) -> dict[str, Outcome]:
@@ -79,9 +90,14 @@ OTHER_SERIES: dict[str, Outcome] = _table()
 SUMMARY: dict[str, Outcome] = _table(
     Outcome("closure_days", "Days the market area stays closed", "days", "higher"),
     Outcome("days_to_closure", "Time to closure", "days"),
-    Outcome("reemerged", "Runs where the market re-emerged", "share of runs"),
+    Outcome("reemerged", "Runs where the market re-emerged", SHARE_OF_RUNS),
     Outcome("replacement_ratio", "Replacement ratio", "recruits per seller removed"),
-    Outcome("displacement_ratio", "Displacement ratio", "catchment sales gained per sale lost"),
+    Outcome(
+        "displacement_ratio",
+        "Displacement ratio",
+        "catchment sales gained per sale lost",
+        minimum=None,  # negative when the catchment loses sales too (diffusion of benefits)
+    ),
     Outcome("incarceration_person_days", "Incarceration after the start", "person-days"),
     Outcome("officer_hours_total", "Officer time after the start", "officer-hours"),
     Outcome("cost_total", "Cost after the start (officers, prison, services)", "$"),
@@ -91,6 +107,9 @@ SUMMARY: dict[str, Outcome] = _table(
     Outcome("rebound_days", "Rebound time after a sweep", "days"),
     Outcome("violent_incidents_total", "Violent incidents after the start", "incidents"),
     Outcome("arrests_total", "Arrests after the start", "arrests", "neither"),
+    Outcome("arrests_sellers_total", "Seller arrests after the start", "arrests", "neither"),
+    Outcome("arrests_buyers_total", "Buyer arrests after the start", "arrests", "neither"),
+    Outcome("custody_persons_total", "People sent to custody after the start", "persons"),
 )
 
 _WHEN = {"post_": "after the start", "pre_": "before the start"}
@@ -108,6 +127,16 @@ def lookup(key: str) -> Outcome | None:
         if series != key and found is not None:
             return replace(found, key=key, label=f"{found.label}, {when}")
     return None
+
+
+def absolute_unit(unit: str, window_days: int) -> tuple[float, str]:
+    """(scale, unit) of an absolute change as every report gives it: a daily count becomes
+    its total per run over the ``window_days`` of the effect window (``incidents per day``
+    times 365: ``incidents a run``), which reads as events; any other unit is kept (scale
+    1). The caller names the window."""
+    if unit.endswith(" per day"):
+        return float(window_days), f"{unit.removesuffix(' per day')} a run"
+    return 1.0, unit
 
 
 def label(key: str) -> str:

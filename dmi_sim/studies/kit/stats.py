@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dmi_sim.studies.kit.outcomes import lookup
+
 COUNTERFACTUAL = "baseline"
 WINDOW_DAYS = 365
 LEVEL = 0.95
@@ -56,6 +58,45 @@ def t_interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> tu
     mean = float(x.mean())
     half = float(t_halfwidth(x.std(ddof=1) if x.size > 1 else np.nan, x.size, level))
     return (mean, mean - half, mean + half)
+
+
+def wilson_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, float]:
+    """(low, high): the Wilson score interval for a share of ``trials`` (scipy's
+    ``binomtest``); it stays inside [0, 1] and is sound at a handful of trials, where the
+    t-interval of 0/1 values reaches below 0 or above 1."""
+    ci = stats.binomtest(int(successes), int(trials)).proportion_ci(level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def run_interval(
+    values: Sequence[float] | np.ndarray | pd.Series, key: str, level: float = LEVEL
+) -> tuple[float, float, float]:
+    """(mean, low, high) over runs of the run-summary ``key``, inside the values it can take.
+
+    A share of runs (a yes or no per run, ``reemerged``) gets the Wilson score interval; a
+    key that cannot go below a minimum (counts, days, costs: the catalogue's ``minimum``)
+    the t-interval cut at that minimum; any other key, or one the catalogue does not know,
+    the plain t-interval. Non-finite values are left out.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    outcome = lookup(key)
+    if outcome is not None and outcome.share_of_runs and x.size:
+        low, high = wilson_interval(int((x > 0).sum()), x.size, level)
+        return float(x.mean()), low, high
+    mean, low, high = t_interval(x, level)
+    if outcome is not None and outcome.minimum is not None and np.isfinite(low):
+        low = max(low, outcome.minimum)
+    return mean, low, high
+
+
+#: How ``run_interval`` keeps an interval inside what a quantity can be, for reports.
+RUN_INTERVAL_RULE = (
+    "Each 95 % interval of a mean over runs (enforcement, cost, run summaries) is a "
+    "t-interval, cut at 0 for a quantity that cannot be negative (counts, days, costs; the "
+    "t-interval does not know the bound); for a share of runs (`reemerged`) it is the "
+    "Wilson score interval, which stays between 0 and 1."
+)
 
 
 def _ratio_of_means(

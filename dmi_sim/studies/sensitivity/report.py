@@ -224,7 +224,9 @@ def _advantage_section(
         ]
     share = advantage_share(design, analysis.advantage)
     table = advantage_by_factor(design, analysis.advantage)
-    top = table.iloc[0]
+    dummy = design.space.dummy
+    noise = abs(float(table.loc[table["factor"] == dummy, "gap"].iloc[0]))
+    shown = pd.concat([table.head(ADVANTAGE_ROWS), table[table["factor"] == dummy]])
     lines = [
         f"**The DMI's advantage over crackdowns holds on {md.pct(share['all'], False)} of the "
         "space** (design points x seeds). It holds at a point and seed when, against the "
@@ -234,15 +236,27 @@ def _advantage_section(
         f"{md.pct(share['sellers'], False)}, violence {md.pct(share['violence'], False)}, arrests "
         f"{md.pct(share['arrests'], False)}.",
         "",
-        _dependence(top),
+        _dependence(table, dummy, noise),
         "",
         md.table(
-            ["factor", "lower half", "upper half"],
+            ["factor", "lower half", "upper half", "difference", "beyond the dummy's"],
             [
-                [f"`{r.factor}`", _share(r.share_low_half), _share(r.share_high_half)]
-                for r in table.head(ADVANTAGE_ROWS).itertuples()
+                [
+                    f"`{r.factor}`",
+                    _share(r.share_low_half),
+                    _share(r.share_high_half),
+                    _points(r.gap),
+                    "(the noise reference)"
+                    if r.factor == dummy
+                    else "yes"
+                    if abs(r.gap) > noise
+                    else "no",
+                ]
+                for r in shown.drop_duplicates("factor").itertuples()
             ],
         ),
+        "",
+        _beyond_noise(table, dummy, noise),
         "",
         f"![Where the advantage holds]({figure.relative_to(folder)})",
         "",
@@ -263,8 +277,28 @@ def _advantage_section(
     return lines
 
 
-def _dependence(top: pd.Series) -> str:
-    """Which factor the advantage depends on most, if any moves it much."""
+def _points(gap: float, signed: bool = True) -> str:
+    """A difference of two shares in percentage points."""
+    return "n/a" if not math.isfinite(gap) else f"{100 * gap:{'+' if signed else ''}.0f} points"
+
+
+def _drivers(table: pd.DataFrame, dummy: str, noise: float) -> pd.DataFrame:
+    """The factors whose difference between the halves of their range is larger than the
+    dummy's (``noise``, what seed noise alone gives), largest first."""
+    return table[(table["factor"] != dummy) & (table["gap"].abs() > noise)]
+
+
+def _dependence(table: pd.DataFrame, dummy: str, noise: float) -> str:
+    """Which factor the advantage depends on most, if any moves it much and more than the
+    dummy does."""
+    drivers = _drivers(table, dummy, noise)
+    if drivers.empty:
+        return (
+            "No factor moves it more than the dummy does: the difference between the lower "
+            f"and upper half of the dummy's range ({_points(noise, False)} in size) is what seed "
+            "noise alone gives, and no factor's is larger."
+        )
+    top = drivers.iloc[0]
     low, high = _share(top["share_low_half"]), _share(top["share_high_half"])
     if abs(top["gap"]) < DEPENDENCE:
         return (
@@ -274,6 +308,24 @@ def _dependence(top: pd.Series) -> str:
     return (
         f"It depends most on `{top['factor']}`: it holds on {low} of the lower half of "
         f"its range and {high} of the upper half."
+    )
+
+
+def _beyond_noise(table: pd.DataFrame, dummy: str, noise: float) -> str:
+    """Which factors' differences exceed the dummy's, and which do not."""
+    drivers = _drivers(table, dummy, noise)["factor"].tolist()
+    others = [f for f in table["factor"] if f != dummy and f not in drivers]
+    named = ", ".join(f"`{f}`" for f in drivers) or "none"
+    return (
+        f"The dummy factor, which the model never reads, differs by {_points(noise, False)} "
+        "between its halves: what seed noise alone gives. Factors whose difference is larger "
+        f"move it beyond seed noise: {named}"
+        + (
+            f"; the others ({', '.join(f'`{f}`' for f in others)}) do not beat the dummy, so "
+            "their differences are noise."
+            if others
+            else "."
+        )
     )
 
 

@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from dmi_sim.studies.kit.derived import (
     replacement_days,
     sweep_plan,
 )
-from dmi_sim.studies.kit.stats import WINDOW_DAYS, paired_effects, ratio_interval, t_interval
+from dmi_sim.studies.kit.stats import (
+    WINDOW_DAYS,
+    paired_effects,
+    ratio_interval,
+    t_interval,
+    wilson_interval,
+)
 from dmi_sim.studies.validation.plan import Runs
 
 #: Days before the intervention start that describe the market at baseline.
@@ -125,11 +130,11 @@ def proportion_measure(hits: np.ndarray, **details: str) -> Measurement:
     hits = np.asarray(hits, dtype=bool)
     if hits.size == 0:
         return Measurement(math.nan, math.nan, math.nan, 0, details=details)
-    ci = stats.binomtest(int(hits.sum()), hits.size).proportion_ci(method="wilson")
+    low, high = wilson_interval(int(hits.sum()), hits.size)
     return Measurement(
         float(hits.mean()),
-        float(ci.low),
-        float(ci.high),
+        low,
+        high,
         int(hits.size),
         tuple(hits.astype(float).tolist()),
         details,

@@ -1,0 +1,54 @@
+"""``kit.stats.run_interval``: intervals of a mean over runs stay inside what a run can give.
+
+A share of runs gets the Wilson score interval, a quantity that cannot be negative the
+t-interval cut at 0, and one that can be negative (the displacement ratio) the plain
+t-interval; every report tabulating run summaries goes through it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from dmi_sim.studies.kit.stats import run_interval, t_interval, wilson_interval
+
+
+def test_a_share_of_runs_gets_the_wilson_interval_inside_0_and_1() -> None:
+    reemerged = [True, False, False, False, False]  # the reviewer's 0.20 (-0.36 to 0.76)
+    mean, low, high = run_interval(np.array(reemerged, dtype=float), "reemerged")
+    ref = stats.binomtest(1, 5).proportion_ci(method="wilson")
+    assert mean == pytest.approx(0.2)
+    assert (low, high) == pytest.approx((ref.low, ref.high))
+    assert 0 < low < mean < high < 1
+    assert t_interval(np.array(reemerged, dtype=float))[1] < 0  # what the table used to show
+
+
+@pytest.mark.parametrize("hits", [[1.0] * 5, [0.0] * 5, [1.0, 1.0, 1.0, 1.0, 0.0]])
+def test_a_share_of_all_or_none_keeps_an_interval_of_positive_width(hits: list[float]) -> None:
+    mean, low, high = run_interval(hits, "reemerged")
+    assert 0 <= low <= mean <= high <= 1 and high - low > 0.3  # five runs say little
+
+
+def test_a_count_of_days_is_cut_at_zero_and_keeps_its_upper_end() -> None:
+    closure_days = np.array([5.0, 0.0, 0.0, 0.0, 0.0])  # the reviewer's 1.00 (-1.78 to 3.78)
+    mean, low, high = run_interval(closure_days, "closure_days")
+    t_mean, t_low, t_high = t_interval(closure_days)
+    assert t_low < 0
+    assert (mean, low, high) == pytest.approx((t_mean, 0.0, t_high))
+
+
+def test_a_quantity_that_can_be_negative_keeps_the_t_interval() -> None:
+    ratios = np.array([-0.4, 0.1, -0.2, 0.05, np.nan])
+    assert run_interval(ratios, "displacement_ratio") == pytest.approx(t_interval(ratios))
+    assert run_interval(ratios, "no_such_key") == pytest.approx(t_interval(ratios))
+
+
+def test_enforcement_totals_of_the_headline_table_are_cut_at_zero() -> None:
+    for key in ("arrests_buyers_total", "custody_persons_total", "cost_services"):
+        assert run_interval([0.0, 0.0, 0.0, 4.0], key)[1] == 0.0, key
+
+
+def test_wilson_interval_is_scipys() -> None:
+    ref = stats.binomtest(7, 20).proportion_ci(0.9, method="wilson")
+    assert wilson_interval(7, 20, 0.9) == pytest.approx((ref.low, ref.high))
