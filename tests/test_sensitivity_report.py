@@ -1,12 +1,13 @@
 """The sensitivity report's "what the advantage depends on": a factor is called a driver
 only when the advantage differs more between the halves of its range than between the
-halves of the dummy's, which the model never reads (seed noise alone)."""
+halves of the dummy's, which the model never reads (seed noise alone). And its seed-noise
+table."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dmi_sim.studies.sensitivity.report import _beyond_noise, _dependence
+from dmi_sim.studies.sensitivity.report import _beyond_noise, _dependence, _noise_table
 
 
 def _table(gaps: dict[str, float]) -> pd.DataFrame:
@@ -38,3 +39,15 @@ def test_no_driver_when_the_dummy_moves_the_advantage_most() -> None:
 def test_a_driver_beyond_the_dummy_but_small_is_not_a_dependence() -> None:
     table = _table({"a": 0.06, "dummy": 0.01})
     assert _dependence(table, "dummy", 0.01).startswith("No single factor moves it much")
+
+
+def test_a_noise_share_above_one_is_shown_as_all_noise_not_as_156_percent() -> None:
+    """(within / k) / variance of the means exceeds 1 by chance when the factors do not
+    move an outcome; 156 % of a variance read as a bug."""
+    noise = pd.DataFrame(
+        {"noise_share_runs": [0.9, 0.4], "noise_share_means": [1.56, 0.1], "undefined_points": 0},
+        index=["dmi_incarceration", "dmi_effect_sellers"],
+    )
+    table = _noise_table(noise)
+    assert "≥ 100 %" in table and "156" not in table
+    assert "10 %" in table

@@ -87,6 +87,12 @@ def _share(x: float) -> str:
     return md.pct(x, False) if math.isfinite(x) else "n/a"
 
 
+def _noise(x: float) -> str:
+    """A seed-noise share: above 1 the means spread no more than seed noise predicts (the
+    estimate of the rest of the variance is negative), shown as ≥ 100 %."""
+    return "≥ 100 %" if math.isfinite(x) and x >= 1.0 else _share(x)
+
+
 def _and(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
@@ -333,8 +339,8 @@ def _noise_table(noise: pd.DataFrame) -> str:
     body = [
         [
             OUTCOMES[o].label,
-            _share(r.noise_share_runs),
-            _share(r.noise_share_means),
+            _noise(r.noise_share_runs),
+            _noise(r.noise_share_means),
             str(int(r.undefined_points)),
         ]
         for o, r in noise.iterrows()
@@ -432,7 +438,9 @@ def write_report(
         "single runs, and of the seed means the indices are computed from (the noise shrinks "
         f"with the {space.replications} seeds averaged). Where an outcome was undefined (no "
         "sellers before the intervention, or no market for a sweep to empty) the point counts "
-        "as 0.",
+        "as 0. Each share is an estimate (mean within-point variance over the variance "
+        "observed); ≥ 100 % means the outcome varies across the design no more than seed "
+        "noise alone predicts: the factors do not move it.",
         "",
         _noise_table(analysis.noise),
         "",
@@ -446,8 +454,8 @@ def write_report(
         text += [
             f"### {meta.label}",
             "",
-            f"Seed noise: {_share(noise['noise_share_runs'])} of the variance of single "
-            f"runs, {_share(noise['noise_share_means'])} of the variance of the seed "
+            f"Seed noise: {_noise(noise['noise_share_runs'])} of the variance of single "
+            f"runs, {_noise(noise['noise_share_means'])} of the variance of the seed "
             "means analysed.",
             "",
         ]
