@@ -22,7 +22,7 @@ from dmi_sim.studies.compare.report import (
     effects_table,
 )
 from dmi_sim.studies.kit.advantage import TESTS
-from dmi_sim.studies.kit.markdown import num, pct, table
+from dmi_sim.studies.kit.markdown import counted, num, pct, table
 from dmi_sim.studies.kit.stats import COUNTERFACTUAL, FLOOR_RULE
 
 #: Parameter columns listed one by one in the draws table; more are summarised.
@@ -81,7 +81,7 @@ def _cell(outcome: str, row: pd.Series) -> str:
 
 
 def _particles(n: int) -> str:
-    return f"{n} distinct particle" + ("" if n == 1 else "s")
+    return counted(n, "distinct particle")
 
 
 def advantage_lines(

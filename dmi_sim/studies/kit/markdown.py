@@ -32,6 +32,11 @@ def pct(x: float, signed: bool = True) -> str:
     return (text if signed else text.lstrip("+-")) + " %"
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 distinct particle', '3 distinct particles': a count with its noun in number."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table: one header row, a rule, the rows."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]

@@ -25,7 +25,7 @@ import pandas as pd
 from dmi_sim.engine.experiment import SCENARIO_FACTOR, Experiment
 from dmi_sim.params import load_params
 from dmi_sim.studies.kit import outcomes as catalogue
-from dmi_sim.studies.kit.markdown import num, table
+from dmi_sim.studies.kit.markdown import counted, num, table
 from dmi_sim.studies.sweep.censored import BY, EVENT, is_censored, show_time
 from dmi_sim.studies.sweep.figures import pareto_front, point_means, policy_window
 
@@ -171,7 +171,8 @@ def _posterior_phrase(experiment: Experiment) -> str:
     k = sum(experiment.draw_counts.values())
     return (
         f", each at {k} parameter sets drawn from the posterior `{experiment.posterior}` "
-        f"({len(experiment.draws)} distinct particles; a point's own levers keep their values)"
+        f"({counted(len(experiment.draws), 'distinct particle')}; a point's own levers "
+        "keep their values)"
     )
 
 
