@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
-from dmi_sim.params import ParameterError
+from dmi_sim.params import (
+    HORIZON_KEYS,
+    ParameterError,
+    load_params,
+    policy_window_problem,
+)
 
 if TYPE_CHECKING:
     from dmi_sim.studies.kit.precision import Stepping
@@ -87,6 +92,18 @@ def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
             "both set the length of the run; allowed: one of them"
         )
     return overrides
+
+
+def check_policy_window(args: argparse.Namespace, overrides: dict[str, Any]) -> None:
+    """Refuse a run of ``args.scenario`` that would end before its policy starts
+    (``policy_window_problem``), naming the options that set its length or policy start
+    as they were typed, or the scenario file when none did."""
+    horizon = {} if args.days is None else {"run.days": args.days}
+    params = load_params(args.scenario, {**overrides, **horizon})
+    if problem := policy_window_problem(params):
+        given = [] if args.days is None else [f"--days {args.days}"]
+        given += [f"--set {key}={overrides[key]}" for key in HORIZON_KEYS if key in overrides]
+        raise ParameterError(f"{', '.join(given) or params.origin}: {problem}")
 
 
 def add_out_option(parser: argparse.ArgumentParser, help: str) -> None:

@@ -65,6 +65,7 @@ from dmi_sim.engine.posterior import PARTICLE, Draw, Posterior, draws_from
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
 from dmi_sim.params import (
+    HORIZON_KEYS,
     PARAMETERS,
     ParameterError,
     Params,
@@ -72,6 +73,7 @@ from dmi_sim.params import (
     did_you_mean,
     flatten,
     load_params,
+    policy_window_problem,
     read_toml,
     resolve_toml,
     shipped_names,
@@ -551,17 +553,22 @@ class TomlChecker:
     def preflight(
         self, scenario: str, overrides: Mapping[str, Any], points: Iterable[dict[str, Any]]
     ) -> None:
-        """Resolve every design point's parameters now, so no run fails on bad input later."""
+        """Resolve every design point's parameters now, so no run fails on bad input later
+        and none runs without a policy period (``policy_window_problem``)."""
         bases: dict[str, Params] = {}
         for i, point in enumerate(points):
             name = point.get(SCENARIO_FACTOR, scenario)
             varied = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+            origin = f"design point {i} {varied}"
             try:
                 if name not in bases:
                     bases[name] = load_params(name, overrides)
-                bases[name].replace(varied, origin=f"design point {i} {varied}")
+                params = bases[name].replace(varied, origin=origin)
             except ParameterError as err:
                 raise ExperimentError(f"{self.path}: {err}") from None
+            if problem := policy_window_problem(params):
+                where = origin if varied.keys() & HORIZON_KEYS else f"scenario {name}"
+                raise ExperimentError(f"{self.path}: {where}: {problem}")
 
 
 def paired_tasks(
