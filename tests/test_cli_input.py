@@ -1,6 +1,6 @@
-"""Command-line input a newcomer gets wrong: a run that ends before its policy starts. Each
-is one ``error:`` line naming what was given and what is allowed, exit code 2, nothing
-written."""
+"""Command-line input a newcomer gets wrong: a run that ends before its policy starts, and a
+``--days`` outside ``run.days``'s range. Each is one ``error:`` line naming what was
+given and what is allowed, exit code 2, nothing written."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from cli_support import TINY_RUN_OVERRIDES, exit_code
 
-from dmi_sim.params import load_params
+from dmi_sim.cli import build_parser
+from dmi_sim.params import PARAMETERS, load_params
 
 DMI = load_params("dmi")
 START, DAYS = DMI["run.intervention_start"], DMI["run.days"]
@@ -153,3 +154,28 @@ def test_a_parameter_space_that_ends_before_the_policy_is_refused(
     assert message.startswith(f"{space}: scenario ")
     assert window_problem(120, 120) in message
     assert list(tmp_path.iterdir()) == [space]
+
+
+# --- 2. --days: the option's range is run.days's ------------------------------------------
+
+RUN_DAYS = PARAMETERS["run.days"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "calibrate"])
+@pytest.mark.parametrize("days", [RUN_DAYS.low - 1, RUN_DAYS.high + 1, 0, "ten"])
+def test_days_outside_the_registry_range_names_the_option_and_the_range(
+    command: str, days: int | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [command, *(["dmi"] if command != "calibrate" else []), "--days", str(days)]
+    assert exit_code([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert one_error_line(capsys) == (
+        f"argument --days: '{days}' is invalid; allowed: an integer in "
+        f"[{RUN_DAYS.low:.0f}, {RUN_DAYS.high:.0f}] (day) (see 'run.py {command} --help')"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("days", [RUN_DAYS.low, RUN_DAYS.high])
+def test_days_at_the_registry_bounds_are_accepted(days: float) -> None:
+    args = build_parser(command="run").parse_args(["run", "dmi", "--days", str(int(days))])
+    assert args.days == days and type(args.days) is int

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
 from dmi_sim.params import (
     HORIZON_KEYS,
+    PARAMETERS,
     ParameterError,
     load_params,
     policy_window_problem,
+    validate_value,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +76,28 @@ def int_at_least(low: int) -> Callable[[str], int]:
 
 
 positive = int_at_least(1)
+
+
+def parameter_option(key: str) -> Callable[[str], int | float]:
+    """An argparse type for an option that sets the numeric parameter ``key``: its kind
+    and range are the registry's (``PARAMETERS``), so the option cannot accept a value the
+    run would refuse, and its error names the option, the value and the true range."""
+    spec = PARAMETERS[key]
+
+    def parse(text: str) -> int | float:
+        try:
+            number = float(text) if spec.kind == "float" else int(text)
+            return validate_value(key, number, key)
+        except ValueError:  # not a number, or a ParameterError: out of range
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is invalid; allowed: {spec.allowed()}"
+            ) from None
+
+    return parse
+
+
+#: ``--days D``: the length of the run, checked against ``run.days``'s range.
+run_days = parameter_option("run.days")
 
 
 def plain_json(value: Any) -> Any:
@@ -142,9 +166,10 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--days",
-        type=positive,
+        type=run_days,
         metavar="D",
-        help="days to simulate (default: the scenario's run.days)",
+        help=f"days to simulate, {PARAMETERS['run.days'].allowed()} (default: the "
+        "scenario's run.days)",
     )
     add_set_option(
         parser,
