@@ -1,6 +1,6 @@
-"""Command-line input a newcomer gets wrong: a run that ends before its policy starts, and a
-``--days`` outside ``run.days``'s range. Each is one ``error:`` line naming what was
-given and what is allowed, exit code 2, nothing written."""
+"""Command-line input a newcomer gets wrong: a run that ends before its policy starts, a
+``--days`` outside ``run.days``'s range, and an ``--out`` through a file. Each is one
+``error:`` line naming what was given and what is allowed, exit code 2, nothing written."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_support import TINY_RUN_OVERRIDES, exit_code
+from cli_support import TINY_RUN_OVERRIDES, exit_code, small_run_options
 
-from dmi_sim.cli import build_parser
+from dmi_sim.cli import COMMANDS, build_parser
 from dmi_sim.params import PARAMETERS, load_params
 
 DMI = load_params("dmi")
@@ -179,3 +179,47 @@ def test_days_outside_the_registry_range_names_the_option_and_the_range(
 def test_days_at_the_registry_bounds_are_accepted(days: float) -> None:
     args = build_parser(command="run").parse_args(["run", "dmi", "--days", str(int(days))])
     assert args.days == days and type(args.days) is int
+
+
+# --- 3. --out through a file ---------------------------------------------------------------
+
+#: Every command with an --out option, and the arguments it needs besides.
+WITH_OUT = {
+    "run": ["dmi"],
+    "compare": ["dmi"],
+    "sweep": ["tiny"],
+    "validate": [],
+    "calibrate-defaults": [],
+    "calibrate": [],
+    "sensitivity": ["morris"],
+    "discover": ["--points", "4"],
+}
+
+
+def test_every_command_but_the_app_has_an_out_option() -> None:
+    assert set(WITH_OUT) == set(COMMANDS) - {"viz"}
+
+
+@pytest.mark.parametrize("command", sorted(WITH_OUT))
+@pytest.mark.parametrize("below", ["", "x", "x/y"])
+def test_out_through_a_file_names_the_option_the_path_and_the_file(
+    command: str, below: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "results.csv"
+    file.write_text("a,b\n")
+    out = file / below if below else file
+    argv = [command, *WITH_OUT[command], "--out", str(out)]
+    assert exit_code(argv) == 2
+    where = f"{out}" if not below else f"{out}: {file}"
+    assert one_error_line(capsys) == (
+        f"argument --out: {where} is a file, not a folder; allowed: a folder, or a path "
+        f"whose missing folders can be created (see 'run.py {command} --help')"
+    )
+    assert sorted(tmp_path.iterdir()) == [file] and file.read_text() == "a,b\n"
+
+
+def test_out_with_missing_folders_creates_them(tmp_path: Path) -> None:
+    out = tmp_path / "not" / "yet" / "here"
+    argv = ["run", "baseline", *small_run_options(start=30, days=40), "--out", str(out)]
+    assert exit_code(argv) == 0
+    assert (out / "summary.json").is_file()

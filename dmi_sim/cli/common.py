@@ -130,10 +130,30 @@ def check_policy_window(args: argparse.Namespace, overrides: dict[str, Any]) -> 
         raise ParameterError(f"{', '.join(given) or params.origin}: {problem}")
 
 
+def output_folder(text: str) -> Path:
+    """An argparse type for ``--out``: a path whose nearest existing part is a folder.
+
+    Missing folders on the way are created when the command writes; a file on the way
+    (``--out results.csv/x``) is refused here, by name, instead of failing later with the
+    operating system's bare "File exists"."""
+    path = Path(text)
+    for part in (path, *path.parents):
+        if part.is_dir():
+            break
+        if part.exists() or part.is_symlink():
+            where = text if part == path else f"{text}: {part}"
+            what = "a file" if part.is_file() else "something else"
+            raise argparse.ArgumentTypeError(
+                f"{where} is {what}, not a folder; allowed: a folder, or a path whose "
+                "missing folders can be created"
+            )
+    return path
+
+
 def add_out_option(parser: argparse.ArgumentParser, help: str) -> None:
     """``--out DIR``: where the command writes; ``help`` says the default and whether the
     folder may exist (a resumable study) or must not (a report)."""
-    parser.add_argument("--out", type=Path, metavar="DIR", help=help)
+    parser.add_argument("--out", type=output_folder, metavar="DIR", help=help)
 
 
 def add_no_progress_option(parser: argparse.ArgumentParser) -> None:
