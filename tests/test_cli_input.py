@@ -1,9 +1,11 @@
 """Command-line input a newcomer gets wrong: a run that ends before its policy starts, a
-``--days`` outside ``run.days``'s range, and an ``--out`` through a file. Each is one
-``error:`` line naming what was given and what is allowed, exit code 2, nothing written."""
+``--days`` outside ``run.days``'s range, an ``--out`` through a file, and a sweep folder
+that holds another sweep. Each is one ``error:`` line naming what was given and what is
+allowed, exit code 2, nothing written."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,7 @@ import pytest
 from cli_support import TINY_RUN_OVERRIDES, exit_code, small_run_options
 
 from dmi_sim.cli import COMMANDS, build_parser
+from dmi_sim.engine.store import what_differs
 from dmi_sim.params import PARAMETERS, load_params
 
 DMI = load_params("dmi")
@@ -223,3 +226,46 @@ def test_out_with_missing_folders_creates_them(tmp_path: Path) -> None:
     argv = ["run", "baseline", *small_run_options(start=30, days=40), "--out", str(out)]
     assert exit_code(argv) == 0
     assert (out / "summary.json").is_file()
+
+
+# --- 4. a sweep folder that holds another sweep says what differs -------------------------
+
+
+def test_a_changed_experiment_names_what_differs_from_the_stored_sweep(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, out = tmp_path / "exp.toml", tmp_path / "out"
+    path.write_text(SHORT_EXPERIMENT.format(days=40, levels=[2, 6]))
+    argv = ["sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert exit_code(argv) == 0
+    stored = json.loads((out / "manifest.json").read_text())
+    capsys.readouterr()
+    path.write_text(SHORT_EXPERIMENT.format(days=40, levels=[2, 4, 6]))
+    assert exit_code(argv) == 2
+    assert one_error_line(capsys) == (
+        f"{out}: holds results of a different sweep (levels.police.officers: [2, 6] -> "
+        "[2, 4, 6]; n_tasks: 2 -> 3; n_points: 2 -> 3); choose another output folder or "
+        "delete this one"
+    )
+    assert json.loads((out / "manifest.json").read_text()) == stored  # left as it was
+
+
+def test_what_differs_names_the_first_few_then_counts_the_rest() -> None:
+    stored = {
+        "n_tasks": 4,
+        "save_timeseries": False,
+        "meta": {"seed": 1, "days": 60, "overrides": {"a.b": 1}, "provenance": {"git": "x"}},
+    }
+    now = {
+        "n_tasks": 4,
+        "save_timeseries": True,
+        "seed": 2,
+        "days": 90,
+        "overrides": {"a.b": 2},
+        "provenance": {"git": "y"},
+    }
+    assert what_differs(stored, now) == (
+        "save_timeseries: False -> True; seed: 1 -> 2; days: 60 -> 90; and 1 more"
+    )
+    same = {"n_tasks": 4, "save_timeseries": False, "seed": 1, "days": 60, "overrides": {"a.b": 1}}
+    assert what_differs(stored, same) == "other tasks or seeds than its manifest's settings show"

@@ -191,6 +191,11 @@ class Experiment:
             "seed": self.seed,
             "days": self.days,
             "factors": [f.key for f in self.factors],
+            # what a refused resume names when the levels changed (``store.what_differs``)
+            "levels": {
+                f.key: {"low": f.low, "high": f.high} if f.is_range else list(f.values)
+                for f in self.factors
+            },
             "outcomes": list(self.outcomes),
             "overrides": self.overrides,
             "figures": self.figures,
