@@ -165,6 +165,11 @@ BAD = [
         "(run.days = 30), so the policy never starts; allowed: run.days above 30 or "
         "run.intervention_start below 30",
     ),
+    (("space.width = 20", "space.width = 20\nrun.days = 90"), "days = 60 and overrides.run.days"),
+    (
+        ("levels = [0.5, 1.0]", "levels = [0.5, 1.0]\n[factors.run.days]\nlevels = [90, 30]"),
+        "days = 60 and the factor run.days both set the length of the run; allowed: one of them",
+    ),
 ]
 
 

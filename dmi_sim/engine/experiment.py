@@ -327,6 +327,7 @@ class TomlChecker:
         else:
             factors = self.factors(table["factors"], design, overrides)
             n_points = samples if design == "lhs" else math.prod(len(f.values) for f in factors)
+        self.one_horizon(days, overrides, factors)
         if problem := size_problem(n_points, replications):
             raise ExperimentError(f"{self.path}: {problem}")
         if design == "lhs":
@@ -359,6 +360,24 @@ class TomlChecker:
             overrides=overrides,
             figures=self.figures(table.get("figures", {}), factors),
             description=description,
+        )
+
+    def one_horizon(
+        self, days: int | None, overrides: Mapping[str, Any], factors: Iterable[Factor]
+    ) -> None:
+        """Refuse ``days`` beside an override or a factor of ``run.days``: every run would
+        take ``days`` and silently ignore the other."""
+        if days is None:
+            return
+        if "run.days" in overrides:
+            other = "overrides.run.days"
+        elif any(f.key == "run.days" for f in factors):
+            other = "the factor run.days"
+        else:
+            return
+        raise ExperimentError(
+            f"{self.path}: days = {days} and {other} both set the length of the run; "
+            "allowed: one of them"
         )
 
     def scenario(self, key: str, value: Any) -> str:
