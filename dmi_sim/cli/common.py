@@ -175,14 +175,10 @@ def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
     )
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options ``run`` and ``compare`` share."""
+def add_common(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """Options ``run`` and ``compare`` share; ``seed_help`` says what ``--seed`` seeds."""
     parser.add_argument(
-        "--seed",
-        type=int_at_least(0),
-        default=0,
-        metavar="S",
-        help="seed (compare: root seed of the replication seeds; default 0)",
+        "--seed", type=int_at_least(0), default=0, metavar="S", help=f"{seed_help} (default 0)"
     )
     parser.add_argument(
         "--days",

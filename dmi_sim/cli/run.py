@@ -20,7 +20,7 @@ def add_run_command(commands: Any) -> argparse.ArgumentParser:
         description="Run one scenario once and write its time series, summary and manifest.",
     )
     run.add_argument("scenario", help="a scenario name (scenarios/*.toml) or a .toml path")
-    add_common(run)
+    add_common(run, "the run's random seed")
     run.add_argument(
         "--format",
         choices=("parquet", "csv"),
