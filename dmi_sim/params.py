@@ -180,6 +180,28 @@ def _check_consistency(values: dict[str, Any], origin: str) -> None:
         )
 
 
+#: The keys that decide whether a run has a policy period (``policy_window_problem``).
+HORIZON_KEYS = ("run.days", "run.intervention_start")
+
+
+def policy_window_problem(params: Params) -> str | None:
+    """Why a run of ``params`` would have no policy period (one line), or None.
+
+    A run that ends on or before ``run.intervention_start`` never starts its policy: every
+    post-intervention outcome is empty and its policy totals (cost, arrests, officer
+    hours) are 0, which reads like a result. The commands refuse such runs; the model
+    itself runs them (a short run is how its tests look at the burn-in).
+    """
+    start, days = params["run.intervention_start"], params["run.days"]
+    if start < days:
+        return None
+    return (
+        f"run.intervention_start = {start} is not before the end of the run "
+        f"(run.days = {days}), so the policy never starts; allowed: run.days above {start} "
+        f"or run.intervention_start below {days}"
+    )
+
+
 def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"police": {"officers": 4}}`` -> ``{"police.officers": 4}``."""
     flat: dict[str, Any] = {}

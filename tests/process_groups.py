@@ -48,16 +48,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_viz(env: Mapping[str, str], seconds: float) -> tuple[subprocess.Popen[str], str]:
+def start_viz(
+    env: Mapping[str, str], seconds: float, stderr: int | None = None
+) -> tuple[subprocess.Popen[str], str]:
     """``python run.py viz --port N`` in a session of its own, once it has printed its
     address: the process (its group is the caller's to end) and the app's URL. Its output
-    is drained by a thread, so the server never blocks on a full pipe."""
+    is drained by a thread, so the server never blocks on a full pipe; ``stderr``
+    (e.g. ``subprocess.PIPE``) is the caller's to read."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "run.py", "viz", "--port", str(port)],
         cwd=ROOT,
         env=dict(env),
         stdout=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         start_new_session=True,
     )

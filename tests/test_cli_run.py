@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import small_run_options
 
 import dmi_sim
 from dmi_sim.cli import build_parser, main, parse_assignment
 from dmi_sim.cli.sweep import handle_sweep
 from dmi_sim.studies.compare.pipeline import DEFAULT_REPS, DEFAULT_SCENARIOS
 
-SMALL = ["--days", "120", "--set", "space.width=20", "--set", "space.height=20"]
+SMALL = small_run_options(start=60, days=120)
 
 
 def test_run_writes_timeseries_summary_and_manifest(tmp_path: Path) -> None:
@@ -27,7 +28,11 @@ def test_run_writes_timeseries_summary_and_manifest(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["scenario"] == "dmi"
     assert manifest["parameters"]["space.width"] == 20
-    assert manifest["overrides"] == {"space.width": 20, "space.height": 20}
+    assert manifest["overrides"] == {
+        "space.width": 20,
+        "space.height": 20,
+        "run.intervention_start": 60,
+    }
     assert manifest["command"].startswith("python run.py run dmi --seed 3")
     assert "mesa" in manifest["versions"] and "git" in manifest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one"]
@@ -60,7 +65,7 @@ def test_run_bad_input_is_one_line_and_writes_nothing(
 def test_errors_name_the_folder_given_not_a_hidden_staging_folder(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["run", "baseline", "--days", "30", "--out", "/proc/reltest"]) == 2
+    assert main(["run", "baseline", *SMALL, "--out", "/proc/reltest"]) == 2
     assert capsys.readouterr().err == "error: /proc/reltest: No such file or directory\n"
 
 

@@ -366,7 +366,15 @@ BAD_INPUTS = {
     "unknown key": (lambda tmp: ["dmi", "--set", "police.oficers=3"], "unknown key"),
     "out of range": (lambda tmp: ["dmi", "--set", "space.width=3"], "space.width"),
     "one replication": (lambda tmp: ["dmi", "--reps", "1"], "at least 2 replications"),
-    "start after end": (lambda tmp: ["dmi", "--days", "50"], "nothing to compare"),
+    "start after end": (
+        lambda tmp: ["dmi", "--days", "50"],
+        "baseline: run.intervention_start = 365 is not before the end of the run (run.days = "
+        "50), so the policy never starts; allowed: run.days above 365",
+    ),
+    "days out of range": (
+        lambda tmp: ["dmi", "--days", "10"],
+        "argument --days: '10' is invalid; allowed: an integer in [30, 7300] (day)",
+    ),
     "bad --set": (lambda tmp: ["dmi", "--set", "police.officers"], "expected key=value"),
     "bad --reps": (lambda tmp: ["dmi", "--reps", "many"], "allowed: an integer >= 1"),
     "huge --reps": (lambda tmp: ["dmi", "--reps", str(10**12)], "allowed: at most 10,000"),

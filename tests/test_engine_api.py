@@ -23,7 +23,7 @@ DEFINITION = {
     "days": 40,
     "save_timeseries": True,
     "outcomes": ["cost_total", "post_active_sellers"],
-    "overrides": {"space": {"width": 20, "height": 20}},
+    "overrides": {"space": {"width": 20, "height": 20}, "run": {"intervention_start": 20}},
     "factors": {"police.officers": {"levels": [2, 6]}},
 }
 #: The same experiment as a file, for ``run.py sweep``.
@@ -37,6 +37,7 @@ outcomes = ["cost_total", "post_active_sellers"]
 [overrides]
 space.width = 20
 space.height = 20
+run.intervention_start = 20
 [factors."police.officers"]
 levels = [2, 6]
 """

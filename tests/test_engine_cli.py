@@ -27,6 +27,7 @@ outcomes = ["post_active_sellers", "closure_days", "officer_hours_total", "cost_
 [overrides]
 "space.width" = 20
 "space.height" = 20
+"run.intervention_start" = 30
 
 [factors.scenario]
 levels = ["baseline", "hotspot"]
@@ -55,7 +56,7 @@ def test_tiny_sweep_runs_then_resumes(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "(4 were already stored)" in capsys.readouterr().out
     summary, series = load_results(out)
     assert sorted(summary["police.officers"]) == [2, 2, 6, 6]
-    assert len(series) == 4 * 60
+    assert len(series) == 4 * 120
     experiments, outcomes = to_ema(out)
     assert set(outcomes) == {"cost_total", "incarceration_person_days"}
     assert len(experiments) == 4

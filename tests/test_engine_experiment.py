@@ -26,6 +26,7 @@ outcomes = ["cost_total"]
 [overrides]
 space.width = 20
 space.height = 20
+run.intervention_start = 30
 
 [factors."police.officers"]
 levels = [2, 4, 8]
@@ -95,6 +96,7 @@ def test_experiment_expands_to_paired_tasks(tmp_path: Path, scenario: Path) -> N
     assert first.overrides == {
         "space.width": 20,
         "space.height": 20,
+        "run.intervention_start": 30,
         "police.officers": 2,
         "dmi.buys_per_day": 0.5,
     }
@@ -157,6 +159,17 @@ BAD = [
     (("[overrides]", "[design]\ntype = 'sobol'\n[overrides]"), "design.type = 'sobol' is inva"),
     (("space.height = 20", 'space.height = 20\n"police.officers" = 3'), "both a factor and"),
     (("space.width = 20", "space.width = 12"), "does not fit"),
+    (
+        ("days = 60", "days = 30"),
+        "defaults.toml: run.intervention_start = 30 is not before the end of the run "
+        "(run.days = 30), so the policy never starts; allowed: run.days above 30 or "
+        "run.intervention_start below 30",
+    ),
+    (("space.width = 20", "space.width = 20\nrun.days = 90"), "days = 60 and overrides.run.days"),
+    (
+        ("levels = [0.5, 1.0]", "levels = [0.5, 1.0]\n[factors.run.days]\nlevels = [90, 30]"),
+        "days = 60 and the factor run.days both set the length of the run; allowed: one of them",
+    ),
 ]
 
 
@@ -172,6 +185,23 @@ def test_bad_experiment_files_give_one_clear_line(
     assert "\n" not in message
     assert message.startswith(str(path))
     assert expected in message
+
+
+def test_a_design_point_that_ends_before_the_policy_starts_is_named(
+    tmp_path: Path, scenario: Path
+) -> None:
+    text = GOOD.replace("days = 60\n", "").replace(
+        "levels = [0.5, 1.0]", "levels = [0.5, 1.0]\n[factors.run.days]\nlevels = [90, 30]"
+    )
+    path = write(tmp_path, text, scenario)
+    with pytest.raises(ExperimentError) as info:
+        load_experiment(path)
+    assert str(info.value) == (
+        f"{path}: design point 1 {{'police.officers': 2, 'dmi.buys_per_day': 0.5, "
+        "'run.days': 30}: run.intervention_start = 30 is not before the end of the run "
+        "(run.days = 30), so the policy never starts; allowed: run.days above 30 or "
+        "run.intervention_start below 30"
+    )
 
 
 def test_missing_and_malformed_files(tmp_path: Path) -> None:

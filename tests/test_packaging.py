@@ -19,7 +19,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["--days", "30", "--set", "space.width=20", "--set", "space.height=20"]
+#: A 30-day run on a 20x20 grid, the policy from day 15.
+SMALL = ["--days", "30"] + [
+    arg
+    for setting in ("space.width=20", "space.height=20", "run.intervention_start=15")
+    for arg in ("--set", setting)
+]
 
 
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -210,7 +210,7 @@ def _validation(out: Path, max_reps: int, measure: Measure = _fake_measure) -> V
         seed=1,
         targets=["A1"],
         days=60,
-        overrides=SMALL,
+        overrides={**SMALL, "run.intervention_start": 30},
         precision=Stepping(max_reps=max_reps, batch=2),
     )
     validation = Validation.prepare(spec, out)

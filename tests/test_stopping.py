@@ -35,6 +35,7 @@ outcomes = ["cost_total"]
 [overrides]
 "space.width" = 20
 "space.height" = 20
+"run.intervention_start" = 150
 [factors."police.officers"]
 levels = [2, 6]
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
 import urllib.error
@@ -85,6 +86,26 @@ def test_the_app_never_reaches_out_and_its_server_dies_with_it(tmp_path: Path) -
         started = time.monotonic()
         wait_until(lambda: not group(driver.pid), GONE_S, "the server should stop")
         assert time.monotonic() - started < GONE_S
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+
+
+def test_ctrl_c_stops_the_app_and_its_server_with_one_line(tmp_path: Path) -> None:
+    """Ctrl+C reaches every process of the terminal's group: ``run.py viz`` and its server.
+    It ends with "dmi_sim app stopped" alone, no traceback or "Aborted." from the server."""
+    pytest.importorskip("solara")
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    driver, _ = start_viz(env, START_TIMEOUT_S, stderr=subprocess.PIPE)
+    try:
+        assert len(group(driver.pid)) == 2
+        os.killpg(driver.pid, signal.SIGINT)  # what the terminal does on Ctrl+C
+        _, err = driver.communicate(timeout=GONE_S + 10)
+        assert driver.returncode == 0
+        assert err.splitlines()[-1:] == ["dmi_sim app stopped"], err
+        assert "Traceback" not in err and "Aborted" not in err, err
+        wait_until(lambda: not group(driver.pid), GONE_S, "the server should stop")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(driver.pid, signal.SIGKILL)

@@ -20,6 +20,7 @@ from dmi_sim.cli.common import (
     fail,
     int_at_least,
     positive,
+    run_days,
 )
 from dmi_sim.engine.experiment import ExperimentError
 from dmi_sim.engine.provenance import RESULTS_DIR, OutputExistsError, timestamped
@@ -90,7 +91,7 @@ def add_calibrate_command(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--days",
-        type=positive,
+        type=run_days,
         metavar="D",
         help="shorten every run (development and tests; windows past the end are cut)",
     )

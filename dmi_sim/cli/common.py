@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from dmi_sim.engine.executors import DaskUnavailable, PoolError, make_executor
-from dmi_sim.params import ParameterError
+from dmi_sim.params import (
+    HORIZON_KEYS,
+    PARAMETERS,
+    ParameterError,
+    load_params,
+    policy_window_problem,
+    validate_value,
+)
 
 if TYPE_CHECKING:
     from dmi_sim.studies.kit.precision import Stepping
@@ -71,6 +78,28 @@ def int_at_least(low: int) -> Callable[[str], int]:
 positive = int_at_least(1)
 
 
+def parameter_option(key: str) -> Callable[[str], int | float]:
+    """An argparse type for an option that sets the numeric parameter ``key``: its kind
+    and range are the registry's (``PARAMETERS``), so the option cannot accept a value the
+    run would refuse, and its error names the option, the value and the true range."""
+    spec = PARAMETERS[key]
+
+    def parse(text: str) -> int | float:
+        try:
+            number = float(text) if spec.kind == "float" else int(text)
+            return validate_value(key, number, key)
+        except ValueError:  # not a number, or a ParameterError: out of range
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is invalid; allowed: {spec.allowed()}"
+            ) from None
+
+    return parse
+
+
+#: ``--days D``: the length of the run, checked against ``run.days``'s range.
+run_days = parameter_option("run.days")
+
+
 def plain_json(value: Any) -> Any:
     """JSON-safe: numpy scalars to Python, NaN and infinities to null."""
     value = value.item() if hasattr(value, "item") else value
@@ -89,10 +118,42 @@ def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+def check_policy_window(args: argparse.Namespace, overrides: dict[str, Any]) -> None:
+    """Refuse a run of ``args.scenario`` that would end before its policy starts
+    (``policy_window_problem``), naming the options that set its length or policy start
+    as they were typed, or the scenario file when none did."""
+    horizon = {} if args.days is None else {"run.days": args.days}
+    params = load_params(args.scenario, {**overrides, **horizon})
+    if problem := policy_window_problem(params):
+        given = [] if args.days is None else [f"--days {args.days}"]
+        given += [f"--set {key}={overrides[key]}" for key in HORIZON_KEYS if key in overrides]
+        raise ParameterError(f"{', '.join(given) or params.origin}: {problem}")
+
+
+def output_folder(text: str) -> Path:
+    """An argparse type for ``--out``: a path whose nearest existing part is a folder.
+
+    Missing folders on the way are created when the command writes; a file on the way
+    (``--out results.csv/x``) is refused here, by name, instead of failing later with the
+    operating system's bare "File exists"."""
+    path = Path(text)
+    for part in (path, *path.parents):
+        if part.is_dir():
+            break
+        if part.exists() or part.is_symlink():
+            where = text if part == path else f"{text}: {part}"
+            what = "a file" if part.is_file() else "something else"
+            raise argparse.ArgumentTypeError(
+                f"{where} is {what}, not a folder; allowed: a folder, or a path whose "
+                "missing folders can be created"
+            )
+    return path
+
+
 def add_out_option(parser: argparse.ArgumentParser, help: str) -> None:
     """``--out DIR``: where the command writes; ``help`` says the default and whether the
     folder may exist (a resumable study) or must not (a report)."""
-    parser.add_argument("--out", type=Path, metavar="DIR", help=help)
+    parser.add_argument("--out", type=output_folder, metavar="DIR", help=help)
 
 
 def add_no_progress_option(parser: argparse.ArgumentParser) -> None:
@@ -114,20 +175,17 @@ def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
     )
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options ``run`` and ``compare`` share."""
+def add_common(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """Options ``run`` and ``compare`` share; ``seed_help`` says what ``--seed`` seeds."""
     parser.add_argument(
-        "--seed",
-        type=int_at_least(0),
-        default=0,
-        metavar="S",
-        help="seed (compare: root seed of the replication seeds; default 0)",
+        "--seed", type=int_at_least(0), default=0, metavar="S", help=f"{seed_help} (default 0)"
     )
     parser.add_argument(
         "--days",
-        type=positive,
+        type=run_days,
         metavar="D",
-        help="days to simulate (default: the scenario's run.days)",
+        help=f"days to simulate, {PARAMETERS['run.days'].allowed()} (default: the "
+        "scenario's run.days)",
     )
     add_set_option(
         parser,

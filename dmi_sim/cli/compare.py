@@ -79,7 +79,7 @@ def add_compare_command(commands: Any) -> argparse.ArgumentParser:
         help="processes (default: all cores; 1 runs in this process)",
     )
     add_no_progress_option(compare)
-    add_common(compare)
+    add_common(compare, "root seed of the replication seeds")
     add_posterior_options(compare, "the comparison", DEFAULT_DRAWS)
     compare.set_defaults(handler=handle_compare)
     return compare

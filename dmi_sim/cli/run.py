@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dmi_sim.cli.common import add_common, overrides_of, plain_json
+from dmi_sim.cli.common import add_common, check_policy_window, overrides_of, plain_json
 from dmi_sim.engine.provenance import RESULTS_DIR, finish_manifest, staged_folder, start_manifest
 from dmi_sim.engine.provenance import timestamped as timestamped_folder
 
@@ -20,7 +20,7 @@ def add_run_command(commands: Any) -> argparse.ArgumentParser:
         description="Run one scenario once and write its time series, summary and manifest.",
     )
     run.add_argument("scenario", help="a scenario name (scenarios/*.toml) or a .toml path")
-    add_common(run)
+    add_common(run, "the run's random seed")
     run.add_argument(
         "--format",
         choices=("parquet", "csv"),
@@ -36,6 +36,7 @@ def handle_run(args: argparse.Namespace) -> int:
     from dmi_sim.api import simulate  # the model loads only when a run is asked for
 
     overrides = overrides_of(args)
+    check_policy_window(args, overrides)
     out = args.out or timestamped_folder(RESULTS_DIR, f"run-{Path(args.scenario).stem}")
     manifest = start_manifest(
         "run",

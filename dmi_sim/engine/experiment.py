@@ -65,6 +65,7 @@ from dmi_sim.engine.posterior import PARTICLE, Draw, Posterior, draws_from
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.engine.tasks import RunTask
 from dmi_sim.params import (
+    HORIZON_KEYS,
     PARAMETERS,
     ParameterError,
     Params,
@@ -72,6 +73,7 @@ from dmi_sim.params import (
     did_you_mean,
     flatten,
     load_params,
+    policy_window_problem,
     read_toml,
     resolve_toml,
     shipped_names,
@@ -189,6 +191,11 @@ class Experiment:
             "seed": self.seed,
             "days": self.days,
             "factors": [f.key for f in self.factors],
+            # what a refused resume names when the levels changed (``store.what_differs``)
+            "levels": {
+                f.key: {"low": f.low, "high": f.high} if f.is_range else list(f.values)
+                for f in self.factors
+            },
             "outcomes": list(self.outcomes),
             "overrides": self.overrides,
             "figures": self.figures,
@@ -320,6 +327,7 @@ class TomlChecker:
         else:
             factors = self.factors(table["factors"], design, overrides)
             n_points = samples if design == "lhs" else math.prod(len(f.values) for f in factors)
+        self.one_horizon(days, overrides, factors)
         if problem := size_problem(n_points, replications):
             raise ExperimentError(f"{self.path}: {problem}")
         if design == "lhs":
@@ -352,6 +360,24 @@ class TomlChecker:
             overrides=overrides,
             figures=self.figures(table.get("figures", {}), factors),
             description=description,
+        )
+
+    def one_horizon(
+        self, days: int | None, overrides: Mapping[str, Any], factors: Iterable[Factor]
+    ) -> None:
+        """Refuse ``days`` beside an override or a factor of ``run.days``: every run would
+        take ``days`` and silently ignore the other."""
+        if days is None:
+            return
+        if "run.days" in overrides:
+            other = "overrides.run.days"
+        elif any(f.key == "run.days" for f in factors):
+            other = "the factor run.days"
+        else:
+            return
+        raise ExperimentError(
+            f"{self.path}: days = {days} and {other} both set the length of the run; "
+            "allowed: one of them"
         )
 
     def scenario(self, key: str, value: Any) -> str:
@@ -551,17 +577,22 @@ class TomlChecker:
     def preflight(
         self, scenario: str, overrides: Mapping[str, Any], points: Iterable[dict[str, Any]]
     ) -> None:
-        """Resolve every design point's parameters now, so no run fails on bad input later."""
+        """Resolve every design point's parameters now, so no run fails on bad input later
+        and none runs without a policy period (``policy_window_problem``)."""
         bases: dict[str, Params] = {}
         for i, point in enumerate(points):
             name = point.get(SCENARIO_FACTOR, scenario)
             varied = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+            origin = f"design point {i} {varied}"
             try:
                 if name not in bases:
                     bases[name] = load_params(name, overrides)
-                bases[name].replace(varied, origin=f"design point {i} {varied}")
+                params = bases[name].replace(varied, origin=origin)
             except ParameterError as err:
                 raise ExperimentError(f"{self.path}: {err}") from None
+            if problem := policy_window_problem(params):
+                where = origin if varied.keys() & HORIZON_KEYS else f"scenario {name}"
+                raise ExperimentError(f"{self.path}: {where}: {problem}")
 
 
 def paired_tasks(

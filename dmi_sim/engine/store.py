@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from dmi_sim.engine.provenance import TMP_SUFFIX, write_atomic
 from dmi_sim.engine.tasks import RunOutcome, RunTask, check_part_of, fingerprint
+from dmi_sim.params import flatten
 
 FORMAT_VERSION = 1
 _PART = re.compile(r"part-(\d{6})\.parquet")
@@ -98,7 +99,7 @@ class ResultStore:
         run now (replications added batch by batch); the folder is named by the whole list,
         so every part resumes in it. Leftovers of an interrupted write are removed. A folder
         that holds a different sweep (other tasks, seeds or overrides) is refused rather
-        than mixed into.
+        than mixed into, naming the recorded settings that differ (``what_differs``).
         """
         if planned is None:
             planned = tasks
@@ -112,9 +113,10 @@ class ResultStore:
             if self.root.is_dir() and any(self.root.iterdir()):
                 raise StoreError(f"{self.root}: not empty and not a sweep folder; choose another")
         elif (old.get("fingerprint"), old.get("save_timeseries")) != (digest, save_timeseries):
+            now = {"n_tasks": len(planned), "save_timeseries": save_timeseries, **(meta or {})}
             raise StoreError(
-                f"{self.root}: holds results of a different sweep (other tasks, seeds or "
-                "settings); choose another output folder or delete this one"
+                f"{self.root}: holds results of a different sweep ({what_differs(old, now)}); "
+                "choose another output folder or delete this one"
             )
         self.root.mkdir(parents=True, exist_ok=True)
         for kind in _KINDS:  # part folders are made by their first write
@@ -233,6 +235,45 @@ class ResultStore:
     def load_failures(self) -> pd.DataFrame | None:
         frame = _read_parts(self.folder("failures"))
         return None if frame is None else frame.sort_values("run_id", ignore_index=True)
+
+
+#: Manifest entries that say when and how a sweep was started, not what it is.
+_NOT_SETTINGS = ("provenance",)
+#: Manifest entries that follow from the settings: named after them, since they say less.
+_COUNTS = ("n_tasks", "n_points")
+#: Differences a refusal names; more are counted.
+_DIFFERENCES_SHOWN = 3
+
+
+def what_differs(stored: dict[str, Any], now: dict[str, Any]) -> str:
+    """The settings a stored manifest and the sweep asked for now disagree on, as far as
+    the manifest records them: ``replications: 2 -> 3; levels.police.officers: [2, 6] ->
+    [2, 4, 6]`` (the first few, then how many more), or a general phrase when every
+    recorded setting agrees (tasks or seeds that the record does not spell out differ)."""
+
+    def settings(record: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in record.items() if k not in _NOT_SETTINGS}
+        return flatten(kept)
+
+    before = settings(
+        {
+            "n_tasks": stored.get("n_tasks"),
+            "save_timeseries": stored.get("save_timeseries"),
+            **(stored.get("meta") or {}),
+        }
+    )
+    after = settings(json.loads(json.dumps(now, default=str)))  # as the manifest stores it
+    missing = "(not recorded)"
+    keys = sorted(dict.fromkeys([*before, *after]), key=lambda key: key in _COUNTS)
+    changed = [
+        f"{key}: {before.get(key, missing)!r} -> {after.get(key, missing)!r}"
+        for key in keys
+        if before.get(key, missing) != after.get(key, missing)
+    ]
+    if not changed:
+        return "other tasks or seeds than its manifest's settings show"
+    more = len(changed) - _DIFFERENCES_SHOWN
+    return "; ".join(changed[:_DIFFERENCES_SHOWN]) + (f"; and {more} more" if more > 0 else "")
 
 
 def _failure_rows(failed: Sequence[tuple[RunTask, RunOutcome]]) -> pd.DataFrame:

@@ -152,6 +152,7 @@ def handle_viz(args: argparse.Namespace) -> int:
         print(f"dmi_sim app: {url}", flush=True)
         return server.wait()
     except KeyboardInterrupt:
+        _stop(server)
         print("dmi_sim app stopped", file=sys.stderr)
         return 0
     finally:
@@ -160,9 +161,15 @@ def handle_viz(args: argparse.Namespace) -> int:
 
 
 def _stop(server: subprocess.Popen) -> None:
-    """Ask the server to shut down as Ctrl+C would; kill it if it hangs."""
+    """Ask the server to shut down; kill it if it hangs.
+
+    SIGTERM, not SIGINT: a Ctrl+C in the terminal has already sent the server (in this
+    process group) a SIGINT, and a second one while it shuts down surfaces as a
+    KeyboardInterrupt traceback during its interpreter's exit. Uvicorn shuts down on
+    SIGTERM as it does on SIGINT, then ends by it, without a word.
+    """
     if server.poll() is None:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -32,7 +32,14 @@ from dmi_sim.engine.runner import Interrupted
 from dmi_sim.engine.seeds import replication_problem, replication_seeds
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import fingerprint
-from dmi_sim.params import POLICY_SECTIONS, SCENARIO_DIR, Params, load_params, world_differences
+from dmi_sim.params import (
+    POLICY_SECTIONS,
+    SCENARIO_DIR,
+    Params,
+    load_params,
+    policy_window_problem,
+    world_differences,
+)
 from dmi_sim.studies.compare.animation import animate_run
 from dmi_sim.studies.compare.figures import MAP_FIELDS, plot_effects, plot_maps
 from dmi_sim.studies.compare.headline import add_derived, console_lines, headline
@@ -128,12 +135,8 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
                 f"two scenarios are both called '{label}' ({resolved[label][0]} "
                 f"and {scenario}); rename one file"
             )
-        horizon, start = params["run.days"], params["run.intervention_start"]
-        if start >= horizon:
-            raise CompareError(
-                f"{label}: run.intervention_start = {start} is not before the "
-                f"end of the run ({horizon} days): nothing to compare"
-            )
+        if problem := policy_window_problem(params):
+            raise CompareError(f"{label}: {problem}")
         resolved[label] = (scenario, params)
     baseline = resolved[next(iter(resolved))][1]
     for _, params in resolved.values():

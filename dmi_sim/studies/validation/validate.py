@@ -33,7 +33,7 @@ from dmi_sim.engine.provenance import (
 from dmi_sim.engine.seeds import replication_problem
 from dmi_sim.engine.store import ResultStore
 from dmi_sim.engine.tasks import fingerprint
-from dmi_sim.params import did_you_mean
+from dmi_sim.params import did_you_mean, policy_window_problem
 from dmi_sim.studies.kit.precision import Stepping, replicate_until_precise
 from dmi_sim.studies.validation.figures import FIGURES
 from dmi_sim.studies.validation.plan import Plan, Runs, arms_at, build_plan
@@ -53,7 +53,8 @@ class ValidationError(ValueError):
 class ValidationSpec:
     """Everything that determines a validation's results.
 
-    ``days`` shortens every run (for fast tests); windows past the end are cut.
+    ``days`` shortens every run (for fast tests); windows past the end are cut, but every
+    run must reach its policy start (``Validation.prepare`` refuses one that does not).
     ``precision``: add replications to the arms of every graded target whose interval is
     not yet narrow enough (``Checked.needs_replications``), in steps, up to a cap
     (``kit.precision``); ``reps`` is then where every arm starts.
@@ -110,6 +111,9 @@ class Validation:
             raise OutputExistsError(f"{out}: output folder already exists; choose another --out")
         arms = list(dict.fromkeys(a for t in targets for a in t.arms))
         plan = _plan_at(spec, dict.fromkeys(arms, spec.reps))
+        for (arm, _), params in plan.params.items():
+            if problem := policy_window_problem(params):
+                raise ValidationError(f"the {arm} arm ({params.scenario}): {problem}")
         most = spec.precision.max_reps if spec.precision else spec.reps
         planned = plan if most == spec.reps else _plan_at(spec, dict.fromkeys(arms, most))
         return cls(spec, Path(out), targets, plan, planned)
