@@ -746,13 +746,15 @@ def observe_day(
     reference): the seller counts of ``observe_sellers``, then transactions (all, market
     area, catchment), mean disorder (all, market area), share of households outdoors (all,
     market zone), mean fear, efficacy and trust, officer-hours on the market area, buyers
-    aware of the market, and the mean risk sellers perceive (max of their own and the
-    surge's salience)."""
+    aware of the market, and the mean risk perceived (max of their own and the surge's
+    salience) by those free to decide: not ARRESTED or INCARCERATED, whose risk is frozen."""
     sellers = observe_sellers(state, high_risk, market, sx, sy, banked_case)
     everyone = np.ones(outdoors.size, dtype=np.bool_)
     risk = np.empty(perceived_risk.size)
+    free = np.empty(perceived_risk.size, dtype=np.bool_)
     for i in range(risk.size):
         risk[i] = max(perceived_risk[i], salience)
+        free[i] = state[i] != ARRESTED and state[i] != INCARCERATED
     aware = 0
     for i in range(knows_market.size):
         aware += knows_market[i]
@@ -769,7 +771,7 @@ def observe_day(
             mean(efficacy),
             mean(trust),
             masked_sum(police, market),
-            mean(risk),
+            masked_mean(risk, free),
         ]
     )
     return sellers, means, aware

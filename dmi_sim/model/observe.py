@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.model import kernels
+from dmi_sim.model.agents.sellers import SellerState
 
 COLUMNS = (
     "day",
@@ -88,6 +89,8 @@ DAILY_TALLIES = (
 )
 RUNNING_TALLIES = ("called_in", "relapsed", "relapsed_6wk")
 
+#: Seller states whose perceived risk is frozen (no decision while held).
+HELD = (SellerState.ARRESTED, SellerState.INCARCERATED)
 _in_column_order = itemgetter(*COLUMNS)  # a row dict as a tuple in COLUMNS order
 
 
@@ -208,7 +211,9 @@ class Observer:
             "deterred": deterred,
             "officer_hours_market": float(_sum(m.police.field[space.market])),
             "buyers_aware": int(np.count_nonzero(m.buyers.knows_market)),
-            "perceived_risk": _average(np.maximum(s.perceived_risk, s.salience)),
+            "perceived_risk": _average(np.maximum(s.perceived_risk, s.salience)[free])
+            if (free := ~np.isin(s.state, HELD)).any()
+            else np.nan,
         }
         self.rows.append(self._row(row, violent_incidents, reports))
 
