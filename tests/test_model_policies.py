@@ -154,6 +154,28 @@ def test_dmi_without_credible_cases_banks_nothing_credible():
     assert not np.any(s.credible_case)
 
 
+def test_a_dmi_investigation_without_a_case_is_called_off_with_no_message():
+    """No investigators, no buys, no case: nobody to call in, so no call-in, no message
+    under sellers' perceived risk and no mobilised community (the threat is the banked
+    case); the full DMI on the same seed sends all three."""
+    community = {"dmi.community": True, "dmi.community_awareness": 1.0}
+    idle = make({**DMI_FAST, **community, "dmi.officers": 0}, seed=2)
+    full = make({**DMI_FAST, **community}, seed=2)
+    days = DMI_FAST["run.intervention_start"] + DMI_FAST["dmi.investigation_days"] + 20
+    events = []
+    for _ in range(days):
+        idle.step()
+        full.step()
+        events += idle.events
+    assert idle.sellers.buys.sum() == 0
+    assert "called_off" in events and "call_in" not in events and "maintenance" not in events
+    assert idle.policy.phase(idle.day) == "after"
+    assert idle.sellers.message == 0.0 and not idle.residents.aware.any()
+    assert idle.tally["called_in"] == 0 and not idle.sellers.ever_called_in.any()
+    assert full.sellers.message > 0.0 and full.residents.aware.any()
+    assert full.tally["called_in"] > 0
+
+
 def test_dmi_community_component_engages_residents():
     community = {
         "dmi.community_awareness": 1.0,

@@ -19,6 +19,7 @@ EVENT_WORDS = {
     "call_in": "DMI call-in: high-risk sellers arrested, low-risk sellers called in "
     "with banked cases",
     "maintenance": "DMI maintenance: banked cases enforced, residents report returns",
+    "called_off": "DMI called off: the investigation made no case, so no call-in",
 }
 DMI_PHASES = ("investigation", "call_in", "maintenance")
 

@@ -7,7 +7,9 @@ identified low-risk sellers are called in, their case banked (credible with
 P = credible_case_share) and offered services. With the community component, aware
 households are mobilised (pulled outdoors, efficacy and trust raised) and report more.
 During maintenance the team follows up each open banked case: a called-in seller found
-dealing again has the banked case executed with P = follow_through.
+dealing again has the banked case executed with P = follow_through. An investigation that
+made no case is called off on the call-in day: with nobody to call in or take down there
+is no call-in, no message and no mobilisation (the DMI's threat is the banked case).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class DMIPolicy(Policy):
         self.call_in_day = self.start + self.d["investigation_days"]
         self.community = self.d["community"]
         self.banked_until = np.zeros(model.sellers.n, dtype=np.int64)
+        self.called_off = False  # no case by the call-in day: the DMI ends there
 
     def extra_officers(self) -> dict[str, int]:
         return {"dmi": self.d["officers"]}
@@ -43,6 +46,8 @@ class DMIPolicy(Policy):
             return "before"
         if day < self.call_in_day:
             return "investigation"
+        if self.called_off:
+            return "after"
         if day == self.call_in_day:
             return "call_in"
         if day < self.call_in_day + self.d["maintenance_days"]:
@@ -54,6 +59,10 @@ class DMIPolicy(Policy):
         if phase in ("before", "after"):
             return super().plan(day)
         plan = super().plan(day)
+        if phase == "call_in" and not self._identified().any():
+            self.called_off = True
+            plan.events.append("called_off")
+            return plan
         plan.team_budget = self.d["officers"] * self.hours
         if phase == "call_in":
             # The call-in and take-down draw on other units too: budget what they need.
@@ -63,6 +72,12 @@ class DMIPolicy(Policy):
             )
         plan.events.append(phase)
         return plan
+
+    def _identified(self) -> np.ndarray:
+        """Sellers at large with a case (``buys_for_case`` undercover buys): those the
+        call-in takes down or calls in."""
+        s = self.model.sellers
+        return (s.buys >= self.d["buys_for_case"]) & AT_LARGE[s.state]
 
     def act(self, day: int) -> None:
         phase = self.phase(day)
@@ -98,7 +113,7 @@ class DMIPolicy(Policy):
         model, s, rng = self.model, self.model.sellers, self.model.rng
         police = model.police
         police.team_can_spend(self.d["call_in_hours"])
-        identified = (s.buys >= self.d["buys_for_case"]) & AT_LARGE[s.state]
+        identified = self._identified()
         for j in np.flatnonzero(identified & s.high_risk):
             police.team_can_spend(police.p["arrest_hours"])
             model.justice.arrest(int(j), coordinated=True)
@@ -155,7 +170,7 @@ class DMIPolicy(Policy):
     def _mobilise(self, day: int) -> None:
         """During mobilisation aware households are pulled outdoors; trust rises while the
         DMI engages them (mobilisation and maintenance)."""
-        if not self.community or day < self.call_in_day:
+        if not self.community or day < self.call_in_day or self.called_off:
             return
         res, participation = self.model.residents, self.d["community_participation"]
         mobilising = day < self.call_in_day + self.d["mobilisation_days"]
