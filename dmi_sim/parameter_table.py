@@ -361,8 +361,7 @@ TABLE: list[tuple] = [
         1.0,
         "connections (supplier, customers who know him) of a newcomer on his first day",
         "Kennedy & Wong 2009 [V]; Reuter, MacCoun & Murphy 1990 [V]: replacement takes "
-        "connections; reason: a newcomer starts with about a third of an established seller's "
-        "trade",
+        "connections; calibrated jointly (ODD calibration record: rounds 2 and 5)",
     ),
     (
         "sellers.connection_days",
@@ -607,7 +606,7 @@ TABLE: list[tuple] = [
     (
         "buyers.catchability",
         0.1,
-        "share",
+        "seller-equivalents/buyer",
         0.0,
         10.0,
         "how easily arrest work finds and arrests a visiting buyer, relative to a seller",
@@ -933,7 +932,7 @@ TABLE: list[tuple] = [
     (
         "police.initial_attention",
         6.5,
-        "reports",
+        "reports + arrests + disorder",
         0.0,
         1000.0,
         "police attention to each market cell on day 0 (reports, arrests and disorder remembered)",
@@ -1294,7 +1293,7 @@ TABLE: list[tuple] = [
     (
         "dmi.followup_hours",
         0.5,
-        "officer-hours/day",
+        "officer-hours/case/day",
         0.0,
         24.0,
         "daily officer time per open banked case",
@@ -1357,7 +1356,7 @@ TABLE: list[tuple] = [
     (
         "dmi.mobilisation_boost",
         0.6,
-        "0-1",
+        "efficacy-scale shift",
         0.0,
         2.0,
         "pull outdoors and rise in efficacy from mobilisation at full participation",

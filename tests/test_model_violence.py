@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from model_support import make, run
 
+from dmi_sim.model import kernels
+
 
 def test_no_violence_without_its_sources():
     m = run(make({"violence.background_rate": 0.0, "violence.pair_rate": 0.0}), 30)
@@ -28,5 +30,6 @@ def test_competing_sellers_make_violence_where_they_stand():
     assert n > 0
     new = m.space.field("violence") - before * (1 - 1 / 30.0)
     cells = new > 1e-9
-    on_cells = m.sellers.count_on_cells()
+    s = m.sellers
+    on_cells = kernels.mask_counts(s.x, s.y, s.active, m.space.shape)
     assert np.all(on_cells[cells] > 0)  # market incidents happen where sellers stand

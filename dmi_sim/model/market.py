@@ -145,9 +145,11 @@ class DrugMarketModel(Model):
         self.arrests_on_cells[:] = 0.0
 
     def _risk_seen(self, dealers: int, visibility: float) -> float:
-        """The arrest risk sellers see today: the share of today's dealers arrested today
-        (by any unit, the DMI's follow-up included); on a day nobody deals, the risk the
-        police pose where buyers expect sellers (so learning never freezes)."""
+        """The arrest risk sellers see today: every seller arrest made today (by any unit:
+        the police's arrest work, the DMI's follow-up, and on the call-in day its take-down
+        of identified high-risk people, some of them in the pool and not dealing today)
+        over today's dealers; on a day nobody deals, the risk the police pose where buyers
+        expect sellers (so learning never freezes)."""
         if dealers == 0:
             return self.police.risk_at_market(visibility)
         return self.tally["arrests_sellers"] / dealers

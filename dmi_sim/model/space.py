@@ -100,18 +100,12 @@ class Neighbourhood:
         """The Mesa cell at ``(x, y)``."""
         return self.grid[(int(x), int(y))]
 
-    def draw_market_cells(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` cells where buyers go: P(cell) proportional to reputation squared (buyers
-        head for the spots they are surest of). Inverse-CDF draws: one cumsum, one search."""
-        cdf = np.cumsum(self.field("reputation").ravel() ** 2 + 1e-9)
-        cells = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
-        return np.divmod(np.minimum(cells, cdf.size - 1), self.height)
-
     def place_on_market_cells(
         self, rng: np.random.Generator, mask: np.ndarray, n: int, x: np.ndarray, y: np.ndarray
     ) -> None:
-        """``draw_market_cells`` for the ``n`` rows where ``mask`` holds, written into
-        ``x`` and ``y`` in place (the same draws, in one compiled pass)."""
+        """Cells where buyers go, for the ``n`` rows where ``mask`` holds, written into ``x``
+        and ``y`` in place: P(cell) proportional to reputation squared (+1e-9; buyers head
+        for the spots they are surest of), by inverse CDF in one compiled pass."""
         kernels.place(
             kernels.market_cdf(self.field("reputation")), rng.random(n), self.height, mask, x, y
         )

@@ -11,8 +11,8 @@ State machine (``SellerState``)::
 
 Justice (``dmi_sim.model.justice``) and the DMI (``dmi_sim.model.policies.dmi``) decide
 when and to whom; the transitions themselves are ``Sellers`` methods (``take_into_custody``,
-``imprison``, ``release``, ``start_services``, ``finish_services``, ``call_in``...), so every
-write into a seller column happens here.
+``imprison``, ``serve_due``, ``start_services``, ``call_in``...), so every write into a seller
+column happens here (``serve_due`` through its compiled kernel, ``kernels.justice_due``).
 """
 
 from __future__ import annotations
@@ -170,11 +170,6 @@ class Sellers:
         It scales sellers' exposure to arrest work and buyers' sight of the police."""
         return 1.0 - (1.0 - self.p["adapted_visibility"]) * self.adaptation
 
-    def count_on_cells(self) -> np.ndarray:
-        """Active sellers per cell."""
-        space = self.model.space
-        return kernels.mask_counts(self.x, self.y, self.active, space.shape)
-
     # --- decisions -------------------------------------------------------------------------
     def sanction_cost(self) -> np.ndarray:
         """Perceived cost of an arrest in $: discounted days inside x value of a day free.
@@ -276,13 +271,6 @@ class Sellers:
         if n:  # new sellers start where buyers expect sellers (cells drawn by reputation)
             self.model.space.place_on_market_cells(rng, enters, n, self.x, self.y)
 
-    def _place_entrants(self, enters: np.ndarray) -> None:
-        """New sellers start where buyers expect sellers (cells drawn by reputation)."""
-        n = int(enters.sum())
-        if n == 0:
-            return
-        self.x[enters], self.y[enters] = self.model.space.draw_market_cells(self.model.rng, n)
-
     def choose_spot(self) -> None:
         """Each active seller compares its spot with a few nearby ones and takes the best.
 
@@ -374,13 +362,6 @@ class Sellers:
         self.state[idx] = SellerState.INCARCERATED
         self.timer[idx] = until
 
-    def release(self, released: np.ndarray) -> None:
-        """Back to the pool, with the vivid perceived risk of someone just arrested."""
-        self.state[released] = SellerState.POOL
-        self.perceived_risk[released] = np.maximum(
-            self.perceived_risk[released], self.p["own_arrest_risk"]
-        )
-
     def serve_due(
         self,
         day: int,
@@ -391,10 +372,12 @@ class Sellers:
         success_prob: float,
         wage_gain: float,
     ) -> tuple[int, int, int]:
-        """Everyone whose timer ends today: to prison (``imprison``, counted as ``admit``
-        does) or released (``release``), a service episode ended (``finish_services``,
-        success where ``draws`` < ``success_prob``), the call-in window over (``desist``);
-        one compiled pass. Returns admissions, first-time admissions, releases."""
+        """Everyone whose timer ends today: to prison (counted, and counted once per person
+        since the policy's start, ``new_count`` clearing the marks), or released to the pool
+        with the vivid perceived risk of someone just arrested; a service episode ended
+        (success, a higher legal wage, where ``draws`` < ``success_prob``); the call-in
+        window over (desisted). One compiled pass, ``kernels.justice_due``. Returns
+        admissions, first-time admissions, releases."""
         return kernels.justice_due(
             self.state,
             self.timer,
@@ -411,30 +394,10 @@ class Sellers:
             wage_gain,
         )
 
-    def admit(self, admitted: np.ndarray, new_count: bool) -> int:
-        """Mark sellers sent to prison today; return how many of them were not sent before
-        (since the last ``new_count``, the policy's start)."""
-        if new_count:
-            self.admitted[:] = False
-        new = int((admitted & ~self.admitted).sum())
-        self.admitted |= admitted
-        return new
-
     def start_services(self, takers: np.ndarray, until: int) -> None:
         """Called-in sellers who took a place start a service episode ending on ``until``."""
         self.state[takers] = SellerState.IN_SERVICES
         self.timer[takers] = until
-
-    def finish_services(
-        self, finished: np.ndarray, succeeded: np.ndarray, wage_gain: float
-    ) -> None:
-        """An episode ends in desistance; a successful one raises legal earnings."""
-        self.wage[succeeded] += wage_gain
-        self.state[finished] = SellerState.DESISTED
-
-    def desist(self, idx: np.ndarray) -> None:
-        """The call-in window closed without a relapse."""
-        self.state[idx] = SellerState.DESISTED
 
     def record_buy(self, j: int) -> None:
         """An undercover controlled buy from seller ``j`` (evidence towards a case)."""

@@ -23,6 +23,13 @@ from dmi_sim.model.space import box_sum
 
 AT_LARGE = state_mask(SellerState.ACTIVE, SellerState.POOL, SellerState.DETERRED)
 
+#: Share of ``dmi.community_awareness`` that the call-in's message reaches without the
+#: community component: the call-in and the called-in sellers' families alone carry it,
+#: without the aware households repeating it on the street. A modelling choice, not from a
+#: source; it sets how much vicarious deterrence the ``dmi_no_community`` ablation
+#: keeps (docs/ODD.md, sections 7.8 and 7.19).
+MESSAGE_REACH_WITHOUT_COMMUNITY = 0.25
+
 
 class DMIPolicy(Policy):
     """The DMI's phases with their durations, capacities and fidelity knobs."""
@@ -137,8 +144,10 @@ class DMIPolicy(Policy):
         """The call-in's message, that the corner is closed and dealing there will be met at
         once, sets a floor under everyone's perceived risk while the DMI maintains it:
         message_risk x reach, the reach being community_awareness with the community
-        component and a quarter of it without (families and the call-in alone carry it)."""
-        reach = self.d["community_awareness"] * (1.0 if self.community else 0.25)
+        component and MESSAGE_REACH_WITHOUT_COMMUNITY of it without."""
+        reach = self.d["community_awareness"] * (
+            1.0 if self.community else MESSAGE_REACH_WITHOUT_COMMUNITY
+        )
         self.model.sellers.hear_message(self.d["message_risk"] * reach)
 
     def _follow_up(self, day: int) -> None:
