@@ -719,7 +719,7 @@ TABLE: list[tuple] = [
     (
         "residents.exposure_dealing",
         0.7,
-        "0-1",
+        "fear at full exposure",
         0.0,
         2.0,
         "fear from visible dealing (two or more sellers in sight)",
@@ -728,7 +728,7 @@ TABLE: list[tuple] = [
     (
         "residents.exposure_disorder",
         0.4,
-        "0-1",
+        "fear at full exposure",
         0.0,
         2.0,
         "fear from disorder",
@@ -737,7 +737,7 @@ TABLE: list[tuple] = [
     (
         "residents.exposure_violence",
         0.6,
-        "0-1",
+        "fear at full exposure",
         0.0,
         2.0,
         "fear from a violent incident in sight in recent weeks",
@@ -1108,7 +1108,7 @@ TABLE: list[tuple] = [
     (
         "services.wage_gain",
         1.0,
-        "share",
+        "x legal wage",
         0.0,
         10.0,
         "rise of legal earnings after a successful episode (share of the legal wage)",
