@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dmi_sim.studies.kit.stats import run_interval, t_interval, wilson_interval
+from dmi_sim.studies.kit.stats import fieller_interval, run_interval, t_interval, wilson_interval
 
 
 def test_a_share_of_runs_gets_the_wilson_interval_inside_0_and_1() -> None:
@@ -52,3 +52,25 @@ def test_enforcement_totals_of_the_headline_table_are_cut_at_zero() -> None:
 def test_wilson_interval_is_scipys() -> None:
     ref = stats.binomtest(7, 20).proportion_ci(0.9, method="wilson")
     assert wilson_interval(7, 20, 0.9) == pytest.approx((ref.low, ref.high))
+
+
+def test_fieller_excludes_one_exactly_when_the_paired_t_interval_excludes_zero() -> None:
+    """The relative change's interval (a ratio of paired means) and the absolute change's
+    t-interval agree on every sample whether an effect is clear: the percentile bootstrap
+    of a handful of pairs did not."""
+    rng = np.random.default_rng(3)
+    clear = 0
+    for _ in range(300):
+        n = int(rng.integers(3, 8))
+        base = rng.uniform(9, 11, n)
+        scen = base * (1 + rng.normal(0.05, 0.1, n))
+        ratio, low, high = fieller_interval(scen, base)
+        _, d_low, d_high = t_interval(scen - base)
+        assert ratio == pytest.approx(scen.mean() / base.mean())
+        assert low <= ratio <= high
+        assert (low > 1 or high < 1) == (d_low > 0 or d_high < 0)
+        clear += d_low > 0 or d_high < 0
+    assert 0 < clear < 300  # both verdicts were tested
+    # a baseline not clearly above 0: no bounded interval, and a ratio never below 0
+    assert np.isnan(fieller_interval([1.0, 2.0, 0.5], [0.0, 3.0, -2.5])[1])
+    assert fieller_interval([0.0, 0.1, 5.0], [1.0, 1.1, 0.9])[1] == 0.0

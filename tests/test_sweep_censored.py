@@ -14,7 +14,7 @@ import pytest
 from dmi_sim.engine.derived import REBOUND_LEVEL, rebound
 from dmi_sim.engine.experiment import experiment_from_dict
 from dmi_sim.engine.tasks import RunTask, execute_task
-from dmi_sim.studies.sweep.censored import summarise_times
+from dmi_sim.studies.kit.censored import summarise_times
 from dmi_sim.studies.sweep.figures import draw_figures, point_means
 from dmi_sim.studies.sweep.report import write_report
 

@@ -32,10 +32,10 @@ MAP_FIELDS = {
 def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> Path:
     """Forest plot: change against the same-seed counterfactual, 95 % intervals.
 
-    The change is the ratio of means with its paired bootstrap interval (never below
-    -100 %), and every such panel shares one x-axis, so effects compare across outcomes at
-    a glance. An outcome the report gives as an absolute change only (``absolute_only``: a
-    baseline below the reporting floor) shows that change and its t-interval on its own
+    The change is the ratio of means with Fieller's interval (never below -100 %), and
+    every such panel shares one x-axis, so effects compare across outcomes at a glance. An
+    outcome the report gives as an absolute change only (``absolute_only``: a baseline
+    below the reporting floor) shows that change and its t-interval on its own
     axis, in the report's unit (``absolute_scale``: a daily count as its total a run over
     the window), its title marked "absolute".
     """
@@ -89,7 +89,7 @@ def plot_effects(effects: pd.DataFrame, outcomes: Sequence[str], path: Path) -> 
     fig.suptitle(
         f"Paired effect against the same-seed baseline, days {window['window_start']}-"
         f"{window['window_end'] - 1}\n(ratio of means over {n_pairs} replications, 95 % "
-        "paired bootstrap interval, one scale for these panels; panels marked absolute: "
+        "Fieller interval, one scale for these panels; panels marked absolute: "
         "the change on a small base, in its unit)",
         fontsize=12,
     )

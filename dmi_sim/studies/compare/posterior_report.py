@@ -50,7 +50,7 @@ METHOD = (
     "narrower than the single-point interval at any draw (a conservative choice). With no "
     "spread between draws it is the ordinary comparison's t-interval. Relative changes "
     "(ratio of means) are pooled the same way on the log scale, each draw's standard error "
-    "from its paired bootstrap, and turned back into a change, so they never fall below "
+    "by the delta method, and turned back into a change, so they never fall below "
     "-100 %. The *parameters' share* is the share of the interval's variance that is "
     "between draws; the rest is seed noise, which more replications shrink, while only a "
     "narrower posterior shrinks the parameters' share. With few draws the degrees of "

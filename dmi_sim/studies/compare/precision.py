@@ -3,7 +3,7 @@
 
 W is a **full width** (high end minus low end of the 95 % interval) in **percentage points
 of the baseline's level**, read on the report's own scale: where the report gives an
-effect as a relative change (the ratio of means with its paired bootstrap interval), the
+effect as a relative change (the ratio of means with its Fieller interval), the
 width of that interval; where it gives the absolute change because the baseline is small
 (``kit.stats.relative_floor``), the width of the absolute interval divided by the
 baseline's mean over the window, the same scale for a change the report could not give as

@@ -2,9 +2,11 @@
 
 Every sentence is generated from the measured effects, so the report never claims more
 than the runs show: a change is called a rise or a fall only when its 95 % interval
-excludes zero. Relative changes are ratios of means with a paired bootstrap interval (never
-below -100 % for a quantity that cannot be negative), and none is given on a baseline below
-the floor of ``kit.stats.relative_floor``: those show the absolute change only.
+excludes zero. Relative changes are ratios of means with Fieller's interval
+(``kit.stats.fieller_interval``: it excludes zero exactly when the absolute change's paired
+t-interval does, so the headline's differences and these sentences agree), never below
+-100 % for a quantity that cannot be negative, and none is given on a baseline below the
+floor of ``kit.stats.relative_floor``: those show the absolute change only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 from dmi_sim.engine.provenance import now
 from dmi_sim.studies.compare import headline as hl
+from dmi_sim.studies.kit.censored import event_times, show_time, summarise_times
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.outcomes import SUMMARY, absolute_unit
@@ -27,6 +30,7 @@ from dmi_sim.studies.kit.stats import (
     FLOOR_RULE,
     RUN_INTERVAL_RULE,
     WINDOW_DAYS,
+    fieller_interval,
     relative_floor,
     run_interval,
 )
@@ -128,8 +132,8 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
 
     A rise or a fall only when the interval excludes zero; the absolute change gives the
     scale (``absolute_change``: daily counts as totals a run over the window). The
-    relative change is the ratio of means with its paired bootstrap interval (bounded
-    below by -100 %); below the baseline floor only the absolute change is given.
+    relative change is the ratio of means with its Fieller interval (bounded below
+    by -100 %); below the baseline floor only the absolute change is given.
     """
     meta = OUTCOMES[outcome]
     label = meta.label[0].lower() + meta.label[1:]
@@ -211,12 +215,15 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
         for name in scenarios
         if (name, "violent_incidents") in rows.index
     ]
-    falls = [(name, r) for name, r in violence if r["rel_high"] < 0]
+    falls = [(name, r) for name, r in violence if r["abs_high"] < 0]
     if falls:
-        name, r = min(falls, key=lambda item: item[1]["rel_effect"])
-        lines.append(
-            f"The largest fall in violent incidents was under **{name}** ({pct(r['rel_effect'])})."
+        name, r = min(falls, key=lambda item: item[1]["abs_effect"])
+        size = (
+            absolute_change("violent_incidents", r)
+            if absolute_only("violent_incidents", r)
+            else pct(r["ratio_effect"])
         )
+        lines.append(f"The largest fall in violent incidents was under **{name}** ({size}).")
     elif violence:
         lines.append("No scenario reduced violent incidents by more than chance would explain.")
     if {"arrests_sellers", "arrests_buyers", "incarcerated"} <= set(ts.columns):
@@ -250,9 +257,94 @@ def levels_table(effects: pd.DataFrame) -> str:
     return table(["outcome", "unit", *scenarios], rows)
 
 
-def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
-    """Run-summary keys per scenario: mean over runs and 95 % interval (``run_interval``:
-    inside the values each key can take), and each key's window."""
+#: What the run-summary table's custody person-days are, and what to read beside them.
+CUSTODY_NOTE = (
+    "Custody person-days (`incarceration_person_days`, and the cost of custody) are the "
+    "custody *stock* over the window: every day, everyone held, whenever admitted, so "
+    "people jailed before the policy started count too (the baseline has thousands of them "
+    "with no policy at all). Read them only against the `baseline` column. Who was sent to "
+    "custody in the window is `custody_persons_total` (distinct people, the sum of the "
+    "daily `custody_new_persons`; admissions, a person counted at each, are the daily "
+    "`custody_admissions` of `timeseries.parquet`)."
+)
+#: What the run-summary table's displacement ratio is, beside the run's own in summary.csv.
+DISPLACEMENT_NOTE = (
+    "`displacement_ratio` here is measured against the same-seed baseline: (the catchment "
+    "ring's sales under the scenario minus under the baseline) / (the market area's sales "
+    "under the baseline minus under the scenario), means over the runs of the year after "
+    "the start (a ratio of mean changes, not a mean of per-run ratios), with Fieller's 95 % "
+    "interval; undefined (n/a) unless the scenario's market sales fell, and not given for "
+    "the baseline itself. Negative: the catchment lost sales too (diffusion of benefits). "
+    "The per-run `displacement_ratio` of `summary.csv` (docs/ODD.md) compares each run with "
+    "its own 180 days before the start, so it also counts what changes with no policy at "
+    "all{drift}; it is not shown here."
+)
+
+
+def paired_displacement(summary: pd.DataFrame, scenario: str) -> tuple[float, float, float]:
+    """(ratio, low, high): catchment sales gained per market-area sale lost by ``scenario``
+    against the same-seed baseline over the year after the start (``DISPLACEMENT_NOTE``);
+    NaN unless its market sales fell."""
+    keys = ["post_transactions_catchment", "post_transactions_market"]
+    mine = summary[summary["scenario"] == scenario].set_index("replication")[keys]
+    base = summary[summary["scenario"] == COUNTERFACTUAL].set_index("replication")[keys]
+    reps = mine.index.intersection(base.index)
+    gained = (mine.loc[reps, keys[0]] - base.loc[reps, keys[0]]).to_numpy(float)
+    lost = (base.loc[reps, keys[1]] - mine.loc[reps, keys[1]]).to_numpy(float)
+    if not len(reps) or lost.mean() <= 0:
+        return (math.nan, math.nan, math.nan)
+    return fieller_interval(gained, lost)
+
+
+def _displacement_cell(summary: pd.DataFrame, name: str, policy_days: int) -> str:
+    if name == COUNTERFACTUAL:
+        return "-"  # no policy: nothing displaced
+    ratio, low, high = paired_displacement(summary, name)
+    if not math.isfinite(ratio):
+        return "n/a (market sales did not fall)"
+    interval = f" ({num(low)} to {num(high)})" if math.isfinite(low) else " (interval unbounded)"
+    return f"{num(ratio)}{interval}"
+
+
+def _closure_cell(summary: pd.DataFrame, name: str, policy_days: int) -> str:
+    """'closed in 1 of 4 runs (share 95 % CI 0.046 to 0.70); Kaplan-Meier median > 365
+    days': a time a run can end before, read as censored (``kit.censored``), never a mean
+    of the runs that closed."""
+    runs = summary[summary["scenario"] == name]
+    times = summarise_times(*event_times(runs, "days_to_closure", policy_days))
+    median = show_time(times["median"], times["beyond"])
+    if math.isfinite(times["median"]) and math.isfinite(times["low"]):
+        high = times["high"]  # not reached where the band's upper end never falls to one half
+        upper = f"{high:.0f}" if math.isfinite(high) else f"> {times['followed']:.0f}"
+        median += f" (95 % CI {times['low']:.0f} to {upper})"
+    return (
+        f"closed in {times['events']:.0f} of {times['runs']:.0f} runs (share 95 % CI "
+        f"{num(times['share_low'])} to {num(times['share_high'])}); Kaplan-Meier median {median}"
+    )
+
+
+#: Run-summary keys whose cell is not a mean over runs, and how each is given instead.
+_CELLS: dict[str, Callable[[pd.DataFrame, str, int], str]] = {
+    "days_to_closure": _closure_cell,
+    "displacement_ratio": _displacement_cell,
+}
+
+
+def _mean_cell(summary: pd.DataFrame, name: str, key: str) -> str:
+    values = summary.loc[summary["scenario"] == name, key].astype(float)
+    mean, low, high = run_interval(values, key)
+    finite = int(values.notna().sum())
+    note = f"; {finite} of {len(values)} runs" if finite < len(values) else ""
+    return "n/a" if not math.isfinite(mean) else f"{num(mean)} ({num(low)} to {num(high)}{note})"
+
+
+def summary_table(
+    summary: pd.DataFrame, windows: Mapping[str, str], policy_days: Mapping[str, int]
+) -> str:
+    """Run-summary keys per scenario, and each key's window: the mean over runs and 95 %
+    interval (``run_interval``: inside the values each key can take); the time to closure
+    as censored times (``_closure_cell``, followed for each scenario's ``policy_days``) and
+    the displacement ratio against the baseline (``_displacement_cell``)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
     for key, window in SUMMARY_KEYS.items():
@@ -260,17 +352,26 @@ def summary_table(summary: pd.DataFrame, windows: Mapping[str, str]) -> str:
             continue
         row = [key, SUMMARY[key].unit, windows[window]]
         for name in scenarios:
-            values = summary.loc[summary["scenario"] == name, key].astype(float)
-            mean, low, high = run_interval(values, key)
-            finite = int(values.notna().sum())
-            note = f"; {finite} of {len(values)} runs" if finite < len(values) else ""
+            cell = _CELLS.get(key)
             row.append(
-                "n/a"
-                if not math.isfinite(mean)
-                else f"{num(mean)} ({num(low)} to {num(high)}{note})"
+                cell(summary, name, policy_days[name]) if cell else _mean_cell(summary, name, key)
             )
         rows.append(row)
     return table(["summary", "unit", "window", *scenarios], rows)
+
+
+def displacement_note(summary: pd.DataFrame) -> str:
+    """``DISPLACEMENT_NOTE`` with the baseline's own drift in catchment sales, when known."""
+    base = summary[summary["scenario"] == COUNTERFACTUAL]
+    keys = ("pre_transactions_catchment", "post_transactions_catchment")
+    drift = ""
+    if set(keys) <= set(summary.columns) and len(base):
+        pre, post = (base[k].mean() for k in keys)
+        drift = (
+            f" (here the baseline's catchment sales go from {num(pre)} to {num(post)} a day "
+            "with no policy)"
+        )
+    return DISPLACEMENT_NOTE.format(drift=drift)
 
 
 def validation_status(
@@ -457,6 +558,8 @@ def write_report(
         "",
         table(head, rows),
         "",
+        CUSTODY_NOTE,
+        "",
         *(
             ["## Results that stand out", "", *[f"- {line}" for line in sections["standout"]], ""]
             if sections["standout"]
@@ -471,8 +574,10 @@ def write_report(
         "## Effects against the baseline",
         "",
         f"Relative change over days {first}-{last} (ratio of the scenario's mean to the "
-        "same-seed baseline's, minus 1), with a 95 % paired bootstrap interval over "
-        "replications (it cannot fall below -100 %); on a small base (see the floor above) "
+        "same-seed baseline's, minus 1), with Fieller's 95 % interval for the ratio of "
+        "paired means (it cannot fall below -100 %, and it excludes 0 exactly when the "
+        "absolute change's paired t-interval does, so it agrees with the differences in "
+        "points above); on a small base (see the floor above) "
         "the absolute change and its 95 % t-interval instead, in the outcome's unit, a daily "
         "count as its total a run over those days (as in the sentences above):",
         "",
@@ -488,7 +593,9 @@ def write_report(
         "Mean over runs (95 % interval, see Method) of each run's summary; the window column "
         "says what each counts over:",
         "",
-        summary_table(summary, windows),
+        summary_table(summary, windows, {name: days - start for name, start in starts.items()}),
+        "",
+        displacement_note(summary),
         "",
         "## Figures",
         "",
@@ -501,7 +608,7 @@ def write_report(
         "`effects.csv` holds, for every scenario and outcome: the absolute difference "
         "(`abs_*`), the mean of per-replication relative changes (`rel_*`, 95 % t-interval, "
         "replications with a zero baseline left out, `rel_n` kept) and the ratio-of-means "
-        "change (`ratio_*`, 95 % paired percentile bootstrap over replications). "
+        "change (`ratio_*`, Fieller's 95 % interval for the ratio of the paired means). "
         "`summary.csv` has one row per run, `timeseries.parquet` one row per run and day "
         "(scenario, replication, seed, day, every series), `manifest.json` the command, every "
         "parameter of every scenario, the seeds, package versions and the git commit.",

@@ -29,15 +29,15 @@ from dmi_sim.engine.experiment import Experiment
 from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.params import PARAMETERS, load_params
 from dmi_sim.studies.kit import outcomes as catalogue
-from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
-from dmi_sim.studies.kit.stats import pool_draws, t_halfwidth
-from dmi_sim.studies.sweep.censored import (
+from dmi_sim.studies.kit.censored import (
     EVENT,
     censor_columns,
     event_times,
     is_censored,
     summarise_times,
 )
+from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
+from dmi_sim.studies.kit.stats import pool_draws, t_halfwidth
 
 #: Characters per line of an axis label, and of a figure's caption.
 LABEL_WIDTH = 38

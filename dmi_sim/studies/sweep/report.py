@@ -25,8 +25,8 @@ import pandas as pd
 from dmi_sim.engine.experiment import SCENARIO_FACTOR, Experiment
 from dmi_sim.params import load_params
 from dmi_sim.studies.kit import outcomes as catalogue
+from dmi_sim.studies.kit.censored import BY, EVENT, is_censored, show_time
 from dmi_sim.studies.kit.markdown import counted, num, table
-from dmi_sim.studies.sweep.censored import BY, EVENT, is_censored, show_time
 from dmi_sim.studies.sweep.figures import pareto_front, point_means, policy_window
 
 

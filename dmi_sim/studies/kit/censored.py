@@ -1,9 +1,11 @@
-"""Times to an event that a run can end before: the sweep's right-censored outcomes.
+"""Times to an event that a run can end before: right-censored outcomes, read the same way
+by every study (a sweep's design points, a comparison's scenarios).
 
 A run whose market is not back when its gap ends has no rebound time, only a lower bound
 (the gap); a run whose market never closed has no time to closure. Averaging the bounds as if
 they were measured, or dropping those runs, says the market comes back sooner (or closes
-sooner) than it does. So a design point's censored outcome is read as survival data:
+sooner) than it does. So the runs of a design point (or of a compared scenario) are read as
+survival data:
 
 * the share of its runs in which the event happened (Wilson 95 % interval);
 * the Kaplan-Meier median time (``scipy.stats.ecdf`` on ``CensoredData``) with a 95 %
@@ -26,7 +28,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import CensoredData, binomtest, ecdf
+from scipy.stats import CensoredData, ecdf
+
+from dmi_sim.studies.kit.stats import wilson_interval
 
 #: Censored outcome -> the event a run waits for, as a report's sentence names it.
 EVENT = {"rebound_days": "the market came back", "days_to_closure": "the market closed"}
@@ -73,8 +77,8 @@ def summarise_times(time: np.ndarray, happened: np.ndarray) -> dict[str, float]:
     if n == 0:
         return out
     out["followed"] = float(time.max())
-    share = binomtest(events, n).proportion_ci(method="wilson")
-    out |= {"share": events / n, "share_low": share.low, "share_high": share.high}
+    share_low, share_high = wilson_interval(events, n)
+    out |= {"share": events / n, "share_low": share_low, "share_high": share_high}
     sf = ecdf(CensoredData(uncensored=time[happened], right=time[~happened])).sf
     with warnings.catch_warnings():  # the log-log band is undefined where sf is 1 or 0
         warnings.simplefilter("ignore", RuntimeWarning)
