@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter
 
 from dmi_sim.engine.experiment import Experiment
 from dmi_sim.engine.posterior import PARTICLE
-from dmi_sim.params import PARAMETERS, load_params
+from dmi_sim.params import PARAMETERS
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.censored import (
     EVENT,
@@ -38,6 +38,8 @@ from dmi_sim.studies.kit.censored import (
 )
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
 from dmi_sim.studies.kit.stats import pool_draws, t_halfwidth
+from dmi_sim.studies.sweep import units
+from dmi_sim.studies.sweep.units import Window, policy_window
 
 #: Characters per line of an axis label, and of a figure's caption.
 LABEL_WIDTH = 38
@@ -54,10 +56,10 @@ _LINE_COLOURS = (
 )
 
 
-def outcome_label(key: str, wrap: bool = True) -> str:
-    """'Label (unit)' for a summary key from the outcome catalogue (costs in million $, as
-    the axes show them), wrapped for an axis unless ``wrap`` is False."""
-    text = catalogue.label(key)
+def outcome_label(key: str, window: Window, wrap: bool = True) -> str:
+    """'Label (unit)' of a summary key as the sweep shows it (``units.label``; costs in
+    million $, as the axes show them), wrapped for an axis unless ``wrap`` is False."""
+    text = units.label(key, window)
     if key.startswith("cost_"):
         text = text.replace("($)", "(million $)")
     return _wrap(text) if wrap else text
@@ -73,12 +75,6 @@ def factor_label(key: str) -> str:
     if spec is None:
         return key
     return _wrap(f"{spec.doc} ({spec.unit})" if spec.unit else spec.doc)
-
-
-def policy_window(experiment: Experiment) -> tuple[int, int]:
-    """(policy start, days of a run) as every run of the experiment has them."""
-    params = load_params(experiment.scenario, experiment.overrides)
-    return int(params["run.intervention_start"]), int(experiment.days or params["run.days"])
 
 
 def _policy_days(experiment: Experiment) -> int:
@@ -207,14 +203,16 @@ def _colours(levels: Sequence[object], group: str) -> dict[object, str]:
     return {lvl: OKABE_ITO[_LINE_COLOURS[i % len(_LINE_COLOURS)]] for i, lvl in enumerate(levels)}
 
 
-def _label_axis(axis: Axis, key: str) -> None:
+def _label_axis(axis: Axis, key: str, window: Window) -> None:
     """An outcome's label on an axis; costs in millions of dollars, as their label says."""
-    axis.set_label_text(outcome_label(key))
+    axis.set_label_text(outcome_label(key, window))
     if key.startswith("cost_"):
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:g}"))
 
 
-def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) -> pd.DataFrame:
+def _frontier_panel(
+    ax: Axes, points: pd.DataFrame, x: str, y: str, group: str, window: Window
+) -> pd.DataFrame:
     """Points with intervals, coloured by group; the frontier ringed and joined. Returns the
     frontier's design points."""
     colours = _colours(list(dict.fromkeys(points[group])), group)
@@ -249,8 +247,8 @@ def _frontier_panel(ax: Axes, points: pd.DataFrame, x: str, y: str, group: str) 
     ax.scatter(
         front[x], front[y], s=110, facecolors="none", edgecolors="#333333", linewidths=1.2, zorder=3
     )
-    _label_axis(ax.xaxis, x)
-    _label_axis(ax.yaxis, y)
+    _label_axis(ax.xaxis, x, window)
+    _label_axis(ax.yaxis, y, window)
     ax.grid(alpha=0.3)
     return front
 
@@ -263,31 +261,51 @@ def _finish(fig: Figure, legend_from: Axes, title: str, group: str, path: Path) 
     return save_figure(fig, path, tight=False)
 
 
+def shown_points(
+    experiment: Experiment, summary: pd.DataFrame, keys: Sequence[str]
+) -> pd.DataFrame:
+    """``point_means`` of ``keys`` in the units the sweep shows them in (``units``), so
+    that the figures, their tables and ``report.md`` give the same numbers."""
+    shown = units.in_shown_units(summary, keys, units.post_window(experiment))
+    factors = [f.key for f in experiment.factors]
+    return point_means(shown, factors, keys, experiment.draw_counts, _policy_days(experiment))
+
+
+def points_table(
+    points: pd.DataFrame, factors: Sequence[str], keys: Sequence[str], window: Window
+) -> pd.DataFrame:
+    """The points' settings and each key's columns (``_columns``), a rescaled key's columns
+    named as ``units.column`` says."""
+    names = {}
+    for key in keys:
+        for name in _columns(key):
+            names[name] = units.column(key, window) + name.removeprefix(key)
+    return points[["point", *factors, *names]].rename(columns=names)
+
+
 def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> list[Path]:
     """Per outcome: a figure against officer time and against cost with the frontier marked,
-    and a table of the frontier's design points (which settings they are)."""
+    and a table of the frontier's design points (which settings they are); and ``points.csv``,
+    every design point with every outcome."""
     spec = experiment.figures
     effort, cost, group = spec["effort"], spec["cost"], spec["group"]
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
     factors = [f.key for f in experiment.factors]
-    points = point_means(
-        summary,
-        factors,
-        [effort, cost, *outcomes],
-        experiment.draw_counts,
-        _policy_days(experiment),
-    )
+    window = units.post_window(experiment)
+    points = shown_points(experiment, summary, [effort, cost, *outcomes])
     paths = []
     for outcome in outcomes:
         fig = Figure(figsize=(11, 4.6), layout="constrained")
         axes = fig.subplots(1, 2, sharey=True)
         fronts = [
-            _frontier_panel(ax, points, x, outcome, group).assign(frontier_against=x)
+            _frontier_panel(ax, points, x, outcome, group, window).assign(frontier_against=x)
             for ax, x in zip(axes, (effort, cost), strict=True)
         ]
         table = folder / f"frontier_{outcome}.csv"
-        columns = ["frontier_against", "point", *factors, effort, cost, *_columns(outcome)]
-        pd.concat(fronts)[columns].to_csv(table, index=False)
+        on_front = pd.concat(fronts)
+        front = points_table(on_front, factors, [effort, cost, outcome], window)
+        front.insert(0, "frontier_against", on_front["frontier_against"].to_numpy())
+        front.to_csv(table, index=False)
         better = "more" if catalogue.higher_is_better(outcome) else "less"
         what = (
             f"Kaplan-Meier median of {experiment.runs_phrase()} with 95 % interval (points "
@@ -297,12 +315,15 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
             "outcome's bounds"
         )
         title = (
-            f"{outcome_label(outcome, wrap=False)}: what each resource level buys\n"
+            f"{outcome_label(outcome, window, wrap=False)}: what each resource level buys\n"
             f"one point per design point: {what}\nringed: the frontier, where no cheaper "
-            f"point does better ({better} is better); listed in {table.name}"
+            f"point does better ({better} is better); listed in {table.name}, every point "
+            "in points.csv"
         )
         paths += [_finish(fig, axes[0], title, group, folder / f"frontier_{outcome}.png"), table]
-    return paths
+    every = folder / "points.csv"
+    points_table(points, factors, [effort, cost, *outcomes], window).to_csv(every, index=False)
+    return [*paths, every]
 
 
 def _columns(outcome: str) -> list[str]:
@@ -333,9 +354,8 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
     x, group = experiment.figures["x"], experiment.figures["group"]
     outcomes = list(experiment.outcomes)
     factors = [f.key for f in experiment.factors]
-    points = point_means(
-        summary, factors, outcomes, experiment.draw_counts, _policy_days(experiment)
-    )
+    window = units.post_window(experiment)
+    points = shown_points(experiment, summary, outcomes)
     panels = [p for o in outcomes for p in ([o, f"{o}_share"] if is_censored(o) else [o])]
     levels = sorted(points[group].unique())
     colours = _colours(levels, group)
@@ -353,7 +373,7 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
             ax.set_ylabel(_wrap(f"Runs in which {event} (share of runs)"))
             ax.set_ylim(-0.02, 1.02)
         else:
-            _label_axis(ax.yaxis, panel)
+            _label_axis(ax.yaxis, panel, window)
         ax.grid(alpha=0.3)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
@@ -373,9 +393,7 @@ def draw_response(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
         title += "\n" + textwrap.fill(note, TITLE_WIDTH)
     path = folder / f"response_{x}.png"
     table = folder / f"response_{x}.csv"
-    points[["point", *factors, *(c for o in outcomes for c in _columns(o))]].to_csv(
-        table, index=False
-    )
+    points_table(points, factors, outcomes, window).to_csv(table, index=False)
     return [_finish(fig, axes[0], title, group, path), table]
 
 

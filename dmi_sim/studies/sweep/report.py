@@ -1,16 +1,21 @@
 """``report.md`` of a frontier sweep: what each point on the frontier buys and what it costs.
 
-For every outcome, in plain sentences built from the design points' means:
+First what the shipped strategies (each at its scenario's settings) achieved, and which
+levers moved any outcome beyond seed noise (``noise.lever_effects``). Then, for every
+outcome, in plain sentences built from the design points' means:
 
 * the **frontier** against cost and against officer-hours: the points no cheaper (or equal)
   point does better than, cheapest first, each with its strategy, its settings, the outcome
   and what it costs;
+* which points the runs cannot tell from the best (``noise.ties_with_best``): where there
+  are any, the report names the cheapest of them, not the best mean, and how many
+  replications would tell them apart; a frontier step whose gain is within noise says so;
 * the strategies **at equal cost and at equal officer-hours**: for the budget each shipped
   strategy spends at its default settings, the best point of every strategy within it.
 
-Every number is the mean over a point's replications (95 % t-interval in the frontier
-tables beside the figures); a statement is only as firm as those intervals, which the report
-says where two strategies are within each other's interval.
+Every number is the mean over a point's replications with its 95 % interval, in the unit
+``units`` gives it (a daily count as its total over the policy-year window); the table of
+design points at the end, and ``figures/points.csv``, hold every point's outcomes.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.engine.experiment import SCENARIO_FACTOR, Experiment
+from dmi_sim.engine.seeds import MAX_REPLICATIONS
 from dmi_sim.params import load_params
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.censored import BY, EVENT, is_censored, show_time
 from dmi_sim.studies.kit.markdown import counted, num, table
-from dmi_sim.studies.sweep.figures import pareto_front, point_means, policy_window
+from dmi_sim.studies.sweep import noise, units
+from dmi_sim.studies.sweep.figures import pareto_front, shown_points
+from dmi_sim.studies.sweep.units import Window, policy_window
 
 
 def dollars(value: float) -> str:
@@ -125,17 +133,156 @@ def _frontier_lines(
     front: pd.DataFrame, x: str, y: str, cost: str, effort: str, factors: Sequence[str]
 ) -> list[str]:
     lines = []
+    previous = None
     for _, row in front.iterrows():
         spend = (
             f"{dollars(row[cost])} and {num(row[effort])} officer-hours"
             if x == cost
             else f"{num(row[effort])} officer-hours ({dollars(row[cost])})"
         )
+        within = (
+            f"; **within noise**: the runs do not tell it from point {int(previous['point'])}"
+            if previous is not None and not noise.told_apart(row, previous, y)
+            else ""
+        )
         lines.append(
             f"- point {int(row['point'])}: **{row[SCENARIO_FACTOR]}** "
-            f"({settings(row, factors)}): {result(y, row)} for {spend}"
+            f"({settings(row, factors)}): {result(y, row)} for {spend}{within}"
         )
+        previous = row
     return lines
+
+
+def _best_sentence(
+    points: pd.DataFrame,
+    front: pd.DataFrame,
+    x: str,
+    name: str,
+    y: str,
+    factors: Sequence[str],
+    experiment: Experiment,
+) -> str:
+    """Which point is best against ``x`` (by the name ``name``), or, where the runs cannot
+    tell it from others, that they are indistinguishable and the cheapest of them."""
+    cost = experiment.figures["cost"]
+    best = noise.best_point(points, y, x)
+    ties = noise.ties_with_best(points, y, x)
+    head = f"Against {name}: {len(front)} points on the frontier."
+    what = f"**{best[SCENARIO_FACTOR]}** ({settings(best, factors)}, point {int(best['point'])})"
+    if len(ties) == 1:
+        return (
+            f"{head} The best result, {_show_best(y, best)}, comes from {what} at "
+            f"{dollars(best[cost])}; the runs tell it from every other point."
+        )
+    cheapest = ties.iloc[0]
+    others = counted(len(ties) - 1, "other point")
+    text = (
+        f"{head} The best mean, {_show_best(y, best)} from {what}, cannot be told from "
+        f"{others} at {experiment.runs_phrase()} a point: these are indistinguishable here. "
+    )
+    if cheapest["point"] == best["point"]:
+        return text + (
+            f"It is also the cheapest of them in {name}: no point spending more does better "
+            "beyond seed noise."
+        )
+    text += (
+        f"The cheapest of them is **{cheapest[SCENARIO_FACTOR]}** ({settings(cheapest, factors)}"
+        f", point {int(cheapest['point'])}): {_show_best(y, cheapest)} for "
+        f"{_show(x, cheapest[x])}{'' if x == cost else ' officer-hours'}. "
+    )
+    return text + _replications_phrase(best, cheapest, y, experiment)
+
+
+def _replications_phrase(
+    best: pd.Series, cheapest: pd.Series, y: str, experiment: Experiment
+) -> str:
+    """How many replications would tell the best from the cheapest point tied with it."""
+    if experiment.draws or is_censored(y) or experiment.replications < 2:
+        return "Telling them apart needs more replications."
+    needed = noise.replications_to_tell(best, cheapest, y, experiment.replications)
+    if needed is None:
+        return (
+            f"Their means differ by {_show_gap(y, abs(best[y] - cheapest[y]))}, less than even "
+            f"{MAX_REPLICATIONS:,} replications a point would tell from seed noise: as far as "
+            "these runs show, paying more buys nothing here."
+        )
+    return (
+        f"Telling the best from it would take about {needed:,} replications a point, if their "
+        "means and spread stay as they are."
+    )
+
+
+def _show_gap(key: str, value: float) -> str:
+    """A difference between two points: a share in percentage points."""
+    if "residents_outdoors" in key:
+        return f"{100 * value:.1f} points"
+    return _show(key, value)
+
+
+def _levers_section(
+    points: pd.DataFrame,
+    factors: Sequence[str],
+    outcomes: Sequence[str],
+    spending: Sequence[str],
+    window: Window,
+) -> list[str]:
+    """Per lever: the largest gap between its levels on each outcome and on what it spends,
+    against its noise; and the levers that moved no outcome beyond seed noise."""
+    effects = noise.lever_effects(points, factors, [*outcomes, *spending])
+    if effects.empty:
+        return []
+    rows, still = [], []
+    for (strategy, lever), part in effects.groupby(["strategy", "lever"], sort=False):
+        cells = [
+            f"{'**moved** ' if e.moved else ''}{_show_gap(e.outcome, e.difference)} "
+            f"(noise ±{_show_gap(e.outcome, e.noise)})"
+            for e in part.itertuples()
+        ]
+        rows.append([f"`{lever}` ({strategy})", *cells])
+        if not part.loc[part["outcome"].isin(outcomes), "moved"].any():
+            still.append(f"`{lever}` ({strategy})")
+    verdict = (
+        "Moved no outcome beyond seed noise here (whatever it cost): " + ", ".join(still) + "."
+        if still
+        else "Every lever moved at least one outcome beyond seed noise."
+    )
+    return [
+        "## What each lever moved",
+        "",
+        "For each lever, the largest difference between two of its levels (each level's mean "
+        "over its strategy's points at it, so averaged over the other levers) and the 95 % "
+        "interval of that difference from seed noise (±). **moved**: some two levels differ "
+        "by more than their noise. " + verdict,
+        "",
+        table(["lever", *(units.label(k, window) for k in effects["outcome"].unique())], rows),
+        "",
+    ]
+
+
+def _compact(key: str, point: pd.Series) -> str:
+    """A point's value and interval in a table cell: '16.8 (10.0-23.5)'."""
+    if is_censored(key):
+        return _show_best(key, point)
+    low, high = _show(key, point[f"{key}_low"]), _show(key, point[f"{key}_high"])
+    return f"{_show(key, point[key])} ({low} to {high})"
+
+
+def _points_table(
+    points: pd.DataFrame, factors: Sequence[str], keys: Sequence[str], window: Window
+) -> str:
+    """Each point's settings and every outcome (mean and 95 % interval)."""
+    return table(
+        ["point", "strategy", "settings", *(units.label(k, window) for k in keys)],
+        [
+            [
+                str(int(r["point"])),
+                r[SCENARIO_FACTOR],
+                settings(r, factors),
+                *(_compact(k, r) for k in keys),
+            ]
+            for _, r in points.iterrows()
+        ],
+    )
 
 
 def _budget_table(points: pd.DataFrame, defaults: pd.DataFrame, x: str, y: str) -> str:
@@ -200,6 +347,19 @@ def _censored_phrase(key: str) -> str:
     )
 
 
+def _units_phrase(keys: Sequence[str], window: Window) -> str:
+    """Which outcomes are shown as totals over the window rather than daily means."""
+    scaled = [k for k in keys if units.scale(k, window) != 1]
+    if not scaled:
+        return ""
+    names = ", ".join(units.name(k).lower() for k in scaled)
+    return (
+        f" A daily count ({names}) is shown as its total over {window.span}, a run's "
+        f"policy year: the daily mean times {window.days} (its unit says 'a run'), as "
+        "`compare` gives it; the other `post_` outcomes are means over those days."
+    )
+
+
 def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) -> Path:
     """Write ``folder/report.md`` for a ``kind = "frontier"`` sweep; return its path."""
     spec = experiment.figures
@@ -207,9 +367,9 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     outcomes = [o for o in experiment.outcomes if o not in (effort, cost)]
     factors = [f.key for f in experiment.factors]
     start, days = policy_window(experiment)
-    points = point_means(
-        summary, factors, [effort, cost, *outcomes], experiment.draw_counts, days - start
-    )
+    window = units.post_window(experiment)
+    keys = [*outcomes, effort, cost]
+    points = shown_points(experiment, summary, [effort, cost, *outcomes])
     defaults = default_points(points, factors)
     lines = [
         f"# {experiment.description or experiment.name}",
@@ -220,24 +380,29 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         f"number is a point's mean over its runs (a time a run can end before: its median, "
         "as its section says); totals (officer-hours, custody, cost) count "
         f"days {start}-{days - 1}, from the policy start to the end of the run, and means "
-        f"with `post_` the year from day {start}. The points at each strategy's shipped "
-        "settings: "
-        + ", ".join(
-            f"point {int(r['point'])} ({r[SCENARIO_FACTOR]})" for _, r in defaults.iterrows()
-        )
-        + ".",
+        f"with `post_` the year from day {start}." + _units_phrase(outcomes, window),
         "",
         "A point is **on the frontier** when no cheaper (or equally cheap) point does better "
         "on the outcome; the frontier is listed cheapest first, and the figures ring it. "
         + _interval_phrase(experiment)
         + ", cut at the values the outcome can take (no negative counts, days or costs; "
-        "shares within 0-1): neighbours on the frontier whose intervals overlap are not told "
-        "apart by these runs.",
+        "shares within 0-1). Two points are **told apart** when their means differ by more "
+        "than the 95 % interval of the difference (their half-widths in quadrature); points "
+        "the runs cannot tell from the best are indistinguishable at these replications, "
+        "and a frontier step whose gain is within that noise is marked.",
         "",
+        "## The shipped strategies",
+        "",
+        "Each strategy at its scenario's shipped settings (every point is in the table at the "
+        "end and in `figures/points.csv`):",
+        "",
+        _points_table(defaults, factors, keys, window),
+        "",
+        *_levers_section(points, factors, outcomes, [effort, cost], window),
     ]
     for outcome in outcomes:
         better = "more" if catalogue.higher_is_better(outcome) else "less"
-        lines += [f"## {catalogue.label(outcome)}: {better} is better", ""]
+        lines += [f"## {units.label(outcome, window)}: {better} is better", ""]
         censored = is_censored(outcome)
         if censored:
             lines += [_censored_phrase(outcome), ""]
@@ -259,12 +424,9 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
             continue
         for x, name in ((cost, "cost"), (effort, "officer-hours")):
             front = frontier(points, x, outcome)
-            last = front.iloc[-1]
             lines += [
-                f"Against {name}: {len(front)} points on the frontier. The best result, "
-                f"{_show_best(outcome, last)}, comes from **{last[SCENARIO_FACTOR]}** "
-                f"({settings(last, factors)}) at {dollars(last[cost])}; the cheapest point "
-                f"on the frontier is **{front.iloc[0][SCENARIO_FACTOR]}** "
+                _best_sentence(points, front, x, name, outcome, factors, experiment)
+                + f" The cheapest point on the frontier is **{front.iloc[0][SCENARIO_FACTOR]}** "
                 f"({settings(front.iloc[0], factors)}).",
                 "",
                 *_frontier_lines(front, x, outcome, cost, effort, factors),
@@ -272,7 +434,8 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
             ]
         lines += [
             "At equal cost: the best each strategy reaches while spending no more than a "
-            "shipped strategy does:",
+            "shipped strategy does (each cell a best mean; its interval is in the table at "
+            "the end):",
             "",
             _budget_table(points, defaults, cost, outcome),
             "",
@@ -284,19 +447,7 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     lines += [
         "## Design points",
         "",
-        table(
-            ["point", "strategy", "settings", "officer-hours", "cost"],
-            [
-                [
-                    str(int(r["point"])),
-                    r[SCENARIO_FACTOR],
-                    settings(r, factors),
-                    num(r[effort]),
-                    dollars(r[cost]),
-                ]
-                for _, r in points.iterrows()
-            ],
-        ),
+        _points_table(points, factors, keys, window),
         "",
     ]
     path = Path(folder) / "report.md"
