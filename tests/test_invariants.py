@@ -376,9 +376,15 @@ def test_invariants_hold_for_random_valid_parameters(overrides, seed):
     res_ts = model.observer.frame()
     assert len(res_ts) == HYPOTHESIS_DAYS
     assert (
-        res_ts.notna().all().drop(["residents_outdoors_market"], errors="ignore").all()
+        res_ts.notna()
+        .all()
+        .drop(["residents_outdoors_market", "perceived_risk"], errors="ignore")
+        .all()
         or model.residents.n == 0
     )
+    # the mean risk of the sellers free to decide is undefined exactly when all are held
+    all_held = res_ts["incarcerated"] == model.sellers.n
+    assert (res_ts["perceived_risk"].isna() == all_held).all()
 
 
 # A few large grids and long horizons (up to 1500 days, the policy starting late): sizes the
