@@ -481,3 +481,24 @@ def test_a_saving_the_runs_cannot_tell_from_noise_is_not_called_one() -> None:
     saved, _, unclear = line.partition("; no clear saving in ")
     assert "seller arrests (13.5 against 80.0)" in saved
     assert "custody person-days" in unclear and "custody person-days" not in saved
+
+
+def test_what_the_dmi_clearly_spends_more_of_is_said_so() -> None:
+    """The DMI's team adds officer-hours to the baseline's: clearly more is 'spends more',
+    not 'no clear saving' (which is for an interval across zero)."""
+    from dmi_sim.studies.compare.headline import savings_lines
+
+    rows = [
+        {
+            "scenario": scenario,
+            "replication": replication,
+            "arrests_sellers_total": sellers + replication,
+            "officer_hours_total": hours + 10.0 * replication,
+        }
+        for replication in range(4)
+        for scenario, sellers, hours in (("baseline", 31.0, 23_360.0), ("dmi", 12.0, 25_500.0))
+    ]
+    line = savings_lines(pd.DataFrame(rows), "days 365-1094")[0]
+    assert "saves seller arrests" in line
+    assert "; spends more officer-hours (25,515 against 23,375)" in line
+    assert "no clear saving" not in line

@@ -160,11 +160,11 @@ def community_lines(summary: pd.DataFrame, window: str) -> list[str]:
     return lines
 
 
-def _against(summary: pd.DataFrame, other: str) -> tuple[list[str], list[str]]:
-    """What the DMI saves against ``other`` (its paired difference clearly below zero) and
-    what it does not clearly save (no clear difference, or more), as phrases with both
-    levels."""
-    saves, not_saves = [], []
+def _against(summary: pd.DataFrame, other: str) -> tuple[list[str], list[str], list[str]]:
+    """What the DMI saves against ``other`` (its paired difference clearly below zero), what
+    it clearly spends more of (clearly above zero) and where the runs cannot tell (the
+    interval crosses zero), as phrases with both levels."""
+    saves, more, unclear = [], [], []
     means = {m.key: _means(summary, m.key) for m in ENFORCEMENT if m.key in summary.columns}
     for measure in ENFORCEMENT:
         if measure.key not in means:
@@ -174,8 +174,8 @@ def _against(summary: pd.DataFrame, other: str) -> tuple[list[str], list[str]]:
             continue  # neither does it (buyer arrests under reactive policing): nothing to save
         _, low, high = paired(summary, measure.key, DMI, other)
         phrase = f"{measure.label} ({show(mine, measure)} against {show(theirs, measure)})"
-        (saves if high < 0 else not_saves).append(phrase)
-    return saves, not_saves
+        (saves if high < 0 else more if low > 0 else unclear).append(phrase)
+    return saves, more, unclear
 
 
 def cost_parts(summary: pd.DataFrame, scenario: str) -> str:
@@ -194,11 +194,13 @@ def savings_lines(summary: pd.DataFrame, window: str) -> list[str]:
         return []
     lines = []
     for other in (s for s in scenarios if s != DMI):
-        saves, not_saves = _against(summary, other)
+        saves, more, unclear = _against(summary, other)
         text = f"Against `{other}`, per run over {window}, **{DMI}** "
         text += ("saves " + "; ".join(saves)) if saves else "saves nothing measured here"
-        if not_saves:
-            text += "; no clear saving in " + "; ".join(not_saves)
+        if more:
+            text += "; spends more " + "; ".join(more)
+        if unclear:
+            text += "; no clear saving in " + "; ".join(unclear)
         lines.append(text + ".")
     if "cost_total" in summary.columns:
         lines.append(
