@@ -50,6 +50,9 @@ class Neighbourhood:
         self.shape = (self.width, self.height)
         self._random = random
         self.layers = {name: PropertyLayer(name, self.shape, default_value=0.0) for name in FIELDS}
+        # A layer keeps its array for life (its ``data`` setter copies into it): look the
+        # arrays up once, not through the property ~30 times a day.
+        self._arrays = {name: layer.data for name, layer in self.layers.items()}
         self.market, self.catchment = zones(
             self.width, self.height, sp["market_size"], sp["catchment_width"]
         )
@@ -81,7 +84,7 @@ class Neighbourhood:
 
     def field(self, name: str) -> np.ndarray:
         """The numpy array behind a property layer (update it in place)."""
-        return self.layers[name].data
+        return self._arrays[name]
 
     def counts(self, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None):
         """How many (or how much weight) of the given positions fall on each cell."""

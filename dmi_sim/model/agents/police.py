@@ -213,8 +213,8 @@ class PoliceForce:
         sellers, buyers = model.sellers, model.buyers
         a, h, b = self.p["arrest_productivity"], self.p["arrest_hours"], self.buyer_catchability
         active = sellers.active
-        idx = np.flatnonzero(active)
-        visiting = np.flatnonzero(buyers.visited)
+        idx = active.nonzero()[0]  # np.flatnonzero's result, without its three wrappers
+        visiting = buyers.visited.nonzero()[0]
         directed = self.plan.arrest_share * self.plan.directed_hours
         self.risk, seller_arg, buyer_arg = kernels.enforcement_risk(
             sellers.x,

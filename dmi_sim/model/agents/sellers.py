@@ -52,6 +52,8 @@ FREE = state_mask(
     SellerState.IN_SERVICES,
     SellerState.DESISTED,
 )
+_ACTIVE = np.int8(SellerState.ACTIVE)  # compared with the int8 states: no enum to convert
+
 HELD = state_mask(SellerState.ARRESTED, SellerState.INCARCERATED)
 UNDECIDED = state_mask(SellerState.POOL, SellerState.DETERRED)
 #: Who can age out of the pool: not dealing, not held, not in a DMI programme.
@@ -161,7 +163,7 @@ class Sellers:
     @property
     def active(self) -> np.ndarray:
         """Boolean mask of sellers dealing today."""
-        return self.state == SellerState.ACTIVE
+        return self.state == _ACTIVE
 
     @property
     def visibility(self) -> float:

@@ -165,7 +165,7 @@ class DMIPolicy(Policy):
                 police.plan.team_budget - police.team_hours,
             )
         )
-        idx = np.flatnonzero(s.active)
+        idx = s.active.nonzero()[0]
         sight = self.params["residents.sight_radius"]
         reports = box_sum(model.residents.reports_on_cells, sight)[s.x[idx], s.y[idx]]
         missed = np.exp(-self.d["report_response"] * reports)
