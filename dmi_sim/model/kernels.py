@@ -10,12 +10,21 @@ elementwise updates, each submodel in a few calls instead of dozens of small num
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import math
 
-#: Every kernel: compiled once, cached next to this file, and dividing by zero as numpy
-#: does (inf or nan, no exception).
-kernel = njit(cache=True, error_model="numpy")
+import numpy as np
+
+from dmi_sim.model.stream import kernel, poisson, poissons, uniforms
+
+
+@kernel
+def exp_of(values: np.ndarray) -> np.ndarray:
+    """``np.exp(values)``: the C library's exp, which is numpy's too where numpy has no
+    AVX-512 loop of its own (tests/test_model_stream.py checks it on the machine)."""
+    out = np.empty_like(values)
+    for i in range(values.size):
+        out[i] = math.exp(values[i])
+    return out
 
 
 @kernel
@@ -256,6 +265,89 @@ def residents_act_and_report(
 
 
 @kernel
+def residents_day(
+    stream,
+    x,
+    y,
+    sellers_on_cells,
+    arrests_on_cells,
+    guard_field,
+    disorder_field,
+    violence_field,
+    radius,
+    fear,
+    efficacy,
+    trust,
+    aware,
+    outdoors,
+    pull,
+    zone,
+    eyes,
+    households_near,
+    k_see,
+    k_act,
+    k_report,
+    k_close,
+):
+    """Residents.live in one call: ``residents_see``, the exp of the choice to go out,
+    ``residents_act_and_report``, each household's other calls (Poisson) and
+    ``residents_close``, with the draws of ``rng.random(2 n)``, ``rng.poisson(rate)`` and
+    ``rng.random(n)`` made from ``stream`` in that order. Returns what ``residents_close``
+    returns."""
+    n = x.size
+    seen, guard, around, minus_ku = residents_see(
+        x,
+        y,
+        sellers_on_cells,
+        guard_field,
+        disorder_field,
+        violence_field,
+        radius,
+        fear,
+        efficacy,
+        aware,
+        pull,
+        k_see,
+    )
+    drug, rate = residents_act_and_report(
+        x,
+        y,
+        exp_of(minus_ku),
+        uniforms(stream, 2 * n),
+        guard,
+        arrests_on_cells,
+        radius,
+        efficacy,
+        trust,
+        aware,
+        outdoors,
+        seen,
+        around,
+        fear,
+        disorder_field,
+        k_act,
+        k_report,
+    )
+    return residents_close(
+        x,
+        y,
+        drug,
+        poissons(stream, rate),
+        zone,
+        eyes,
+        outdoors,
+        efficacy,
+        trust,
+        fear,
+        uniforms(stream, n),
+        aware,
+        households_near,
+        guard_field,
+        k_close,
+    )
+
+
+@kernel
 def market_cdf(reputation: np.ndarray) -> np.ndarray:
     """Cumulative sum of reputation squared (+1e-9) over the cells in C order."""
     flat = reputation.ravel()
@@ -402,12 +494,97 @@ def buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate):
 
 
 @kernel
+def buyers_visit_and_go(
+    stream, knows, propensity, deterrent, visited, reputation, x, y, near, find_rate
+):
+    """Market.trade, second part: who visits today (``buyers_visit``), where each visitor
+    goes and the exponent of his chance to find a seller there (``buyers_go``), with the
+    draws of ``rng.random(n)`` and ``rng.random(2 x visitors)`` from ``stream``. Returns
+    the number of visitors, the exponents and the second half of those draws (whether each
+    visitor finds, for ``buyers_buy``)."""
+    n_visits = buyers_visit(knows, propensity, deterrent, uniforms(stream, knows.size), visited)
+    draws = uniforms(stream, 2 * n_visits)  # where each visitor goes, then whether he finds
+    exponent = buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate)
+    return n_visits, exponent, draws[n_visits:]
+
+
+@kernel
+def market_trade(
+    stream,
+    sx,
+    sy,
+    connections,
+    active,
+    radius,
+    guard_field,
+    market,
+    police,
+    knows,
+    propensity,
+    usual,
+    police_aversion,
+    guardian_aversion,
+    visited,
+    reputation,
+    bx,
+    by,
+    find_rate,
+    reliability,
+    reputation_rate,
+    k,
+):
+    """Market.trade in one call: ``market_open``, the deterrent exp, who visits and where
+    they go (``buyers_visit_and_go``), the exp of the search, then ``buyers_buy``, with
+    the draws in the numpy code's order. Returns the visits, then what ``buyers_buy``
+    returns."""
+    near, exponent = market_open(
+        sx,
+        sy,
+        connections,
+        active,
+        radius,
+        guard_field,
+        market,
+        police_aversion,
+        guardian_aversion,
+        police,
+    )
+    n_visits, search_exponent, draws_find = buyers_visit_and_go(
+        stream, knows, propensity, exp_of(exponent), visited, reputation, bx, by, near, find_rate
+    )
+    found, n_found, reliability, t, sales, on_hand = buyers_buy(
+        visited,
+        n_visits,
+        exp_of(search_exponent),
+        draws_find,
+        stream,
+        bx,
+        by,
+        propensity,
+        usual,
+        knows,
+        reliability,
+        reputation,
+        market,
+        sx,
+        sy,
+        active,
+        connections,
+        near,
+        radius,
+        reputation_rate,
+        k,
+    )
+    return n_visits, found, n_found, reliability, t, sales, on_hand
+
+
+@kernel
 def buyers_buy(
     visited,
     n_visits,
     e_minus,
     draws_find,
-    draws_learn,
+    stream,
     bx,
     by,
     q,
@@ -427,7 +604,8 @@ def buyers_buy(
 ):
     """Market.trade, last part: who finds a seller, propensities adapt, word spreads,
     sales per cell and per seller, reputation follows the sales (``Buyers.search``,
-    ``adapt``, ``_spread_word`` and the rest of ``Market.trade_stepwise``, in order).
+    ``adapt``, ``_spread_word`` and the rest of ``Market.trade_stepwise``, in order; who
+    learns of the market is ``rng.random(n)`` drawn from ``stream``).
     ``k``: success_gain, failure_loss, return_rate, discovery_rate, word_of_mouth,
     forget_share. Returns found, how many, the new reliability, sales per cell, sales per
     seller, the active sellers' connections (numpy's sum)."""
@@ -438,7 +616,7 @@ def buyers_buy(
         reliability *= 0.9
     buyers_adapt(visited, found, q, usual, k[0], k[1], k[2] * reliability)
     p_learn = k[3] * masked_mean(reputation, market) + k[4] * (n_found / q.size)
-    buyers_spread_word(knows, q, usual, draws_learn, p_learn, k[5])
+    buyers_spread_word(knows, q, usual, uniforms(stream, q.size), p_learn, k[5])
     sales_per_cell = mask_counts(bx, by, found, reputation.shape)
     sales = seller_sales(active, sx, sy, connections, sales_per_cell, near, radius)
     if n_found:
@@ -495,8 +673,7 @@ def sellers_decide(
     record,
     active_since,
     connections,
-    draw_quit,
-    draw_enter,
+    stream,
     sanction,
     k,
     day,
@@ -506,10 +683,13 @@ def sellers_decide(
     ``sanction``: perceived cost of an arrest for a low-risk, a high-risk and a convinced
     seller; ``k``: entrant_profit, floor under perceived risk (salience, message), the
     watch term, quit_rate, consider_rate, entrant_connections, relapse window (days).
+    Who quits and who enters: ``rng.random(n)`` twice, drawn from ``stream``.
     Returns the entrant mask, their number and the tallies relapsed, relapsed_6wk,
     new_recruits, entrants_with_record.
     """
     n = state.size
+    draws = uniforms(stream, 2 * n)  # who quits, then who enters
+    draw_quit, draw_enter = draws[:n], draws[n:]
     enters = np.zeros(n, dtype=np.bool_)
     n_enter = relapses = soon = recruits = with_record = 0
     for i in range(n):
@@ -855,19 +1035,15 @@ def remember(memory, where, days):
 
 
 @kernel
-def disorder_presence_exponent(police_seen, presence_disorder):
-    """-k x (officer-hours within one cell) / 9, per cell."""
-    w, h = police_seen.shape
-    out = np.empty((w, h))
-    for i in range(w):
-        for j in range(h):
-            out[i, j] = -presence_disorder * police_seen[i, j] / 9.0
-    return out
-
-
-@kernel
-def update_disorder(disorder, visible_dealing, violence, guardianship, presence, rate):
-    """D <- D + r (clip(drivers, 0, 1) x presence - D) (in place)."""
+def update_disorder(
+    disorder, visible_dealing, violence, guardianship, police_seen, presence_disorder, rate
+):
+    """D <- D + r (clip(drivers, 0, 1) exp(-k P) - D) (in place), P the officer-hours
+    within one cell over the 9 cells."""
+    presence = np.empty(disorder.shape)
+    for i in range(disorder.shape[0]):
+        for j in range(disorder.shape[1]):
+            presence[i, j] = math.exp(-presence_disorder * police_seen[i, j] / 9.0)
     dealing = box_sum(visible_dealing, 1)
     w, h = disorder.shape
     for i in range(w):
@@ -1056,9 +1232,13 @@ def police_deploy(
 
 
 @kernel
-def violence_day(sx, sy, active, active_since, high_risk, radius, day, k, disorder):
-    """Violence.occur before its draws: each active seller's rate (``violence_rates`` on
-    the active sellers per cell), their sum and the mean disorder (numpy's bits)."""
+def violence_day(stream, sx, sy, active, active_since, high_risk, radius, day, k, disorder):
+    """Violence.occur up to where its incidents happen: each active seller's rate
+    (``violence_rates`` on the active sellers per cell) and their sum, then today's number
+    of incidents among sellers, ``rng.poisson(sum)`` (no draw when nobody deals), and in
+    the rest of the neighbourhood, ``rng.poisson(background_rate x (1 + disorder_factor x
+    mean disorder))``, both from ``stream``. ``k``: pair_rate, high_risk_factor,
+    contest_factor, newcomer_days, background_rate, disorder_factor."""
     rate = violence_rates(
         sx,
         sy,
@@ -1070,7 +1250,10 @@ def violence_day(sx, sy, active, active_since, high_risk, radius, day, k, disord
         day,
         k,
     )
-    return rate, numpy_sum(rate), mean(disorder)
+    total = numpy_sum(rate)
+    n_market = poisson(stream, total) if rate.size else 0
+    n_background = poisson(stream, k[4] * (1.0 + k[5] * mean(disorder)))
+    return rate, total, n_market, n_background
 
 
 @kernel

@@ -14,6 +14,7 @@ from dmi_sim.model.justice import Justice
 from dmi_sim.model.observe import DAILY_TALLIES, RUNNING_TALLIES, Observer
 from dmi_sim.model.policies import make_policy
 from dmi_sim.model.space import Neighbourhood
+from dmi_sim.model.stream import Stream, stream_of
 from dmi_sim.model.violence import Violence
 from dmi_sim.params import Params
 
@@ -50,6 +51,11 @@ class DrugMarketModel(Model):
         self.violence = Violence(self, params)
         self.observer = Observer(self)
         self.events: list[str] = []
+
+    @property
+    def stream(self) -> Stream:
+        """``self.rng``'s draws, for the compiled kernels."""
+        return stream_of(self.rng)
 
     def record_arrests(self, x: np.ndarray, y: np.ndarray) -> None:
         """Mark today's arrests on the grid (residents see them)."""
@@ -159,17 +165,13 @@ class DrugMarketModel(Model):
         cell, with P the mean officer-hours per cell within one cell: visible police damp
         loitering, drinking and open dealing (Sherman & Weisburd 1995)."""
         space = self.space
-        presence = np.exp(
-            kernels.disorder_presence_exponent(
-                space.police_seen, float(self.params["police.presence_disorder"])
-            )
-        )
         kernels.update_disorder(
             space.field("disorder"),
             visible_dealing,
             space.field("violence"),
             space.field("guardianship"),
-            presence,
+            space.police_seen,
+            float(self.params["police.presence_disorder"]),
             DISORDER_RATE,
         )
         space.field("dealing")[:] = self.market.sales_per_cell

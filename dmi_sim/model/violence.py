@@ -31,6 +31,8 @@ class Violence:
                 self.p["high_risk_factor"],
                 self.p["contest_factor"],
                 self.p["newcomer_days"],
+                self.p["background_rate"],
+                self.p["disorder_factor"],
             ],
             dtype=float,
         )
@@ -40,7 +42,8 @@ class Violence:
         model, p, rng, space = self.model, self.p, self.model.rng, self.model.space
         s = model.sellers
         active = s.active
-        rate_j, total, disorder = kernels.violence_day(
+        rate_j, total, n_market, n_background = kernels.violence_day(
+            model.stream,
             s.x,
             s.y,
             active,
@@ -51,9 +54,6 @@ class Violence:
             self._k,
             space.field("disorder"),
         )
-        background = p["background_rate"] * (1.0 + p["disorder_factor"] * disorder)
-        n_market = rng.poisson(total) if rate_j.size else 0
-        n_background = rng.poisson(background)
         where = self._no_incidents
         if n_market or (n_background and model.residents.n):
             where = np.zeros(space.shape)

@@ -157,13 +157,24 @@ class Market:
         c, seller j sells k_j x sum over cells c near j of T_c / K_c.
 
         ``trade_stepwise`` is the same day as the buyers' submodels one after the other
-        (``Buyers.visit``, ``search``, ``adapt``); here they run as three compiled kernels
-        split where numpy draws or takes ``exp``, with the same draws in the same order.
+        (``Buyers.visit``, ``search``, ``adapt``); here they run as one compiled kernel
+        (``kernels.market_trade``) drawing numpy's draws from the model's generator in the
+        numpy code's order (``dmi_sim.model.stream``).
         """
-        model, space, rng = self.model, self.model.space, self.model.rng
+        model, space = self.model, self.model.space
         sellers, buyers = model.sellers, model.buyers
         a = sellers.active
-        near, exponent = kernels.market_open(
+        buyers.visited = np.empty(buyers.n, dtype=bool)
+        (
+            buyers.n_visits,
+            buyers.found,
+            buyers.n_found,
+            buyers.reliability,
+            t,
+            sales,
+            connections,
+        ) = kernels.market_trade(
+            model.stream,
             sellers.x,
             sellers.y,
             sellers.connections,
@@ -171,57 +182,23 @@ class Market:
             self.radius,
             space.field("guardianship"),
             space.market,
+            police_at_market,
+            buyers.knows_market,
+            buyers.propensity,
+            buyers.usual,
             buyers.police_aversion,
             buyers.guardian_aversion,
-            police_at_market,
-        )
-        deterrent = np.exp(exponent)
-        buyers.visited = np.empty(buyers.n, dtype=bool)
-        n_visits = kernels.buyers_visit(
-            buyers.knows_market, buyers.propensity, deterrent, rng.random(buyers.n), buyers.visited
-        )
-        buyers.n_visits = n_visits
-        draws = rng.random(2 * n_visits)  # where each visitor goes, then whether he finds
-        reputation = space.field("reputation")
-        e_minus = np.exp(
-            kernels.buyers_go(
-                reputation,
-                draws,
-                buyers.visited,
-                n_visits,
-                buyers.x,
-                buyers.y,
-                near,
-                float(buyers.p["find_rate"]),
-            )
-        )
-        buyers.found, buyers.n_found, buyers.reliability, t, sales, connections = (
-            kernels.buyers_buy(
-                buyers.visited,
-                n_visits,
-                e_minus,
-                draws[n_visits:],
-                rng.random(buyers.n),
-                buyers.x,
-                buyers.y,
-                buyers.propensity,
-                buyers.usual,
-                buyers.knows_market,
-                float(buyers.reliability),
-                reputation,
-                space.market,
-                sellers.x,
-                sellers.y,
-                a,
-                sellers.connections,
-                near,
-                self.radius,
-                float(self.reputation_rate),
-                buyers.adapt_constants,
-            )
+            buyers.visited,
+            space.field("reputation"),
+            buyers.x,
+            buyers.y,
+            float(buyers.p["find_rate"]),
+            float(buyers.reliability),
+            float(self.reputation_rate),
+            buyers.adapt_constants,
         )
         self.sales_per_cell = t
-        self._price_entry(n_visits, connections)
+        self._price_entry(buyers.n_visits, connections)
         return sales
 
     def trade_stepwise(self, police_at_market: float) -> np.ndarray:

@@ -95,66 +95,39 @@ class Residents:
         See the street, fear it, go out or stay in, build efficacy, gain or lose trust,
         report, perhaps move out; then the street's guardianship follows who is outdoors.
         The steps are the methods below (``_see_the_street``, ``_fear``, ``_go_out``...);
-        the day runs them as three compiled kernels (``dmi_sim.model.kernels``) split where
-        numpy draws or takes ``exp``, with the same draws in the same order.
+        the day runs them as one compiled kernel (``kernels.residents_day``), drawing
+        numpy's draws from the model's generator in the numpy code's order
+        (``dmi_sim.model.stream``).
         """
         if self.n == 0:
             return 0
-        p, space, rng, x, y = self.p, self.model.space, self.model.rng, self.x, self.y
+        p, space, x, y = self.p, self.model.space, self.x, self.y
         r = p["sight_radius"]
-        disorder, guard_field = space.field("disorder"), space.field("guardianship")
-        seen, guard, around, minus_ku = kernels.residents_see(
+        self._k_act[0] = self.pull
+        self._k_act[7] = float(self.engaged)
+        self._k_act[8] = self.model.policy.trust_gain
+        on_cells, n_drug, market, n_other, n_eyes, control, moved = kernels.residents_day(
+            self.model.stream,
             x,
             y,
             sellers_on_cells,
-            guard_field,
-            disorder,
+            arrests_on_cells,
+            space.field("guardianship"),
+            space.field("disorder"),
             space.field("violence"),
             r,
             self.fear,
             self.efficacy,
-            self.aware,
-            float(self.pull),
-            self._k_see,
-        )
-        self._k_act[0] = self.pull
-        self._k_act[7] = float(self.engaged)
-        self._k_act[8] = self.model.policy.trust_gain
-        drug, rate = kernels.residents_act_and_report(
-            x,
-            y,
-            np.exp(minus_ku),
-            rng.random(2 * self.n),  # who goes out, then who reports
-            guard,
-            arrests_on_cells,
-            r,
-            self.efficacy,
             self.trust,
             self.aware,
             self.outdoors,
-            seen,
-            around,
-            self.fear,
-            disorder,
-            self._k_act,
-            self._k_report,
-        )
-        other = rng.poisson(rate)
-        on_cells, n_drug, market, n_other, n_eyes, control, moved = kernels.residents_close(
-            x,
-            y,
-            drug,
-            other,
+            float(self.pull),
             self.in_market_zone,
             self.overlooks_market,
-            self.outdoors,
-            self.efficacy,
-            self.trust,
-            self.fear,
-            rng.random(self.n),
-            self.aware,
             self.households_near,
-            guard_field,
+            self._k_see,
+            self._k_act,
+            self._k_report,
             self._k_close,
         )
         self.reports_on_cells, self.drug_reports, self.reports_market = on_cells, n_drug, market

@@ -227,9 +227,7 @@ class Sellers:
 
     def decide_to_sell(self) -> None:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
-        rng, day, p = self.model.rng, self.model.day, self.p
-        draws = rng.random(2 * self.n)  # who quits, then who enters (two draws of n, in order)
-        draw_quit, draw_enter = draws[: self.n], draws[self.n :]
+        day, p = self.model.day, self.p
         watched = self.model.residents.informal_control ** p["watch_exponent"]
         k = np.array(
             [
@@ -259,8 +257,7 @@ class Sellers:
             self.record,
             self.active_since,
             self.connections,
-            draw_quit,
-            draw_enter,
+            self.model.stream,
             self._sanction_table,
             k,
             day,
@@ -271,7 +268,7 @@ class Sellers:
         tally["new_recruits"] += recruits
         tally["entrants_with_record"] += with_record
         if n:  # new sellers start where buyers expect sellers (cells drawn by reputation)
-            self.model.space.place_on_market_cells(rng, enters, n, self.x, self.y)
+            self.model.space.place_on_market_cells(self.model.rng, enters, n, self.x, self.y)
 
     def choose_spot(self) -> None:
         """Each active seller compares its spot with a few nearby ones and takes the best.

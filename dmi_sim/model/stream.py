@@ -1,0 +1,157 @@
+"""The model's numpy random stream, drawn inside compiled kernels, to the bit.
+
+A kernel that takes a :data:`Stream` draws from the same bit generator as ``model.rng``, in
+the same order and with the same algorithms as numpy's ``Generator``: ``uniform`` is
+``rng.random()`` (the bit generator's ``next_double``, called through the function pointer
+numpy publishes in ``bit_generator.ctypes``), ``poisson`` is numpy's ``random_poisson``
+(multiplication method below a mean of 10, Hörmann's transformed rejection above). So a
+kernel can make the draws it needs in the order the numpy code made them, without a trip
+back to Python for each (and without numba's own ``Generator``, whose unboxing costs more
+per call than most of the draws it would replace).
+
+A stream is two addresses, valid while the generator lives: take it from
+:func:`stream_of` where the kernel is called.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+#: As ``dmi_sim.model.kernels.kernel`` (which builds on this module): compiled once, cached.
+kernel = njit(cache=True, error_model="numpy")
+
+#: (address of the bit generator's ``next_double``, address of its state), as int64.
+Stream = tuple[int, int]
+
+
+#: The address of ``next_double`` for each kind of bit generator (one C function per kind).
+_NEXT_DOUBLE: dict[type, int] = {}
+
+
+def stream_of(rng: np.random.Generator) -> Stream:
+    """The stream of ``rng``'s bit generator now (ask again rather than keep it: a copied
+    model has a generator of its own)."""
+    bit_generator = rng.bit_generator
+    interface = bit_generator.ctypes
+    kind = type(bit_generator)
+    if kind not in _NEXT_DOUBLE:
+        _NEXT_DOUBLE[kind] = ctypes.cast(interface.next_double, ctypes.c_void_p).value
+    return _NEXT_DOUBLE[kind], interface.state_address
+
+
+@intrinsic
+def _call_next_double(typingctx, function, state):
+    """next_double(state) through the function pointer at address ``function``."""
+
+    def codegen(context, builder, signature, args):
+        address, state_address = args
+        byte_pointer = ir.IntType(8).as_pointer()
+        function_type = ir.FunctionType(ir.DoubleType(), [byte_pointer])
+        callee = builder.inttoptr(address, function_type.as_pointer())
+        return builder.call(callee, [builder.inttoptr(state_address, byte_pointer)])
+
+    return types.float64(types.int64, types.int64), codegen
+
+
+@kernel
+def uniform(stream) -> float:
+    """One draw of ``rng.random()``."""
+    return _call_next_double(stream[0], stream[1])
+
+
+@kernel
+def uniforms(stream, n):
+    """``rng.random(n)``."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _call_next_double(stream[0], stream[1])
+    return out
+
+
+@kernel
+def _loggam(x):
+    """log Gamma(x) as numpy's ``random_loggam`` computes it (SPECFUN's series)."""
+    a = (
+        8.333333333333333e-02,
+        -2.777777777777778e-03,
+        7.936507936507937e-04,
+        -5.952380952380952e-04,
+        8.417508417508418e-04,
+        -1.917526917526918e-03,
+        6.410256410256410e-03,
+        -2.955065359477124e-02,
+        1.796443723688307e-01,
+        -1.39243221690590e00,
+    )
+    if x == 1.0 or x == 2.0:
+        return 0.0
+    n = int(7 - x) if x < 7.0 else 0
+    x0 = x + n
+    x2 = (1.0 / x0) * (1.0 / x0)
+    gl0 = a[9]
+    for k in range(8, -1, -1):
+        gl0 *= x2
+        gl0 += a[k]
+    gl = gl0 / x0 + 0.5 * 1.8378770664093453 + (x0 - 0.5) * math.log(x0) - x0
+    if x < 7.0:
+        for _ in range(n):
+            gl -= math.log(x0 - 1.0)
+            x0 -= 1.0
+    return gl
+
+
+@kernel
+def _poisson_ptrs(stream, lam):
+    """numpy's ``random_poisson_ptrs`` (Hörmann 1993), for a mean of 10 or more."""
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = uniform(stream) - 0.5
+        v = uniform(stream)
+        us = 0.5 - abs(u)
+        k = int(math.floor((2 * a / us + b) * u + lam + 0.43))
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)) <= (
+            -lam + k * loglam - _loggam(k + 1)
+        ):
+            return k
+
+
+@kernel
+def poisson(stream, lam) -> int:
+    """One draw of ``rng.poisson(lam)``."""
+    if lam >= 10:
+        return _poisson_ptrs(stream, lam)
+    if lam == 0:
+        return 0
+    enlam = math.exp(-lam)
+    x = 0
+    prod = 1.0
+    while True:
+        prod *= uniform(stream)
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+@kernel
+def poissons(stream, lam):
+    """``rng.poisson(lam)`` for an array of means, in order."""
+    out = np.empty(lam.size, dtype=np.int64)
+    for i in range(lam.size):
+        out[i] = poisson(stream, lam[i])
+    return out

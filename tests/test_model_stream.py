@@ -1,0 +1,64 @@
+"""Draws made inside compiled kernels (``dmi_sim.model.stream``) are numpy's, to the bit:
+the same values, in the same order, from the model's own generator, which then goes on
+exactly where numpy would have; and a copied model draws from its own generator."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from model_support import make
+from numpy._core._multiarray_umath import __cpu_features__
+
+from dmi_sim.model.kernels import exp_of
+from dmi_sim.model.stream import poissons, stream_of, uniform, uniforms
+
+MEANS = {
+    "tiny (households' calls)": np.full(2000, 0.02),
+    "below 10 (multiplication)": np.linspace(0.0, 9.999, 2000),
+    "10 and above (rejection)": np.linspace(10.0, 5000.0, 2000),
+}
+
+
+def test_uniforms_are_rng_random_and_the_generator_goes_on_from_them():
+    ours, numpys = np.random.default_rng(11), np.random.default_rng(11)
+    drawn = np.r_[uniforms(stream_of(ours), 1000), uniform(stream_of(ours))]
+    np.testing.assert_array_equal(drawn, numpys.random(1001))
+    np.testing.assert_array_equal(ours.random(5), numpys.random(5))
+
+
+@pytest.mark.parametrize("means", MEANS.values(), ids=MEANS.keys())
+def test_poissons_are_rng_poisson(means):
+    ours, numpys = np.random.default_rng(5), np.random.default_rng(5)
+    np.testing.assert_array_equal(poissons(stream_of(ours), means), numpys.poisson(means))
+    np.testing.assert_array_equal(ours.random(5), numpys.random(5))
+
+
+def test_a_copied_model_draws_from_its_own_generator():
+    """The app forks a model (``copy.deepcopy``): the twin's kernels must not draw from the
+    original's generator, or the two would run differently from two separate models."""
+    original = make(scenario="dmi", seed=3)
+    for _ in range(30):
+        original.step()
+    twin = copy.deepcopy(original)
+    state = copy.deepcopy(original.rng.bit_generator.state)
+    for _ in range(20):
+        twin.step()
+    assert original.rng.bit_generator.state == state
+    for _ in range(20):
+        original.step()
+    np.testing.assert_array_equal(original.residents.fear, twin.residents.fear)
+    assert original.observer.rows == twin.observer.rows
+
+
+@pytest.mark.skipif(
+    __cpu_features__.get("AVX512F", False),
+    reason="numpy has its own AVX-512 exp here, which can differ in the last bit",
+)
+def test_the_kernels_exp_is_numpys_on_this_machine():
+    """Kernels take exp themselves (``kernels.exp_of``): on a machine without AVX-512 numpy
+    calls the C library's exp, and so does numba, so a seed's run is numpy's to the bit."""
+    values = np.random.default_rng(2).uniform(-700.0, 700.0, 1_000_000)
+    values[:5] = (0.0, -0.0, -745.2, 709.7, 1e-300)
+    np.testing.assert_array_equal(exp_of(values), np.exp(values))
