@@ -1,11 +1,13 @@
 """Compiled inner loops of the daily submodels (numba, compiled once and cached on disk).
 
 Every kernel does what the numpy code it replaced did, element by element and in the same
-order of operations, so a seed gives the same run: random draws stay with the model's numpy
-generator, and so do ``exp`` and ``log`` (numpy's vectorised ``exp`` is not the C library's
-to the last bit) and the float reductions that feed the daily series (numpy sums pairwise).
-What moves here is the glue between them: gathers, masks, counts per cell, box sums and the
-elementwise updates, each submodel in a few calls instead of dozens of small numpy ones.
+order of operations, so a seed gives the same run. Random draws come from the model's own
+generator, drawn inside the kernels with numpy's algorithms in the numpy code's order
+(``dmi_sim.model.stream``); ``exp`` is the C library's, which is numpy's too on machines
+without AVX-512 (elsewhere numpy's own loop can differ in the last bit); float reductions
+that feed the daily series add as numpy does (pairwise). Each submodel runs in a few calls
+instead of dozens of small numpy ones; where numpy still draws (``integers``,
+``permutation``, ``choice``: rarer draws) the kernels stop and Python draws between them.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def residents_see(
 ):
     """Residents.live, first part: what each household sees (sellers and violence within
     ``radius``: box sums), its fear, and the argument ``-k u`` of its logistic choice to go
-    out (the caller takes numpy's exp of it).
+    out (``residents_day`` takes its exp).
 
     Returns sellers_seen, guard, surroundings (the fear is updated in place); ``k`` holds
     exposure_dealing, exposure_disorder, exposure_violence, reassurance, fear_rate,
@@ -479,7 +481,7 @@ def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
 def market_open(sx, sy, connections, active, radius, guard_field, market, pa, ga, police):
     """Market.trade, first part: the connections within the search radius of each cell
     (``near``) and each buyer's deterrent exponent -a_p police - a_g guardianship (the
-    market area's mean guardianship, numpy's bits); the caller takes numpy's exp."""
+    market area's mean guardianship, numpy's bits); ``market_trade`` takes its exp."""
     near = box_sum(weighted_counts(sx, sy, connections, active, guard_field.shape), radius)
     return near, buyers_exponent(pa, ga, police, masked_mean(guard_field, market))
 
@@ -488,7 +490,7 @@ def market_open(sx, sy, connections, active, radius, guard_field, market, pa, ga
 def buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate):
     """Market.trade, second part: today's visitors go to cells drawn from the reputation
     map (the first ``n_visits`` draws) and the exponent of their chance to find a seller
-    there is returned (the caller takes numpy's exp)."""
+    there is returned (``market_trade`` takes its exp)."""
     place(market_cdf(reputation), draws[:n_visits], reputation.shape[1], visited, x, y)
     return buyers_search_exponent(visited, n_visits, x, y, near, find_rate)
 
