@@ -12,7 +12,7 @@ from model_support import make
 from numpy._core._multiarray_umath import __cpu_features__
 
 from dmi_sim.model.kernels import exp_of
-from dmi_sim.model.stream import poissons, stream_of, uniform, uniforms
+from dmi_sim.model.stream import poissons, shuffle, stream_of, uniform, uniforms
 
 MEANS = {
     "tiny (households' calls)": np.full(2000, 0.02),
@@ -62,3 +62,16 @@ def test_the_kernels_exp_is_numpys_on_this_machine():
     values = np.random.default_rng(2).uniform(-700.0, 700.0, 1_000_000)
     values[:5] = (0.0, -0.0, -745.2, 709.7, 1e-300)
     np.testing.assert_array_equal(exp_of(values), np.exp(values))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1000])
+def test_shuffle_is_rng_permutation_and_the_generator_goes_on_from_it(n):
+    """Interleaved with ``rng.integers``, which shares the 32-bit buffer the shuffle uses."""
+    ours, numpys = np.random.default_rng(n), np.random.default_rng(n)
+    for _ in range(3):
+        rows = np.arange(n) * 3
+        shuffled = rows.copy()
+        shuffle(stream_of(ours), shuffled)
+        np.testing.assert_array_equal(shuffled, numpys.permutation(rows))
+        np.testing.assert_array_equal(ours.integers(0, 10, 3), numpys.integers(0, 10, 3))
+        np.testing.assert_array_equal(ours.random(2), numpys.random(2))

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from dmi_sim.model.stream import kernel, poisson, poissons, uniforms
+from dmi_sim.model.stream import kernel, poisson, poissons, shuffle, uniforms
 
 
 @kernel
@@ -1004,6 +1004,66 @@ def enforcement_risk(sx, sy, active, bx, by, visited, visibility, b, arrest_work
         gather_scaled(risk, sx, sy, active, -visibility),
         gather_scaled(aimed_risk, bx, by, visited, -b),
     )
+
+
+@kernel
+def caught_in_random_order(stream, rows, exponent):
+    """The ``rows`` whose draw falls below their hazard 1 - exp(``exponent``), in random
+    order: ``rng.permutation(rows[rng.random(rows.size) < hazard])``, drawn from
+    ``stream``. With no rows, or at most one caught, nothing is drawn for that step (numpy
+    would draw nothing either)."""
+    if rows.size == 0:
+        return rows
+    draws = uniforms(stream, rows.size)
+    caught = np.empty(rows.size, dtype=rows.dtype)
+    n = 0
+    for i in range(rows.size):
+        if draws[i] < 1.0 - math.exp(exponent[i]):
+            caught[n] = rows[i]
+            n += 1
+    caught = caught[:n]
+    if n > 1:
+        shuffle(stream, caught)
+    return caught
+
+
+@kernel
+def sellers_caught(
+    stream,
+    sx,
+    sy,
+    active,
+    bx,
+    by,
+    visited,
+    visibility,
+    b,
+    arrest_work,
+    directed_hours,
+    arrest_share,
+    a,
+    ah,
+):
+    """PoliceForce.enforce up to the sellers' arrests: ``enforcement_risk`` (its directed
+    arrest work the plan's arrest share of its directed hours), the active sellers caught,
+    in random order (``caught_in_random_order``), and each visiting buyer's exponent
+    -b box_1(R Wd / W), for after those arrests. Returns the risk per cell, the sellers
+    caught and the buyers' exponents."""
+    risk, seller_arg, buyer_arg = enforcement_risk(
+        sx,
+        sy,
+        active,
+        bx,
+        by,
+        visited,
+        visibility,
+        b,
+        arrest_work,
+        arrest_share * directed_hours,
+        a,
+        ah,
+    )
+    return risk, caught_in_random_order(stream, np.nonzero(active)[0], seller_arg), buyer_arg
 
 
 @kernel

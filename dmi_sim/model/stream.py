@@ -4,12 +4,13 @@ A kernel that takes a :data:`Stream` draws from the same bit generator as ``mode
 the same order and with the same algorithms as numpy's ``Generator``: ``uniform`` is
 ``rng.random()`` (the bit generator's ``next_double``, called through the function pointer
 numpy publishes in ``bit_generator.ctypes``), ``poisson`` is numpy's ``random_poisson``
-(multiplication method below a mean of 10, Hörmann's transformed rejection above). So a
+(multiplication method below a mean of 10, Hörmann's transformed rejection above) and
+``shuffle`` is ``rng.shuffle`` (Fisher-Yates on numpy's ``random_interval``). So a
 kernel can make the draws it needs in the order the numpy code made them, without a trip
 back to Python for each (and without numba's own ``Generator``, whose unboxing costs more
 per call than most of the draws it would replace).
 
-A stream is two addresses, valid while the generator lives: take it from
+A stream is four addresses, valid while the generator lives: take it from
 :func:`stream_of` where the kernel is called.
 """
 
@@ -26,12 +27,12 @@ from numba.extending import intrinsic
 #: As ``dmi_sim.model.kernels.kernel`` (which builds on this module): compiled once, cached.
 kernel = njit(cache=True, error_model="numpy")
 
-#: (address of the bit generator's ``next_double``, address of its state), as int64.
-Stream = tuple[int, int]
+#: Addresses, as int64: the bit generator's state, then its ``next_double``,
+#: ``next_uint32`` and ``next_uint64`` functions.
+Stream = tuple[int, int, int, int]
 
-
-#: The address of ``next_double`` for each kind of bit generator (one C function per kind).
-_NEXT_DOUBLE: dict[type, int] = {}
+#: The addresses of the functions of each kind of bit generator (one set per kind).
+_FUNCTIONS: dict[type, tuple[int, int, int]] = {}
 
 
 def stream_of(rng: np.random.Generator) -> Stream:
@@ -40,29 +41,41 @@ def stream_of(rng: np.random.Generator) -> Stream:
     bit_generator = rng.bit_generator
     interface = bit_generator.ctypes
     kind = type(bit_generator)
-    if kind not in _NEXT_DOUBLE:
-        _NEXT_DOUBLE[kind] = ctypes.cast(interface.next_double, ctypes.c_void_p).value
-    return _NEXT_DOUBLE[kind], interface.state_address
+    if kind not in _FUNCTIONS:
+        _FUNCTIONS[kind] = tuple(
+            ctypes.cast(f, ctypes.c_void_p).value
+            for f in (interface.next_double, interface.next_uint32, interface.next_uint64)
+        )
+    return (interface.state_address, *_FUNCTIONS[kind])
 
 
-@intrinsic
-def _call_next_double(typingctx, function, state):
-    """next_double(state) through the function pointer at address ``function``."""
+def _caller(returns: ir.Type, numba_type: types.Type):
+    """An intrinsic calling the C function at address ``function`` on the state at
+    ``state``: ``function(state)``, returning ``numba_type``."""
 
-    def codegen(context, builder, signature, args):
-        address, state_address = args
-        byte_pointer = ir.IntType(8).as_pointer()
-        function_type = ir.FunctionType(ir.DoubleType(), [byte_pointer])
-        callee = builder.inttoptr(address, function_type.as_pointer())
-        return builder.call(callee, [builder.inttoptr(state_address, byte_pointer)])
+    def call(typingctx, function, state):
+        def codegen(context, builder, signature, args):
+            address, state_address = args
+            byte_pointer = ir.IntType(8).as_pointer()
+            callee = builder.inttoptr(
+                address, ir.FunctionType(returns, [byte_pointer]).as_pointer()
+            )
+            return builder.call(callee, [builder.inttoptr(state_address, byte_pointer)])
 
-    return types.float64(types.int64, types.int64), codegen
+        return numba_type(types.int64, types.int64), codegen
+
+    return intrinsic(call)
+
+
+_next_double = _caller(ir.DoubleType(), types.float64)
+_next_uint32 = _caller(ir.IntType(32), types.uint32)
+_next_uint64 = _caller(ir.IntType(64), types.uint64)
 
 
 @kernel
 def uniform(stream) -> float:
     """One draw of ``rng.random()``."""
-    return _call_next_double(stream[0], stream[1])
+    return _next_double(stream[1], stream[0])
 
 
 @kernel
@@ -70,8 +83,37 @@ def uniforms(stream, n):
     """``rng.random(n)``."""
     out = np.empty(n)
     for i in range(n):
-        out[i] = _call_next_double(stream[0], stream[1])
+        out[i] = _next_double(stream[1], stream[0])
     return out
+
+
+@kernel
+def random_interval(stream, maximum):
+    """numpy's ``random_interval``: an integer in [0, maximum] by masked rejection, on
+    32-bit draws while ``maximum`` fits in them (what ``rng.permutation`` draws)."""
+    if maximum == 0:
+        return 0
+    top = np.uint64(maximum)
+    mask = top
+    for shift in (1, 2, 4, 8, 16, 32):
+        mask |= mask >> np.uint64(shift)
+    if top <= np.uint64(0xFFFFFFFF):
+        value = np.uint64(_next_uint32(stream[2], stream[0])) & mask
+        while value > top:
+            value = np.uint64(_next_uint32(stream[2], stream[0])) & mask
+    else:
+        value = _next_uint64(stream[3], stream[0]) & mask
+        while value > top:
+            value = _next_uint64(stream[3], stream[0]) & mask
+    return np.int64(value)
+
+
+@kernel
+def shuffle(stream, values):
+    """``rng.shuffle(values)`` of a 1-d array (in place): Fisher-Yates from the end."""
+    for i in range(values.size - 1, 0, -1):
+        j = random_interval(stream, i)
+        values[i], values[j] = values[j], values[i]
 
 
 @kernel

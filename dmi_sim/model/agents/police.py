@@ -31,19 +31,6 @@ from dmi_sim.model.space import box_sum
 from dmi_sim.params import Params
 
 
-def _draw_in_random_order(
-    rng: np.random.Generator, rows: np.ndarray, hazard: np.ndarray
-) -> np.ndarray:
-    """The ``rows`` whose draw falls below their ``hazard``, in random order:
-    ``rng.permutation(rows[rng.random(rows.size) < hazard])``. With no rows, or at most
-    one caught, the calls are skipped: they would draw nothing (the generator's state is
-    the same), and most days nobody is arrested."""
-    if rows.size == 0:
-        return rows
-    caught = rows[rng.random(rows.size) < hazard]
-    return rng.permutation(caught) if caught.size > 1 else caught
-
-
 class Officer(Agent):
     """An officer of a unit: ``beat`` (the neighbourhood's own), ``surge`` (crackdowns),
     ``hotspot`` (directed patrol) or ``dmi`` (the DMI team)."""
@@ -209,34 +196,33 @@ class PoliceForce:
         Arrests never exceed the day's capacity: the arrest-work hours divided by the hours
         one arrest takes, rounded up or down at random (its mean is exact).
         """
-        model, rng = self.model, self.model.rng
+        model = self.model
         sellers, buyers = model.sellers, model.buyers
         a, h, b = self.p["arrest_productivity"], self.p["arrest_hours"], self.buyer_catchability
-        active = sellers.active
-        idx = active.nonzero()[0]  # np.flatnonzero's result, without its three wrappers
-        visiting = buyers.visited.nonzero()[0]
-        directed = self.plan.arrest_share * self.plan.directed_hours
-        self.risk, seller_arg, buyer_arg = kernels.enforcement_risk(
+        self.risk, caught, buyer_arg = kernels.sellers_caught(
+            model.stream,
             sellers.x,
             sellers.y,
-            active,
+            sellers.active,
             buyers.x,
             buyers.y,
             buyers.visited,
             float(visibility),
             float(b),
             self.arrest_work,
-            directed,
+            self.plan.directed_hours,
+            float(self.plan.arrest_share),
             float(a),
             float(a * h),
         )
-        hazard = 1.0 - np.exp(seller_arg)
-        b_hazard = 1.0 - np.exp(buyer_arg)  # only operations aimed at the market go for buyers
-        caught = _draw_in_random_order(rng, idx, hazard)[: self.arrest_capacity]
+        caught = caught[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
         for j in caught:
             model.justice.arrest(int(j))
-        b_caught = _draw_in_random_order(rng, visiting, b_hazard)
+        # only operations aimed at the market go for buyers
+        b_caught = kernels.caught_in_random_order(
+            model.stream, buyers.visited.nonzero()[0], buyer_arg
+        )
         b_caught = b_caught[: max(self.arrest_capacity, 0)]
         self.arrest_capacity -= b_caught.size
         if b_caught.size:
