@@ -310,6 +310,21 @@ def pool_draws(
     }
 
 
+def pooled_interval(
+    values: pd.Series, particles: np.ndarray | pd.Index, draws: Mapping[int, int]
+) -> tuple[float, float]:
+    """(mean, 95 % half-width) of runs at posterior draws: each particle's mean and standard
+    error over its runs, pooled by ``pool_draws`` (``draws``: particle -> how many draws fell
+    on it, so that a particle drawn twice weighs twice; ``particles``: each run's)."""
+    at = pd.Series(np.asarray(values, dtype=float)).groupby(np.asarray(particles))
+    at = at.agg(["mean", "std", "count"])
+    counts = [draws[p] for p in at.index]
+    pooled = pool_draws(
+        at["mean"], at["std"] / np.sqrt(at["count"]), counts, float(at["count"].min()) - 1
+    )
+    return pooled["mean"], pooled["high"] - pooled["mean"]
+
+
 def daily_band(
     ts: pd.DataFrame, outcome: str, smooth_days: int = 1, level: float = LEVEL
 ) -> pd.DataFrame:
