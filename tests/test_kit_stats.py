@@ -1,16 +1,20 @@
 """``kit.stats.run_interval``: intervals of a mean over runs stay inside what a run can give.
 
 A share of runs gets the Wilson score interval, a quantity that cannot be negative the
-t-interval cut at 0, and one that can be negative (the displacement ratio) the plain
+t-interval cut at 0 (and a share or index at 1: ``outcomes.bounds``), and one that can be
+negative (the displacement ratio) the plain
 t-interval; every report tabulating run summaries goes through it.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
 
+from dmi_sim.studies.kit.outcomes import bounds
 from dmi_sim.studies.kit.stats import fieller_interval, run_interval, t_interval, wilson_interval
 
 
@@ -42,6 +46,20 @@ def test_a_quantity_that_can_be_negative_keeps_the_t_interval() -> None:
     ratios = np.array([-0.4, 0.1, -0.2, 0.05, np.nan])
     assert run_interval(ratios, "displacement_ratio") == pytest.approx(t_interval(ratios))
     assert run_interval(ratios, "no_such_key") == pytest.approx(t_interval(ratios))
+
+
+def test_an_index_is_cut_at_one() -> None:
+    disorder = np.array([1.0, 1.0, 1.0, 0.4])
+    mean, low, high = run_interval(disorder, "post_disorder_market")
+    t_mean, t_low, t_high = t_interval(disorder)
+    assert t_high > 1
+    assert (mean, low, high) == pytest.approx((t_mean, t_low, 1.0))
+
+
+def test_the_bounds_are_the_catalogues() -> None:
+    assert bounds("reemerged") == bounds("post_residents_outdoors") == (0.0, 1.0)
+    assert bounds("cost_total") == (0.0, math.inf)
+    assert bounds("displacement_ratio") == bounds("catchment_change") == (-math.inf, math.inf)
 
 
 def test_enforcement_totals_of_the_headline_table_are_cut_at_zero() -> None:

@@ -15,6 +15,8 @@ from dmi_sim.engine.derived import REBOUND_LEVEL, rebound
 from dmi_sim.engine.experiment import experiment_from_dict
 from dmi_sim.engine.tasks import RunTask, execute_task
 from dmi_sim.studies.kit.censored import summarise_times
+from dmi_sim.studies.kit.stats import t_interval, wilson_interval
+from dmi_sim.studies.sweep import noise
 from dmi_sim.studies.sweep.figures import draw_figures, point_means
 from dmi_sim.studies.sweep.report import write_report
 
@@ -153,9 +155,23 @@ def test_points_summarise_censored_times_and_cut_intervals_at_bounds() -> None:
     assert (points.loc[~hard, "days_to_closure_beyond"] == 730).all()
     assert (points.loc[hard, "days_to_closure"] == 1).all()
     # the t-interval of (0, 0, 9) reaches below 0; the band stops at 0
-    assert (points["post_market_sellers"] - points["post_market_sellers_ci"] < 0).all()
+    assert t_interval([0.0, 0.0, 9.0])[1] < 0
     assert (points["post_market_sellers_low"] == 0).all()
-    assert (points["reemerged_low"] >= 0).all() and (points["reemerged_high"] <= 1).all()
+    # re-emerged in none of 3 runs: a share, whose Wilson interval 3 runs leave wide
+    assert (points["reemerged_low"] == 0).all()
+    assert (points["reemerged_high"] == wilson_interval(0, 3)[1]).all()
+
+
+def test_a_point_that_never_closes_is_not_tied_with_one_that_closes() -> None:
+    """40 officers close the market on day 1 in every run, 10 officers never do: the
+    closing points are the best, and the runs tell the others from them."""
+    experiment = _experiment("frontier")
+    summary = _summary(experiment)
+    factors = [f.key for f in experiment.factors]
+    points = point_means(summary, factors, list(experiment.outcomes), None, 730)
+    ties = noise.ties_with_best(points, "days_to_closure", "cost_total", noise.Runs(summary))
+    closing = points.loc[points["crackdown.officers"] == 40, "point"]
+    assert sorted(ties["point"]) == sorted(closing)
 
 
 def test_the_response_table_has_no_bound_as_a_time(tmp_path) -> None:

@@ -14,7 +14,7 @@ from dmi_sim.cli import main
 from dmi_sim.engine.experiment import ExperimentError, experiment_from_dict, with_posterior
 from dmi_sim.engine.posterior import load_posterior
 from dmi_sim.engine.seeds import replication_seeds
-from dmi_sim.studies.kit.stats import pool_draws, t_interval
+from dmi_sim.studies.kit.stats import pool_draws, t_interval, wilson_interval
 from dmi_sim.studies.sweep.figures import point_means
 
 DEFINITION = {
@@ -85,11 +85,26 @@ def test_point_means_pool_the_draws() -> None:
     means = point_means(summary, ["scenario"], ["y"], {0: 1, 1: 3}).set_index("point")
     at = pool_draws([2.0, 6.5], [1.0, 0.5], [1, 3], df_complete=1)
     assert means.loc[0, "y"] == pytest.approx(at["mean"])
-    assert means.loc[0, "y_ci"] == pytest.approx(at["high"] - at["mean"])
+    assert means.loc[0, "y_high"] == pytest.approx(at["high"])
     # no spread between the draws: the t-interval over one draw's replications
     mean, _, high = t_interval([2.0, 2.5])
-    assert means.loc[1, "y"] == mean and means.loc[1, "y_ci"] == pytest.approx(high - mean)
-    assert means.loc[0, "y_ci"] > np.ptp([2.0, 6.5]) / 2
+    assert means.loc[1, "y"] == mean and means.loc[1, "y_high"] == pytest.approx(high)
+    assert means.loc[0, "y_high"] - means.loc[0, "y"] > np.ptp([2.0, 6.5]) / 2
+
+
+def test_a_particle_drawn_often_does_not_count_its_runs_more_than_once() -> None:
+    """A time a run can end before, at a posterior: a point's Kaplan-Meier median and share
+    count each of its runs once, however many draws fell on the run's particle."""
+    rows = [
+        {"point": 0, "particle": particle, "replication": r, "rebound_days": days}
+        for particle, times in {0: [10.0, 30.0], 1: [20.0, 40.0]}.items()
+        for r, days in enumerate(times)
+    ]
+    summary = pd.DataFrame(rows).assign(scenario="baseline", rebound_censored=[False, True] * 2)
+    means = point_means(summary, ["scenario"], ["rebound_days"], {0: 1, 1: 3}).iloc[0]
+    assert means["rebound_days_runs"] == 4 and means["rebound_days_events"] == 2
+    low, high = wilson_interval(2, 4)
+    assert (means["rebound_days_share_low"], means["rebound_days_share_high"]) == (low, high)
 
 
 def test_the_command_runs_the_draws_and_says_so(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ pre/post mean of a series. ``lookup`` also understands ``pre_<series>`` and ``po
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -35,6 +36,11 @@ class Outcome:
     def higher_is_better(self) -> bool:
         """True when more of it is better for the neighbourhood."""
         return self.direction == "higher"
+
+    @property
+    def maximum(self) -> float | None:
+        """The most a run can give: 1 for a share or a 0-1 index, else no bound (None)."""
+        return 1.0 if self.unit.startswith("share") or self.unit == "index, 0-1" else None
 
     @property
     def share_of_runs(self) -> bool:
@@ -143,6 +149,17 @@ def label(key: str) -> str:
     """'Label (unit)' of a catalogued key; the key with spaces for one it does not know."""
     found = lookup(key)
     return f"{found.label} ({found.unit})" if found else key.replace("_", " ")
+
+
+def bounds(key: str) -> tuple[float, float]:
+    """(least, most) a run can give for ``key``, which an interval of its mean is cut to:
+    the catalogue's ``minimum`` and ``maximum`` (unbounded where it has none, or where it
+    does not know the key)."""
+    found = lookup(key)
+    if found is None:
+        return -math.inf, math.inf
+    low = -math.inf if found.minimum is None else found.minimum
+    return low, math.inf if found.maximum is None else found.maximum
 
 
 def higher_is_better(key: str) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dmi_sim.studies.kit.outcomes import lookup
+from dmi_sim.studies.kit.outcomes import bounds, lookup
 
 COUNTERFACTUAL = "baseline"
 WINDOW_DAYS = 365
@@ -76,10 +76,10 @@ def run_interval(
 ) -> tuple[float, float, float]:
     """(mean, low, high) over runs of the run-summary ``key``, inside the values it can take.
 
-    A share of runs (a yes or no per run, ``reemerged``) gets the Wilson score interval; a
-    key that cannot go below a minimum (counts, days, costs: the catalogue's ``minimum``)
-    the t-interval cut at that minimum; any other key, or one the catalogue does not know,
-    the plain t-interval. Non-finite values are left out.
+    A share of runs (a yes or no per run, ``reemerged``) gets the Wilson score interval; any
+    other key the t-interval cut to the values a run can give (``outcomes.bounds``: no
+    negative counts, days or costs, no share above 1; a key the catalogue does not know is
+    not cut). Non-finite values are left out.
     """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
@@ -88,17 +88,16 @@ def run_interval(
         low, high = wilson_interval(int((x > 0).sum()), x.size, level)
         return float(x.mean()), low, high
     mean, low, high = t_interval(x, level)
-    if outcome is not None and outcome.minimum is not None and np.isfinite(low):
-        low = max(low, outcome.minimum)
-    return mean, low, high
+    least, most = bounds(key)
+    return mean, float(np.clip(low, least, most)), float(np.clip(high, least, most))
 
 
 #: How ``run_interval`` keeps an interval inside what a quantity can be, for reports.
 RUN_INTERVAL_RULE = (
     "Each 95 % interval of a mean over runs (enforcement, cost, run summaries) is a "
-    "t-interval, cut at 0 for a quantity that cannot be negative (counts, days, costs; the "
-    "t-interval does not know the bound); for a share of runs (`reemerged`) it is the "
-    "Wilson score interval, which stays between 0 and 1."
+    "t-interval, cut at 0 for a quantity that cannot be negative (counts, days, costs) and "
+    "at 1 for a share or index (the t-interval does not know the bounds); for a share of "
+    "runs (`reemerged`) it is the Wilson score interval, which stays between 0 and 1."
 )
 
 
@@ -309,6 +308,21 @@ def pool_draws(
         "df": df,
         "draws": k,
     }
+
+
+def pooled_interval(
+    values: pd.Series, particles: np.ndarray | pd.Index, draws: Mapping[int, int]
+) -> tuple[float, float]:
+    """(mean, 95 % half-width) of runs at posterior draws: each particle's mean and standard
+    error over its runs, pooled by ``pool_draws`` (``draws``: particle -> how many draws fell
+    on it, so that a particle drawn twice weighs twice; ``particles``: each run's)."""
+    at = pd.Series(np.asarray(values, dtype=float)).groupby(np.asarray(particles))
+    at = at.agg(["mean", "std", "count"])
+    counts = [draws[p] for p in at.index]
+    pooled = pool_draws(
+        at["mean"], at["std"] / np.sqrt(at["count"]), counts, float(at["count"].min()) - 1
+    )
+    return pooled["mean"], pooled["high"] - pooled["mean"]
 
 
 def daily_band(

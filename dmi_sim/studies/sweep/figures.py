@@ -1,11 +1,11 @@
 """Figures of a sweep, as its experiment file's ``[figures]`` table asks.
 
 * ``kind = "frontier"`` (planners): each outcome against officer time (``effort``) and cost
-  (``cost``), one point per design point (mean over replications, 95 % t-interval), coloured
+  (``cost``), one point per design point (mean over replications, 95 % interval), coloured
   by ``group``. The cost-effectiveness frontier joins the Pareto-efficient points: those no
   cheaper point matches or beats on the outcome.
 * ``kind = "response"`` (trainers, researchers): each outcome against the factor ``x``, one
-  line per level of the factor ``group``, mean and 95 % t-interval over replications.
+  line per level of the factor ``group``, mean and 95 % interval over replications.
 
 Figures are drawn on bare ``matplotlib.figure.Figure`` objects (Agg, no pyplot state) in the
 Okabe-Ito palette, like the comparison figures.
@@ -37,7 +37,7 @@ from dmi_sim.studies.kit.censored import (
     summarise_times,
 )
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
-from dmi_sim.studies.kit.stats import pool_draws, t_halfwidth
+from dmi_sim.studies.kit.stats import pooled_interval, run_interval
 from dmi_sim.studies.sweep import units
 from dmi_sim.studies.sweep.units import Window, policy_window
 
@@ -83,22 +83,6 @@ def _policy_days(experiment: Experiment) -> int:
     return days - start
 
 
-#: Summary keys that can be negative (a diffusion of benefits); see ``outcome_bounds``.
-SIGNED = frozenset({"displacement_ratio", "catchment_change"})
-
-
-def outcome_bounds(key: str) -> tuple[float, float]:
-    """The values an outcome can take, which its interval is cut to: shares and 0-1
-    indices [0, 1], the signed ratios anything, every other key (counts, days, totals,
-    costs, means of counts) [0, inf)."""
-    if key in SIGNED:
-        return -math.inf, math.inf
-    found = catalogue.lookup(key)
-    if found is not None and (found.unit.startswith("share") or found.unit == "index, 0-1"):
-        return 0.0, 1.0
-    return 0.0, math.inf
-
-
 def point_means(
     summary: pd.DataFrame,
     factors: Sequence[str],
@@ -106,76 +90,62 @@ def point_means(
     draws: Mapping[int, int] | None = None,
     policy_days: float = math.nan,
 ) -> pd.DataFrame:
-    """One row per design point: its factor values, and per outcome the mean, the 95 % CI
-    half-width (``_ci``) and that interval cut to the values the outcome can take
-    (``_low``, ``_high``: a t-interval on a few runs can reach below 0).
+    """One row per design point: its factor values, and per outcome the mean and its 95 %
+    interval (``_low``, ``_high``), cut to the values a run can give (``outcomes.bounds``:
+    a t-interval on a few runs can reach below 0).
 
     ``draws`` (particle -> how many posterior draws fell on it; the runs labelled by
     particle): each point's mean and interval pool its draws by Rubin's rules
-    (``kit.stats.pool_draws``: seed noise within a draw, parameter uncertainty between
-    draws); without it, the t-interval over the point's runs.
+    (``kit.stats.pooled_interval``: seed noise within a draw, parameter uncertainty between
+    draws); without it, ``kit.stats.run_interval`` over the point's runs (a share of runs,
+    ``reemerged``, gets the Wilson interval).
 
     A censored time (``censored.is_censored``) is no mean: its columns are the Kaplan-Meier
-    median and interval (``_ci`` NaN), ``_share`` (and ``_share_low``/``_high``) of runs with
-    the event, ``_runs``, ``_events`` and ``_beyond`` (see ``censored.summarise_times``);
+    median and interval, ``_share`` (and ``_share_low``/``_high``) of runs with the event,
+    ``_runs``, ``_events``, ``_followed`` and ``_beyond`` (see ``censored.summarise_times``);
     ``policy_days`` censors ``days_to_closure``.
     """
-    grouped = summary.groupby("point", sort=True)
-    frame = grouped[list(factors)].first()
-    values = summary[["point", *outcomes]].astype({o: float for o in outcomes})
-    if draws:
-        values[PARTICLE] = summary[PARTICLE]
-        frame = _pooled_means(frame, values, outcomes, draws)
-    else:
-        stats = values.groupby("point", sort=True).agg(["mean", "std", "count"])
-        for name in outcomes:
-            frame[name] = stats[(name, "mean")]
-            frame[f"{name}_ci"] = t_halfwidth(stats[(name, "std")], stats[(name, "count")])
+    frame = summary.groupby("point", sort=True)[list(factors)].first()
     for name in outcomes:
         if is_censored(name):
-            frame = _time_columns(frame, summary, name, policy_days, draws or {})
+            frame = _time_columns(frame, summary, name, policy_days)
         else:
-            low, high = outcome_bounds(name)
-            frame[f"{name}_low"] = (frame[name] - frame[f"{name}_ci"]).clip(lower=low)
-            frame[f"{name}_high"] = (frame[name] + frame[f"{name}_ci"]).clip(upper=high)
+            frame = _mean_columns(frame, summary, name, draws or {})
     return frame.reset_index()
 
 
-def _time_columns(
-    frame: pd.DataFrame,
-    summary: pd.DataFrame,
-    name: str,
-    policy_days: float,
-    draws: Mapping[int, int],
+def _mean_columns(
+    frame: pd.DataFrame, summary: pd.DataFrame, name: str, draws: Mapping[int, int]
 ) -> pd.DataFrame:
-    """``frame`` with a censored time's survival summary per point; at a posterior, each
-    particle's runs count as often as draws fell on it."""
+    """``frame`` with each point's mean of ``name`` and its interval (``point_means``)."""
+    least, most = catalogue.bounds(name)
     rows = {}
     for point, runs in summary.groupby("point", sort=True):
+        values = runs[name].astype(float)
         if draws:
-            runs = runs.loc[runs.index.repeat(runs[PARTICLE].map(draws))]
-        rows[point] = summarise_times(*event_times(runs, name, policy_days))
+            mean, half = pooled_interval(values, runs[PARTICLE].to_numpy(), draws)
+            low, high = np.clip([mean - half, mean + half], least, most)
+            rows[point] = (mean, low, high)
+        else:
+            rows[point] = run_interval(values, name)
+    mean, low, high = zip(*(rows[p] for p in frame.index), strict=True)
+    return frame.assign(**{name: mean, f"{name}_low": low, f"{name}_high": high})
+
+
+def _time_columns(
+    frame: pd.DataFrame, summary: pd.DataFrame, name: str, policy_days: float
+) -> pd.DataFrame:
+    """``frame`` with a censored time's survival summary per point. At a posterior, each
+    run counts once, whatever the number of draws on its particle: repeating a particle's
+    runs would count the same runs as more, and narrow the intervals for nothing."""
+    rows = {
+        point: summarise_times(*event_times(runs, name, policy_days))
+        for point, runs in summary.groupby("point", sort=True)
+    }
     times = pd.DataFrame.from_dict(rows, orient="index")
-    frame[name], frame[f"{name}_ci"] = times["median"], math.nan
+    frame[name] = times["median"]
     for column in times.columns.drop("median"):
         frame[f"{name}_{column}"] = times[column]
-    return frame
-
-
-def _pooled_means(
-    frame: pd.DataFrame, values: pd.DataFrame, outcomes: Sequence[str], draws: Mapping[int, int]
-) -> pd.DataFrame:
-    """``frame`` with each outcome's mean and half-width pooled over the posterior draws."""
-    stats = values.groupby(["point", PARTICLE], sort=True).agg(["mean", "std", "count"])
-    for name in outcomes:
-        pooled = {}
-        for point, at in stats[name].groupby(level="point"):
-            counts = [draws[p] for p in at.index.get_level_values(PARTICLE)]
-            errors = at["std"] / np.sqrt(at["count"])
-            result = pool_draws(at["mean"], errors, counts, float(at["count"].min()) - 1)
-            pooled[point] = (result["mean"], result["high"] - result["mean"])
-        frame[name] = [pooled[p][0] for p in frame.index]
-        frame[f"{name}_ci"] = [pooled[p][1] for p in frame.index]
     return frame
 
 

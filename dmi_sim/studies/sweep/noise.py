@@ -1,17 +1,23 @@
 """Which design points a sweep's runs can tell apart, and which levers moved anything.
 
-A mean over a few replications carries seed noise. Two points are **told apart** on an
-outcome when their means differ by more than the 95 % interval of that difference: the
-points' half-widths (``point_means``'s ``_ci``) combined in quadrature. A censored time has
-no half-width: its points are told apart when their 95 % intervals do not overlap (an end
-not reached is open). Below two replications nothing is told apart.
+Replication *r* of every design point runs on the same seed (``engine.seeds``; at a
+posterior, replication *r* of a particle's runs too), so two points' runs come in pairs
+that share their seed noise, and the difference of the points is read from the pairs'
+differences, in which that shared noise cancels (as ``compare`` reads a scenario against
+its counterfactual, ``kit.stats.paired_effects``). Two points are **told apart** on an
+outcome when the 95 % t-interval (``kit.stats.LEVEL``) of their mean paired difference
+leaves out 0; at a posterior the pairs' differences are pooled over the draws like a
+point's runs (``kit.stats.pooled_interval``). A censored time has no paired difference:
+its points are told apart when their 95 % intervals for the median do not overlap, an end
+not reached being open (a median not reached lies beyond the longest time followed). Below
+two pairs nothing is told apart.
 
 From that:
 
 * ``ties_with_best``: the points the runs cannot tell from the best one, so that a report
   names the cheapest of them rather than crowning the best mean;
 * ``replications_to_tell``: how many replications a point would need for a difference of
-  the size seen to clear its interval, if the spread stays as it is (t-intervals only);
+  the size seen to clear its interval, if the pairs' spread stays as it is (no posterior);
 * ``lever_effects``: for each lever a design varies, its levels' means (averaged over the
   other levers of its strategy) and whether any two levels are told apart.
 """
@@ -20,34 +26,66 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from dmi_sim.engine.experiment import SCENARIO_FACTOR
+from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.engine.seeds import MAX_REPLICATIONS
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.censored import is_censored
-from dmi_sim.studies.kit.stats import LEVEL
+from dmi_sim.studies.kit.stats import LEVEL, pooled_interval, t_interval
 
 
-def noise(a: pd.Series, b: pd.Series, key: str) -> float:
-    """Half-width of the 95 % interval of the difference of two points' means."""
-    return math.hypot(a[f"{key}_ci"], b[f"{key}_ci"])
+@dataclass(frozen=True)
+class Runs:
+    """A sweep's runs, one row each (``point``, ``replication``, ``particle`` at a posterior,
+    the outcomes in the units the points are shown in), and the posterior draws they were at
+    (particle -> how many draws fell on it; empty without a posterior)."""
+
+    table: pd.DataFrame
+    draws: Mapping[int, int] = field(default_factory=dict)
+
+    def differences(self, first: Sequence[int], second: Sequence[int], key: str) -> pd.Series:
+        """Per pair of runs on one seed: the mean of ``key`` over the points ``first`` minus
+        that over the points ``second``; a pair missing a value is left out."""
+        pair = [PARTICLE, "replication"] if self.draws else ["replication"]
+        wide = self.table.set_index([*pair, "point"])[key].astype(float).unstack("point")
+        gap = wide[list(first)].mean(axis=1, skipna=False)
+        return (gap - wide[list(second)].mean(axis=1, skipna=False)).dropna()
+
+    def gap(self, first: Sequence[int], second: Sequence[int], key: str) -> tuple[float, float]:
+        """(mean paired difference, 95 % half-width) of ``first`` minus ``second`` on ``key``:
+        the t-interval over the pairs, or at a posterior the draws pooled; NaN half-width
+        below two pairs."""
+        d = self.differences(first, second, key)
+        if self.draws:
+            return pooled_interval(d, d.index.get_level_values(PARTICLE), self.draws)
+        mean, _, high = t_interval(d.to_numpy())
+        return mean, high - mean
 
 
-def told_apart(a: pd.Series, b: pd.Series, key: str) -> bool:
+def told_apart(a: pd.Series, b: pd.Series, key: str, runs: Runs) -> bool:
     """True when the runs tell points ``a`` and ``b`` apart on ``key`` (module docstring)."""
     if is_censored(key):
-        if math.isnan(a[key]) or math.isnan(b[key]):
-            return False
-        low_a, low_b = a[f"{key}_low"], b[f"{key}_low"]
-        high_a = a[f"{key}_high"] if math.isfinite(a[f"{key}_high"]) else math.inf
-        high_b = b[f"{key}_high"] if math.isfinite(b[f"{key}_high"]) else math.inf
+        low_a, high_a = _median_interval(a, key)
+        low_b, high_b = _median_interval(b, key)
         return bool(high_a < low_b or high_b < low_a)
-    return bool(abs(a[key] - b[key]) > noise(a, b, key))  # False where the noise is NaN
+    mean, half = runs.gap([int(a["point"])], [int(b["point"])], key)
+    return bool(abs(mean) > half)  # False where the half-width is NaN
+
+
+def _median_interval(point: pd.Series, key: str) -> tuple[float, float]:
+    """A censored time's 95 % interval for its median with its open ends: a low end not
+    reached lies beyond the longest time followed, a high end not reached at infinity."""
+    low, high = point[f"{key}_low"], point[f"{key}_high"]
+    if math.isnan(low):
+        low = point[f"{key}_followed"]
+    return low, high if math.isfinite(high) else math.inf
 
 
 def best_point(points: pd.DataFrame, key: str, cost: str) -> pd.Series:
@@ -57,38 +95,40 @@ def best_point(points: pd.DataFrame, key: str, cost: str) -> pd.Series:
     return points.loc[ranked.sort_values(["_rank", cost], kind="stable").index[0]]
 
 
-def ties_with_best(points: pd.DataFrame, key: str, cost: str) -> pd.DataFrame:
+def ties_with_best(points: pd.DataFrame, key: str, cost: str, runs: Runs) -> pd.DataFrame:
     """The points the runs cannot tell from the best on ``key`` (the best included),
     cheapest by ``cost`` first."""
     best = best_point(points, key, cost)
-    same = [i for i, row in points.iterrows() if not told_apart(row, best, key)]
+    same = [i for i, row in points.iterrows() if not told_apart(row, best, key, runs)]
     return points.loc[same].sort_values(cost, kind="stable")
 
 
-def replications_to_tell(a: pd.Series, b: pd.Series, key: str, replications: int) -> int | None:
-    """The fewest replications a point at which ``a`` and ``b``, with their present means and
-    run-to-run spread, would be told apart; None when no count up to ``MAX_REPLICATIONS``
-    would (the means are too close), or the spread is unknown (one replication)."""
-    if is_censored(key) or replications < 2:
+def replications_to_tell(a: pd.Series, b: pd.Series, key: str, runs: Runs) -> int | None:
+    """The fewest replications a point at which ``a`` and ``b``, with their present mean
+    paired difference and its spread, would be told apart; None when no count up to
+    ``MAX_REPLICATIONS`` would (the means are too close), the spread is unknown (one pair),
+    or the outcome is a censored time."""
+    if is_censored(key):
         return None
-    quantile = stats.t.ppf(0.5 + LEVEL / 2, replications - 1)
-    spread = noise(a, b, key) / quantile * math.sqrt(replications)  # per-run, both points
-    gap = abs(a[key] - b[key])
+    d = runs.differences([int(a["point"])], [int(b["point"])], key)
+    if d.size < 2:
+        return None
+    spread, gap = d.std(ddof=1), abs(d.mean())
     if not (math.isfinite(spread) and gap > 0):
         return None
-    counts = np.arange(replications + 1, MAX_REPLICATIONS + 1)
+    counts = np.arange(d.size + 1, MAX_REPLICATIONS + 1)
     clear = stats.t.ppf(0.5 + LEVEL / 2, counts - 1) * spread / np.sqrt(counts) < gap
     return int(counts[clear.argmax()]) if clear.any() else None
 
 
 def lever_effects(
-    points: pd.DataFrame, factors: Sequence[str], outcomes: Sequence[str]
+    points: pd.DataFrame, runs: Runs, factors: Sequence[str], outcomes: Sequence[str]
 ) -> pd.DataFrame:
     """One row per (strategy, lever with two or more levels, outcome): ``difference``, the
     largest gap between two of the lever's levels (each level's mean over the strategy's
     points at it, so averaged over its other levers), the ``noise`` of that gap (95 %
-    half-width: the points' half-widths in quadrature), ``levels`` (the two levels) and
-    ``moved``: whether any two levels are told apart. Censored times are left out."""
+    half-width of the paired difference), ``levels`` (the two levels) and ``moved``: whether
+    any two levels are told apart. Censored times are left out."""
     rows = []
     for lever in (f for f in factors if f != SCENARIO_FACTOR):
         at = points[points[lever].notna()]
@@ -98,23 +138,21 @@ def lever_effects(
             for key in (o for o in outcomes if not is_censored(o)):
                 rows.append(
                     {"strategy": strategy, "lever": lever, "outcome": key}
-                    | _largest_gap(block, lever, key)
+                    | _largest_gap(block, runs, lever, key)
                 )
     return pd.DataFrame(
         rows, columns=["strategy", "lever", "outcome", "difference", "noise", "levels", "moved"]
     )
 
 
-def _largest_gap(block: pd.DataFrame, lever: str, key: str) -> dict[str, object]:
+def _largest_gap(block: pd.DataFrame, runs: Runs, lever: str, key: str) -> dict[str, object]:
     """The largest gap between two levels' means on ``key``, its noise, and whether any
     two levels are told apart."""
-    by_level = block.groupby(lever, sort=True)
-    means = by_level[key].mean()
-    half = by_level[f"{key}_ci"].apply(lambda h: math.sqrt((h**2).sum()) / len(h))
-    gaps = [
-        (abs(means[x] - means[y]), math.hypot(half[x], half[y]), (x, y))
-        for x, y in itertools.combinations(means.index, 2)
-    ]
+    at_level = {level: list(part["point"]) for level, part in block.groupby(lever, sort=True)}
+    gaps = []
+    for x, y in itertools.combinations(at_level, 2):
+        mean, half = runs.gap(at_level[x], at_level[y], key)
+        gaps.append((abs(mean), half, (x, y)))
     difference, spread, levels = max(gaps, key=lambda g: g[0])
     return {
         "difference": difference,

@@ -130,7 +130,13 @@ def best_within(points: pd.DataFrame, x: str, budget: float, y: str) -> pd.DataF
 
 
 def _frontier_lines(
-    front: pd.DataFrame, x: str, y: str, cost: str, effort: str, factors: Sequence[str]
+    front: pd.DataFrame,
+    runs: noise.Runs,
+    x: str,
+    y: str,
+    cost: str,
+    effort: str,
+    factors: Sequence[str],
 ) -> list[str]:
     lines = []
     previous = None
@@ -142,7 +148,7 @@ def _frontier_lines(
         )
         within = (
             f"; **within noise**: the runs do not tell it from point {int(previous['point'])}"
-            if previous is not None and not noise.told_apart(row, previous, y)
+            if previous is not None and not noise.told_apart(row, previous, y, runs)
             else ""
         )
         lines.append(
@@ -155,6 +161,7 @@ def _frontier_lines(
 
 def _best_sentence(
     points: pd.DataFrame,
+    runs: noise.Runs,
     front: pd.DataFrame,
     x: str,
     name: str,
@@ -166,7 +173,7 @@ def _best_sentence(
     tell it from others, that they are indistinguishable and the cheapest of them."""
     cost = experiment.figures["cost"]
     best = noise.best_point(points, y, x)
-    ties = noise.ties_with_best(points, y, x)
+    ties = noise.ties_with_best(points, y, x, runs)
     head = f"Against {name}: {len(front)} points on the frontier."
     what = f"**{best[SCENARIO_FACTOR]}** ({settings(best, factors)}, point {int(best['point'])})"
     if len(ties) == 1:
@@ -190,16 +197,16 @@ def _best_sentence(
         f", point {int(cheapest['point'])}): {_show_best(y, cheapest)} for "
         f"{_show(x, cheapest[x])}{'' if x == cost else ' officer-hours'}. "
     )
-    return text + _replications_phrase(best, cheapest, y, experiment)
+    return text + _replications_phrase(best, cheapest, y, runs, experiment)
 
 
 def _replications_phrase(
-    best: pd.Series, cheapest: pd.Series, y: str, experiment: Experiment
+    best: pd.Series, cheapest: pd.Series, y: str, runs: noise.Runs, experiment: Experiment
 ) -> str:
     """How many replications would tell the best from the cheapest point tied with it."""
     if experiment.draws or is_censored(y) or experiment.replications < 2:
         return "Telling them apart needs more replications."
-    needed = noise.replications_to_tell(best, cheapest, y, experiment.replications)
+    needed = noise.replications_to_tell(best, cheapest, y, runs)
     if needed is None:
         return (
             f"Their means differ by {_show_gap(y, abs(best[y] - cheapest[y]))}, less than even "
@@ -221,6 +228,7 @@ def _show_gap(key: str, value: float) -> str:
 
 def _levers_section(
     points: pd.DataFrame,
+    runs: noise.Runs,
     factors: Sequence[str],
     outcomes: Sequence[str],
     spending: Sequence[str],
@@ -228,7 +236,7 @@ def _levers_section(
 ) -> list[str]:
     """Per lever: the largest gap between its levels on each outcome and on what it spends,
     against its noise; and the levers that moved no outcome beyond seed noise."""
-    effects = noise.lever_effects(points, factors, [*outcomes, *spending])
+    effects = noise.lever_effects(points, runs, factors, [*outcomes, *spending])
     if effects.empty:
         return []
     rows, still = [], []
@@ -251,7 +259,8 @@ def _levers_section(
         "",
         "For each lever, the largest difference between two of its levels (each level's mean "
         "over its strategy's points at it, so averaged over the other levers) and the 95 % "
-        "interval of that difference from seed noise (±). **moved**: some two levels differ "
+        "interval of that difference from seed noise (±; paired by seed, as in the frontier "
+        "lists). **moved**: some two levels differ "
         "by more than their noise. " + verdict,
         "",
         table(["lever", *(units.label(k, window) for k in effects["outcome"].unique())], rows),
@@ -326,7 +335,7 @@ def _posterior_phrase(experiment: Experiment) -> str:
 def _interval_phrase(experiment: Experiment) -> str:
     """What the interval beside a point in the frontier lists is."""
     if not experiment.draws:
-        return "The interval is the 95 % t-interval over replications"
+        return "The interval is the 95 % t-interval over replications (a share of runs: Wilson)"
     return (
         "The interval is the 95 % interval over the posterior draws and their replications "
         "(Rubin's rules, the seed noise of the noisiest draw: `compare --posterior` in the "
@@ -370,6 +379,9 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
     window = units.post_window(experiment)
     keys = [*outcomes, effort, cost]
     points = shown_points(experiment, summary, [effort, cost, *outcomes])
+    runs = noise.Runs(
+        units.in_shown_units(summary, [effort, cost, *outcomes], window), experiment.draw_counts
+    )
     defaults = default_points(points, factors)
     lines = [
         f"# {experiment.description or experiment.name}",
@@ -386,8 +398,10 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         "on the outcome; the frontier is listed cheapest first, and the figures ring it. "
         + _interval_phrase(experiment)
         + ", cut at the values the outcome can take (no negative counts, days or costs; "
-        "shares within 0-1). Two points are **told apart** when their means differ by more "
-        "than the 95 % interval of the difference (their half-widths in quadrature); points "
+        "shares within 0-1). Replication r of every point runs on the same seed, so two "
+        "points are compared run by run: they are **told apart** when the 95 % interval of "
+        "their mean paired difference leaves out 0 (a time a run can end before: when their "
+        "intervals for the median do not overlap); points "
         "the runs cannot tell from the best are indistinguishable at these replications, "
         "and a frontier step whose gain is within that noise is marked.",
         "",
@@ -398,7 +412,7 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         "",
         _points_table(defaults, factors, keys, window),
         "",
-        *_levers_section(points, factors, outcomes, [effort, cost], window),
+        *_levers_section(points, runs, factors, outcomes, [effort, cost], window),
     ]
     for outcome in outcomes:
         better = "more" if catalogue.higher_is_better(outcome) else "less"
@@ -425,11 +439,11 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         for x, name in ((cost, "cost"), (effort, "officer-hours")):
             front = frontier(points, x, outcome)
             lines += [
-                _best_sentence(points, front, x, name, outcome, factors, experiment)
+                _best_sentence(points, runs, front, x, name, outcome, factors, experiment)
                 + f" The cheapest point on the frontier is **{front.iloc[0][SCENARIO_FACTOR]}** "
                 f"({settings(front.iloc[0], factors)}).",
                 "",
-                *_frontier_lines(front, x, outcome, cost, effort, factors),
+                *_frontier_lines(front, runs, x, outcome, cost, effort, factors),
                 "",
             ]
         lines += [
