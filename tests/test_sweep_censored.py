@@ -210,3 +210,14 @@ def test_the_censored_summary_takes_the_project_level() -> None:
     narrow = summarise_times(time, happened, level=0.5)
     assert (narrow["share_low"], narrow["share_high"]) == wilson_interval(4, 5, 0.5)
 
+
+def test_a_longer_rebound_is_better_in_the_sweep_report() -> None:
+    """A market that stays away longer after a sweep is better for the neighbourhood: the
+    frontier keeps a dearer point with a longer rebound, and the best point is the
+    longest."""
+    from dmi_sim.studies.sweep.noise import best_point
+    from dmi_sim.studies.sweep.report import frontier
+
+    points = pd.DataFrame({"cost_total": [1.0, 2.0, 3.0], "rebound_days": [10.0, 50.0, 30.0]})
+    assert list(frontier(points, "cost_total", "rebound_days")["rebound_days"]) == [10, 50]
+    assert best_point(points, "rebound_days", "cost_total")["rebound_days"] == 50
