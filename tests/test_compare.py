@@ -502,3 +502,29 @@ def test_what_the_dmi_clearly_spends_more_of_is_said_so() -> None:
     assert "saves seller arrests" in line
     assert "; spends more officer-hours (25,515 against 23,375)" in line
     assert "no clear saving" not in line
+
+
+def _summary(key: str, base: list[float], scen: list[float]) -> pd.DataFrame:
+    """summary.csv of a baseline and a 'policy' run on the same seeds, one ``key``."""
+    return pd.DataFrame(
+        [
+            {"scenario": name, "replication": i, key: value}
+            for name, values in (("baseline", base), ("policy", scen))
+            for i, value in enumerate(values)
+        ]
+    )
+
+
+def test_the_paired_displacement_ratio_can_reach_below_zero() -> None:
+    """A signed ratio: the catchment can lose sales too, so its interval is not cut at 0
+    because these runs' catchment happened to gain."""
+    from dmi_sim.studies.compare.report import paired_displacement
+
+    keys = ("post_transactions_catchment", "post_transactions_market")
+    rows = [
+        {"scenario": name, "replication": i, keys[0]: 10.0 + gain, keys[1]: 50.0 - loss}
+        for i, (gain, loss) in enumerate([(0.0, 1.0), (0.1, 1.1), (5.0, 0.9)])
+        for name, gain, loss in (("baseline", 0.0, 0.0), ("policy", gain, loss))
+    ]
+    ratio, low, high = paired_displacement(pd.DataFrame(rows), "policy")
+    assert low < 0 < ratio < high

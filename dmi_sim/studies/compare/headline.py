@@ -288,7 +288,7 @@ README_CHANGES = (
 def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str, window_days: int) -> str:
     """'-68 % (95 % CI -71 to -65 %)' paired ratio of means with Fieller's interval (the
     comparison report's); absolute on a small base."""
-    from dmi_sim.studies.kit.stats import fieller_interval, relative_floor
+    from dmi_sim.studies.kit.stats import fieller_interval, ratio_floor, relative_floor
 
     a = summary[summary["scenario"] == scenario].set_index("replication")[key]
     b = summary[summary["scenario"] == COUNTERFACTUAL].set_index("replication")[key]
@@ -302,7 +302,9 @@ def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str, window_
             f"{shown} ({signed(scale * mean)}, 95 % CI {signed(scale * low)} to "
             f"{signed(scale * high)}; a small base, so no percentage)"
         )
-    ratio, low, high = fieller_interval(a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float))
+    ratio, low, high = fieller_interval(
+        a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float), floor=ratio_floor(key)
+    )
     return (
         f"{100 * (ratio - 1):+.0f} % (95 % CI {100 * (low - 1):+.0f} to {100 * (high - 1):+.0f} %)"
     )

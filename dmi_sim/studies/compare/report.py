@@ -31,6 +31,7 @@ from dmi_sim.studies.kit.stats import (
     RUN_INTERVAL_RULE,
     WINDOW_DAYS,
     fieller_interval,
+    ratio_floor,
     relative_floor,
     run_interval,
 )
@@ -293,7 +294,7 @@ def paired_displacement(summary: pd.DataFrame, scenario: str) -> tuple[float, fl
     lost = (base.loc[reps, keys[1]] - mine.loc[reps, keys[1]]).to_numpy(float)
     if not len(reps) or lost.mean() <= 0:
         return (math.nan, math.nan, math.nan)
-    return fieller_interval(gained, lost)
+    return fieller_interval(gained, lost, floor=ratio_floor("displacement_ratio"))
 
 
 def _displacement_cell(summary: pd.DataFrame, name: str, policy_days: int) -> str:
