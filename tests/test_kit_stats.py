@@ -19,6 +19,7 @@ from dmi_sim.studies.kit.stats import (
     ratio_floor,
     run_interval,
     t_interval,
+    why_absolute_only,
     wilson_interval,
 )
 
@@ -123,3 +124,18 @@ def test_paired_effects_cut_the_ratio_at_minus_100_percent_only_for_a_bounded_ou
             assert row["ratio_low"] < -1.0  # a ratio of signed means can be below 0
         else:
             assert row["ratio_low"] == floor
+
+
+@pytest.mark.parametrize(
+    ("base", "ratio", "reason"),
+    [
+        (0.01, (1.5, 1.2, 1.8), "a small base"),
+        (5.0, (np.nan, np.nan, np.nan), "the ratio is undefined"),
+        (5.0, (1.5, np.nan, np.nan), "the ratio's interval is unbounded"),
+        (5.0, (1.5, 1.2, 1.8), None),
+    ],
+)
+def test_why_absolute_only_names_what_is_undefined(
+    base: float, ratio: tuple[float, ...], reason: str | None
+) -> None:
+    assert why_absolute_only("sellers", 365, base, ratio) == reason

@@ -22,6 +22,7 @@ start (cut at the last simulated day):
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -365,6 +366,21 @@ def relative_floor(unit: str, window_days: int) -> float:
     if unit.endswith("per day"):
         return MIN_BASE_EVENTS / max(window_days, 1)
     return MIN_BASE_PERSONS
+
+
+def why_absolute_only(
+    unit: str, window_days: int, base_mean: float, ratio: Sequence[float]
+) -> str | None:
+    """Why a change of a series in ``unit`` is given as its absolute change only, or None
+    when its relative change is given: every report's one rule. ``base_mean``: the
+    baseline's window mean; ``ratio``: (ratio, low, high), Fieller's."""
+    if base_mean < relative_floor(unit, window_days):
+        return "a small base"
+    if not math.isfinite(ratio[0]):
+        return "the ratio is undefined"
+    if not all(math.isfinite(v) for v in ratio[1:]):
+        return "the ratio's interval is unbounded"
+    return None
 
 
 FLOOR_RULE = (
