@@ -502,3 +502,66 @@ def test_what_the_dmi_clearly_spends_more_of_is_said_so() -> None:
     assert "saves seller arrests" in line
     assert "; spends more officer-hours (25,515 against 23,375)" in line
     assert "no clear saving" not in line
+
+
+def _summary(key: str, base: list[float], scen: list[float]) -> pd.DataFrame:
+    """summary.csv of a baseline and a 'policy' run on the same seeds, one ``key``."""
+    return pd.DataFrame(
+        [
+            {"scenario": name, "replication": i, key: value}
+            for name, values in (("baseline", base), ("policy", scen))
+            for i, value in enumerate(values)
+        ]
+    )
+
+
+def _pairs_series(key: str, base: list[float], scen: list[float]) -> pd.DataFrame:
+    """One day of a time series: what ``paired_effects`` reads of the same runs."""
+    return _summary(key, base, scen).assign(day=0)
+
+
+def test_the_paired_displacement_ratio_can_reach_below_zero() -> None:
+    """A signed ratio: the catchment can lose sales too, so its interval is not cut at 0
+    because these runs' catchment happened to gain."""
+    from dmi_sim.studies.compare.report import paired_displacement
+
+    keys = ("post_transactions_catchment", "post_transactions_market")
+    rows = [
+        {"scenario": name, "replication": i, keys[0]: 10.0 + gain, keys[1]: 50.0 - loss}
+        for i, (gain, loss) in enumerate([(0.0, 1.0), (0.1, 1.1), (5.0, 0.9)])
+        for name, gain, loss in (("baseline", 0.0, 0.0), ("policy", gain, loss))
+    ]
+    ratio, low, high = paired_displacement(pd.DataFrame(rows), "policy")
+    assert low < 0 < ratio < high
+
+
+def test_the_readme_change_uses_the_report_rule_and_names_its_window() -> None:
+    from dmi_sim.studies.compare.headline import _relative
+    from dmi_sim.studies.compare.report import absolute_only
+    from dmi_sim.studies.kit.stats import paired_effects
+
+    key, unit, days = "post_violent_incidents", "incidents per day", 200
+    base, scen = [0.10, 0.12, 0.11], [0.08, 0.09, 0.10]  # ~22 incidents: below the floor
+    row = paired_effects(
+        _pairs_series("violent_incidents", base, scen), {"policy": 0}, ["violent_incidents"]
+    ).iloc[0]
+    text = _relative(_summary(key, base, scen), key, "policy", unit, days)
+    assert absolute_only("violent_incidents", row)
+    assert "%" not in text.replace("95 % CI", "") and "a small base" in text
+    assert "incidents a run" in text and "a year" not in text
+    assert f"{days * np.mean(base):.1f} -> {days * np.mean(scen):.1f}" in text
+
+
+def test_the_readme_change_never_prints_nan() -> None:
+    """A baseline not clearly above 0 has no bounded ratio interval: the change is given as
+    absolute and says so, with no 'nan'."""
+    from dmi_sim.studies.compare.headline import _relative
+
+    key = "post_active_sellers"
+    text = _relative(
+        _summary(key, [1.0, 40.0, 2.0], [2.0, 3.0, 45.0]), key, "policy", "sellers", 365
+    )
+    assert "nan" not in text.lower()
+    assert "the ratio's interval is unbounded, so no percentage" in text
+    one = _relative(_summary(key, [10.0], [8.0]), key, "policy", "sellers", 365)
+    assert "nan" not in one.lower() and "no interval from one pair" in one

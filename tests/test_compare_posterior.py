@@ -348,3 +348,31 @@ def test_an_interrupted_posterior_compare_resumes_without_rerunning(
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs_already_stored"] == manifest["runs"] == 8
     assert not list(tmp_path.glob(".compare-runs-*"))  # the store goes once the folder is written
+
+
+def test_the_method_does_not_claim_the_ordinary_relative_interval() -> None:
+    """At one draw (no spread) the pooled absolute interval is the ordinary t-interval, but
+    the pooled relative one (log scale, delta method) is not the ordinary Fieller interval:
+    the report's method says so rather than claiming they agree."""
+    from dmi_sim.engine.posterior import PARTICLE
+    from dmi_sim.studies.compare.posterior_report import METHOD
+    from dmi_sim.studies.compare.uncertainty import pooled_effects
+    from dmi_sim.studies.kit.stats import paired_effects
+
+    base, scen = np.array([10.0, 12.0, 9.0, 11.0]), np.array([8.0, 11.5, 6.0, 9.5])
+    ts = pd.DataFrame(
+        [
+            {"scenario": name, "replication": i, "day": 0, "active_sellers": value}
+            for name, values in (("baseline", base), ("policy", scen))
+            for i, value in enumerate(values)
+        ]
+    )
+    ordinary = paired_effects(ts, {"policy": 0}, ["active_sellers"])
+    pooled = pooled_effects(ordinary.assign(**{PARTICLE: 0}), {0: 2}).iloc[0]  # drawn twice
+    ordinary = ordinary.iloc[0]
+    assert (pooled["abs_low"], pooled["abs_high"]) == pytest.approx(
+        (ordinary["abs_low"], ordinary["abs_high"])
+    )
+    assert pooled["ratio_low"] != pytest.approx(ordinary["ratio_low"], rel=1e-3)
+    assert "not the ordinary comparison's Fieller interval" in METHOD
+    assert "it is the ordinary comparison's t-interval" not in METHOD

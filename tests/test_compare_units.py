@@ -59,7 +59,7 @@ def test_the_table_gives_the_small_base_change_in_the_prose_unit() -> None:
     assert "incidents a run" in phrase and "(-1.20, 95 % CI -1.80 to -0.60" in phrase
     frame = pd.DataFrame([SMALL_BASE, {**SMALL_BASE, "scenario": "baseline"}])
     cell = effects_table(frame).splitlines()[-1].split("|")[2].strip()
-    assert cell == "-1.20 incidents a run (-1.80 to -0.60; absolute, small base)"
+    assert cell == "-1.20 incidents a run (-1.80 to -0.60; absolute, a small base)"
 
 
 def test_a_relative_change_gives_its_absolute_scale_in_the_same_unit() -> None:

@@ -15,7 +15,7 @@ from dmi_sim.engine.derived import REBOUND_LEVEL, rebound
 from dmi_sim.engine.experiment import experiment_from_dict
 from dmi_sim.engine.tasks import RunTask, execute_task
 from dmi_sim.studies.kit.censored import summarise_times
-from dmi_sim.studies.kit.stats import t_interval, wilson_interval
+from dmi_sim.studies.kit.stats import LEVEL, t_interval, wilson_interval
 from dmi_sim.studies.sweep import noise
 from dmi_sim.studies.sweep.figures import draw_figures, point_means
 from dmi_sim.studies.sweep.report import write_report
@@ -209,3 +209,30 @@ def test_the_frontier_report_reads_a_rebound_never_seen_as_more_than(tmp_path) -
     assert "At no design point the market came back in at least half the runs" in section
     assert section.count("> 700 days (the market came back in 0 of 3 runs") == 2
     assert section.count("> 640 days (the market came back in 0 of 3 runs") == 2
+
+
+def test_an_end_the_band_leaves_undefined_is_not_reached() -> None:
+    """Every run back, the last at 30 days: past it the estimate is 0 and the log-log band
+    undefined, so the upper end of the median's interval is open (NaN), not 30."""
+    out = summarise_times(np.array([10.0, 20.0, 30.0]), np.ones(3, bool))
+    assert out["median"] == 20 and out["low"] <= 20
+    assert np.isnan(out["high"])
+
+
+def test_the_censored_summary_takes_the_project_level() -> None:
+    time, happened = np.array([10.0, 20.0, 25.0, 40.0, 640.0]), np.array([1, 1, 1, 1, 0], bool)
+    assert summarise_times(time, happened)["share_low"] == wilson_interval(4, 5, LEVEL)[0]
+    narrow = summarise_times(time, happened, level=0.5)
+    assert (narrow["share_low"], narrow["share_high"]) == wilson_interval(4, 5, 0.5)
+
+
+def test_a_longer_rebound_is_better_in_the_sweep_report() -> None:
+    """A market that stays away longer after a sweep is better for the neighbourhood: the
+    frontier keeps a dearer point with a longer rebound, and the best point is the
+    longest."""
+    from dmi_sim.studies.sweep.noise import best_point
+    from dmi_sim.studies.sweep.report import frontier
+
+    points = pd.DataFrame({"cost_total": [1.0, 2.0, 3.0], "rebound_days": [10.0, 50.0, 30.0]})
+    assert list(frontier(points, "cost_total", "rebound_days")["rebound_days"]) == [10, 50]
+    assert best_point(points, "rebound_days", "cost_total")["rebound_days"] == 50

@@ -25,7 +25,16 @@ import numpy as np
 import pandas as pd
 
 from dmi_sim.studies.kit.markdown import num, signed
-from dmi_sim.studies.kit.stats import COUNTERFACTUAL, WINDOW_DAYS, run_interval, t_interval
+from dmi_sim.studies.kit.outcomes import absolute_unit
+from dmi_sim.studies.kit.stats import (
+    COUNTERFACTUAL,
+    WINDOW_DAYS,
+    fieller_interval,
+    ratio_floor,
+    run_interval,
+    t_interval,
+    why_absolute_only,
+)
 
 #: The DMI as the comparison names it; "what it saves" is said against every other policy.
 DMI = "dmi"
@@ -286,25 +295,29 @@ README_CHANGES = (
 
 
 def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str, window_days: int) -> str:
-    """'-68 % (95 % CI -71 to -65 %)' paired ratio of means with Fieller's interval (the
-    comparison report's); absolute on a small base."""
-    from dmi_sim.studies.kit.stats import fieller_interval, relative_floor
-
+    """'-68 % (95 % CI -71 to -65 %)': the paired ratio of means with Fieller's interval;
+    the absolute change instead where the comparison report gives it (its rule,
+    ``kit.stats.why_absolute_only``), a daily count as its total a run over the
+    ``window_days`` the paragraph names (``kit.outcomes.absolute_unit``)."""
     a = summary[summary["scenario"] == scenario].set_index("replication")[key]
     b = summary[summary["scenario"] == COUNTERFACTUAL].set_index("replication")[key]
     reps = a.index.intersection(b.index)
-    if b.loc[reps].mean() < relative_floor(unit, window_days):
-        mean, low, high = paired(summary, key, scenario, COUNTERFACTUAL)
-        scale = window_days if unit.endswith("per day") else 1
-        shown = f"{unit.removesuffix(' per day')} a year" if scale > 1 else unit
-        return (
-            f"{num(scale * b.loc[reps].mean())} -> {num(scale * a.loc[reps].mean())} "
-            f"{shown} ({signed(scale * mean)}, 95 % CI {signed(scale * low)} to "
-            f"{signed(scale * high)}; a small base, so no percentage)"
-        )
-    ratio, low, high = fieller_interval(a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float))
+    a, b = a.loc[reps].to_numpy(float), b.loc[reps].to_numpy(float)
+    ratio = fieller_interval(a, b, floor=ratio_floor(key))
+    reason = why_absolute_only(unit, window_days, float(b.mean()), ratio)
+    if reason is None:
+        mean, low, high = (100 * (v - 1) for v in ratio)
+        return f"{mean:+.0f} % (95 % CI {low:+.0f} to {high:+.0f} %)"
+    mean, low, high = t_interval(a - b)
+    scale, shown = absolute_unit(unit, window_days)
+    interval = (
+        f", 95 % CI {signed(scale * low)} to {signed(scale * high)}"
+        if math.isfinite(low)
+        else ", no interval from one pair"
+    )
     return (
-        f"{100 * (ratio - 1):+.0f} % (95 % CI {100 * (low - 1):+.0f} to {100 * (high - 1):+.0f} %)"
+        f"{num(scale * b.mean())} -> {num(scale * a.mean())} {shown} "
+        f"({signed(scale * mean)}{interval}; {reason}, so no percentage)"
     )
 
 

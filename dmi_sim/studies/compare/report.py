@@ -6,7 +6,8 @@ excludes zero. Relative changes are ratios of means with Fieller's interval
 (``kit.stats.fieller_interval``: it excludes zero exactly when the absolute change's paired
 t-interval does, so the headline's differences and these sentences agree), never below
 -100 % for a quantity that cannot be negative, and none is given on a baseline below the
-floor of ``kit.stats.relative_floor``: those show the absolute change only.
+floor of ``kit.stats.relative_floor`` or where the ratio's interval is undefined
+(``kit.stats.why_absolute_only``): those show the absolute change only.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from dmi_sim.studies.kit.stats import (
     RUN_INTERVAL_RULE,
     WINDOW_DAYS,
     fieller_interval,
-    relative_floor,
+    ratio_floor,
     run_interval,
+    why_absolute_only,
 )
 
 #: Outcomes the plain-language summary speaks about, in this order.
@@ -73,18 +75,19 @@ FIGURE_CAPTIONS = {
 }
 
 
-def below_floor(outcome: str, row: Mapping[str, float]) -> bool:
-    """True when the baseline's window mean is too small for a relative change."""
+def absolute_reason(outcome: str, row: Mapping[str, float]) -> str | None:
+    """Why an effect is given as its absolute change only (``kit.stats.why_absolute_only``:
+    a baseline below the floor, or the ratio of means or its interval undefined), or None
+    when its relative change is given."""
     days = int(row["window_end"]) - int(row["window_start"])
-    return row["counterfactual_mean"] < relative_floor(OUTCOMES[outcome].unit, days)
+    ratio = (row["ratio_effect"], row["ratio_low"], row["ratio_high"])
+    return why_absolute_only(OUTCOMES[outcome].unit, days, row["counterfactual_mean"], ratio)
 
 
 def absolute_only(outcome: str, row: Mapping[str, float]) -> bool:
     """True when an effect is given as its absolute change only (sentences, tables, the
-    effects figure, the precision rule): the baseline is below the floor, or the ratio of
-    means or its interval is undefined."""
-    ratio = (row["ratio_effect"], row["ratio_low"], row["ratio_high"])
-    return below_floor(outcome, row) or not all(math.isfinite(v) for v in ratio)
+    effects figure, the precision rule): see ``absolute_reason``."""
+    return absolute_reason(outcome, row) is not None
 
 
 def absolute_scale(outcome: str, row: Mapping[str, float]) -> tuple[float, str]:
@@ -97,7 +100,7 @@ def absolute_scale(outcome: str, row: Mapping[str, float]) -> tuple[float, str]:
 
 def absolute_change(outcome: str, row: Mapping[str, float], note: str | None = None) -> str:
     """'-1.20 incidents a run'; with a ``note``, the 95 % interval and the note after it:
-    '-1.20 incidents a run (-11.9 to +9.46; absolute, small base)'."""
+    '-1.20 incidents a run (-11.9 to +9.46; absolute, a small base)'."""
     scale, unit = absolute_scale(outcome, row)
     text = f"{signed(scale * row['abs_effect'])} {unit}"
     if note is None:
@@ -122,8 +125,8 @@ def _absolute_phrase(outcome: str, label: str, row: Mapping[str, float]) -> str:
     return (
         f"{label} went from {num(scale * row['counterfactual_mean'])} to "
         f"{num(scale * row['scenario_mean'])} {shown} "
-        f"({signed(scale * row['abs_effect'])}{interval}{verdict}; a small base, so no "
-        "percentage)"
+        f"({signed(scale * row['abs_effect'])}{interval}{verdict}; "
+        f"{absolute_reason(outcome, row)}, so no percentage)"
     )
 
 
@@ -159,7 +162,7 @@ def change_phrase(outcome: str, row: Mapping[str, float]) -> str:
 
 def _effect_cell(outcome: str, row: pd.Series) -> str:
     if absolute_only(outcome, row):
-        return absolute_change(outcome, row, note="absolute, small base")
+        return absolute_change(outcome, row, note=f"absolute, {absolute_reason(outcome, row)}")
     return f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])})"
 
 
@@ -293,7 +296,7 @@ def paired_displacement(summary: pd.DataFrame, scenario: str) -> tuple[float, fl
     lost = (base.loc[reps, keys[1]] - mine.loc[reps, keys[1]]).to_numpy(float)
     if not len(reps) or lost.mean() <= 0:
         return (math.nan, math.nan, math.nan)
-    return fieller_interval(gained, lost)
+    return fieller_interval(gained, lost, floor=ratio_floor("displacement_ratio"))
 
 
 def _displacement_cell(summary: pd.DataFrame, name: str, policy_days: int) -> str:

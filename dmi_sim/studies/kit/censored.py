@@ -7,9 +7,10 @@ they were measured, or dropping those runs, says the market comes back sooner (o
 sooner) than it does. So the runs of a design point (or of a compared scenario) are read as
 survival data:
 
-* the share of its runs in which the event happened (Wilson 95 % interval);
-* the Kaplan-Meier median time (``scipy.stats.ecdf`` on ``CensoredData``) with a 95 %
-  interval from the log-log pointwise band; where the estimate never falls to one half
+* the share of its runs in which the event happened (Wilson interval at ``kit.stats.LEVEL``);
+* the Kaplan-Meier median time (``scipy.stats.ecdf`` on ``CensoredData``) with an
+  interval from the log-log pointwise band at that level (an end the band never takes
+  below one half is not reached: NaN); where the estimate never falls to one half
   (most runs without the event) the median is not reached and the point reads
   "> X days", X the longest time any of its runs was followed.
 
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import CensoredData, ecdf
 
-from dmi_sim.studies.kit.stats import wilson_interval
+from dmi_sim.studies.kit.stats import LEVEL, wilson_interval
 
 #: Censored outcome -> the event a run waits for, as a report's sentence names it.
 EVENT = {"rebound_days": "the market came back", "days_to_closure": "the market closed"}
@@ -66,10 +67,16 @@ def event_times(runs: pd.DataFrame, outcome: str, policy_days: float) -> tuple[n
     return np.where(happened, time, float(policy_days)), happened
 
 
-def summarise_times(time: np.ndarray, happened: np.ndarray) -> dict[str, float]:
+def summarise_times(
+    time: np.ndarray, happened: np.ndarray, level: float = LEVEL
+) -> dict[str, float]:
     """Runs, share with the event (and its interval), Kaplan-Meier median and interval
     (NaN where not reached), ``followed``: the longest time a run was followed, and
-    ``beyond``: the same where the median is not reached (else NaN)."""
+    ``beyond``: the same where the median is not reached (else NaN).
+
+    An end of the median's interval is where that end of the log-log band falls to one
+    half; where the band is undefined (the estimate is 1 or 0) it has not fallen, so an
+    end the band leaves undefined is not reached (NaN), never the estimate's own time."""
     n, events = len(time), int(happened.sum())
     keys = ("share", "share_low", "share_high", "low", "high", "followed", "beyond")
     out = dict.fromkeys(keys, math.nan)
@@ -77,17 +84,16 @@ def summarise_times(time: np.ndarray, happened: np.ndarray) -> dict[str, float]:
     if n == 0:
         return out
     out["followed"] = float(time.max())
-    share_low, share_high = wilson_interval(events, n)
+    share_low, share_high = wilson_interval(events, n, level)
     out |= {"share": events / n, "share_low": share_low, "share_high": share_high}
     sf = ecdf(CensoredData(uncensored=time[happened], right=time[~happened])).sf
     with warnings.catch_warnings():  # the log-log band is undefined where sf is 1 or 0
         warnings.simplefilter("ignore", RuntimeWarning)
-        band = sf.confidence_interval(0.95, method="log-log")
+        band = sf.confidence_interval(level, method="log-log")
     at, estimate = sf.quantiles, sf.probabilities
     out["median"] = _first(at, estimate <= 0.5)
     for end, bound in (("low", band.low), ("high", band.high)):
-        probability = np.where(np.isnan(bound.probabilities), estimate, bound.probabilities)
-        out[end] = _first(at, probability <= 0.5)
+        out[end] = _first(at, bound.probabilities <= 0.5)  # NaN: undefined, not reached
     if math.isnan(out["median"]):
         out["beyond"] = out["followed"]
     return out

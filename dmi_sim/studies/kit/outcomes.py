@@ -110,7 +110,7 @@ SUMMARY: dict[str, Outcome] = _table(
     Outcome("cost_officers", "Officer cost after the start", "$"),
     Outcome("cost_incarceration", "Incarceration cost after the start", "$"),
     Outcome("cost_services", "Services cost after the start", "$"),
-    Outcome("rebound_days", "Rebound time after a sweep", "days"),
+    Outcome("rebound_days", "Rebound time after a sweep", "days", "higher"),
     Outcome("violent_incidents_total", "Violent incidents after the start", "incidents"),
     Outcome("arrests_total", "Arrests after the start", "arrests", "neither"),
     Outcome("arrests_sellers_total", "Seller arrests after the start", "arrests", "neither"),

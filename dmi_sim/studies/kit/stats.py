@@ -22,6 +22,7 @@ start (cut at the last simulated day):
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -102,16 +103,22 @@ RUN_INTERVAL_RULE = (
 
 
 def fieller_interval(
-    num: Sequence[float] | np.ndarray, den: Sequence[float] | np.ndarray, level: float = LEVEL
+    num: Sequence[float] | np.ndarray,
+    den: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
+    *,
+    floor: float | None,
 ) -> tuple[float, float, float]:
     """(mean(num) / mean(den), low, high) over paired values: Fieller's interval.
 
     The interval is every ratio r for which the t-test of mean(num − r · den) = 0 does not
     reject, so r = 1 lies inside exactly when the paired t-interval of num − den holds 0:
     the relative and the absolute change of one effect always agree on whether it is clear.
-    NaN where it is unbounded (mean(den) not clearly away from 0) or below two pairs. For
-    values that cannot be negative the low end is cut at 0 (a ratio of such means cannot be
-    below it).
+    NaN where it is unbounded (mean(den) not clearly away from 0) or below two pairs.
+    ``floor``: the least the ratio can be, which the low end is cut at (``ratio_floor``:
+    0 for means of an outcome that cannot be negative), or None for a signed ratio. The
+    caller says it because only the outcome knows: a sample that happens to be positive
+    says nothing about whether the quantity can be negative.
     """
     x = np.asarray(num, dtype=float)
     y = np.asarray(den, dtype=float)
@@ -130,9 +137,18 @@ def fieller_interval(
         return (ratio, np.nan, np.nan)
     half = np.sqrt(max(b * b - a * c, 0.0))
     low, high = (b - half) / a, (b + half) / a
-    if (x >= 0).all() and (y >= 0).all():
-        low = max(low, 0.0)
+    if floor is not None:
+        low = max(low, floor)
     return (ratio, float(low), float(high))
+
+
+def ratio_floor(key: str) -> float | None:
+    """The least a ratio of two means of ``key`` can be: 0 where the outcome catalogue
+    bounds it at a minimum of 0 or more, None (no bound) for a signed or unknown one."""
+    outcome = lookup(key)
+    if outcome is None or outcome.minimum is None or outcome.minimum < 0:
+        return None
+    return 0.0
 
 
 def log_ratio_se(num: np.ndarray, den: np.ndarray) -> float:
@@ -228,7 +244,9 @@ def paired_effects(
             rel = np.where(b != 0, s / b - 1.0, np.nan)
         for k, outcome in enumerate(outcomes):
             abs_mean, abs_low, abs_high = t_interval(s[:, k] - b[:, k], level)
-            ratio, ratio_low, ratio_high = fieller_interval(s[:, k], b[:, k], level)
+            ratio, ratio_low, ratio_high = fieller_interval(
+                s[:, k], b[:, k], level, floor=ratio_floor(outcome)
+            )
             rel_mean, rel_low, rel_high = t_interval(rel[:, k], level)
             rows.append(
                 {
@@ -362,6 +380,21 @@ def relative_floor(unit: str, window_days: int) -> float:
     if unit.endswith("per day"):
         return MIN_BASE_EVENTS / max(window_days, 1)
     return MIN_BASE_PERSONS
+
+
+def why_absolute_only(
+    unit: str, window_days: int, base_mean: float, ratio: Sequence[float]
+) -> str | None:
+    """Why a change of a series in ``unit`` is given as its absolute change only, or None
+    when its relative change is given: every report's one rule. ``base_mean``: the
+    baseline's window mean; ``ratio``: (ratio, low, high), Fieller's."""
+    if base_mean < relative_floor(unit, window_days):
+        return "a small base"
+    if not math.isfinite(ratio[0]):
+        return "the ratio is undefined"
+    if not all(math.isfinite(v) for v in ratio[1:]):
+        return "the ratio's interval is unbounded"
+    return None
 
 
 FLOOR_RULE = (

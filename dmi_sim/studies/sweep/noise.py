@@ -7,10 +7,11 @@ differences, in which that shared noise cancels (as ``compare`` reads a scenario
 its counterfactual, ``kit.stats.paired_effects``). Two points are **told apart** on an
 outcome when the 95 % t-interval (``kit.stats.LEVEL``) of their mean paired difference
 leaves out 0; at a posterior the pairs' differences are pooled over the draws like a
-point's runs (``kit.stats.pooled_interval``). A censored time has no paired difference:
-its points are told apart when their 95 % intervals for the median do not overlap, an end
-not reached being open (a median not reached lies beyond the longest time followed). Below
-two pairs nothing is told apart.
+point's runs (``kit.stats.pooled_interval``). A censored time (a run can end before the
+event) has no paired difference: its points are told apart when the log-rank test of their
+runs' times rejects equal time-to-event curves at the 5 % level (``scipy.stats.logrank``;
+a run without the event followed to its end). Below two pairs, or two runs a point,
+nothing is told apart.
 
 From that:
 
@@ -37,7 +38,7 @@ from dmi_sim.engine.experiment import SCENARIO_FACTOR
 from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.engine.seeds import MAX_REPLICATIONS
 from dmi_sim.studies.kit import outcomes as catalogue
-from dmi_sim.studies.kit.censored import is_censored
+from dmi_sim.studies.kit.censored import event_times, is_censored
 from dmi_sim.studies.kit.stats import LEVEL, pooled_interval, t_interval
 
 
@@ -58,6 +59,23 @@ class Runs:
         gap = wide[list(first)].mean(axis=1, skipna=False)
         return (gap - wide[list(second)].mean(axis=1, skipna=False)).dropna()
 
+    def times_differ(self, first: int, second: int, key: str) -> bool:
+        """Whether the log-rank test tells the times to ``key`` at points ``first`` and
+        ``second`` apart at ``1 - LEVEL``. A run without the event is censored where it was
+        followed (``rebound_days``) or, for a time to closure, after every time seen: the
+        test reads only the order of the times."""
+        rows = [self.table[self.table["point"] == p] for p in (first, second)]
+        seen = pd.concat(rows)[key].to_numpy(float)
+        after_all = float(np.nanmax(seen[np.isfinite(seen)], initial=0.0)) + 1.0
+        samples = []
+        for part in rows:
+            time, happened = event_times(part, key, after_all)
+            samples.append(stats.CensoredData(uncensored=time[happened], right=time[~happened]))
+        if min(len(sample) for sample in samples) < 2:
+            return False
+        with np.errstate(invalid="ignore", divide="ignore"):  # no spread: NaN, not told apart
+            return bool(stats.logrank(*samples).pvalue < 1 - LEVEL)
+
     def gap(self, first: Sequence[int], second: Sequence[int], key: str) -> tuple[float, float]:
         """(mean paired difference, 95 % half-width) of ``first`` minus ``second`` on ``key``:
         the t-interval over the pairs, or at a posterior the draws pooled; NaN half-width
@@ -72,20 +90,9 @@ class Runs:
 def told_apart(a: pd.Series, b: pd.Series, key: str, runs: Runs) -> bool:
     """True when the runs tell points ``a`` and ``b`` apart on ``key`` (module docstring)."""
     if is_censored(key):
-        low_a, high_a = _median_interval(a, key)
-        low_b, high_b = _median_interval(b, key)
-        return bool(high_a < low_b or high_b < low_a)
+        return runs.times_differ(int(a["point"]), int(b["point"]), key)
     mean, half = runs.gap([int(a["point"])], [int(b["point"])], key)
     return bool(abs(mean) > half)  # False where the half-width is NaN
-
-
-def _median_interval(point: pd.Series, key: str) -> tuple[float, float]:
-    """A censored time's 95 % interval for its median with its open ends: a low end not
-    reached lies beyond the longest time followed, a high end not reached at infinity."""
-    low, high = point[f"{key}_low"], point[f"{key}_high"]
-    if math.isnan(low):
-        low = point[f"{key}_followed"]
-    return low, high if math.isfinite(high) else math.inf
 
 
 def best_point(points: pd.DataFrame, key: str, cost: str) -> pd.Series:

@@ -400,8 +400,8 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         + ", cut at the values the outcome can take (no negative counts, days or costs; "
         "shares within 0-1). Replication r of every point runs on the same seed, so two "
         "points are compared run by run: they are **told apart** when the 95 % interval of "
-        "their mean paired difference leaves out 0 (a time a run can end before: when their "
-        "intervals for the median do not overlap); points "
+        "their mean paired difference leaves out 0 (a time a run can end before: when the "
+        "log-rank test of their runs' times rejects equal curves at the 5 % level); points "
         "the runs cannot tell from the best are indistinguishable at these replications, "
         "and a frontier step whose gain is within that noise is marked.",
         "",
