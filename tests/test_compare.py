@@ -354,6 +354,14 @@ def _world_changing_scenario(tmp_path: Path) -> str:
     return str(path)
 
 
+def _late_scenario(tmp_path: Path) -> str:
+    """A DMI starting on another day than the baseline: every window and total of the
+    comparison is from one start (``pipeline.common_start``), so it is refused."""
+    path = tmp_path / "latedmi.toml"
+    path.write_text('extends = "dmi"\n[run]\nintervention_start = 200\n')
+    return str(path)
+
+
 def _bad_toml(tmp_path: Path) -> str:
     path = tmp_path / "broken.toml"
     path.write_text("[police\nofficers = 3\n")
@@ -383,6 +391,10 @@ BAD_INPUTS = {
     "another neighbourhood": (
         lambda tmp: [_world_changing_scenario(tmp)],
         "mydmi.toml: police.officers = 8 (baseline: 4) set outside the policy sections",
+    ),
+    "another start": (
+        lambda tmp: [_late_scenario(tmp)],
+        "latedmi.toml: run.intervention_start = 200 (baseline: 365) set outside the policy",
     ),
     "--days and run.days": (
         lambda tmp: ["dmi", "--days", "400", "--set", "run.days=500"],

@@ -82,12 +82,14 @@ def test_the_largest_fall_in_violence_on_a_small_base_is_absolute() -> None:
     sentence either, but the change in incidents a run."""
     dmi = _effect_row("dmi", 0.083, -0.0288, 0.018)
     effects = pd.DataFrame([dmi, _effect_row("crackdown", 0.083, -0.0185, 0.036)])
-    line = next(x for x in findings(effects, pd.DataFrame(), {}) if "largest fall" in x)
+    line = next(x for x in findings(effects, pd.DataFrame(), START) if "largest fall" in x)
     per_run = dmi["abs_effect"] * (dmi["window_end"] - dmi["window_start"])
     assert "%" not in line and f"({signed(per_run)} incidents a run)" in line
     assert "**dmi**" in line
     big = _effect_row("dmi", 5.0, -1.0, 0.5)
-    line = next(x for x in findings(pd.DataFrame([big]), pd.DataFrame(), {}) if "largest fall" in x)
+    line = next(
+        x for x in findings(pd.DataFrame([big]), pd.DataFrame(), START) if "largest fall" in x
+    )
     assert f"({100 * big['abs_effect'] / big['counterfactual_mean']:+.0f} %)" in line
 
 
@@ -124,7 +126,7 @@ WINDOWS = {"total": "days 365-729", "post": "days 365-729"}
 
 
 def _cells(summary: pd.DataFrame) -> dict[str, list[str]]:
-    text = summary_table(summary, WINDOWS, {"baseline": 365, "crackdown": 365})
+    text = summary_table(summary, WINDOWS, 365)
     return {
         line.split("|")[1].strip(): [c.strip() for c in line.split("|")[4:-1]]
         for line in text.splitlines()[2:]

@@ -130,7 +130,7 @@ def test_run_summary_intervals_stay_inside_what_each_key_can_be() -> None:
     windows = {"total": "days 365-1094", "post": "days 365-729"}
     rows = {
         line.split("|")[1].strip(): line.split("|")[4].strip()
-        for line in summary_table(summary, windows, {"dmi": 730}).splitlines()[2:]
+        for line in summary_table(summary, windows, 730).splitlines()[2:]
     }
     share = _numbers(rows["reemerged"])
     assert share[0] == pytest.approx(0.2) and 0 < share[1] < 0.2 < share[2] < 1
