@@ -30,11 +30,9 @@ def paragraph(folder: Path) -> str:
     """The paragraph the comparison in ``folder`` gives."""
     summary = pd.read_csv(folder / "summary.csv")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    starts = {k: int(v) for k, v in manifest["intervention_start"].items()}
-    days = int(manifest.get("days") or 0) or int(
-        next(iter(manifest["parameters"].values()))["run.days"]
-    )
-    return readme_paragraph(summary, starts, days)
+    params = next(iter(manifest["parameters"].values()))  # the start and horizon are shared
+    days = int(manifest.get("days") or 0) or int(params["run.days"])
+    return readme_paragraph(summary, int(params["run.intervention_start"]), days)
 
 
 def split(text: str) -> tuple[str, str, str]:

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binomtest
 
 from dmi_sim.studies.compare.headline import COMMUNITY, paired
 from dmi_sim.studies.compare.report import (
@@ -18,7 +19,8 @@ from dmi_sim.studies.compare.report import (
     paired_displacement,
     summary_table,
 )
-from dmi_sim.studies.kit.stats import paired_effects
+from dmi_sim.studies.kit.markdown import num, signed
+from dmi_sim.studies.kit.stats import LEVEL, paired_effects
 
 START, DAYS = 10, 40
 
@@ -78,14 +80,17 @@ def _effect_row(scenario: str, base: float, effect: float, half: float) -> dict:
 def test_the_largest_fall_in_violence_on_a_small_base_is_absolute() -> None:
     """0.083 incidents a day (30 a year, under the floor of 50): no '-34 %' in the standout
     sentence either, but the change in incidents a run."""
-    effects = pd.DataFrame(
-        [_effect_row("dmi", 0.083, -0.0288, 0.018), _effect_row("crackdown", 0.083, -0.0185, 0.036)]
+    dmi = _effect_row("dmi", 0.083, -0.0288, 0.018)
+    effects = pd.DataFrame([dmi, _effect_row("crackdown", 0.083, -0.0185, 0.036)])
+    line = next(x for x in findings(effects, pd.DataFrame(), START) if "largest fall" in x)
+    per_run = dmi["abs_effect"] * (dmi["window_end"] - dmi["window_start"])
+    assert "%" not in line and f"({signed(per_run)} incidents a run)" in line
+    assert "**dmi**" in line
+    big = _effect_row("dmi", 5.0, -1.0, 0.5)
+    line = next(
+        x for x in findings(pd.DataFrame([big]), pd.DataFrame(), START) if "largest fall" in x
     )
-    line = next(x for x in findings(effects, pd.DataFrame(), {}) if "largest fall" in x)
-    assert "%" not in line and "-10.5 incidents a run" in line and "**dmi**" in line
-    big = pd.DataFrame([_effect_row("dmi", 5.0, -1.0, 0.5)])
-    line = next(x for x in findings(big, pd.DataFrame(), {}) if "largest fall" in x)
-    assert "(-20 %)" in line
+    assert f"({100 * big['abs_effect'] / big['counterfactual_mean']:+.0f} %)" in line
 
 
 def _summary(market: dict[str, list[float]], catchment: dict[str, list[float]]) -> pd.DataFrame:
@@ -121,7 +126,7 @@ WINDOWS = {"total": "days 365-729", "post": "days 365-729"}
 
 
 def _cells(summary: pd.DataFrame) -> dict[str, list[str]]:
-    text = summary_table(summary, WINDOWS, {"baseline": 365, "crackdown": 365})
+    text = summary_table(summary, WINDOWS, 365)
     return {
         line.split("|")[1].strip(): [c.strip() for c in line.split("|")[4:-1]]
         for line in text.splitlines()[2:]
@@ -147,7 +152,12 @@ def test_time_to_closure_is_censored_not_a_mean_of_the_runs_that_closed() -> Non
     """One of four runs closed, on day 351: not '351 (n/a to n/a; 1 of 4 runs)'."""
     baseline, crackdown = _cells(SUMMARY)["days_to_closure"]
     assert "351" not in crackdown and "n/a" not in crackdown
-    assert crackdown.startswith("closed in 1 of 4 runs (share 95 % CI 0.046 to 0.70)")
+    closed = SUMMARY.loc[SUMMARY["scenario"] == "crackdown", "days_to_closure"].notna()
+    share = binomtest(int(closed.sum()), len(closed)).proportion_ci(LEVEL, method="wilson")
+    assert crackdown.startswith(
+        f"closed in {closed.sum()} of {len(closed)} runs "
+        f"(share 95 % CI {num(share.low)} to {num(share.high)})"
+    )
     assert crackdown.endswith("Kaplan-Meier median > 365 days")
     assert baseline.startswith("closed in 0 of 4 runs")
     half = SUMMARY.copy()

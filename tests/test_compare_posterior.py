@@ -193,7 +193,7 @@ def _hand_made_runs() -> pd.DataFrame:
 
 
 def test_share_of_draws_on_a_hand_made_case() -> None:
-    table = advantage_by_draw(_hand_made_runs(), {"dmi": 10, "crackdown": 10})
+    table = advantage_by_draw(_hand_made_runs(), 10)
     assert table["holds"].tolist() == [True, False, True]
     assert table["violence"].tolist() == [True, False, True]
     assert table.loc[2, "dmi_sellers"] == pytest.approx(4.0)  # day 9 left out
@@ -217,7 +217,7 @@ def test_one_distinct_particle_does_not_claim_to_survive(runs: dict[str, Path]) 
 
 
 def _all_draws_pass(draws: int) -> pd.DataFrame:
-    table = advantage_by_draw(_hand_made_runs(), {"dmi": 10, "crackdown": 10})
+    table = advantage_by_draw(_hand_made_runs(), 10)
     table = table[table["holds"]].iloc[:1]  # one particle where the advantage holds
     return advantage_share(table, {int(table.index[0]): draws})
 

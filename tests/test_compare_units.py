@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from dmi_sim.studies.compare import figures
 from dmi_sim.studies.compare.report import change_phrase, effects_table, summary_table
+from dmi_sim.studies.kit.markdown import signed
 from dmi_sim.studies.kit.stats import MIN_BASE_EVENTS
 
 WINDOW = (365, 730)
@@ -55,11 +56,14 @@ def _numbers(text: str) -> list[float]:
 
 def test_the_table_gives_the_small_base_change_in_the_prose_unit() -> None:
     assert SMALL_BASE["counterfactual_mean"] * DAYS < MIN_BASE_EVENTS  # a small base
+    effect, low, high = (DAYS * SMALL_BASE[k] for k in ("abs_effect", "abs_low", "abs_high"))
     phrase = change_phrase("violent_incidents", SMALL_BASE)
-    assert "incidents a run" in phrase and "(-1.20, 95 % CI -1.80 to -0.60" in phrase
+    assert "incidents a run" in phrase
+    assert f"({signed(effect)}, 95 % CI {signed(low)} to {signed(high)}" in phrase
     frame = pd.DataFrame([SMALL_BASE, {**SMALL_BASE, "scenario": "baseline"}])
     cell = effects_table(frame).splitlines()[-1].split("|")[2].strip()
-    assert cell == "-1.20 incidents a run (-1.80 to -0.60; absolute, a small base)"
+    interval = f"{signed(low)} to {signed(high)}"
+    assert cell == f"{signed(effect)} incidents a run ({interval}; absolute, a small base)"
 
 
 def test_a_relative_change_gives_its_absolute_scale_in_the_same_unit() -> None:
@@ -125,7 +129,7 @@ def test_run_summary_intervals_stay_inside_what_each_key_can_be() -> None:
     windows = {"total": "days 365-1094", "post": "days 365-729"}
     rows = {
         line.split("|")[1].strip(): line.split("|")[4].strip()
-        for line in summary_table(summary, windows, {"dmi": 730}).splitlines()[2:]
+        for line in summary_table(summary, windows, 730).splitlines()[2:]
     }
     share = _numbers(rows["reemerged"])
     assert share[0] == pytest.approx(0.2) and 0 < share[1] < 0.2 < share[2] < 1

@@ -146,7 +146,7 @@ def test_compare_stops_each_scenario_at_the_first_count_whose_effects_are_narrow
         ["baseline", "dmi", "crackdown"],
         4,
         precision,
-        {"baseline": 5, "dmi": 5, "crackdown": 5},
+        5,
         recording,
     )
     assert record["groups"]["dmi"] == {"replications": first, "status": "reached"}

@@ -45,8 +45,8 @@ def _fake_compare(folder: Path) -> Path:
     pd.DataFrame(rows).to_csv(folder / "summary.csv", index=False)
     manifest = {
         "days": None,
-        "intervention_start": {"baseline": 365, "crackdown": 365, "dmi": 365},
-        "parameters": {"baseline": {"run.days": 1095}},
+        "intervention_start": 365,
+        "parameters": {"baseline": {"run.days": 1095, "run.intervention_start": 365}},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder

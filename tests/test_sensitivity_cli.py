@@ -88,15 +88,20 @@ def test_morris_end_to_end(morris_out: Path) -> None:
     }
     report = (morris_out / "report.md").read_text()
     assert "The DMI's advantage over crackdowns holds on" in report
-    # "what the advantage depends on": every factor is judged against the dummy's difference
+    # "what the advantage depends on": a factor is beyond chance when the whole interval of
+    # its excess over the dummy's difference is above 0
     rows = {
-        cells[1].strip("` "): cells[4:6]
-        for row in report.split("beyond the dummy's |")[1].split("\n\n")[0].splitlines()[2:]
+        cells[1].strip("` "): cells[5:7]
+        for row in report.split("beyond chance |")[1].split("\n\n")[0].splitlines()[2:]
         if (cells := [c.strip() for c in row.split("|")])
     }
-    noise = abs(float(rows.pop("dummy")[0].split()[0]))
-    for factor, (difference, verdict) in rows.items():
-        assert verdict == ("yes" if abs(float(difference.split()[0])) > noise else "no"), factor
+    assert rows.pop("dummy") == ["(the reference)", ""]
+    for factor, (excess, verdict) in rows.items():
+        if excess == "n/a":  # a half of the range without points
+            assert verdict == "no", factor
+            continue
+        low = float(excess.split(" to ")[0].split()[0])  # whole points, so 0 can go either way
+        assert (low >= 0) if verdict == "yes" else (verdict == "no" and low <= 0), factor
     assert "Seed noise" in report and "factors are clear of seed noise" in report
 
 

@@ -74,9 +74,7 @@ COST_PARTS = (
 )
 
 
-def add_derived(
-    summary: pd.DataFrame, ts: pd.DataFrame | None, starts: Mapping[str, int]
-) -> pd.DataFrame:
+def add_derived(summary: pd.DataFrame, ts: pd.DataFrame | None, start: int) -> pd.DataFrame:
     """``summary`` with ``arrests_buyers_total`` and, when the series are given,
     ``custody_persons_total`` (distinct people admitted to custody from the start to the end
     of the run: the sum of the daily ``custody_new_persons`` tally)."""
@@ -84,21 +82,19 @@ def add_derived(
     if {"arrests_total", "arrests_sellers_total"} <= set(out.columns):
         out["arrests_buyers_total"] = out["arrests_total"] - out["arrests_sellers_total"]
     if ts is not None and "custody_new_persons" in ts.columns:
-        start = ts["scenario"].map(starts)
         after = ts[ts["day"] >= start]
         persons = after.groupby("run_id")["custody_new_persons"].sum()
         out["custody_persons_total"] = out["run_id"].map(persons).fillna(0.0)
     return out
 
 
-def windows(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> dict[str, str]:
+def windows(summary: pd.DataFrame, start: int, days: int) -> dict[str, str]:
     """Each window in words: 'days 365-729 (the year after the start)', and the total's."""
-    first = min(starts.values())
-    post_end = min(first + WINDOW_DAYS, days) - 1
+    post_end = min(start + WINDOW_DAYS, days) - 1
     return {
-        "post": f"days {first}-{post_end}, the year after the policy starts",
-        "total": f"days {first}-{days - 1}, from the policy start to the end of the run "
-        f"({days - first} days)",
+        "post": f"days {start}-{post_end}, the year after the policy starts",
+        "total": f"days {start}-{days - 1}, from the policy start to the end of the run "
+        f"({days - start} days)",
     }
 
 
@@ -241,15 +237,15 @@ def standout_lines(summary: pd.DataFrame, days_after: int) -> list[str]:
     return lines
 
 
-def headline(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> dict[str, list[str]]:
+def headline(summary: pd.DataFrame, start: int, days: int) -> dict[str, list[str]]:
     """The report's first sections: {'community': [...], 'savings': [...], 'standout': [...]}.
 
     ``summary`` must already hold the derived keys (``add_derived``)."""
-    win = windows(summary, starts, days)
+    win = windows(summary, start, days)
     return {
         "community": community_lines(summary, win["post"]),
         "savings": savings_lines(summary, win["total"]),
-        "standout": standout_lines(summary, days - min(starts.values())),
+        "standout": standout_lines(summary, days - start),
     }
 
 
@@ -321,10 +317,10 @@ def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str, window_
     )
 
 
-def readme_paragraph(summary: pd.DataFrame, starts: Mapping[str, int], days: int) -> str:
+def readme_paragraph(summary: pd.DataFrame, start: int, days: int) -> str:
     """The README's paragraph on the default comparison, every number from ``summary``."""
-    win = windows(summary, starts, days)
-    window_days = min(WINDOW_DAYS, days - min(starts.values()))
+    win = windows(summary, start, days)
+    window_days = min(WINDOW_DAYS, days - start)
     reps = summary.groupby("scenario")["replication"].nunique().min()
     base = summary[summary["scenario"] == COUNTERFACTUAL]
     near = COMMUNITY[0]

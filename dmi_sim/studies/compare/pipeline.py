@@ -158,6 +158,14 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
     return resolved
 
 
+def common_start(resolved: Mapping[str, tuple[str, Params]]) -> int:
+    """The day every compared policy starts: ``_resolve`` refuses a scenario whose
+    ``run.intervention_start`` differs from the baseline's (``world_differences``), so
+    the effect windows and the totals from the start are the same for every scenario and
+    a saving against another policy is over the same days."""
+    return int(next(iter(resolved.values()))[1]["run.intervention_start"])
+
+
 def build_tasks(
     resolved: Mapping[str, tuple[str, Params]], seeds: Sequence[int], spec: CompareSpec
 ) -> list[RunTask]:
@@ -232,7 +240,7 @@ def _draw(
     resolved: Mapping[str, tuple[str, Params]],
     ts: pd.DataFrame,
     effects: pd.DataFrame,
-    starts: Mapping[str, int],
+    start: int,
     store: Path,
     seed0: int,
     workers: int | None,
@@ -246,9 +254,9 @@ def _draw(
     figures.mkdir()
     paths: dict[str, Path] = {}
     executor, _ = process_pool(workers)
+    starts = dict.fromkeys(resolved, start)  # kit's plots take a start per series
     try:
         if ANIMATED in resolved:
-            start = starts[ANIMATED]
             last = int(ts.loc[ts["scenario"] == ANIMATED, "day"].max())
             animation = executor.submit(
                 animate_run,
@@ -339,7 +347,7 @@ def _run_to_precision(
     store: Path,
     resolved: Mapping[str, tuple[str, Params]],
     spec: CompareSpec,
-    starts: Mapping[str, int],
+    start: int,
     manifest: dict[str, Any],
     workers: int | None,
     progress: bool,
@@ -360,7 +368,7 @@ def _run_to_precision(
         return _run_all(ran, store, workers, progress, planned)[1:]
 
     summary, ts, manifest["precision"] = replicate_effects(
-        list(resolved), spec.reps, precision, starts, runs_at
+        list(resolved), spec.reps, precision, start, runs_at
     )
     manifest["runs"] = len(ran)
     manifest["seeds"] = replication_seeds(spec.seed, manifest["precision"]["baseline_replications"])
@@ -390,33 +398,33 @@ def _run_and_write(
     """Run (or resume) the runs into ``store``, then write the result folder ``out``.
 
     ``tasks``: every run the comparison may need (with ``--precision``, up to the cap)."""
-    starts = {label: int(p["run.intervention_start"]) for label, (_, p) in resolved.items()}
+    start = common_start(resolved)
     if spec.precision is None:
         report, *runs = _run_all(tasks, store, workers, progress)
         manifest["runs_already_stored"] = report.n_skipped
     else:
         runs = _run_to_precision(
-            spec.precision, tasks, store, resolved, spec, starts, manifest, workers, progress
+            spec.precision, tasks, store, resolved, spec, start, manifest, workers, progress
         )
     summary, ts = _tidy(*runs, list(resolved))
-    summary = add_derived(summary, ts, starts)
+    summary = add_derived(summary, ts, start)
     with staged_folder(out) as folder:
         ts.to_parquet(folder / "timeseries.parquet", index=False)
         summary.to_csv(folder / "summary.csv", index=False)
 
         outcomes = [o for o in OUTCOMES if o in ts.columns]
-        effects = paired_effects(ts, starts, outcomes)
+        effects = paired_effects(ts, dict.fromkeys(resolved, start), outcomes)
         effects.to_csv(folder / "effects.csv", index=False)
 
         _say(
             progress, f"Drawing figures, mapping and animating replication 0 (seed {seeds[0]}) ..."
         )
-        figures = _draw(folder, resolved, ts, effects, starts, store, seeds[0], workers)
+        figures = _draw(folder, resolved, ts, effects, start, store, seeds[0], workers)
         manifest["parameters"] = {label: p.values for label, (_, p) in resolved.items()}
-        manifest["intervention_start"] = starts
+        manifest["intervention_start"] = start
         manifest["figures"] = figures
-        write_report(folder / "report.md", manifest, ts, summary, effects, starts, figures)
+        write_report(folder / "report.md", manifest, ts, summary, effects, start, figures)
         days = int(ts["day"].max()) + 1
-        lines = console_lines(headline(summary, starts, days))
+        lines = console_lines(headline(summary, start, days))
         (folder / "headline.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         finish_manifest(manifest, folder / "manifest.json")

@@ -43,6 +43,7 @@ from dmi_sim.studies.compare.pipeline import (
     _resolve,
     _run_all,
     _tidy,
+    common_start,
     interrupted,
 )
 from dmi_sim.studies.compare.pipeline import run_store as compare_run_store
@@ -208,13 +209,13 @@ def _write(
     ts: pd.DataFrame,
 ) -> None:
     """The result folder, from the stored runs."""
-    starts = {label: int(p["run.intervention_start"]) for label, (_, p) in resolved.items()}
+    start = common_start(resolved)
     outcomes = [o for o in OUTCOMES if o in ts.columns]
-    by_particle = effects_by_particle(ts, starts, outcomes)
+    by_particle = effects_by_particle(ts, start, outcomes)
     pooled = pooled_effects(by_particle, counts)
     advantage = share = None
     if {"dmi", "crackdown"} <= set(resolved):
-        advantage = advantage_by_draw(ts, starts).assign(draws=lambda t: t.index.map(counts))
+        advantage = advantage_by_draw(ts, start).assign(draws=lambda t: t.index.map(counts))
         share = advantage_share(advantage, counts)
     draws = _draws_table(posterior, counts)
     with staged_folder(out) as folder:
@@ -225,7 +226,7 @@ def _write(
         by_particle.to_csv(folder / "effects_by_draw.csv", index=False)
         if advantage is not None:
             advantage.to_csv(folder / "advantage.csv")
-        manifest["intervention_start"] = starts
+        manifest["intervention_start"] = start
         write_posterior_report(
             folder / "report.md",
             manifest,

@@ -89,7 +89,7 @@ def replicate_effects(
     scenarios: Sequence[str],
     start: int,
     precision: EffectPrecision,
-    starts: Mapping[str, int],
+    policy_start: int,
     runs_at: RunsAt,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Grow each scenario until its named effects are narrow enough, or the cap.
@@ -98,7 +98,7 @@ def replicate_effects(
         scenarios: the compared scenarios' labels, the baseline among them.
         start: replications of every scenario at the first step (``--reps``).
         precision: the width, the outcomes it applies to, the batch and the cap.
-        starts: each scenario's intervention start day (its effect window).
+        policy_start: the day every scenario's policy starts (the effect window's first).
         runs_at: the runs at given replications per scenario, run when not yet stored.
 
     Returns the last step's summary and time series, and the record of the steps for the
@@ -109,7 +109,8 @@ def replicate_effects(
 
     def check(reps: Mapping[str, int]) -> list[str]:
         summary, ts = runs_at({COUNTERFACTUAL: max(reps.values()), **reps})
-        effects = paired_effects(ts, starts, list(precision.outcomes))
+        windows = dict.fromkeys(scenarios, policy_start)
+        effects = paired_effects(ts, windows, list(precision.outcomes))
         latest.update(summary=summary, ts=ts, widths=widths(effects, precision.outcomes))
         too_wide = latest["widths"].gt(precision.width) | latest["widths"].isna()
         return [s for s in grown if too_wide.loc[s].any()]

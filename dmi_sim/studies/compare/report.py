@@ -166,25 +166,19 @@ def _effect_cell(outcome: str, row: pd.Series) -> str:
     return f"{pct(row['ratio_effect'])} ({pct(row['ratio_low'])} to {pct(row['ratio_high'])})"
 
 
-def _window_totals(
-    ts: pd.DataFrame, starts: Mapping[str, int], columns: Sequence[str]
-) -> pd.DataFrame:
-    """Per scenario: the mean over replications of each column's sum over its window."""
-    totals = {}
-    for name, start in starts.items():
-        inside = (ts["day"] >= start) & (ts["day"] < start + WINDOW_DAYS)
-        part = ts[(ts["scenario"] == name) & inside]
-        totals[name] = part.groupby("replication")[list(columns)].sum().mean()
-    return pd.DataFrame(totals).T
+def _window_totals(ts: pd.DataFrame, start: int, columns: Sequence[str]) -> pd.DataFrame:
+    """Per scenario: the mean over replications of each column's sum over the window."""
+    inside = ts[(ts["day"] >= start) & (ts["day"] < start + WINDOW_DAYS)]
+    runs = inside.groupby(["scenario", "replication"], sort=False)[list(columns)].sum()
+    return runs.groupby("scenario", sort=False).mean()
 
 
-def _enforcement(ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
+def _enforcement(ts: pd.DataFrame, start: int) -> list[str]:
     """Arrests and incarceration per run over the window, for every scenario."""
-    totals = _window_totals(ts, starts, ["arrests_sellers", "arrests_buyers", "incarcerated"])
-    first = min(starts.values())
-    last = min(first + WINDOW_DAYS, int(ts["day"].max()) + 1) - 1
+    totals = _window_totals(ts, start, ["arrests_sellers", "arrests_buyers", "incarcerated"])
+    last = min(start + WINDOW_DAYS, int(ts["day"].max()) + 1) - 1
     lines = [
-        f"Per run over days {first}-{last} (the year after the start): seller arrests "
+        f"Per run over days {start}-{last} (the year after the start): seller arrests "
         + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_sellers"].items())
         + "; buyer arrests "
         + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_buyers"].items())
@@ -202,7 +196,7 @@ def _enforcement(ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
     return lines
 
 
-def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int]) -> list[str]:
+def findings(effects: pd.DataFrame, ts: pd.DataFrame, start: int) -> list[str]:
     """Plain sentences on what differed, each built from the measured numbers."""
     lines = []
     rows = effects[effects["scenario"] != COUNTERFACTUAL].set_index(["scenario", "outcome"])
@@ -230,7 +224,7 @@ def findings(effects: pd.DataFrame, ts: pd.DataFrame, starts: Mapping[str, int])
     elif violence:
         lines.append("No scenario reduced violent incidents by more than chance would explain.")
     if {"arrests_sellers", "arrests_buyers", "incarcerated"} <= set(ts.columns):
-        lines += _enforcement(ts, starts)
+        lines += _enforcement(ts, start)
     return lines
 
 
@@ -341,12 +335,10 @@ def _mean_cell(summary: pd.DataFrame, name: str, key: str) -> str:
     return "n/a" if not math.isfinite(mean) else f"{num(mean)} ({num(low)} to {num(high)}{note})"
 
 
-def summary_table(
-    summary: pd.DataFrame, windows: Mapping[str, str], policy_days: Mapping[str, int]
-) -> str:
+def summary_table(summary: pd.DataFrame, windows: Mapping[str, str], policy_days: int) -> str:
     """Run-summary keys per scenario, and each key's window: the mean over runs and 95 %
     interval (``run_interval``: inside the values each key can take); the time to closure
-    as censored times (``_closure_cell``, followed for each scenario's ``policy_days``) and
+    as censored times (``_closure_cell``, followed for the ``policy_days``) and
     the displacement ratio against the baseline (``_displacement_cell``)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = []
@@ -356,9 +348,7 @@ def summary_table(
         row = [key, SUMMARY[key].unit, windows[window]]
         for name in scenarios:
             cell = _CELLS.get(key)
-            row.append(
-                cell(summary, name, policy_days[name]) if cell else _mean_cell(summary, name, key)
-            )
+            row.append(cell(summary, name, policy_days) if cell else _mean_cell(summary, name, key))
         rows.append(row)
     return table(["summary", "unit", "window", *scenarios], rows)
 
@@ -510,7 +500,7 @@ def write_report(
     ts: pd.DataFrame,
     summary: pd.DataFrame,
     effects: pd.DataFrame,
-    starts: Mapping[str, int],
+    start: int,
     figures: Mapping[str, str],
 ) -> Path:
     """Write ``report.md`` beside the figures it links to."""
@@ -523,8 +513,8 @@ def write_report(
     )
     scenarios = ", ".join(f"`{s}`" for s in manifest["scenarios"])
     days = int(ts["day"].max()) + 1
-    windows = hl.windows(summary, starts, days)
-    sections = hl.headline(summary, starts, days)
+    windows = hl.windows(summary, start, days)
+    sections = hl.headline(summary, start, days)
     head, rows = hl.totals_table(summary)
     text = [
         "# Crackdowns and the Drug Market Intervention compared",
@@ -535,8 +525,8 @@ def write_report(
         f"Scenarios {scenarios} were {_runs_phrase(summary)}, {ts['day'].max() + 1} days a run. "
         f"Replication *i* of every scenario used the same seed (root seed "
         f"{manifest['root_seed']}), so each effect below is a paired difference against the "
-        f"same-seed `{COUNTERFACTUAL}` run. Interventions start on day "
-        f"{', '.join(sorted({str(d) for d in starts.values()}))}; effects are measured over "
+        f"same-seed `{COUNTERFACTUAL}` run. Interventions start on day {start}; effects are "
+        "measured over "
         f"days {first}-{last}, {span}.",
         "",
         validation_status(
@@ -570,7 +560,7 @@ def write_report(
         ),
         "## What differed",
         "",
-        *[f"- {line}" for line in findings(effects, ts, starts)],
+        *[f"- {line}" for line in findings(effects, ts, start)],
         "",
         FLOOR_RULE,
         "",
@@ -596,7 +586,7 @@ def write_report(
         "Mean over runs (95 % interval, see Method) of each run's summary; the window column "
         "says what each counts over:",
         "",
-        summary_table(summary, windows, {name: days - start for name, start in starts.items()}),
+        summary_table(summary, windows, days - start),
         "",
         displacement_note(summary),
         "",

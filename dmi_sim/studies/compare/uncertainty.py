@@ -41,12 +41,11 @@ ADVANTAGE_SERIES = {
 ADVANTAGE_PAIR = ("dmi", "crackdown")
 
 
-def effects_by_particle(
-    ts: pd.DataFrame, starts: Mapping[str, int], outcomes: Sequence[str]
-) -> pd.DataFrame:
+def effects_by_particle(ts: pd.DataFrame, start: int, outcomes: Sequence[str]) -> pd.DataFrame:
     """The paired effects at each particle's parameters (its runs alone), one frame."""
+    windows = dict.fromkeys(ts["scenario"].unique(), start)
     frames = [
-        paired_effects(part, starts, outcomes).assign(**{PARTICLE: particle})
+        paired_effects(part, windows, outcomes).assign(**{PARTICLE: particle})
         for particle, part in ts.groupby(PARTICLE, sort=True)
     ]
     return pd.concat(frames, ignore_index=True)
@@ -95,21 +94,18 @@ def pooled_effects(
     return pd.DataFrame(rows)
 
 
-def advantage_by_draw(
-    ts: pd.DataFrame, starts: Mapping[str, int], window: int = WINDOW_DAYS
-) -> pd.DataFrame:
-    """Per particle: the DMI's and the crackdowns' levels over their effect windows (mean
+def advantage_by_draw(ts: pd.DataFrame, start: int, window: int = WINDOW_DAYS) -> pd.DataFrame:
+    """Per particle: the DMI's and the crackdowns' levels over the effect window (mean
     over replications of the window means; arrests summed over sellers and buyers) and
     whether each test of ``kit.advantage.TESTS`` passes, and all of them (``holds``)."""
     last = int(ts["day"].max()) + 1
+    inside = ts[(ts["day"] >= start) & (ts["day"] < min(start + window, last))]
     series = sorted({s for group in ADVANTAGE_SERIES.values() for s in group})
     levels = {}
     for name in ADVANTAGE_PAIR:
-        start = int(starts[name])
-        frame = ts[ts["scenario"] == name]
-        inside = frame[(frame["day"] >= start) & (frame["day"] < min(start + window, last))]
+        runs = inside[inside["scenario"] == name]
         # the window mean of each run, then their mean over the replications of a particle
-        means = inside.groupby([PARTICLE, "replication"])[series].mean().groupby(PARTICLE).mean()
+        means = runs.groupby([PARTICLE, "replication"])[series].mean().groupby(PARTICLE).mean()
         levels[name] = pd.DataFrame(
             {key: means[list(cols)].sum(axis=1) for key, cols in ADVANTAGE_SERIES.items()}
         )

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from dmi_sim.studies.kit.stats import LEVEL
 from dmi_sim.studies.sensitivity.design import Design
-from dmi_sim.studies.sensitivity.methods import Sobol
+from dmi_sim.studies.sensitivity.methods import RESAMPLES, Sobol
 from dmi_sim.studies.sensitivity.outcomes import (
     advantage_table,
     fill_undefined,
@@ -73,24 +75,81 @@ def advantage_share(design: Design, advantage: pd.DataFrame) -> pd.Series:
 def advantage_by_factor(design: Design, advantage: pd.DataFrame) -> pd.DataFrame:
     """Where in each factor's range the advantage holds: share in its lower and upper half.
 
-    A large gap names what the advantage is not robust to.
+    A large gap names what the advantage is not robust to, but only if it is larger than
+    chance gives: the dummy, which the model never reads, has a gap too (from the seeds and
+    the other factors). ``excess_low``/``excess_high`` bound, at ``LEVEL``, by how much the
+    factor's gap exceeds the dummy's in size (a cluster bootstrap, ``excess_interval``);
+    ``driver`` is True when the whole interval is above 0.
     """
     rows = space_rows(design)
-    holds = advantage["all"].to_numpy()[rows]
-    unit = design.unit[rows]
-    table = []
-    for j, name in enumerate(design.space.names):
-        low = unit[:, j] < 0.5
-        table.append(
-            {
-                "factor": name,
-                "share_low_half": float(holds[low].mean()) if low.any() else np.nan,
-                "share_high_half": float(holds[~low].mean()) if (~low).any() else np.nan,
-            }
-        )
-    frame = pd.DataFrame(table)
+    holds = advantage["all"].to_numpy(dtype=float)[rows]
+    upper = design.unit[rows] >= 0.5
+    frame = pd.DataFrame(
+        {
+            "factor": design.space.names,
+            "share_low_half": _half_shares(holds, ~upper, np.ones(len(rows))),
+            "share_high_half": _half_shares(holds, upper, np.ones(len(rows))),
+        }
+    )
     frame["gap"] = frame["share_high_half"] - frame["share_low_half"]
+    seed = design.space.seed + _BOOTSTRAP_STREAM
+    low, high = excess_interval(holds, upper, resampling_units(design), seed)
+    frame["excess_low"] = np.append(low, np.nan)  # the dummy (last) is the reference
+    frame["excess_high"] = np.append(high, np.nan)
+    frame["driver"] = frame["excess_low"] > 0
     return frame.sort_values("gap", key=np.abs, ascending=False, ignore_index=True)
+
+
+def resampling_units(design: Design) -> np.ndarray:
+    """Per row of ``space_rows``: the independent unit a bootstrap draws. A Morris
+    trajectory's points differ one factor at a time and mostly share their seeds, so the
+    trajectory is the unit; Sobol's A and B rows are independent points."""
+    n_rows = len(space_rows(design))
+    if isinstance(design.method, Sobol):
+        return np.arange(n_rows)
+    return np.arange(n_rows) // (len(design.space.names) + 1)
+
+
+def _half_shares(holds: np.ndarray, half: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean of ``holds`` over the rows in each factor's ``half`` (rows x factors
+    booleans); ``weights``: rows, or resamples x rows. NaN where a half is empty."""
+    inside = half.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((weights * holds) @ inside) / (weights @ inside)
+
+
+def excess_interval(
+    holds: np.ndarray, upper: np.ndarray, units: np.ndarray, seed: int, level: float = LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap interval, at ``level``, of |gap| of each factor minus |gap| of the dummy
+    (the last column of ``upper``): how far a factor's gap exceeds what chance gives.
+
+    ``holds``: per row, the share of seeds where the advantage holds; ``upper``: rows x
+    factors, whether the row is in the upper half of the factor's range; ``units``: per
+    row, its resampling unit (``resampling_units``). The units are drawn with replacement
+    and the gaps recomputed on the same draw for every factor and the dummy, so the
+    interval carries the noise of both.
+    """
+    n_units = int(units.max()) + 1
+
+    def excess(draw: np.ndarray, axis: int = -1) -> np.ndarray:
+        draw = np.atleast_2d(draw)
+        counts = np.zeros((draw.shape[0], n_units))
+        np.add.at(counts, (np.arange(draw.shape[0])[:, None], draw), 1.0)
+        weights = counts[:, units]
+        gaps = np.abs(_half_shares(holds, upper, weights) - _half_shares(holds, ~upper, weights))
+        return np.squeeze((gaps[:, :-1] - gaps[:, -1:]).T)
+
+    result = stats.bootstrap(
+        (np.arange(n_units),),
+        excess,
+        n_resamples=RESAMPLES,
+        confidence_level=level,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
+    return result.confidence_interval.low, result.confidence_interval.high
 
 
 def clear_of_noise(indices: pd.DataFrame, dummy: str) -> pd.Series:

@@ -18,6 +18,7 @@ import pandas as pd
 from dmi_sim.engine.provenance import write_atomic
 from dmi_sim.studies.kit import markdown as md
 from dmi_sim.studies.kit.advantage import ARREST_RATIO
+from dmi_sim.studies.kit.stats import LEVEL
 from dmi_sim.studies.sensitivity.analyse import (
     Analysis,
     advantage_by_factor,
@@ -242,27 +243,31 @@ def _advantage_section(
         f"{md.pct(share['sellers'], False)}, violence {md.pct(share['violence'], False)}, arrests "
         f"{md.pct(share['arrests'], False)}.",
         "",
-        _dependence(table, dummy, noise),
+        _dependence(table, noise),
         "",
         md.table(
-            ["factor", "lower half", "upper half", "difference", "beyond the dummy's"],
+            [
+                "factor",
+                "lower half",
+                "upper half",
+                "difference",
+                f"excess over the dummy's ({LEVEL * 100:.0f} % interval)",
+                "beyond chance",
+            ],
             [
                 [
                     f"`{r.factor}`",
                     _share(r.share_low_half),
                     _share(r.share_high_half),
                     _points(r.gap),
-                    "(the noise reference)"
-                    if r.factor == dummy
-                    else "yes"
-                    if abs(r.gap) > noise
-                    else "no",
+                    "(the reference)" if r.factor == dummy else _excess(r),
+                    "" if r.factor == dummy else "yes" if r.driver else "no",
                 ]
                 for r in shown.drop_duplicates("factor").itertuples()
             ],
         ),
         "",
-        _beyond_noise(table, dummy, noise),
+        _beyond_noise(table, dummy, noise, _units(design)),
         "",
         f"![Where the advantage holds]({figure.relative_to(folder)})",
         "",
@@ -288,28 +293,35 @@ def _points(gap: float, signed: bool = True) -> str:
     return "n/a" if not math.isfinite(gap) else f"{100 * gap:{'+' if signed else ''}.0f} points"
 
 
-def _drivers(table: pd.DataFrame, dummy: str, noise: float) -> pd.DataFrame:
-    """The factors whose difference between the halves of their range is larger than the
-    dummy's (``noise``, what seed noise alone gives), largest first."""
-    return table[(table["factor"] != dummy) & (table["gap"].abs() > noise)]
+def _excess(row: Any) -> str:
+    """A factor's excess over the dummy's difference, as its interval in points."""
+    if not math.isfinite(row.excess_low):
+        return "n/a"
+    return f"{_points(row.excess_low)} to {_points(row.excess_high)}"
 
 
-def _dependence(table: pd.DataFrame, dummy: str, noise: float) -> str:
-    """Which factor the advantage depends on most, if any moves it much and more than the
-    dummy does."""
-    drivers = _drivers(table, dummy, noise)
+def _drivers(table: pd.DataFrame) -> pd.DataFrame:
+    """The factors whose difference between the halves of their range exceeds the dummy's
+    beyond chance (``advantage_by_factor``'s ``driver``), largest difference first."""
+    return table[table["driver"]]
+
+
+def _dependence(table: pd.DataFrame, noise: float) -> str:
+    """Which factor the advantage depends on most, if any moves it much and beyond chance."""
+    drivers = _drivers(table)
     if drivers.empty:
         return (
-            "No factor moves it more than the dummy does: the difference between the lower "
-            f"and upper half of the dummy's range ({_points(noise, False)} in size) is what seed "
-            "noise alone gives, and no factor's is larger."
+            "No factor moves it beyond chance: the dummy, which the model never reads, "
+            f"differs by {_points(noise, False)} between the halves of its range, and no "
+            "factor's difference exceeds that by more than the noise of both."
         )
     top = drivers.iloc[0]
     low, high = _share(top["share_low_half"]), _share(top["share_high_half"])
     if abs(top["gap"]) < DEPENDENCE:
         return (
-            f"No single factor moves it much: the largest difference between the lower "
-            f"and upper half of a range is for `{top['factor']}` ({low} against {high})."
+            f"No single factor moves it much: the largest difference beyond chance between "
+            f"the lower and upper half of a range is for `{top['factor']}` ({low} against "
+            f"{high})."
         )
     return (
         f"It depends most on `{top['factor']}`: it holds on {low} of the lower half of "
@@ -317,18 +329,26 @@ def _dependence(table: pd.DataFrame, dummy: str, noise: float) -> str:
     )
 
 
-def _beyond_noise(table: pd.DataFrame, dummy: str, noise: float) -> str:
-    """Which factors' differences exceed the dummy's, and which do not."""
-    drivers = _drivers(table, dummy, noise)["factor"].tolist()
+def _units(design: Design) -> str:
+    """What the advantage's bootstrap resamples (``resampling_units``), in words."""
+    return "trajectories" if isinstance(design.method, Morris) else "design points"
+
+
+def _beyond_noise(table: pd.DataFrame, dummy: str, noise: float, units: str) -> str:
+    """Which factors' differences exceed the dummy's beyond chance, and which do not."""
+    drivers = _drivers(table)["factor"].tolist()
     others = [f for f in table["factor"] if f != dummy and f not in drivers]
     named = ", ".join(f"`{f}`" for f in drivers) or "none"
     return (
         f"The dummy factor, which the model never reads, differs by {_points(noise, False)} "
-        "between its halves: what seed noise alone gives. Factors whose difference is larger "
-        f"move it beyond seed noise: {named}"
+        "between its halves: what chance gives (the seeds, and the other factors that vary "
+        "between the points of each half). A factor moves the advantage beyond chance when "
+        "its difference exceeds the dummy's in size by more than that noise: the whole "
+        f"{LEVEL * 100:.0f} % bootstrap interval of the excess ({RESAMPLES} resamples of "
+        f"the {units}) is above 0. Beyond chance: {named}"
         + (
-            f"; the others ({', '.join(f'`{f}`' for f in others)}) do not beat the dummy, so "
-            "their differences are noise."
+            f"; the others ({', '.join(f'`{f}`' for f in others)}) cannot be told from the "
+            "dummy, so their differences may be chance."
             if others
             else "."
         )
