@@ -211,6 +211,9 @@ def test_every_total_names_its_window(folder: Path) -> None:
         assert (
             "from the policy start to the end of the run" in row
             or "the year after the policy starts" in row
+            or re.search(
+                r"days (\d+)-(\d+), the \d+ days after the policy starts \(the run ends", row
+            )
         ), row
     assert (
         f"Enforcement and cost per run, mean over runs (95 % interval, see Method), days {START}-"

@@ -88,14 +88,25 @@ def add_derived(summary: pd.DataFrame, ts: pd.DataFrame | None, start: int) -> p
     return out
 
 
-def windows(summary: pd.DataFrame, start: int, days: int) -> dict[str, str]:
-    """Each window in words: 'days 365-729 (the year after the start)', and the total's."""
+def windows(start: int, days: int) -> dict[str, str]:
+    """Each window in words: 'days 365-729, the year after the policy starts' (or the days
+    there are, if the run ends before a year), and the total's."""
     post_end = min(start + WINDOW_DAYS, days) - 1
     return {
-        "post": f"days {start}-{post_end}, the year after the policy starts",
+        "post": f"days {start}-{post_end}, {after_start(start, post_end)}",
         "total": f"days {start}-{days - 1}, from the policy start to the end of the run "
         f"({days - start} days)",
     }
+
+
+def after_start(start: int, last: int) -> str:
+    """'the year after the policy starts', or 'the N days after...' in a shorter run."""
+    n = last - start + 1
+    return (
+        "the year after the policy starts"
+        if n >= WINDOW_DAYS
+        else (f"the {n} days after the policy starts (the run ends before a full year)")
+    )
 
 
 def _means(summary: pd.DataFrame, key: str) -> pd.Series:
@@ -241,7 +252,7 @@ def headline(summary: pd.DataFrame, start: int, days: int) -> dict[str, list[str
     """The report's first sections: {'community': [...], 'savings': [...], 'standout': [...]}.
 
     ``summary`` must already hold the derived keys (``add_derived``)."""
-    win = windows(summary, start, days)
+    win = windows(start, days)
     return {
         "community": community_lines(summary, win["post"]),
         "savings": savings_lines(summary, win["total"]),
@@ -319,7 +330,7 @@ def _relative(summary: pd.DataFrame, key: str, scenario: str, unit: str, window_
 
 def readme_paragraph(summary: pd.DataFrame, start: int, days: int) -> str:
     """The README's paragraph on the default comparison, every number from ``summary``."""
-    win = windows(summary, start, days)
+    win = windows(start, days)
     window_days = min(WINDOW_DAYS, days - start)
     reps = summary.groupby("scenario")["replication"].nunique().min()
     base = summary[summary["scenario"] == COUNTERFACTUAL]

@@ -143,8 +143,9 @@ def _resolve(spec: CompareSpec) -> dict[str, tuple[str, Params]]:
         if differences := world_differences(params, baseline):
             raise CompareError(
                 f"{params.origin}: " + ", ".join(differences) + " set outside the policy "
-                f"sections, so the same-seed '{COUNTERFACTUAL}' would be another "
-                "neighbourhood; allowed in a compared scenario: keys of "
+                f"sections, so the same-seed '{COUNTERFACTUAL}' would differ in more than "
+                "the policy (another neighbourhood, or another run and its windows); allowed "
+                "in a compared scenario: keys of "
                 + ", ".join(f"[{name}]" for name in sorted(POLICY_SECTIONS))
                 + "; give the others with --set, which every scenario and the "
                 f"'{COUNTERFACTUAL}' share"

@@ -178,7 +178,7 @@ def _enforcement(ts: pd.DataFrame, start: int) -> list[str]:
     totals = _window_totals(ts, start, ["arrests_sellers", "arrests_buyers", "incarcerated"])
     last = min(start + WINDOW_DAYS, int(ts["day"].max()) + 1) - 1
     lines = [
-        f"Per run over days {start}-{last} (the year after the start): seller arrests "
+        f"Per run over days {start}-{last} ({hl.after_start(start, last)}): seller arrests "
         + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_sellers"].items())
         + "; buyer arrests "
         + ", ".join(f"{name} {num(v)}" for name, v in totals["arrests_buyers"].items())
@@ -513,7 +513,7 @@ def write_report(
     )
     scenarios = ", ".join(f"`{s}`" for s in manifest["scenarios"])
     days = int(ts["day"].max()) + 1
-    windows = hl.windows(summary, start, days)
+    windows = hl.windows(start, days)
     sections = hl.headline(summary, start, days)
     head, rows = hl.totals_table(summary)
     text = [

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 from SALib import ProblemSpec
 
-#: Bootstrap resamples and level of every confidence interval.
+from dmi_sim.studies.kit.stats import LEVEL
+
+#: Bootstrap resamples of every confidence interval (at ``kit.stats.LEVEL``).
 RESAMPLES = 1000
-CONF_LEVEL = 0.95
 
 
 def problem(names: list[str]) -> ProblemSpec:
@@ -78,7 +79,7 @@ class Morris:
             spec.analyze_morris(
                 num_levels=self.levels,
                 num_resamples=RESAMPLES,
-                conf_level=CONF_LEVEL,
+                conf_level=LEVEL,
                 seed=seed,
             )
             frame = spec.analysis.to_df().rename_axis("factor").reset_index()
@@ -148,7 +149,7 @@ class Sobol:
         spec.analyze_sobol(
             calc_second_order=self.second_order,
             num_resamples=RESAMPLES,
-            conf_level=CONF_LEVEL,
+            conf_level=LEVEL,
             seed=seed,
         )
         total, first = spec.analysis.to_df()[:2]

@@ -27,7 +27,7 @@ from dmi_sim.studies.sensitivity.analyse import (
     survivors,
 )
 from dmi_sim.studies.sensitivity.design import Design
-from dmi_sim.studies.sensitivity.methods import CONF_LEVEL, RESAMPLES, Morris
+from dmi_sim.studies.sensitivity.methods import RESAMPLES, Morris
 from dmi_sim.studies.sensitivity.outcomes import OUTCOMES
 
 #: Factors named in a ranking sentence, and rows of each outcome's table.
@@ -179,7 +179,7 @@ def _morris_table(rows: pd.DataFrame, outcome: str, dummy: str) -> str:
         ]
         for r in shown.itertuples()
     ]
-    return md.table(["rank", "factor", "μ*", f"{CONF_LEVEL * 100:.0f} % interval", "μ", "σ"], body)
+    return md.table(["rank", "factor", "μ*", f"{LEVEL * 100:.0f} % interval", "μ", "σ"], body)
 
 
 def _sobol_table(rows: pd.DataFrame, n: int) -> str:
@@ -424,7 +424,7 @@ def write_report(
         "every point with the same dummy value, so each comparison the estimators make is on "
         "common random numbers; the dummy, which the model never reads, only redraws the "
         "seeds, so its index is what seed noise alone produces. Outcomes are averaged over the "
-        f"seeds of each point before the analysis; intervals are {CONF_LEVEL * 100:.0f} % "
+        f"seeds of each point before the analysis; intervals are {LEVEL * 100:.0f} % "
         f"bootstrap intervals ({RESAMPLES} resamples).",
         "",
         f"Cost: {cost.describe()} Calls interrupted before their end are not counted.",
