@@ -11,6 +11,7 @@ from model_support import make
 
 from dmi_sim.model import kernels
 from dmi_sim.model.space import box_sum
+from dmi_sim.model.stream import stream_of
 
 
 def _sequential_box_sum(values: np.ndarray, r: int) -> np.ndarray:
@@ -138,8 +139,8 @@ def test_rows_drawn_are_numpys_rows():
     rng = np.random.default_rng(8)
     state = rng.integers(0, 8, 500).astype(np.int8)
     in_states = rng.random(8) < 0.5
-    draws = rng.random(500)
+    ours, numpys = np.random.default_rng(9), np.random.default_rng(9)
     np.testing.assert_array_equal(
-        kernels.rows_drawn(state, in_states, draws, 0.3),
-        np.flatnonzero(in_states[state] & (draws < 0.3)),
+        kernels.rows_drawn(state, in_states, stream_of(ours), 0.3),
+        np.flatnonzero(in_states[state] & (numpys.random(500) < 0.3)),
     )

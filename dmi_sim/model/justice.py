@@ -74,7 +74,6 @@ class Justice:
             day,
             self.custody,
             self.sentence,
-            model.rng.random(s.n),
             day == model.policy.start,
             float(self.services["success_prob"]),
             float(self.wage_gain),

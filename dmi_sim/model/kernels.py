@@ -1181,7 +1181,7 @@ def justice_due(
     admitted,
     perceived_risk,
     wage,
-    draws,
+    stream,
     day,
     reset_admitted,
     own_arrest_risk,
@@ -1190,10 +1190,12 @@ def justice_due(
 ):
     """Justice.process (in place): whoever's timer ends today is sent to prison or released
     (held without custody, or at the end of a term), ends a service episode (a success
-    raises the wage) or leaves the call-in window. Returns prison admissions, persons among
+    raises the wage; ``rng.random(n)`` drawn from ``stream``) or leaves the call-in
+    window. Returns prison admissions, persons among
     them admitted for the first time since the policy started, and releases."""
     if reset_admitted:
         admitted[:] = False
+    draws = uniforms(stream, state.size)  # who succeeds, of those ending services today
     admissions = new = released = 0
     for i in range(state.size):
         if timer[i] != day:
@@ -1319,9 +1321,11 @@ def violence_day(stream, sx, sy, active, active_since, high_risk, radius, day, k
 
 
 @kernel
-def rows_drawn(state, in_states, draws, p):
-    """Rows whose state is one of ``in_states`` (a table by state) and whose draw is below
-    ``p``, in order: ``np.flatnonzero(in_states[state] & (draws < p))``."""
+def rows_drawn(state, in_states, stream, p):
+    """Rows whose state is one of ``in_states`` (a table by state) and whose draw of
+    ``rng.random(n)`` (from ``stream``) is below ``p``, in order:
+    ``np.flatnonzero(in_states[state] & (rng.random(n) < p))``."""
+    draws = uniforms(stream, state.size)
     rows = np.empty(state.size, dtype=np.int64)
     n = 0
     for i in range(state.size):

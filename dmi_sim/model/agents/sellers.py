@@ -94,6 +94,19 @@ class Sellers:
         self.x = np.zeros(n, dtype=np.int64)
         self.y = np.zeros(n, dtype=np.int64)
         self.adaptation = 0.0  # 0-1: the street's adaptation to sustained enforcement
+        p = self.p
+        self._k_learn = np.array(  # for kernels.sellers_learn, in its order
+            [
+                p["margin"] * p["price_per_sale"],
+                p["profit_learning_rate"],
+                p["risk_learning_rate"],
+                p["vicarious_learning_rate"],
+                self.banked_case_risk,  # set again each day: the call-in sets it
+                p["connection_days"],
+                p["connection_loss_days"],
+            ],
+            dtype=float,
+        )
         self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
         self.message = 0.0  # floor under perceived risk while a DMI's message is maintained
         self._homes = np.flatnonzero(model.space.residential.ravel())
@@ -154,7 +167,7 @@ class Sellers:
         each free, non-dealing member of the pool is replaced with P = turnover / 365 a day.
         Without it the pool runs down as the keenest sellers serve long sentences."""
         leaving = kernels.rows_drawn(
-            self.state, AGEING, self.model.rng.random(self.n), self.p["pool_turnover"] / 365.0
+            self.state, AGEING, self.model.stream, self.p["pool_turnover"] / 365.0
         )
         if leaving.size:
             self._draw_young_people(leaving)
@@ -310,19 +323,7 @@ class Sellers:
         Connections: active c <- c + (1 - c) / connection_days; others c <- c (1 -
         1 / connection_loss_days).
         """
-        p = self.p
-        k = np.array(
-            [
-                p["margin"] * p["price_per_sale"],
-                p["profit_learning_rate"],
-                p["risk_learning_rate"],
-                p["vicarious_learning_rate"],
-                self.banked_case_risk,
-                p["connection_days"],
-                p["connection_loss_days"],
-            ],
-            dtype=float,
-        )
+        self._k_learn[4] = self.banked_case_risk
         kernels.sellers_learn(
             self.state,
             sales,
@@ -331,7 +332,7 @@ class Sellers:
             self.banked_case,
             self.credible_case,
             self.connections,
-            k,
+            self._k_learn,
             float(market_risk),
         )
 
@@ -366,7 +367,6 @@ class Sellers:
         day: int,
         custody: np.ndarray,
         sentence: np.ndarray,
-        draws: np.ndarray,
         new_count: bool,
         success_prob: float,
         wage_gain: float,
@@ -374,9 +374,9 @@ class Sellers:
         """Everyone whose timer ends today: to prison (counted, and counted once per person
         since the policy's start, ``new_count`` clearing the marks), or released to the pool
         with the vivid perceived risk of someone just arrested; a service episode ended
-        (success, a higher legal wage, where ``draws`` < ``success_prob``); the call-in
-        window over (desisted). One compiled pass, ``kernels.justice_due``. Returns
-        admissions, first-time admissions, releases."""
+        (success, a higher legal wage, where the seller's draw of ``rng.random(n)`` is below
+        ``success_prob``); the call-in window over (desisted). One compiled pass,
+        ``kernels.justice_due``. Returns admissions, first-time admissions, releases."""
         return kernels.justice_due(
             self.state,
             self.timer,
@@ -385,7 +385,7 @@ class Sellers:
             self.admitted,
             self.perceived_risk,
             self.wage,
-            draws,
+            self.model.stream,
             day,
             new_count,
             float(self.p["own_arrest_risk"]),
