@@ -12,6 +12,10 @@ per call than most of the draws it would replace).
 
 A stream is four addresses, valid while the generator lives: take it from
 :func:`stream_of` where the kernel is called.
+
+numba's on-disk cache checks only a kernel's own file: after editing this module, delete
+``dmi_sim/model/__pycache__`` (or touch ``kernels.py``), or the kernels that call it keep
+the machine code of the old version.
 """
 
 from __future__ import annotations
