@@ -309,6 +309,12 @@ def Trainer(model: solara.Reactive[TrainerModel]) -> None:
         step_days(target, days_per_step.value, lock)
         tick.set(tick.value + 1)
 
+    # Set once the page has rendered the latest tick: Play makes the next day only then,
+    # so a slow render (a loaded machine) slows the play instead of having every render
+    # pass see a new day, which Solara stops as a render loop ("Too many renders").
+    rendered = solara.use_memo(threading.Event, [])
+    solara.use_effect(rendered.set, [tick.value])
+
     def play(cancel: threading.Event) -> None:
         if not playing.value:
             return
@@ -317,7 +323,10 @@ def Trainer(model: solara.Reactive[TrainerModel]) -> None:
             time.sleep(pause_ms.value / 1000)
             if cancel.is_set():
                 break
+            rendered.clear()
             advance(target)
+            while not (rendered.wait(0.05) or cancel.is_set()):
+                pass
         if not cancel.is_set():
             playing.set(False)  # the run ended
 
