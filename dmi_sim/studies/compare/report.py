@@ -22,7 +22,7 @@ import pandas as pd
 
 from dmi_sim.engine.provenance import now
 from dmi_sim.studies.compare import headline as hl
-from dmi_sim.studies.kit.censored import event_times, show_time, summarise_times
+from dmi_sim.studies.kit.censored import event_times, show_interval, show_time, summarise_times
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.outcomes import SUMMARY, absolute_unit
@@ -310,10 +310,8 @@ def _closure_cell(summary: pd.DataFrame, name: str, policy_days: int) -> str:
     runs = summary[summary["scenario"] == name]
     times = summarise_times(*event_times(runs, "days_to_closure", policy_days))
     median = show_time(times["median"], times["beyond"])
-    if math.isfinite(times["median"]) and math.isfinite(times["low"]):
-        high = times["high"]  # not reached where the band's upper end never falls to one half
-        upper = f"{high:.0f}" if math.isfinite(high) else f"> {times['followed']:.0f}"
-        median += f" (95 % CI {times['low']:.0f} to {upper})"
+    if math.isfinite(times["median"]):
+        median += f" (95 % CI {show_interval(times['low'], times['high'], times['followed'])})"
     return (
         f"closed in {times['events']:.0f} of {times['runs']:.0f} runs (share 95 % CI "
         f"{num(times['share_low'])} to {num(times['share_high'])}); Kaplan-Meier median {median}"
