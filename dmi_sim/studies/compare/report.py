@@ -27,6 +27,7 @@ from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.outcomes import SUMMARY, absolute_unit
 from dmi_sim.studies.kit.stats import (
+    ABSOLUTE_ONLY_REASONS,
     COUNTERFACTUAL,
     FLOOR_RULE,
     RUN_INTERVAL_RULE,
@@ -492,6 +493,10 @@ def precision_section(record: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+#: Where the effects table gives the absolute change, not the relative one.
+ABSOLUTE_ONLY = "on {} (see the floor above), where {} or where {}".format(*ABSOLUTE_ONLY_REASONS)
+
+
 def write_report(
     path: Path,
     manifest: Mapping[str, Any],
@@ -568,9 +573,9 @@ def write_report(
         "same-seed baseline's, minus 1), with Fieller's 95 % interval for the ratio of "
         "paired means (it cannot fall below -100 %, and it excludes 0 exactly when the "
         "absolute change's paired t-interval does, so it agrees with the differences in "
-        "points above); on a small base (see the floor above) "
-        "the absolute change and its 95 % t-interval instead, in the outcome's unit, a daily "
-        "count as its total a run over those days (as in the sentences above):",
+        f"points above); {ABSOLUTE_ONLY}, the absolute change and its 95 % t-interval "
+        "instead, in the outcome's unit, a daily count as its total a run over those days "
+        "(as in the sentences above):",
         "",
         effects_table(effects),
         "",

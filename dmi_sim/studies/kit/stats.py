@@ -382,18 +382,28 @@ def relative_floor(unit: str, window_days: int) -> float:
     return MIN_BASE_PERSONS
 
 
+#: Why a change is given as its absolute change only (``why_absolute_only``), as reports
+#: name it.
+ABSOLUTE_ONLY_REASONS = (
+    "a small base",
+    "the ratio is undefined",
+    "the ratio's interval is unbounded",
+)
+
+
 def why_absolute_only(
     unit: str, window_days: int, base_mean: float, ratio: Sequence[float]
 ) -> str | None:
     """Why a change of a series in ``unit`` is given as its absolute change only, or None
     when its relative change is given: every report's one rule. ``base_mean``: the
     baseline's window mean; ``ratio``: (ratio, low, high), Fieller's."""
+    small_base, undefined, unbounded = ABSOLUTE_ONLY_REASONS
     if base_mean < relative_floor(unit, window_days):
-        return "a small base"
+        return small_base
     if not math.isfinite(ratio[0]):
-        return "the ratio is undefined"
+        return undefined
     if not all(math.isfinite(v) for v in ratio[1:]):
-        return "the ratio's interval is unbounded"
+        return unbounded
     return None
 
 
