@@ -72,6 +72,13 @@ def wilson_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[
     return float(ci.low), float(ci.high)
 
 
+def is_share_of_runs(key: str) -> bool:
+    """Whether the run-summary ``key`` is a yes or no per run (``reemerged``): its mean is a
+    share of runs, whose interval is Wilson's."""
+    outcome = lookup(key)
+    return outcome is not None and outcome.share_of_runs
+
+
 def run_interval(
     values: Sequence[float] | np.ndarray | pd.Series, key: str, level: float = LEVEL
 ) -> tuple[float, float, float]:
@@ -84,8 +91,7 @@ def run_interval(
     """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
-    outcome = lookup(key)
-    if outcome is not None and outcome.share_of_runs and x.size:
+    if is_share_of_runs(key) and x.size:
         low, high = wilson_interval(int((x > 0).sum()), x.size, level)
         return float(x.mean()), low, high
     mean, low, high = t_interval(x, level)

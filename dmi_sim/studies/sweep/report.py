@@ -340,7 +340,11 @@ def _interval_phrase(experiment: Experiment) -> str:
         "The interval is the 95 % interval over the posterior draws and their replications "
         "(Rubin's rules, the seed noise of the noisiest draw: `compare --posterior` in the "
         "README), "
-        "which holds seed noise and parameter uncertainty"
+        "which holds seed noise and parameter uncertainty; a share of runs (Wilson's "
+        "interval) and a time a run can end before (Kaplan-Meier) count each distinct "
+        "particle's runs once, however many draws fell on it, so they describe an equal mix "
+        f"of the {counted(len(experiment.draws), 'distinct particle')}, not the posterior's "
+        "weighting of them"
     )
 
 
