@@ -23,7 +23,7 @@ from scipy import stats
 from dmi_sim.cli import main
 from dmi_sim.engine.seeds import replication_seeds
 from dmi_sim.studies.kit.markdown import num
-from dmi_sim.studies.kit.stats import paired_effects, t_interval
+from dmi_sim.studies.kit.stats import paired_effects, t_interval, why_absolute_only
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS, START, REPS = 150, 60, 2
@@ -265,6 +265,18 @@ def test_no_relative_change_on_a_base_below_the_floor() -> None:
     )
     frame = pd.DataFrame([row, {**row, "scenario": "baseline"}])
     assert not percent.search(effects_table(frame).split("\n")[-1])
+
+
+def test_the_effects_table_names_every_reason_for_an_absolute_change(folder: Path) -> None:
+    """A change is given as absolute on a small base, and also where the ratio or its
+    interval is undefined: the table's introduction says each."""
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    intro = report.split("## Effects against the baseline")[1].split("|")[0]
+    cases = [(0.0, (1.5, 1.2, 1.8)), (5.0, (math.nan,) * 3), (5.0, (1.5, math.nan, math.nan))]
+    reasons = {why_absolute_only("sellers", 365, base, ratio) for base, ratio in cases}
+    assert len(reasons) == 3
+    for reason in reasons:
+        assert reason in " ".join(intro.split())
 
 
 def test_reported_relative_changes_never_fall_below_minus_100_percent(folder: Path) -> None:

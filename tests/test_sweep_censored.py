@@ -18,7 +18,7 @@ from dmi_sim.studies.kit.censored import summarise_times
 from dmi_sim.studies.kit.stats import LEVEL, t_interval, wilson_interval
 from dmi_sim.studies.sweep import noise
 from dmi_sim.studies.sweep.figures import draw_figures, point_means
-from dmi_sim.studies.sweep.report import write_report
+from dmi_sim.studies.sweep.report import result, write_report
 
 START, DAYS, SWEEP = 20, 120, 10
 
@@ -237,3 +237,22 @@ def test_a_longer_rebound_is_better_in_the_sweep_report() -> None:
     points = pd.DataFrame({"cost_total": [1.0, 2.0, 3.0], "rebound_days": [10.0, 50.0, 30.0]})
     assert list(frontier(points, "cost_total", "rebound_days")["rebound_days"]) == [10, 50]
     assert best_point(points, "rebound_days", "cost_total")["rebound_days"] == 50
+
+
+def test_every_run_on_one_day_gives_that_day_as_the_low_end() -> None:
+    """Every run has the event on day 1: the estimate falls to 0 there, so the band's lower
+    curve is 0 and the median's low end is day 1; its upper end stays not reached."""
+    out = summarise_times(np.ones(9), np.ones(9, bool))
+    assert out["median"] == 1 and out["low"] == 1
+    assert np.isnan(out["high"])
+
+
+def test_the_sweep_report_shows_an_open_end_as_beyond_the_follow_up() -> None:
+    """An upper end not reached reads '> X' (X the longest follow-up), as in compare's
+    report, never 'n/a'."""
+    times = summarise_times(np.array([1.0, 1.0, 2.0, 3.0]), np.ones(4, bool))
+    point = pd.Series({f"rebound_days_{k}": v for k, v in times.items() if k != "median"})
+    point["rebound_days"] = times["median"]
+    shown = result("rebound_days", point)
+    assert "n/a" not in shown
+    assert f"to > {times['followed']:.0f}" in shown

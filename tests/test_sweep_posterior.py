@@ -107,6 +107,23 @@ def test_a_particle_drawn_often_does_not_count_its_runs_more_than_once() -> None
     assert (means["rebound_days_share_low"], means["rebound_days_share_high"]) == (low, high)
 
 
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_a_share_of_runs_at_a_posterior_gets_the_wilson_interval(value: float) -> None:
+    """``reemerged`` in none (or all) of 9 runs over 3 particles drawn unevenly: the share
+    of the distinct runs with Wilson's interval, not a pooled t-interval of width 0."""
+    rows = [
+        {"point": 0, "particle": particle, "replication": r, "reemerged": value}
+        for particle in range(3)
+        for r in range(3)
+    ]
+    summary = pd.DataFrame(rows).assign(scenario="baseline")
+    means = point_means(summary, ["scenario"], ["reemerged"], {0: 1, 1: 2, 2: 5}).iloc[0]
+    low, high = wilson_interval(int(9 * value), 9)
+    assert means["reemerged"] == value
+    assert (means["reemerged_low"], means["reemerged_high"]) == (low, high)
+    assert high - low > 0
+
+
 def test_the_command_runs_the_draws_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "tiny.toml"
     lines = [
@@ -140,6 +157,8 @@ def test_the_command_runs_the_draws_and_says_so(tmp_path: Path) -> None:
     report = (out / "report.md").read_text()
     assert "each at 4 parameter sets drawn from the posterior" in report
     assert "Rubin's rules" in report
+    particles = len(meta["draws_by_particle"])
+    assert f"an equal mix of the {particles} distinct particle" in report
 
 
 @pytest.mark.parametrize(

@@ -22,11 +22,12 @@ import pandas as pd
 
 from dmi_sim.engine.provenance import now
 from dmi_sim.studies.compare import headline as hl
-from dmi_sim.studies.kit.censored import event_times, show_time, summarise_times
+from dmi_sim.studies.kit.censored import event_times, show_interval, show_time, summarise_times
 from dmi_sim.studies.kit.markdown import num, pct, signed, table
 from dmi_sim.studies.kit.outcomes import SERIES as OUTCOMES
 from dmi_sim.studies.kit.outcomes import SUMMARY, absolute_unit
 from dmi_sim.studies.kit.stats import (
+    ABSOLUTE_ONLY_REASONS,
     COUNTERFACTUAL,
     FLOOR_RULE,
     RUN_INTERVAL_RULE,
@@ -310,10 +311,8 @@ def _closure_cell(summary: pd.DataFrame, name: str, policy_days: int) -> str:
     runs = summary[summary["scenario"] == name]
     times = summarise_times(*event_times(runs, "days_to_closure", policy_days))
     median = show_time(times["median"], times["beyond"])
-    if math.isfinite(times["median"]) and math.isfinite(times["low"]):
-        high = times["high"]  # not reached where the band's upper end never falls to one half
-        upper = f"{high:.0f}" if math.isfinite(high) else f"> {times['followed']:.0f}"
-        median += f" (95 % CI {times['low']:.0f} to {upper})"
+    if math.isfinite(times["median"]):
+        median += f" (95 % CI {show_interval(times['low'], times['high'], times['followed'])})"
     return (
         f"closed in {times['events']:.0f} of {times['runs']:.0f} runs (share 95 % CI "
         f"{num(times['share_low'])} to {num(times['share_high'])}); Kaplan-Meier median {median}"
@@ -494,6 +493,10 @@ def precision_section(record: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+#: Where the effects table gives the absolute change, not the relative one.
+ABSOLUTE_ONLY = "on {} (see the floor above), where {} or where {}".format(*ABSOLUTE_ONLY_REASONS)
+
+
 def write_report(
     path: Path,
     manifest: Mapping[str, Any],
@@ -570,9 +573,9 @@ def write_report(
         "same-seed baseline's, minus 1), with Fieller's 95 % interval for the ratio of "
         "paired means (it cannot fall below -100 %, and it excludes 0 exactly when the "
         "absolute change's paired t-interval does, so it agrees with the differences in "
-        "points above); on a small base (see the floor above) "
-        "the absolute change and its 95 % t-interval instead, in the outcome's unit, a daily "
-        "count as its total a run over those days (as in the sentences above):",
+        f"points above); {ABSOLUTE_ONLY}, the absolute change and its 95 % t-interval "
+        "instead, in the outcome's unit, a daily count as its total a run over those days "
+        "(as in the sentences above):",
         "",
         effects_table(effects),
         "",

@@ -10,9 +10,9 @@ survival data:
 * the share of its runs in which the event happened (Wilson interval at ``kit.stats.LEVEL``);
 * the Kaplan-Meier median time (``scipy.stats.ecdf`` on ``CensoredData``) with an
   interval from the log-log pointwise band at that level (an end the band never takes
-  below one half is not reached: NaN); where the estimate never falls to one half
-  (most runs without the event) the median is not reached and the point reads
-  "> X days", X the longest time any of its runs was followed.
+  below one half is not reached: NaN, shown as "> X"); where the estimate never falls
+  to one half (most runs without the event) the median is not reached and the point
+  reads "> X days", X the longest time any of its runs was followed.
 
 Outcomes and what censors them:
 
@@ -75,8 +75,10 @@ def summarise_times(
     ``beyond``: the same where the median is not reached (else NaN).
 
     An end of the median's interval is where that end of the log-log band falls to one
-    half; where the band is undefined (the estimate is 1 or 0) it has not fallen, so an
-    end the band leaves undefined is not reached (NaN), never the estimate's own time."""
+    half. The band is undefined where the estimate is 1 or 0: where it is 1 neither end has
+    fallen; where it is 0 the lower curve is 0 (a survival of 0 can be no lower), so the
+    low end is reached there, while the upper end is not (NaN), never the estimate's own
+    time."""
     n, events = len(time), int(happened.sum())
     keys = ("share", "share_low", "share_high", "low", "high", "followed", "beyond")
     out = dict.fromkeys(keys, math.nan)
@@ -92,8 +94,9 @@ def summarise_times(
         band = sf.confidence_interval(level, method="log-log")
     at, estimate = sf.quantiles, sf.probabilities
     out["median"] = _first(at, estimate <= 0.5)
-    for end, bound in (("low", band.low), ("high", band.high)):
-        out[end] = _first(at, bound.probabilities <= 0.5)  # NaN: undefined, not reached
+    lower = np.where(estimate == 0, 0.0, band.low.probabilities)
+    out["low"] = _first(at, lower <= 0.5)
+    out["high"] = _first(at, band.high.probabilities <= 0.5)  # NaN: undefined, not reached
     if math.isnan(out["median"]):
         out["beyond"] = out["followed"]
     return out
@@ -106,6 +109,17 @@ def _first(times: np.ndarray, reached: np.ndarray) -> float:
 
 def show_time(value: float, beyond: float, unit: str = "days") -> str:
     """'12 days', or '> 640 days' for a median not reached."""
-    if math.isnan(value):
-        return f"> {beyond:.0f} {unit}" if math.isfinite(beyond) else "n/a"
-    return f"{value:.0f} {unit}"
+    if math.isnan(value) and not math.isfinite(beyond):
+        return "n/a"
+    return f"{_show_end(value, beyond)} {unit}"
+
+
+def show_interval(low: float, high: float, followed: float) -> str:
+    """'10 to 30' for the median's interval, or '10 to > 640' where its upper end is not
+    reached (``followed``: the longest time a run was followed); every report alike."""
+    return f"{_show_end(low, followed)} to {_show_end(high, followed)}"
+
+
+def _show_end(value: float, followed: float) -> str:
+    """'12', or '> 640' for a time not reached by the longest follow-up."""
+    return f"> {followed:.0f}" if math.isnan(value) else f"{value:.0f}"

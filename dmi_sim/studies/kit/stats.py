@@ -72,6 +72,13 @@ def wilson_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[
     return float(ci.low), float(ci.high)
 
 
+def is_share_of_runs(key: str) -> bool:
+    """Whether the run-summary ``key`` is a yes or no per run (``reemerged``): its mean is a
+    share of runs, whose interval is Wilson's."""
+    outcome = lookup(key)
+    return outcome is not None and outcome.share_of_runs
+
+
 def run_interval(
     values: Sequence[float] | np.ndarray | pd.Series, key: str, level: float = LEVEL
 ) -> tuple[float, float, float]:
@@ -84,8 +91,7 @@ def run_interval(
     """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
-    outcome = lookup(key)
-    if outcome is not None and outcome.share_of_runs and x.size:
+    if is_share_of_runs(key) and x.size:
         low, high = wilson_interval(int((x > 0).sum()), x.size, level)
         return float(x.mean()), low, high
     mean, low, high = t_interval(x, level)
@@ -382,18 +388,28 @@ def relative_floor(unit: str, window_days: int) -> float:
     return MIN_BASE_PERSONS
 
 
+#: Why a change is given as its absolute change only (``why_absolute_only``), as reports
+#: name it.
+ABSOLUTE_ONLY_REASONS = (
+    "a small base",
+    "the ratio is undefined",
+    "the ratio's interval is unbounded",
+)
+
+
 def why_absolute_only(
     unit: str, window_days: int, base_mean: float, ratio: Sequence[float]
 ) -> str | None:
     """Why a change of a series in ``unit`` is given as its absolute change only, or None
     when its relative change is given: every report's one rule. ``base_mean``: the
     baseline's window mean; ``ratio``: (ratio, low, high), Fieller's."""
+    small_base, undefined, unbounded = ABSOLUTE_ONLY_REASONS
     if base_mean < relative_floor(unit, window_days):
-        return "a small base"
+        return small_base
     if not math.isfinite(ratio[0]):
-        return "the ratio is undefined"
+        return undefined
     if not all(math.isfinite(v) for v in ratio[1:]):
-        return "the ratio's interval is unbounded"
+        return unbounded
     return None
 
 

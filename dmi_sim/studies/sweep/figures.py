@@ -37,7 +37,7 @@ from dmi_sim.studies.kit.censored import (
     summarise_times,
 )
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
-from dmi_sim.studies.kit.stats import pooled_interval, run_interval
+from dmi_sim.studies.kit.stats import is_share_of_runs, pooled_interval, run_interval
 from dmi_sim.studies.sweep import units
 from dmi_sim.studies.sweep.units import Window, policy_window
 
@@ -97,8 +97,10 @@ def point_means(
     ``draws`` (particle -> how many posterior draws fell on it; the runs labelled by
     particle): each point's mean and interval pool its draws by Rubin's rules
     (``kit.stats.pooled_interval``: seed noise within a draw, parameter uncertainty between
-    draws); without it, ``kit.stats.run_interval`` over the point's runs (a share of runs,
-    ``reemerged``, gets the Wilson interval).
+    draws); without it, ``kit.stats.run_interval`` over the point's runs. A share of runs
+    (``reemerged``) gets the Wilson interval over the point's distinct runs, with or without
+    draws (a t-interval of 0/1 values is 0 wide where every run agrees); like a censored
+    time, it then weighs each distinct particle's runs alike, whatever its draws.
 
     A censored time (``censored.is_censored``) is no mean: its columns are the Kaplan-Meier
     median and interval, ``_share`` (and ``_share_low``/``_high``) of runs with the event,
@@ -122,7 +124,7 @@ def _mean_columns(
     rows = {}
     for point, runs in summary.groupby("point", sort=True):
         values = runs[name].astype(float)
-        if draws:
+        if draws and not is_share_of_runs(name):
             mean, half = pooled_interval(values, runs[PARTICLE].to_numpy(), draws)
             low, high = np.clip([mean - half, mean + half], least, most)
             rows[point] = (mean, low, high)
@@ -137,7 +139,9 @@ def _time_columns(
 ) -> pd.DataFrame:
     """``frame`` with a censored time's survival summary per point. At a posterior, each
     run counts once, whatever the number of draws on its particle: repeating a particle's
-    runs would count the same runs as more, and narrow the intervals for nothing."""
+    runs would count the same runs as more, and narrow the intervals for nothing. The
+    median and share are then those of an equal mix of the distinct particles, not of the
+    posterior's weighting (the report says so: ``report._interval_phrase``)."""
     rows = {
         point: summarise_times(*event_times(runs, name, policy_days))
         for point, runs in summary.groupby("point", sort=True)

@@ -31,7 +31,7 @@ from dmi_sim.engine.experiment import SCENARIO_FACTOR, Experiment
 from dmi_sim.engine.seeds import MAX_REPLICATIONS
 from dmi_sim.params import load_params
 from dmi_sim.studies.kit import outcomes as catalogue
-from dmi_sim.studies.kit.censored import BY, EVENT, is_censored, show_time
+from dmi_sim.studies.kit.censored import BY, EVENT, is_censored, show_interval, show_time
 from dmi_sim.studies.kit.markdown import counted, num, table
 from dmi_sim.studies.sweep import noise, units
 from dmi_sim.studies.sweep.figures import pareto_front, shown_points
@@ -65,8 +65,8 @@ def result(key: str, point: pd.Series) -> str:
     counted = f"{EVENT[key]} in {events} of {runs} runs"
     if math.isnan(point[key]):
         return f"{show_time(point[key], point[f'{key}_beyond'])} ({counted}: not in most)"
-    low, high = _show(key, point[f"{key}_low"]), _show(key, point[f"{key}_high"])
-    return f"median {show_time(point[key], math.nan)} (95 % interval {low} to {high}; {counted})"
+    interval = show_interval(point[f"{key}_low"], point[f"{key}_high"], point[f"{key}_followed"])
+    return f"median {show_time(point[key], math.nan)} (95 % interval {interval}; {counted})"
 
 
 def settings(point: pd.Series, factors: Sequence[str]) -> str:
@@ -340,7 +340,11 @@ def _interval_phrase(experiment: Experiment) -> str:
         "The interval is the 95 % interval over the posterior draws and their replications "
         "(Rubin's rules, the seed noise of the noisiest draw: `compare --posterior` in the "
         "README), "
-        "which holds seed noise and parameter uncertainty"
+        "which holds seed noise and parameter uncertainty; a share of runs (Wilson's "
+        "interval) and a time a run can end before (Kaplan-Meier) count each distinct "
+        "particle's runs once, however many draws fell on it, so they describe an equal mix "
+        f"of the {counted(len(experiment.draws), 'distinct particle')}, not the posterior's "
+        "weighting of them"
     )
 
 
