@@ -80,7 +80,7 @@ def test_the_median_is_kaplan_meier_not_a_mean_of_bounds() -> None:
     assert np.isnan(none["median"]) and none["beyond"] == 640 and none["share"] == 0
 
 
-def _experiment(kind: str) -> object:
+def _experiment(kind: str, replications: int = 3) -> object:
     figures = (
         {"kind": "response", "x": "crackdown.duration_days", "group": "crackdown.officers"}
         if kind == "response"
@@ -106,7 +106,7 @@ def _experiment(kind: str) -> object:
     return experiment_from_dict(
         {
             "scenario": "crackdown",
-            "replications": 3,
+            "replications": replications,
             "days": 1095,
             "outcomes": outcomes,
             **design,
@@ -132,7 +132,7 @@ def _summary(experiment) -> pd.DataFrame:
                 "rebound_days": float(gap) if hard else 30.0 + 10 * r,
                 "rebound_censored": hard,
                 "days_to_closure": 1.0 if hard else np.nan,
-                "post_market_sellers": [0.0, 0.0, 9.0][r],
+                "post_market_sellers": [0.0, 0.0, 9.0][r % 3],
                 "reemerged": False,
                 "officer_hours_total": 1e4 * (4 if hard else 1) + r,
                 "cost_total": 1e6 * (4 if hard else 1) + r,
@@ -162,16 +162,30 @@ def test_points_summarise_censored_times_and_cut_intervals_at_bounds() -> None:
     assert (points["reemerged_high"] == wilson_interval(0, 3)[1]).all()
 
 
-def test_a_point_that_never_closes_is_not_tied_with_one_that_closes() -> None:
-    """40 officers close the market on day 1 in every run, 10 officers never do: the
-    closing points are the best, and the runs tell the others from them."""
-    experiment = _experiment("frontier")
+def _closure_ties(replications: int) -> tuple[list[int], list[int]]:
+    """The points tied with the best on closure, and the points that close."""
+    experiment = _experiment("frontier", replications)
     summary = _summary(experiment)
     factors = [f.key for f in experiment.factors]
     points = point_means(summary, factors, list(experiment.outcomes), None, 730)
     ties = noise.ties_with_best(points, "days_to_closure", "cost_total", noise.Runs(summary))
     closing = points.loc[points["crackdown.officers"] == 40, "point"]
-    assert sorted(ties["point"]) == sorted(closing)
+    return sorted(ties["point"]), sorted(closing)
+
+
+def test_a_point_that_never_closes_is_not_tied_with_one_that_closes() -> None:
+    """40 officers close the market on day 1 in every run, 10 officers never do: the
+    closing points are the best, and 6 seed pairs tell the others from them (exact
+    permutation p 2/64)."""
+    ties, closing = _closure_ties(6)
+    assert ties == closing
+
+
+def test_three_seed_pairs_cannot_tell_closing_from_never_closing() -> None:
+    """The same at 3 replications: the smallest exact p of 3 pairs is 2/8, so every point
+    is tied with the best."""
+    ties, closing = _closure_ties(3)
+    assert len(ties) == 4 and set(closing) <= set(ties)
 
 
 def test_the_response_table_has_no_bound_as_a_time(tmp_path) -> None:
@@ -189,9 +203,10 @@ def _rebound_section(tmp_path, summary: pd.DataFrame) -> str:
     return text.split("## Rebound time")[1].split("\n## ")[0]
 
 
-def test_the_frontier_report_keeps_bounds_off_the_frontier(tmp_path) -> None:
-    """The 40-officer points never see the market back: they are on no frontier, and their
-    bound (640 or 700 days) is never shown as a rebound time."""
+def test_the_frontier_report_reads_a_bound_only_as_more_than(tmp_path) -> None:
+    """The 40-officer points never see the market back: a longer rebound is better, so
+    the dearer of them is on the frontier, but their bound (640 or 700 days) is shown only
+    as "more than", never as a rebound time."""
     summary = _summary(_experiment("frontier"))
     draw_figures(_experiment("frontier"), summary, tmp_path)
     section = _rebound_section(tmp_path, summary)
@@ -199,7 +214,10 @@ def test_the_frontier_report_keeps_bounds_off_the_frontier(tmp_path) -> None:
     back = summary.loc[~summary["rebound_censored"], "rebound_days"]  # every run seen back
     assert f"median {back.median():.0f} days (95 % interval" in section
     assert "the market came back in 3 of 3 runs" in section
-    assert not re.search(r"\b(640|700)\b", section)
+    assert re.search(
+        r"^- point \d+: .*: > 700 days \(the market came back in 0 of 3", section, re.M
+    )
+    assert not re.search(r"(?<!> )\b(640|700)\b", section)
 
 
 def test_the_frontier_report_reads_a_rebound_never_seen_as_more_than(tmp_path) -> None:
@@ -256,3 +274,38 @@ def test_the_sweep_report_shows_an_open_end_as_beyond_the_follow_up() -> None:
     shown = result("rebound_days", point)
     assert "n/a" not in shown
     assert f"to > {times['followed']:.0f}" in shown
+
+
+def _times(key: str) -> pd.DataFrame:
+    """Three points, the dearest with its median not reached ('> 700 days')."""
+    return pd.DataFrame(
+        {
+            "point": [0, 1, 2],
+            "scenario": "crackdown",
+            "cost_total": [1.0, 2.0, 3.0],
+            key: [10.0, 50.0, np.nan],
+            f"{key}_beyond": [np.nan, np.nan, 700.0],
+        }
+    )
+
+
+def test_a_rebound_never_seen_is_the_best_not_dropped() -> None:
+    """The market never came back at the dearest point: a longer rebound is better, so its
+    median not reached ranks beyond every reached one."""
+    from dmi_sim.studies.sweep.noise import best_point
+    from dmi_sim.studies.sweep.report import best_within, frontier
+
+    points = _times("rebound_days")
+    assert best_point(points, "rebound_days", "cost_total")["point"] == 2
+    assert list(frontier(points, "cost_total", "rebound_days")["point"]) == [0, 1, 2]
+    assert list(best_within(points, "cost_total", 3.0, "rebound_days")["point"]) == [2]
+
+
+def test_a_market_never_closed_is_the_worst() -> None:
+    from dmi_sim.studies.sweep.noise import best_point
+    from dmi_sim.studies.sweep.report import best_within, frontier
+
+    points = _times("days_to_closure")
+    assert best_point(points, "days_to_closure", "cost_total")["point"] == 0
+    assert list(frontier(points, "cost_total", "days_to_closure")["point"]) == [0]
+    assert list(best_within(points, "cost_total", 3.0, "days_to_closure")["point"]) == [0]

@@ -334,18 +334,25 @@ def pool_draws(
     }
 
 
-def pooled_interval(
+def pooled_runs(
     values: pd.Series, particles: np.ndarray | pd.Index, draws: Mapping[int, int]
-) -> tuple[float, float]:
-    """(mean, 95 % half-width) of runs at posterior draws: each particle's mean and standard
-    error over its runs, pooled by ``pool_draws`` (``draws``: particle -> how many draws fell
-    on it, so that a particle drawn twice weighs twice; ``particles``: each run's)."""
+) -> dict[str, float]:
+    """``pool_draws`` of runs at posterior draws: each particle's mean and standard error
+    over its runs, pooled (``draws``: particle -> how many draws fell on it, so that a
+    particle drawn twice weighs twice; ``particles``: each run's)."""
     at = pd.Series(np.asarray(values, dtype=float)).groupby(np.asarray(particles))
     at = at.agg(["mean", "std", "count"])
     counts = [draws[p] for p in at.index]
-    pooled = pool_draws(
+    return pool_draws(
         at["mean"], at["std"] / np.sqrt(at["count"]), counts, float(at["count"].min()) - 1
     )
+
+
+def pooled_interval(
+    values: pd.Series, particles: np.ndarray | pd.Index, draws: Mapping[int, int]
+) -> tuple[float, float]:
+    """(mean, 95 % half-width) of runs at posterior draws, pooled by ``pooled_runs``."""
+    pooled = pooled_runs(values, particles, draws)
     return pooled["mean"], pooled["high"] - pooled["mean"]
 
 

@@ -39,6 +39,7 @@ from dmi_sim.studies.kit.censored import (
 from dmi_sim.studies.kit.plots import OKABE_ITO, save_figure, scenario_styles
 from dmi_sim.studies.kit.stats import is_share_of_runs, pooled_interval, run_interval
 from dmi_sim.studies.sweep import units
+from dmi_sim.studies.sweep.noise import ranked_values
 from dmi_sim.studies.sweep.units import Window, policy_window
 
 #: Characters per line of an axis label, and of a figure's caption.
@@ -157,13 +158,14 @@ def pareto_front(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> np.nda
     """Indices of the points no cheaper-or-equal point beats, in order of ``x``.
 
     Walking from the cheapest point up, a point is on the frontier when it is strictly
-    better than every point before it.
+    better than every point before it. A NaN ``y`` is on no frontier; ±inf ranks beyond
+    every finite value (``noise.ranked_values``: a median not reached).
     """
     sign = -1.0 if higher_is_better else 1.0
     order = np.lexsort((sign * y, x))  # by cost, then best outcome first among ties
     front, best = [], np.inf
     for i in order:
-        if np.isfinite(y[i]) and sign * y[i] < best:
+        if not np.isnan(y[i]) and sign * y[i] < best:
             front.append(i)
             best = sign * y[i]
     return np.array(front, dtype=int)
@@ -205,7 +207,9 @@ def _frontier_panel(
         )
     front = points.iloc[
         pareto_front(
-            points[x].to_numpy(float), points[y].to_numpy(float), catalogue.higher_is_better(y)
+            points[x].to_numpy(float),
+            ranked_values(points, y).to_numpy(float),
+            catalogue.higher_is_better(y),
         )
     ]
     ax.plot(
@@ -283,7 +287,8 @@ def draw_frontier(experiment: Experiment, summary: pd.DataFrame, folder: Path) -
         better = "more" if catalogue.higher_is_better(outcome) else "less"
         what = (
             f"Kaplan-Meier median of {experiment.runs_phrase()} with 95 % interval (points "
-            f"where {EVENT[outcome]} in fewer than half the runs are left out)"
+            f"where {EVENT[outcome]} in fewer than half the runs are not drawn: their "
+            "median, not reached, is later than any drawn one)"
             if is_censored(outcome)
             else f"mean of {experiment.runs_phrase()} with 95 % interval, cut at the "
             "outcome's bounds"

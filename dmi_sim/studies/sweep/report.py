@@ -110,7 +110,9 @@ def default_points(points: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame
 def frontier(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     """The frontier of ``y`` against ``x``, cheapest first (``figures.pareto_front``)."""
     index = pareto_front(
-        points[x].to_numpy(float), points[y].to_numpy(float), catalogue.higher_is_better(y)
+        points[x].to_numpy(float),
+        noise.ranked_values(points, y).to_numpy(float),
+        catalogue.higher_is_better(y),
     )
     return points.iloc[index]
 
@@ -118,9 +120,7 @@ def frontier(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 def best_within(points: pd.DataFrame, x: str, budget: float, y: str) -> pd.DataFrame:
     """Per strategy: its best point on ``y`` among those spending at most ``budget`` of ``x``."""
     better = catalogue.higher_is_better(y)
-    rank = points[y]
-    if is_censored(y):  # a median not reached ranks last, but the point is still there
-        rank = rank.where(points[f"{y}_beyond"].isna(), -math.inf if better else math.inf)
+    rank = noise.ranked_values(points, y)
     within = points[(points[x] <= budget * (1 + 1e-9)) & rank.notna()]
     rows = []
     for _, part in within.groupby(SCENARIO_FACTOR, sort=False):
@@ -204,7 +204,7 @@ def _replications_phrase(
     best: pd.Series, cheapest: pd.Series, y: str, runs: noise.Runs, experiment: Experiment
 ) -> str:
     """How many replications would tell the best from the cheapest point tied with it."""
-    if experiment.draws or is_censored(y) or experiment.replications < 2:
+    if experiment.draws or is_censored(y) or noise.is_share(y) or experiment.replications < 2:
         return "Telling them apart needs more replications."
     needed = noise.replications_to_tell(best, cheapest, y, runs)
     if needed is None:
@@ -239,33 +239,58 @@ def _levers_section(
     effects = noise.lever_effects(points, runs, factors, [*outcomes, *spending])
     if effects.empty:
         return []
-    rows, still = [], []
+    rows, still, unknown = [], [], []
     for (strategy, lever), part in effects.groupby(["strategy", "lever"], sort=False):
-        cells = [
-            f"{'**moved** ' if e.moved else ''}{_show_gap(e.outcome, e.difference)} "
-            f"(noise ±{_show_gap(e.outcome, e.noise)})"
-            for e in part.itertuples()
-        ]
-        rows.append([f"`{lever}` ({strategy})", *cells])
-        if not part.loc[part["outcome"].isin(outcomes), "moved"].any():
+        rows.append([f"`{lever}` ({strategy})", *(_lever_cell(e) for _, e in part.iterrows())])
+        mine = part[part["outcome"].isin(outcomes)]
+        if mine["p"].isna().all():
+            unknown.append(f"`{lever}` ({strategy})")
+        elif not mine["moved"].any():
             still.append(f"`{lever}` ({strategy})")
-    verdict = (
-        "Moved no outcome beyond seed noise here (whatever it cost): " + ", ".join(still) + "."
-        if still
-        else "Every lever moved at least one outcome beyond seed noise."
-    )
     return [
         "## What each lever moved",
         "",
-        "For each lever, the largest difference between two of its levels (each level's mean "
-        "over its strategy's points at it, so averaged over the other levers) and the 95 % "
-        "interval of that difference from seed noise (±; paired by seed, as in the frontier "
-        "lists). **moved**: some two levels differ "
-        "by more than their noise. " + verdict,
+        "For each lever, two of its levels (each level's mean over its strategy's points at "
+        "it, so averaged over the other levers) compared run by run, paired by seed as in "
+        "the frontier lists, every pair of levels tested. **moved**: some two levels are "
+        "told apart after Holm's correction over the cell's pairs of levels; the cell shows "
+        "that pair (the one with the largest difference, if more), else the pair with the "
+        "largest difference, and beside it the 95 % interval of that difference from seed "
+        "noise (±; uncorrected) or, for a share of runs, the Holm-corrected p of the exact "
+        "sign test (McNemar's where a level is one point). " + _lever_verdict(still, unknown),
         "",
         table(["lever", *(units.label(k, window) for k in effects["outcome"].unique())], rows),
         "",
     ]
+
+
+def _lever_cell(effect: pd.Series) -> str:
+    """One lever's cell in the table (a row of ``noise.lever_effects``): the pair of
+    levels shown and its noise or test."""
+    key = effect["outcome"]
+    if math.isnan(effect["p"]):
+        beside = "noise unknown: under two seed pairs"
+    elif noise.is_share(key):
+        beside = f"exact sign test, p {effect['p']:.2f}"
+    else:
+        beside = f"noise ±{_show_gap(key, effect['noise'])}"
+    moved = "**moved** " if effect["moved"] else ""
+    return f"{moved}{_show_gap(key, effect['difference'])} ({beside})"
+
+
+def _lever_verdict(still: Sequence[str], unknown: Sequence[str]) -> str:
+    """Which levers moved no outcome beyond seed noise, and where the noise is unknown."""
+    parts = []
+    if unknown:
+        parts.append(
+            "Seed noise unknown (under two seed pairs, as with one replication a point: "
+            "nothing can be told apart): " + ", ".join(unknown) + "."
+        )
+    if still:
+        parts.append(
+            "Moved no outcome beyond seed noise here (whatever it cost): " + ", ".join(still) + "."
+        )
+    return " ".join(parts) or "Every lever moved at least one outcome beyond seed noise."
 
 
 def _compact(key: str, point: pd.Series) -> str:
@@ -356,7 +381,8 @@ def _censored_phrase(key: str) -> str:
         "is the Kaplan-Meier median over its runs "
         "with its 95 % interval, beside how many runs had the event; where fewer than half "
         "did, the median is not reached and the point reads '> X days' (X: the longest time "
-        "followed) and is on no frontier."
+        "followed) and ranks beyond every point whose median is reached: the best where a "
+        "longer time is better, the worst where a shorter one is."
     )
 
 
@@ -404,8 +430,10 @@ def write_report(experiment: Experiment, summary: pd.DataFrame, folder: Path) ->
         + ", cut at the values the outcome can take (no negative counts, days or costs; "
         "shares within 0-1). Replication r of every point runs on the same seed, so two "
         "points are compared run by run: they are **told apart** when the 95 % interval of "
-        "their mean paired difference leaves out 0 (a time a run can end before: when the "
-        "log-rank test of their runs' times rejects equal curves at the 5 % level); points "
+        "their mean paired difference leaves out 0 (a share of runs: when McNemar's exact "
+        "test of the seed pairs rejects no difference at the 5 % level; a time a run can "
+        "end before: when the exact permutation log-rank test, the points' labels swapped "
+        "within seed pairs, does); points "
         "the runs cannot tell from the best are indistinguishable at these replications, "
         "and a frontier step whose gain is within that noise is marked.",
         "",
