@@ -232,41 +232,6 @@ def guardianship(x, y, outdoors, households_near, shape):
 
 
 @kernel
-def residents_act_and_report(
-    x,
-    y,
-    e_minus_ku,
-    draws,
-    guard,
-    arrests_on_cells,
-    radius,
-    efficacy,
-    trust,
-    aware,
-    outdoors,
-    seen,
-    around,
-    fear,
-    disorder_field,
-    k_act,
-    k_report,
-):
-    """``residents_act`` then ``residents_report``, with the arrests seen (a box sum, zero
-    on a day without arrests) and one array of draws: the first half decides who goes out,
-    the second who reports (the two ``rng.random(n)`` calls they replace, in order)."""
-    n = x.size
-    arrests_seen = arrests_on_cells
-    if arrests_on_cells.any():
-        arrests_seen = box_sum(arrests_on_cells, radius)
-    residents_act(
-        x, y, e_minus_ku, draws[:n], guard, arrests_seen, efficacy, trust, aware, outdoors, k_act
-    )
-    return residents_report(
-        x, y, draws[n:], seen, around, fear, trust, aware, outdoors, disorder_field, k_report
-    )
-
-
-@kernel
 def residents_day(
     stream,
     x,
@@ -292,10 +257,10 @@ def residents_day(
     k_close,
 ):
     """Residents.live in one call: ``residents_see``, the exp of the choice to go out,
-    ``residents_act_and_report``, each household's other calls (Poisson) and
-    ``residents_close``, with the draws of ``rng.random(2 n)``, ``rng.poisson(rate)`` and
-    ``rng.random(n)`` made from ``stream`` in that order. Returns what ``residents_close``
-    returns."""
+    ``residents_act`` (with the arrests seen, a box sum), ``residents_report``, each
+    household's other calls (Poisson) and ``residents_close``, with the draws of
+    ``rng.random(2 n)``, ``rng.poisson(rate)`` and ``rng.random(n)`` made from ``stream``
+    in that order. Returns what ``residents_close`` returns."""
     n = x.size
     seen, guard, around, minus_ku = residents_see(
         x,
@@ -311,24 +276,25 @@ def residents_day(
         pull,
         k_see,
     )
-    drug, rate = residents_act_and_report(
+    draws = uniforms(stream, 2 * n)  # who goes out, then who reports
+    arrests_seen = arrests_on_cells  # zero on a day without arrests, and so its box sum
+    if arrests_on_cells.any():
+        arrests_seen = box_sum(arrests_on_cells, radius)
+    residents_act(
         x,
         y,
         exp_of(minus_ku),
-        uniforms(stream, 2 * n),
+        draws[:n],
         guard,
-        arrests_on_cells,
-        radius,
+        arrests_seen,
         efficacy,
         trust,
         aware,
         outdoors,
-        seen,
-        around,
-        fear,
-        disorder_field,
         k_act,
-        k_report,
+    )
+    drug, rate = residents_report(
+        x, y, draws[n:], seen, around, fear, trust, aware, outdoors, disorder_field, k_report
     )
     return residents_close(
         x,
@@ -496,21 +462,6 @@ def buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate):
 
 
 @kernel
-def buyers_visit_and_go(
-    stream, knows, propensity, deterrent, visited, reputation, x, y, near, find_rate
-):
-    """Market.trade, second part: who visits today (``buyers_visit``), where each visitor
-    goes and the exponent of his chance to find a seller there (``buyers_go``), with the
-    draws of ``rng.random(n)`` and ``rng.random(2 x visitors)`` from ``stream``. Returns
-    the number of visitors, the exponents and the second half of those draws (whether each
-    visitor finds, for ``buyers_buy``)."""
-    n_visits = buyers_visit(knows, propensity, deterrent, uniforms(stream, knows.size), visited)
-    draws = uniforms(stream, 2 * n_visits)  # where each visitor goes, then whether he finds
-    exponent = buyers_go(reputation, draws, visited, n_visits, x, y, near, find_rate)
-    return n_visits, exponent, draws[n_visits:]
-
-
-@kernel
 def market_trade(
     stream,
     sx,
@@ -535,10 +486,11 @@ def market_trade(
     reputation_rate,
     k,
 ):
-    """Market.trade in one call: ``market_open``, the deterrent exp, who visits and where
-    they go (``buyers_visit_and_go``), the exp of the search, then ``buyers_buy``, with
-    the draws in the numpy code's order. Returns the visits, then what ``buyers_buy``
-    returns."""
+    """Market.trade in one call: ``market_open``, the deterrent exp, who visits
+    (``buyers_visit``, ``rng.random(n)``) and where they go (``buyers_go``, the first half
+    of ``rng.random(2 x visitors)``), the exp of the search, then ``buyers_buy`` (the second
+    half: whether each visitor finds), the draws from ``stream`` in the numpy code's order.
+    Returns the visits, then what ``buyers_buy`` returns."""
     near, exponent = market_open(
         sx,
         sy,
@@ -551,14 +503,16 @@ def market_trade(
         guardian_aversion,
         police,
     )
-    n_visits, search_exponent, draws_find = buyers_visit_and_go(
-        stream, knows, propensity, exp_of(exponent), visited, reputation, bx, by, near, find_rate
+    n_visits = buyers_visit(
+        knows, propensity, exp_of(exponent), uniforms(stream, knows.size), visited
     )
+    draws = uniforms(stream, 2 * n_visits)  # where each visitor goes, then whether he finds
+    search_exponent = buyers_go(reputation, draws, visited, n_visits, bx, by, near, find_rate)
     found, n_found, reliability, t, sales, on_hand = buyers_buy(
         visited,
         n_visits,
         exp_of(search_exponent),
-        draws_find,
+        draws[n_visits:],
         stream,
         bx,
         by,
