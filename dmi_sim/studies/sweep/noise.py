@@ -11,7 +11,7 @@ difference" at ``1 - kit.stats.LEVEL`` (5 %):
 * a mean: the paired t-test, so exactly when the 95 % t-interval of the mean paired
   difference leaves out 0; at a posterior the pairs' differences are pooled over the draws
   like a point's runs (``kit.stats.pooled_runs``, Rubin's rules);
-* a share of runs (a yes or no per run, ``outcomes.Outcome.share_of_runs``: ``reemerged``):
+* a share of runs (a yes or no per run, ``kit.stats.is_share_of_runs``: ``reemerged``):
   the exact sign test of the paired differences, which for one point a side is McNemar's
   exact test (``scipy.stats.binomtest`` on the discordant pairs); a t-interval of 0/1
   differences has no spread at 0/3 against 3/3 and would call them apart, where the exact
@@ -53,18 +53,12 @@ from dmi_sim.engine.posterior import PARTICLE
 from dmi_sim.engine.seeds import MAX_REPLICATIONS
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.censored import CENSOR_COLUMN, event_times, is_censored
-from dmi_sim.studies.kit.stats import LEVEL, pooled_runs, t_interval
+from dmi_sim.studies.kit.stats import LEVEL, is_share_of_runs, pooled_runs, t_interval
 
 #: Relabellings a permutation test draws: every one of the 2^pairs where there are no more
 #: (up to 13 pairs), else this many from a generator seeded with ``PERMUTATION_SEED``.
 RESAMPLES = 9999
 PERMUTATION_SEED = 0
-
-
-def is_share(key: str) -> bool:
-    """Whether each run gives a yes or no on ``key`` (its mean a share of runs)."""
-    outcome = catalogue.lookup(key)
-    return outcome is not None and outcome.share_of_runs
 
 
 @dataclass(frozen=True)
@@ -140,7 +134,7 @@ class Runs:
         d = self.differences(first, second, key)
         if d.size < 2:
             return Gap(float(d.mean()) if d.size else math.nan, math.nan, math.nan)
-        if is_share(key):
+        if is_share_of_runs(key):
             return Gap(float(d.mean()), math.nan, sign_p(d.to_numpy()))
         if self.draws:
             pooled = pooled_runs(d, d.index.get_level_values(PARTICLE), self.draws)
@@ -240,7 +234,7 @@ def replications_to_tell(a: pd.Series, b: pd.Series, key: str, runs: Runs) -> in
     paired difference and its spread, would be told apart; None when no count up to
     ``MAX_REPLICATIONS`` would (the means are too close), the spread is unknown (one pair),
     or the outcome is a censored time or a share of runs (whose tests are no t-interval)."""
-    if is_censored(key) or is_share(key):
+    if is_censored(key) or is_share_of_runs(key):
         return None
     d = runs.differences([int(a["point"])], [int(b["point"])], key)
     if d.size < 2:

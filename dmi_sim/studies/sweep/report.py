@@ -33,6 +33,7 @@ from dmi_sim.params import load_params
 from dmi_sim.studies.kit import outcomes as catalogue
 from dmi_sim.studies.kit.censored import BY, EVENT, is_censored, show_interval, show_time
 from dmi_sim.studies.kit.markdown import counted, num, table
+from dmi_sim.studies.kit.stats import is_share_of_runs
 from dmi_sim.studies.sweep import noise, units
 from dmi_sim.studies.sweep.figures import pareto_front, shown_points
 from dmi_sim.studies.sweep.units import Window, policy_window
@@ -204,7 +205,7 @@ def _replications_phrase(
     best: pd.Series, cheapest: pd.Series, y: str, runs: noise.Runs, experiment: Experiment
 ) -> str:
     """How many replications would tell the best from the cheapest point tied with it."""
-    if experiment.draws or is_censored(y) or noise.is_share(y) or experiment.replications < 2:
+    if experiment.draws or is_censored(y) or is_share_of_runs(y) or experiment.replications < 2:
         return "Telling them apart needs more replications."
     needed = noise.replications_to_tell(best, cheapest, y, runs)
     if needed is None:
@@ -270,7 +271,7 @@ def _lever_cell(effect: pd.Series) -> str:
     key = effect["outcome"]
     if math.isnan(effect["p"]):
         beside = "noise unknown: under two seed pairs"
-    elif noise.is_share(key):
+    elif is_share_of_runs(key):
         beside = f"exact sign test, p {effect['p']:.2f}"
     else:
         beside = f"noise ±{_show_gap(key, effect['noise'])}"
