@@ -5,6 +5,7 @@ exactly where numpy would have; and a copied model draws from its own generator.
 from __future__ import annotations
 
 import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -35,13 +36,18 @@ def test_poissons_are_rng_poisson(means):
     np.testing.assert_array_equal(ours.random(5), numpys.random(5))
 
 
-def test_a_copied_model_draws_from_its_own_generator():
+@pytest.mark.parametrize(
+    "copy_of",
+    [copy.deepcopy, lambda model: pickle.loads(pickle.dumps(model))],
+    ids=["deepcopy", "pickle"],
+)
+def test_a_copied_model_draws_from_its_own_generator(copy_of):
     """The app forks a model (``copy.deepcopy``): the twin's kernels must not draw from the
     original's generator, or the two would run differently from two separate models."""
     original = make(scenario="dmi", seed=3)
     for _ in range(30):
         original.step()
-    twin = copy.deepcopy(original)
+    twin = copy_of(original)
     state = copy.deepcopy(original.rng.bit_generator.state)
     for _ in range(20):
         twin.step()

@@ -16,7 +16,15 @@ import math
 
 import numpy as np
 
-from dmi_sim.model.stream import kernel, poisson, poissons, shuffle, uniforms
+from dmi_sim.model.stream import (
+    integers,
+    kernel,
+    poisson,
+    poissons,
+    shuffle,
+    uniforms,
+    weighted_choice,
+)
 
 
 @kernel
@@ -1086,6 +1094,26 @@ def seller_cells(x, y, active, visibility, shape):
 
 
 @kernel
+def sellers_choose_spots(
+    stream, x, y, active, radius, reputation, police_seen, guardianship, a_p, a_g
+):
+    """Sellers.choose_spot in one call: each active seller's four steps,
+    ``rng.integers(-r, r + 1, (2, n, 4))`` from ``stream`` (no draw when nobody deals or
+    r = 0), the candidates (``spot_candidates``), the log of their reputation and the best
+    (``take_best_spot``, in place)."""
+    n = np.count_nonzero(active)
+    if n == 0 or radius == 0:
+        return
+    step = integers(stream, -radius, radius + 1, 2 * n * 4).reshape((2, n, 4))
+    cx, cy, rep = spot_candidates(x, y, active, step, reputation)
+    log_rep = np.empty_like(rep)
+    for j in range(rep.shape[0]):
+        for c in range(rep.shape[1]):
+            log_rep[j, c] = math.log(rep[j, c])
+    take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p, a_g)
+
+
+@kernel
 def spot_candidates(x, y, active, step, reputation):
     """Sellers.choose_spot's candidates: each active seller's own cell, then his four
     steps, kept on the grid; returns them and reputation + 0.01 there (for numpy's log)."""
@@ -1250,13 +1278,31 @@ def police_deploy(
 
 
 @kernel
-def violence_day(stream, sx, sy, active, active_since, high_risk, radius, day, k, disorder):
-    """Violence.occur up to where its incidents happen: each active seller's rate
-    (``violence_rates`` on the active sellers per cell) and their sum, then today's number
-    of incidents among sellers, ``rng.poisson(sum)`` (no draw when nobody deals), and in
-    the rest of the neighbourhood, ``rng.poisson(background_rate x (1 + disorder_factor x
-    mean disorder))``, both from ``stream``. ``k``: pair_rate, high_risk_factor,
-    contest_factor, newcomer_days, background_rate, disorder_factor."""
+def violence_day(
+    stream,
+    sx,
+    sy,
+    active,
+    active_since,
+    high_risk,
+    radius,
+    day,
+    k,
+    disorder,
+    hx,
+    hy,
+    memory,
+    memory_days,
+):
+    """Violence.occur in one call, drawing from ``stream`` in the numpy code's order: each
+    active seller's rate (``violence_rates``) and their sum; today's incidents among
+    sellers, ``rng.poisson(sum)`` (no draw when nobody deals), and in the rest of the
+    neighbourhood, ``rng.poisson(background_rate x (1 + disorder_factor x mean
+    disorder))``; the sellers' incidents at the cells of sellers drawn in proportion to
+    their rates (``rng.choice``), the others at random households (``rng.integers``, homes
+    ``hx``, ``hy``); then the violence memory follows (``remember``, in place).
+    ``k``: pair_rate, high_risk_factor, contest_factor, newcomer_days, background_rate,
+    disorder_factor. Returns the number of incidents."""
     rate = violence_rates(
         sx,
         sy,
@@ -1271,7 +1317,16 @@ def violence_day(stream, sx, sy, active, active_since, high_risk, radius, day, k
     total = numpy_sum(rate)
     n_market = poisson(stream, total) if rate.size else 0
     n_background = poisson(stream, k[4] * (1.0 + k[5] * mean(disorder)))
-    return rate, total, n_market, n_background
+    where = np.zeros(disorder.shape)
+    if n_market:
+        dealing = np.flatnonzero(active)
+        for j in weighted_choice(stream, rate / total, n_market):
+            where[sx[dealing[j]], sy[dealing[j]]] += 1.0
+    if n_background and hx.size:
+        for j in integers(stream, 0, hx.size, n_background):
+            where[hx[j], hy[j]] += 1.0
+    remember(memory, where, memory_days)
+    return n_market + n_background
 
 
 @kernel

@@ -31,6 +31,7 @@ class DrugMarketModel(Model):
 
     def __init__(self, params: Params, rng: int = 0) -> None:
         super().__init__(rng=int(rng))
+        self._stream = stream_of(self.rng)
         self.params = params
         self.day = 0
         self.tally = dict.fromkeys(DAILY_TALLIES + RUNNING_TALLIES, 0)
@@ -55,7 +56,13 @@ class DrugMarketModel(Model):
     @property
     def stream(self) -> Stream:
         """``self.rng``'s draws, for the compiled kernels."""
-        return stream_of(self.rng)
+        return self._stream
+
+    def __setstate__(self, state: dict) -> None:
+        """A copied or unpickled model has a generator of its own: its stream is that
+        generator's (the addresses of the original's would draw from the original)."""
+        self.__dict__.update(state)
+        self._stream = stream_of(self.rng)
 
     def record_arrests(self, x: np.ndarray, y: np.ndarray) -> None:
         """Mark today's arrests on the grid (residents see them)."""

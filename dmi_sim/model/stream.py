@@ -4,14 +4,16 @@ A kernel that takes a :data:`Stream` draws from the same bit generator as ``mode
 the same order and with the same algorithms as numpy's ``Generator``: ``uniform`` is
 ``rng.random()`` (the bit generator's ``next_double``, called through the function pointer
 numpy publishes in ``bit_generator.ctypes``), ``poisson`` is numpy's ``random_poisson``
-(multiplication method below a mean of 10, Hörmann's transformed rejection above) and
-``shuffle`` is ``rng.shuffle`` (Fisher-Yates on numpy's ``random_interval``). So a
+(multiplication method below a mean of 10, Hörmann's transformed rejection above),
+``integers`` is ``rng.integers`` (Lemire's method on 32-bit words), ``weighted_choice`` is
+``rng.choice`` with probabilities, and ``shuffle`` is ``rng.shuffle`` (Fisher-Yates on
+numpy's ``random_interval``). So a
 kernel can make the draws it needs in the order the numpy code made them, without a trip
 back to Python for each (and without numba's own ``Generator``, whose unboxing costs more
 per call than most of the draws it would replace).
 
-A stream is four addresses, valid while the generator lives: take it from
-:func:`stream_of` where the kernel is called.
+A stream is four addresses, valid while the generator lives (:func:`stream_of`); a copied
+generator has its own.
 
 numba's on-disk cache checks only a kernel's own file: after editing this module, delete
 ``dmi_sim/model/__pycache__`` (or touch ``kernels.py``), or the kernels that call it keep
@@ -40,8 +42,8 @@ _FUNCTIONS: dict[type, tuple[int, int, int]] = {}
 
 
 def stream_of(rng: np.random.Generator) -> Stream:
-    """The stream of ``rng``'s bit generator now (ask again rather than keep it: a copied
-    model has a generator of its own)."""
+    """The stream of ``rng``'s bit generator: valid while ``rng`` lives (a copy of ``rng``
+    has a stream of its own; ``DrugMarketModel`` takes it again when it is copied)."""
     bit_generator = rng.bit_generator
     interface = bit_generator.ctypes
     kind = type(bit_generator)
@@ -118,6 +120,56 @@ def shuffle(stream, values):
     for i in range(values.size - 1, 0, -1):
         j = random_interval(stream, i)
         values[i], values[j] = values[j], values[i]
+
+
+@kernel
+def _bounded_lemire(stream, top):
+    """numpy's ``buffered_bounded_lemire_uint32``: an integer in [0, top] (top below
+    2^32 - 1) from 32-bit draws, Lemire's multiply-and-reject without bias."""
+    excl = np.uint64(top) + np.uint64(1)
+    low32 = np.uint64(0xFFFFFFFF)
+    m = np.uint64(_next_uint32(stream[2], stream[0])) * excl
+    leftover = m & low32
+    if leftover < excl:
+        threshold = (low32 - np.uint64(top)) % excl
+        while leftover < threshold:
+            m = np.uint64(_next_uint32(stream[2], stream[0])) * excl
+            leftover = m & low32
+    return np.int64(m >> np.uint64(32))
+
+
+@kernel
+def integers(stream, low, high, n):
+    """``rng.integers(low, high, n)`` (int64, the default): numpy's Lemire draws on 32-bit
+    words, for ranges ``high - low`` up to 2^32 (the model's are grid steps and rows)."""
+    top = high - low - 1
+    if top < 0 or top > 0xFFFFFFFF:
+        raise ValueError("integers: high - low must be in 1..2^32")
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        if top == 0:
+            out[i] = low
+        elif top == 0xFFFFFFFF:
+            out[i] = low + np.int64(_next_uint32(stream[2], stream[0]))
+        else:
+            out[i] = low + _bounded_lemire(stream, top)
+    return out
+
+
+@kernel
+def weighted_choice(stream, weights, n):
+    """``rng.choice(len(weights), n, p=weights)``, with ``weights`` already summing to 1:
+    numpy's cumulative sum (in order), scaled by its last value, searched (side right) with
+    ``rng.random(n)``. Returns the chosen rows."""
+    cdf = np.empty(weights.size)
+    total = 0.0
+    for i in range(weights.size):
+        total += weights[i]
+        cdf[i] = total
+    last = cdf[-1]
+    for i in range(cdf.size):
+        cdf[i] /= last
+    return np.searchsorted(cdf, uniforms(stream, n), side="right")
 
 
 @kernel

@@ -24,7 +24,6 @@ class Violence:
     def __init__(self, model, params: Params) -> None:
         self.model = model
         self.p = params.section("violence")
-        self._no_incidents = np.zeros(model.space.shape)  # a quiet day's incidents per cell
         self._k = np.array(
             [
                 self.p["pair_rate"],
@@ -38,31 +37,22 @@ class Violence:
         )
 
     def occur(self) -> int:
-        """Draw today's incidents; returns their number."""
-        model, p, rng, space = self.model, self.p, self.model.rng, self.model.space
-        s = model.sellers
-        active = s.active
-        rate_j, total, n_market, n_background = kernels.violence_day(
+        """Draw today's incidents, place them and remember them (``kernels.violence_day``,
+        drawing numpy's draws from the model's generator); returns their number."""
+        model, s, res = self.model, self.model.sellers, self.model.residents
+        return kernels.violence_day(
             model.stream,
             s.x,
             s.y,
-            active,
+            s.active,
             s.active_since,
             s.high_risk,
-            p["radius"],
+            self.p["radius"],
             model.day,
             self._k,
-            space.field("disorder"),
+            model.space.field("disorder"),
+            res.x,
+            res.y,
+            model.space.field("violence"),
+            MEMORY_DAYS,
         )
-        where = self._no_incidents
-        if n_market or (n_background and model.residents.n):
-            where = np.zeros(space.shape)
-        if n_market:
-            at = rng.choice(np.flatnonzero(active), size=n_market, p=rate_j / total)
-            np.add.at(where, (s.x[at], s.y[at]), 1.0)
-        res = model.residents
-        if n_background and res.n:
-            at = rng.integers(0, res.n, n_background)
-            np.add.at(where, (res.x[at], res.y[at]), 1.0)
-        kernels.remember(space.field("violence"), where, MEMORY_DAYS)
-        return n_market + n_background

@@ -288,23 +288,14 @@ class Sellers:
 
         score(c) = log(reputation_c + 0.01) - a_p x police_c - a_g x guardianship_c.
         """
-        active = self.active
-        n = int(np.count_nonzero(active))
-        r = self.p["move_radius"]
-        if n == 0 or r == 0:
-            return
-        space, rng = self.model.space, self.model.rng
-        step = rng.integers(-r, r + 1, (2, n, 4))
-        cx, cy, rep = kernels.spot_candidates(
-            self.x, self.y, active, step, space.field("reputation")
-        )
-        kernels.take_best_spot(
+        space = self.model.space
+        kernels.sellers_choose_spots(
+            self.model.stream,
             self.x,
             self.y,
-            active,
-            cx,
-            cy,
-            np.log(rep),
+            self.active,
+            self.p["move_radius"],
+            space.field("reputation"),
             space.police_seen,
             space.field("guardianship"),
             float(self.p["police_avoidance"]),
