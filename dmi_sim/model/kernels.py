@@ -1330,6 +1330,47 @@ def violence_day(
 
 
 @kernel
+def dmi_found(
+    stream,
+    active,
+    x,
+    y,
+    banked_case,
+    reports_on_cells,
+    sight,
+    report_response,
+    detection,
+    follow_through,
+):
+    """DMIPolicy._follow_up's search: the active sellers the team finds (P = 1 - (1 -
+    detection 1[banked case]) exp(-report_response x drug reports in sight)), drawn with
+    ``rng.random(active sellers)``, then those it acts on (no banked case, or the banked
+    case executed: ``rng.random(found) < follow_through``), both from ``stream``.
+    Returns the rows acted on, in order."""
+    reports = box_sum(reports_on_cells, sight)
+    rows = np.flatnonzero(active)
+    draws = uniforms(stream, rows.size)
+    found = np.empty(rows.size, dtype=np.int64)
+    n = 0
+    for i in range(rows.size):
+        j = rows[i]
+        missed = math.exp(-report_response * reports[x[j], y[j]])
+        if banked_case[j]:
+            missed *= 1.0 - detection
+        if draws[i] >= missed:
+            found[n] = j
+            n += 1
+    executed = uniforms(stream, n)
+    acted = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if not banked_case[found[i]] or executed[i] < follow_through:
+            acted[k] = found[i]
+            k += 1
+    return acted[:k]
+
+
+@kernel
 def rows_drawn(state, in_states, stream, p):
     """Rows whose state is one of ``in_states`` (a table by state) and whose draw of
     ``rng.random(n)`` (from ``stream``) is below ``p``, in order:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dmi_sim.model import kernels
 from dmi_sim.model.agents.police import DailyPlan
 from dmi_sim.model.agents.sellers import SellerState, state_mask
 from dmi_sim.model.policies.base import Policy
-from dmi_sim.model.space import box_sum
 
 AT_LARGE = state_mask(SellerState.ACTIVE, SellerState.POOL, SellerState.DETERRED)
 
@@ -158,21 +158,26 @@ class DMIPolicy(Policy):
         drug reports within sight of the seller yesterday). A found relapser's banked case is
         executed with P = follow_through; any other seller found is arrested.
         """
-        model, s, rng, police = self.model, self.model.sellers, self.model.rng, self.model.police
+        model, s, police = self.model, self.model.sellers, self.model.police
         police.team_can_spend(
             min(
                 self.d["followup_hours"] * int(s.banked_case.sum()),
                 police.plan.team_budget - police.team_hours,
             )
         )
-        idx = s.active.nonzero()[0]
-        sight = self.params["residents.sight_radius"]
-        reports = box_sum(model.residents.reports_on_cells, sight)[s.x[idx], s.y[idx]]
-        missed = np.exp(-self.d["report_response"] * reports)
-        missed *= np.where(s.banked_case[idx], 1.0 - self.d["relapse_detection"], 1.0)
-        found = idx[rng.random(idx.size) >= missed]
-        acted = ~s.banked_case[found] | (rng.random(found.size) < self.d["follow_through"])
-        for j in found[acted]:
+        acted = kernels.dmi_found(
+            model.stream,
+            s.active,
+            s.x,
+            s.y,
+            s.banked_case,
+            model.residents.reports_on_cells,
+            self.params["residents.sight_radius"],
+            float(self.d["report_response"]),
+            float(self.d["relapse_detection"]),
+            float(self.d["follow_through"]),
+        )
+        for j in acted:
             if police.team_can_spend(police.p["arrest_hours"]):
                 model.justice.arrest(int(j))
 
