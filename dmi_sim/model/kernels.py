@@ -22,6 +22,7 @@ from dmi_sim.model.stream import (
     poisson,
     poissons,
     shuffle,
+    uniform,
     uniforms,
     weighted_choice,
 )
@@ -493,12 +494,14 @@ def market_trade(
     reliability,
     reputation_rate,
     k,
+    sales_per_cell,
 ):
     """Market.trade in one call: ``market_open``, the deterrent exp, who visits
     (``buyers_visit``, ``rng.random(n)``) and where they go (``buyers_go``, the first half
     of ``rng.random(2 x visitors)``), the exp of the search, then ``buyers_buy`` (the second
     half: whether each visitor finds), the draws from ``stream`` in the numpy code's order.
-    Returns the visits, then what ``buyers_buy`` returns."""
+    Today's sales per cell are written into ``sales_per_cell``. Returns the visits, then
+    what ``buyers_buy`` returns."""
     near, exponent = market_open(
         sx,
         sy,
@@ -516,7 +519,7 @@ def market_trade(
     )
     draws = uniforms(stream, 2 * n_visits)  # where each visitor goes, then whether he finds
     search_exponent = buyers_go(reputation, draws, visited, n_visits, bx, by, near, find_rate)
-    found, n_found, reliability, t, sales, on_hand = buyers_buy(
+    found, n_found, reliability, sales, on_hand = buyers_buy(
         visited,
         n_visits,
         exp_of(search_exponent),
@@ -538,8 +541,9 @@ def market_trade(
         radius,
         reputation_rate,
         k,
+        sales_per_cell,
     )
-    return n_visits, found, n_found, reliability, t, sales, on_hand
+    return n_visits, found, n_found, reliability, sales, on_hand
 
 
 @kernel
@@ -565,14 +569,16 @@ def buyers_buy(
     radius,
     reputation_rate,
     k,
+    sales_per_cell,
 ):
     """Market.trade, last part: who finds a seller, propensities adapt, word spreads,
     sales per cell and per seller, reputation follows the sales (``Buyers.search``,
     ``adapt``, ``_spread_word`` and the rest of ``Market.trade_stepwise``, in order; who
     learns of the market is ``rng.random(n)`` drawn from ``stream``).
     ``k``: success_gain, failure_loss, return_rate, discovery_rate, word_of_mouth,
-    forget_share. Returns found, how many, the new reliability, sales per cell, sales per
-    seller, the active sellers' connections (numpy's sum)."""
+    forget_share. Sales per cell are written into ``sales_per_cell``. Returns found, how
+    many, the new reliability, sales per seller, the active sellers' connections (numpy's
+    sum)."""
     found, n_found = buyers_found(visited, e_minus, draws_find)
     if n_visits:
         reliability += 0.1 * (n_found / n_visits - reliability)
@@ -581,11 +587,11 @@ def buyers_buy(
     buyers_adapt(visited, found, q, usual, k[0], k[1], k[2] * reliability)
     p_learn = k[3] * masked_mean(reputation, market) + k[4] * (n_found / q.size)
     buyers_spread_word(knows, q, usual, uniforms(stream, q.size), p_learn, k[5])
-    sales_per_cell = mask_counts(bx, by, found, reputation.shape)
+    sales_per_cell[:] = mask_counts(bx, by, found, reputation.shape)
     sales = seller_sales(active, sx, sy, connections, sales_per_cell, near, radius)
     if n_found:
         follow_sales(reputation, sales_per_cell, reputation_rate)
-    return found, n_found, reliability, sales_per_cell, sales, masked_sum(connections, active)
+    return found, n_found, reliability, sales, masked_sum(connections, active)
 
 
 @kernel
@@ -825,6 +831,16 @@ def numpy_sum(values):
     """``np.add.reduce(values, axis=None)`` of a C-contiguous float64 array, to the bit."""
     flat = values.ravel()
     return 0.0 + _pairwise_sum(flat, 0, flat.size)
+
+
+@kernel
+def weighted_hazard(rate, weight, visibility):
+    """1 - exp(-visibility x sum(rate x weight) / sum(weight)), 0 where the weights sum to
+    0 or less: the daily hazard at a place drawn with the weights (numpy's sums)."""
+    total = numpy_sum(weight)
+    if total <= 0:
+        return 0.0
+    return 1.0 - math.exp(-visibility * numpy_sum(rate * weight) / total)
 
 
 @kernel
@@ -1243,16 +1259,18 @@ def police_patrol(attention, attention_total, response, directed, k):
 
 @kernel
 def police_deploy(
-    reports, disorder, attention, directed, processing_hours, presence, police_field, k
+    stream, reports, disorder, attention, directed, processing_hours, presence, police_field, k
 ):
     """PoliceForce.deploy in one pass (``deploy_stepwise`` is the reference): response
     hours for yesterday's reports, attention, patrol and arrest work (``police_response``,
     ``police_patrol``), then presence: the officer-hours on the street less those booking
     yesterday's arrests, written into ``presence`` and ``police_field``. Sums are numpy's
     (pairwise). ``k``: beat budget, response hours per report, attention decay, sight
-    radius, hotspot_share, beat_arrest_share, the plan's arrest_share.
-    Returns response hours, hours off the street, arrest-work hours per cell and in all,
-    and presence within one cell (``box_sum(presence, 1)``)."""
+    radius, hotspot_share, beat_arrest_share, the plan's arrest_share, hours per arrest.
+    Returns response hours, hours off the street, arrest-work hours per cell, presence
+    within one cell (``box_sum(presence, 1)``) and the day's arrest capacity: the
+    arrest-work hours over the hours of one arrest, rounded up or down at random with
+    ``rng.random()`` from ``stream`` (unbiased)."""
     n_reports = numpy_sum(reports)
     response_hours = min(k[0], n_reports * k[1])
     response = police_response(
@@ -1274,7 +1292,8 @@ def police_deploy(
         for j in range(h):
             presence[i, j] = on_street[i, j] * (1.0 - off_street / total) if total > 0 else 0.0
             police_field[i, j] = presence[i, j]
-    return response_hours, off_street, arrest_work, numpy_sum(arrest_work), box_sum(presence, 1)
+    capacity = int(numpy_sum(arrest_work) / k[7] + uniform(stream))
+    return response_hours, off_street, arrest_work, box_sum(presence, 1), capacity
 
 
 @kernel

@@ -80,7 +80,7 @@ class DrugMarketModel(Model):
         self.sellers.age_out()
         self.sellers.decide_to_sell()
         self.sellers.choose_spot()
-        dealers = int(self.sellers.active.sum())
+        dealers = np.count_nonzero(self.sellers.active)
         self.policy.act(self.day)
         visibility = self.sellers.visibility
         sales = self.market.trade(visibility * self.police.police_at_market())
@@ -181,4 +181,3 @@ class DrugMarketModel(Model):
             float(self.params["police.presence_disorder"]),
             DISORDER_RATE,
         )
-        space.field("dealing")[:] = self.market.sales_per_cell

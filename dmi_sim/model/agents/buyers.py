@@ -147,7 +147,8 @@ class Market:
         self.reputation_rate = params["buyers.reputation_rate"]
         self.entrant_profit = model.initial_profit
         self.entrant_share = entrant_connections(s)
-        self.sales_per_cell = np.zeros((model.space.width, model.space.height))
+        # today's sales per cell: the neighbourhood's dealing field, written by the trade
+        self.sales_per_cell = model.space.field("dealing")
 
     def trade(self, police_at_market: float) -> np.ndarray:
         """Run today's visits and searches; returns sales per seller (index of the pool).
@@ -170,7 +171,6 @@ class Market:
             buyers.found,
             buyers.n_found,
             buyers.reliability,
-            t,
             sales,
             connections,
         ) = kernels.market_trade(
@@ -196,8 +196,8 @@ class Market:
             float(buyers.reliability),
             float(self.reputation_rate),
             buyers.adapt_constants,
+            self.sales_per_cell,
         )
-        self.sales_per_cell = t
         self._price_entry(buyers.n_visits, connections)
         return sales
 
@@ -215,7 +215,7 @@ class Market:
         found = buyers.search(near)
         buyers.adapt()
         t = kernels.mask_counts(buyers.x, buyers.y, found, shape)
-        self.sales_per_cell = t
+        self.sales_per_cell[:] = t
         sales = kernels.seller_sales(
             a, sellers.x, sellers.y, sellers.connections, t, near, self.radius
         )

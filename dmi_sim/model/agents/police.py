@@ -87,6 +87,7 @@ class PoliceForce:
                 self.p["hotspot_share"],
                 self.p["beat_arrest_share"],
                 0.0,
+                self.p["arrest_hours"],
             ],
             dtype=float,
         )
@@ -118,22 +119,23 @@ class PoliceForce:
         space = self.model.space
         self.plan, self.team_hours = plan, 0.0
         self._k_deploy[6] = plan.arrest_share
-        self.response_hours, self.off_street, self.arrest_work, arrest_hours, seen = (
-            kernels.police_deploy(
-                self.reports_yesterday,
-                space.field("disorder"),
-                self.attention,
-                plan.directed_hours,
-                float(self.processing_hours),
-                self.field,
-                space.field("police"),
-                self._k_deploy,
-            )
+        (
+            self.response_hours,
+            self.off_street,
+            self.arrest_work,
+            space.police_seen,
+            self.arrest_capacity,
+        ) = kernels.police_deploy(
+            self.model.stream,
+            self.reports_yesterday,
+            space.field("disorder"),
+            self.attention,
+            plan.directed_hours,
+            float(self.processing_hours),
+            self.field,
+            space.field("police"),
+            self._k_deploy,
         )
-        space.police_seen = seen
-        # Arrests a day the arrest-work hours can process, rounded at random (unbiased).
-        capacity = arrest_hours / self.p["arrest_hours"]
-        self.arrest_capacity = int(capacity + self.model.rng.random())
 
     def deploy_stepwise(self, plan: DailyPlan) -> None:
         """``deploy`` as its steps in numpy and two kernels (the reference the one-pass
@@ -235,8 +237,4 @@ class PoliceForce:
     def risk_at_market(self, visibility: float) -> float:
         """The daily arrest hazard a seller runs where buyers expect sellers today (cells
         weighted by the market's reputation): the real risk that sellers learn."""
-        weight = self.model.space.field("reputation")
-        total = weight.sum()
-        if total <= 0:
-            return 0.0
-        return float(1.0 - np.exp(-visibility * (self.risk * weight).sum() / total))
+        return kernels.weighted_hazard(self.risk, self.model.space.field("reputation"), visibility)

@@ -24,6 +24,7 @@ class Policy:
         self.start = params["run.intervention_start"] if start is None else start
         self.hours = params["police.hours_per_officer"]
         self.trust_gain = 0.0
+        self._no_directed_work = np.zeros((model.space.width, model.space.height))  # never written
 
     def extra_officers(self) -> dict[str, int]:
         """Officers of the policy's own units, created with the police force."""
@@ -31,7 +32,7 @@ class Policy:
 
     def plan(self, day: int) -> DailyPlan:
         """No directed work."""
-        return DailyPlan(np.zeros((self.model.space.width, self.model.space.height)))
+        return DailyPlan(self._no_directed_work)
 
     def act(self, day: int) -> None:
         """Nothing beyond ordinary policing."""
