@@ -12,8 +12,16 @@ import pytest
 from model_support import make
 from numpy._core._multiarray_umath import __cpu_features__
 
-from dmi_sim.model.kernels import exp_of
-from dmi_sim.model.stream import poissons, shuffle, stream_of, uniform, uniforms
+from dmi_sim.model.kernels import exp_of, log_of
+from dmi_sim.model.stream import (
+    integers,
+    poissons,
+    shuffle,
+    stream_of,
+    uniform,
+    uniforms,
+    weighted_choice,
+)
 
 MEANS = {
     "tiny (households' calls)": np.full(2000, 0.02),
@@ -62,12 +70,16 @@ def test_a_copied_model_draws_from_its_own_generator(copy_of):
     __cpu_features__.get("AVX512F", False),
     reason="numpy has its own AVX-512 exp here, which can differ in the last bit",
 )
-def test_the_kernels_exp_is_numpys_on_this_machine():
-    """Kernels take exp themselves (``kernels.exp_of``): on a machine without AVX-512 numpy
-    calls the C library's exp, and so does numba, so a seed's run is numpy's to the bit."""
+def test_the_kernels_exp_and_log_are_numpys_on_this_machine():
+    """Kernels take exp and log themselves (``kernels.exp_of``, ``log_of``): on a machine
+    without AVX-512 numpy calls the C library's, and so does numba, so a seed's run is
+    numpy's to the bit."""
     values = np.random.default_rng(2).uniform(-700.0, 700.0, 1_000_000)
     values[:5] = (0.0, -0.0, -745.2, 709.7, 1e-300)
     np.testing.assert_array_equal(exp_of(values), np.exp(values))
+    positive = np.abs(values) + np.r_[1e-300, np.zeros(values.size - 1)]
+    positive[1:4] = (0.01, 1.0, 2.01)
+    np.testing.assert_array_equal(log_of(positive), np.log(positive))
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 1000])
@@ -81,3 +93,38 @@ def test_shuffle_is_rng_permutation_and_the_generator_goes_on_from_it(n):
         np.testing.assert_array_equal(shuffled, numpys.permutation(rows))
         np.testing.assert_array_equal(ours.integers(0, 10, 3), numpys.integers(0, 10, 3))
         np.testing.assert_array_equal(ours.random(2), numpys.random(2))
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(-2, 3), (0, 1), (0, 956), (30, 365), (0, 2**32), (5, 5 + 2**31 + 7)]
+)
+@pytest.mark.parametrize("n", [0, 1, 1000])
+def test_integers_are_rng_integers_and_the_generator_goes_on_from_them(low, high, n):
+    """Lemire's draws on 32-bit words, interleaved with ``rng.random`` (which does not use
+    the 32-bit buffer) and with numpy's scalar ``rng.integers`` (which does)."""
+    ours, numpys = np.random.default_rng(n + high), np.random.default_rng(n + high)
+    for _ in range(3):
+        np.testing.assert_array_equal(
+            integers(stream_of(ours), low, high, n), numpys.integers(low, high, n)
+        )
+        assert integers(stream_of(ours), low, high, 1)[0] == numpys.integers(low, high)
+        np.testing.assert_array_equal(ours.random(3), numpys.random(3))
+
+
+def test_integers_refuse_a_range_wider_than_32_bits():
+    with pytest.raises(ValueError, match="high - low"):
+        integers(stream_of(np.random.default_rng(0)), 0, 2**32 + 1, 1)
+
+
+@pytest.mark.parametrize("m", [1, 2, 10, 150])
+@pytest.mark.parametrize("n", [0, 1, 50])
+def test_weighted_choice_is_rng_choice_with_probabilities(m, n):
+    weights = np.random.default_rng(m).random(m)
+    weights[1::3] = 0.0
+    p = weights / weights.sum()
+    rows = np.arange(m) * 2
+    ours, numpys = np.random.default_rng(m + n), np.random.default_rng(m + n)
+    for _ in range(2):
+        chosen = rows[weighted_choice(stream_of(ours), p, n)]
+        np.testing.assert_array_equal(chosen, numpys.choice(rows, size=n, p=p))
+        np.testing.assert_array_equal(ours.random(3), numpys.random(3))

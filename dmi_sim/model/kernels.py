@@ -39,6 +39,16 @@ def exp_of(values: np.ndarray) -> np.ndarray:
 
 
 @kernel
+def log_of(values: np.ndarray) -> np.ndarray:
+    """``np.log(values)``: the C library's log, numpy's too without AVX-512 (as ``exp_of``)."""
+    out = np.empty_like(values)
+    flat, into = values.ravel(), out.ravel()
+    for i in range(flat.size):
+        into[i] = math.log(flat[i])
+    return out
+
+
+@kernel
 def _window_rows(values: np.ndarray, radius: int) -> np.ndarray:
     """Row i of the result: the sum of rows i-r..i+r of ``values`` (within the array),
     added in order of row; contiguous rows, so the inner loop runs in SIMD lanes."""
@@ -1122,11 +1132,7 @@ def sellers_choose_spots(
         return
     step = integers(stream, -radius, radius + 1, 2 * n * 4).reshape((2, n, 4))
     cx, cy, rep = spot_candidates(x, y, active, step, reputation)
-    log_rep = np.empty_like(rep)
-    for j in range(rep.shape[0]):
-        for c in range(rep.shape[1]):
-            log_rep[j, c] = math.log(rep[j, c])
-    take_best_spot(x, y, active, cx, cy, log_rep, police_seen, guardianship, a_p, a_g)
+    take_best_spot(x, y, active, cx, cy, log_of(rep), police_seen, guardianship, a_p, a_g)
 
 
 @kernel
