@@ -1089,23 +1089,22 @@ def update_disorder(
     disorder, visible_dealing, violence, guardianship, police_seen, presence_disorder, rate
 ):
     """D <- D + r (clip(drivers, 0, 1) exp(-k P) - D) (in place), P the officer-hours
-    within one cell over the 9 cells."""
-    presence = np.empty(disorder.shape)
-    for i in range(disorder.shape[0]):
-        for j in range(disorder.shape[1]):
-            presence[i, j] = math.exp(-presence_disorder * police_seen[i, j] / 9.0)
+    within one cell over the 9 cells. Where the drivers are clipped to 0 the damping
+    cannot matter and its exp is not taken (0 x exp(-k P) is 0, to the bit)."""
     dealing = box_sum(visible_dealing, 1)
     w, h = disorder.shape
     for i in range(w):
         for j in range(h):
-            drivers = (
+            drivers = _clip01(
                 0.5 * min(1.0, dealing[i, j] / 2.0)
                 + 0.3 * min(1.0, violence[i, j])
                 + 0.1
                 - 0.3 * guardianship[i, j]
             )
+            if drivers != 0.0:
+                drivers *= math.exp(-presence_disorder * police_seen[i, j] / 9.0)
             d = disorder[i, j]
-            disorder[i, j] = d + rate * (_clip01(drivers) * presence[i, j] - d)
+            disorder[i, j] = d + rate * (drivers - d)
 
 
 @kernel
