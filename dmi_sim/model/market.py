@@ -19,6 +19,7 @@ from dmi_sim.model.violence import Violence
 from dmi_sim.params import Params
 
 DISORDER_RATE = 0.05  # 1/day: disorder follows its drivers over a few weeks
+_NO_TALLIES = dict.fromkeys(DAILY_TALLIES, 0)  # the daily tallies at the start of a day
 
 
 class DrugMarketModel(Model):
@@ -153,9 +154,8 @@ class DrugMarketModel(Model):
         }
 
     def _start_day(self) -> None:
-        for key in DAILY_TALLIES:
-            self.tally[key] = 0
-        self.arrests_on_cells[:] = 0.0
+        self.tally.update(_NO_TALLIES)
+        self.arrests_on_cells.fill(0.0)
 
     def _risk_seen(self, dealers: int, visibility: float) -> float:
         """The arrest risk sellers see today: every seller arrest made today (by any unit:

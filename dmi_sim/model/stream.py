@@ -29,16 +29,26 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+from numpy.random import _generator
 
 #: As ``dmi_sim.model.kernels.kernel`` (which builds on this module): compiled once, cached.
 kernel = njit(cache=True, error_model="numpy")
 
-#: Addresses, as int64: the bit generator's state, then its ``next_double``,
-#: ``next_uint32`` and ``next_uint64`` functions.
-Stream = tuple[int, int, int, int]
+#: Addresses, as int64: the bit generator's state, its ``next_double``, ``next_uint32``
+#: and ``next_uint64`` functions, the bit generator itself (numpy's ``bitgen_t``), and
+#: numpy's own ``random_exponential``, ``random_standard_normal`` and ``random_gamma``.
+Stream = tuple[int, int, int, int, int, int, int, int]
 
 #: The addresses of the functions of each kind of bit generator (one set per kind).
 _FUNCTIONS: dict[type, tuple[int, int, int]] = {}
+
+#: numpy's distributions, as its ``Generator`` calls them: the C functions its random
+#: module exports (``numpy/random/src/distributions``), looked up once per process.
+_numpy_random = ctypes.CDLL(_generator.__file__)
+_DISTRIBUTIONS = tuple(
+    ctypes.cast(getattr(_numpy_random, name), ctypes.c_void_p).value
+    for name in ("random_exponential", "random_standard_normal", "random_gamma")
+)
 
 
 def stream_of(rng: np.random.Generator) -> Stream:
@@ -52,30 +62,63 @@ def stream_of(rng: np.random.Generator) -> Stream:
             ctypes.cast(f, ctypes.c_void_p).value
             for f in (interface.next_double, interface.next_uint32, interface.next_uint64)
         )
-    return (interface.state_address, *_FUNCTIONS[kind])
+    bitgen = ctypes.cast(interface.bit_generator, ctypes.c_void_p).value
+    return (interface.state_address, *_FUNCTIONS[kind], bitgen, *_DISTRIBUTIONS)
 
 
-def _caller(returns: ir.Type, numba_type: types.Type):
-    """An intrinsic calling the C function at address ``function`` on the state at
-    ``state``: ``function(state)``, returning ``numba_type``."""
+def _caller(returns: ir.Type, numba_type: types.Type, doubles: int = 0):
+    """An intrinsic calling the C function at address ``function`` on the pointer
+    ``state`` and ``doubles`` (0, 1 or 2) float arguments, returning ``numba_type``."""
+
+    def codegen(context, builder, signature, values):
+        address, state_address, *rest = values
+        byte_pointer = ir.IntType(8).as_pointer()
+        kind = ir.FunctionType(returns, [byte_pointer] + [ir.DoubleType()] * doubles)
+        callee = builder.inttoptr(address, kind.as_pointer())
+        return builder.call(callee, [builder.inttoptr(state_address, byte_pointer), *rest])
+
+    def typed():
+        return numba_type(types.int64, types.int64, *[types.float64] * doubles), codegen
 
     def call(typingctx, function, state):
-        def codegen(context, builder, signature, args):
-            address, state_address = args
-            byte_pointer = ir.IntType(8).as_pointer()
-            callee = builder.inttoptr(
-                address, ir.FunctionType(returns, [byte_pointer]).as_pointer()
-            )
-            return builder.call(callee, [builder.inttoptr(state_address, byte_pointer)])
+        return typed()
 
-        return numba_type(types.int64, types.int64), codegen
+    def call_1(typingctx, function, state, a):
+        return typed()
 
-    return intrinsic(call)
+    def call_2(typingctx, function, state, a, b):
+        return typed()
+
+    return intrinsic((call, call_1, call_2)[doubles])
 
 
 _next_double = _caller(ir.DoubleType(), types.float64)
 _next_uint32 = _caller(ir.IntType(32), types.uint32)
 _next_uint64 = _caller(ir.IntType(64), types.uint64)
+_exponential = _caller(ir.DoubleType(), types.float64, 1)
+_standard_normal = _caller(ir.DoubleType(), types.float64)
+_gamma = _caller(ir.DoubleType(), types.float64, 2)
+
+
+@kernel
+def exponential(stream, scale) -> float:
+    """One draw of ``rng.exponential(scale)`` (numpy's own ``random_exponential``)."""
+    return _exponential(stream[5], stream[4], scale)
+
+
+@kernel
+def standard_normals(stream, n):
+    """``rng.standard_normal(n)`` (numpy's own ``random_standard_normal``)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _standard_normal(stream[6], stream[4])
+    return out
+
+
+@kernel
+def gamma(stream, shape, scale) -> float:
+    """One draw of ``rng.gamma(shape, scale)`` (numpy's own ``random_gamma``)."""
+    return _gamma(stream[7], stream[4], shape, scale)
 
 
 @kernel

@@ -165,7 +165,6 @@ class Market:
         model, space = self.model, self.model.space
         sellers, buyers = model.sellers, model.buyers
         a = sellers.active
-        buyers.visited = np.empty(buyers.n, dtype=bool)
         (
             buyers.n_visits,
             buyers.found,

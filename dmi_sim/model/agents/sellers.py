@@ -107,6 +107,19 @@ class Sellers:
             ],
             dtype=float,
         )
+        self._k_decide = np.array(  # for kernels.sellers_decide; [0:4] are today's
+            [
+                0.0,  # what the corner would pay one more seller
+                0.0,  # salience
+                0.0,  # message
+                0.0,  # watch risk x informal control ^ watch exponent
+                p["quit_rate"],
+                p["consider_rate"],
+                p["entrant_connections"],
+                RELAPSE_WINDOW_DAYS,
+            ],
+            dtype=float,
+        )
         self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
         self.message = 0.0  # floor under perceived risk while a DMI's message is maintained
         self._homes = np.flatnonzero(model.space.residential.ravel())
@@ -240,21 +253,10 @@ class Sellers:
 
     def decide_to_sell(self) -> None:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
-        day, p = self.model.day, self.p
+        day, p, k = self.model.day, self.p, self._k_decide
         watched = self.model.residents.informal_control ** p["watch_exponent"]
-        k = np.array(
-            [
-                self.model.market.entrant_profit,
-                self.salience,
-                self.message,
-                p["watch_risk"] * watched,
-                p["quit_rate"],
-                p["consider_rate"],
-                p["entrant_connections"],
-                RELAPSE_WINDOW_DAYS,
-            ],
-            dtype=float,
-        )
+        k[:3] = (self.model.market.entrant_profit, self.salience, self.message)
+        k[3] = p["watch_risk"] * watched
         enters, n, relapses, soon, recruits, with_record = kernels.sellers_decide(
             self.state,
             self.high_risk,
