@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dmi_sim.model import kernels
 from dmi_sim.model.agents.sellers import SellerState
 from dmi_sim.params import Params
 
@@ -30,6 +31,19 @@ class Justice:
         n = model.sellers.n
         self.custody = np.zeros(n, dtype=bool)
         self.sentence = np.zeros(n, dtype=np.int32)
+        p = self.p
+        self._k_arrest = np.array(  # for kernels.arrest_sellers, in its order
+            [
+                p["pretrial_days"],
+                p["coordinated_custody_prob"],
+                p["coordinated_sentence_days"],
+                p["sentence_days"],
+                p["custody_prob_high"],
+                p["custody_prob_low"],
+                params["sellers.record_wage_penalty"],
+            ],
+            dtype=float,
+        )
         self._start_prison(params["justice.initial_incarcerated"])
 
     def _start_prison(self, k: int) -> None:
@@ -47,25 +61,35 @@ class Justice:
         term = self.p["sentence_days"] * rng.gamma(5.0, size=inside.size) / 4.0
         s.imprison(inside, day + 1 + (rng.random(inside.size) * term).astype(np.int32))
 
-    def arrest(self, j: int, coordinated: bool = False) -> None:
-        """Arrest seller ``j``; the disposition is drawn now and served from the timer.
-
-        P(custody): coordinated prosecution (DMI high-risk) > executed credible banked case
-        (certain) > ordinary by risk class. Prison term mean: coordinated or state.
+    def arrest(self, rows: np.ndarray | int, coordinated: bool = False) -> None:
+        """Arrest sellers ``rows`` (in turn); each disposition is drawn now and served from
+        the timer. P(custody): coordinated prosecution (DMI high-risk) > executed credible
+        banked case (certain) > ordinary by risk class. Prison term mean: coordinated or
+        state. Sellers' transition and the disposition in one pass,
+        ``kernels.arrest_sellers``.
         """
-        model, s, p, rng = self.model, self.model.sellers, self.p, self.model.rng
-        if coordinated:
-            p_custody, mean = p["coordinated_custody_prob"], p["coordinated_sentence_days"]
-        elif s.banked_case[j] and s.credible_case[j]:
-            p_custody, mean = 1.0, p["sentence_days"]
-        else:
-            p_custody = p["custody_prob_high"] if s.high_risk[j] else p["custody_prob_low"]
-            mean = p["sentence_days"]
-        s.take_into_custody(j, model.day + 1 + int(rng.exponential(p["pretrial_days"])))
-        self.custody[j] = rng.random() < p_custody
-        self.sentence[j] = max(1, int(mean * rng.gamma(4.0) / 4.0))
-        model.tally["arrests_sellers"] += 1
-        model.record_arrests(s.x[j : j + 1], s.y[j : j + 1])
+        model, s = self.model, self.model.sellers
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        kernels.arrest_sellers(
+            model.stream,
+            rows,
+            coordinated,
+            model.day,
+            s.state,
+            s.timer,
+            s.banked_case,
+            s.credible_case,
+            s.high_risk,
+            s.record,
+            s.wage,
+            self.custody,
+            self.sentence,
+            s.x,
+            s.y,
+            model.arrests_on_cells,
+            self._k_arrest,
+        )
+        model.tally["arrests_sellers"] += rows.size
 
     def process(self) -> None:
         """Dispositions, releases, end of service episodes, end of the call-in window."""

@@ -17,6 +17,8 @@ import math
 import numpy as np
 
 from dmi_sim.model.stream import (
+    exponential,
+    gamma,
     integers,
     kernel,
     poisson,
@@ -1392,6 +1394,62 @@ def dmi_found(
             acted[k] = found[i]
             k += 1
     return acted[:k]
+
+
+@kernel
+def give_record(rows, record, wage, penalty):
+    """A first conviction for each of ``rows``: a record, and legal earnings (``wage``) cut
+    by ``penalty`` (in place)."""
+    for j in rows:
+        if not record[j]:
+            wage[j] *= 1.0 - penalty
+            record[j] = True
+
+
+@kernel
+def arrest_sellers(
+    stream,
+    rows,
+    coordinated,
+    day,
+    state,
+    timer,
+    banked_case,
+    credible_case,
+    high_risk,
+    record,
+    wage,
+    custody,
+    sentence,
+    x,
+    y,
+    arrests_on_cells,
+    k,
+):
+    """Justice.arrest of each of ``rows`` in turn (in place): taken into custody until the
+    disposition on day + 1 + Exponential(pretrial_days), the banked case used up, a record
+    if it is the first (``give_record``); the disposition drawn now, custody with
+    P(custody) (coordinated prosecution, an executed credible banked case: certain, else by
+    risk class) and a prison term of max(1, mean x Gamma(4) / 4) days; the arrest marked on
+    the grid. Per seller ``rng.exponential``, ``rng.random()``, ``rng.gamma`` from
+    ``stream``, numpy's order. ``k``: pretrial_days, coordinated_custody_prob,
+    coordinated_sentence_days, sentence_days, custody_prob_high, custody_prob_low,
+    record_wage_penalty."""
+    for i in range(rows.size):
+        j = rows[i]
+        if coordinated:
+            p_custody, mean = k[1], k[2]
+        elif banked_case[j] and credible_case[j]:
+            p_custody, mean = 1.0, k[3]
+        else:
+            p_custody, mean = (k[4] if high_risk[j] else k[5]), k[3]
+        state[j] = ARRESTED
+        timer[j] = day + 1 + int(exponential(stream, k[0]))
+        banked_case[j] = False
+        give_record(rows[i : i + 1], record, wage, k[6])
+        custody[j] = uniform(stream) < p_custody
+        sentence[j] = max(1, int(mean * gamma(stream, 4.0, 1.0) / 4.0))
+        arrests_on_cells[x[j], y[j]] += 1.0
 
 
 @kernel

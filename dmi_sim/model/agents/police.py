@@ -219,8 +219,8 @@ class PoliceForce:
         )
         caught = caught[: self.arrest_capacity]
         self.arrest_capacity -= caught.size
-        for j in caught:
-            model.justice.arrest(int(j))
+        if caught.size:
+            model.justice.arrest(caught)
         # only operations aimed at the market go for buyers
         b_caught = kernels.caught_in_random_order(
             model.stream, buyers.visited.nonzero()[0], buyer_arg

@@ -10,9 +10,11 @@ State machine (``SellerState``)::
                           ACTIVE -> POOL or DESISTED (quits when dealing stops paying)
 
 Justice (``dmi_sim.model.justice``) and the DMI (``dmi_sim.model.policies.dmi``) decide
-when and to whom; the transitions themselves are ``Sellers`` methods (``take_into_custody``,
-``imprison``, ``serve_due``, ``start_services``, ``call_in``...), so every write into a seller
-column happens here (``serve_due`` through its compiled kernel, ``kernels.justice_due``).
+when and to whom; the transitions themselves are ``Sellers`` methods (``imprison``,
+``serve_due``, ``start_services``, ``call_in``...), so every write into a seller column
+happens here (``serve_due`` through its compiled kernel, ``kernels.justice_due``), except
+an arrest's: taking into custody and the disposition are drawn in turn, seller by seller,
+in one compiled pass (``kernels.arrest_sellers``, called by ``Justice.arrest``).
 """
 
 from __future__ import annotations
@@ -330,25 +332,12 @@ class Sellers:
         )
 
     # --- transitions that justice and the DMI decide ---------------------------------------
-    def give_record(self, idx: np.ndarray | int) -> None:
-        """A first conviction: a record, and legal earnings cut by ``record_wage_penalty``."""
-        first = ~self.record[idx]
-        if np.ndim(first) == 0:
-            if first:
-                self.wage[idx] *= 1.0 - self.p["record_wage_penalty"]
-                self.record[idx] = True
-            return
-        rows = np.asarray(idx)[first]
-        self.wage[rows] *= 1.0 - self.p["record_wage_penalty"]
-        self.record[rows] = True
-
-    def take_into_custody(self, j: int, until: int) -> None:
-        """Seller ``j`` is arrested and held until the disposition on day ``until``; a banked
-        case is used up by the arrest; a first arrest gives a record."""
-        self.state[j] = SellerState.ARRESTED
-        self.timer[j] = until
-        self.banked_case[j] = False
-        self.give_record(j)
+    def give_record(self, rows: np.ndarray) -> None:
+        """A first conviction: a record, and legal earnings cut by ``record_wage_penalty``
+        (``kernels.give_record``; an arrest gives it in ``kernels.arrest_sellers``)."""
+        kernels.give_record(
+            np.asarray(rows, dtype=np.int64), self.record, self.wage, self.p["record_wage_penalty"]
+        )
 
     def imprison(self, idx: np.ndarray, until: np.ndarray | int) -> None:
         """Sellers ``idx`` (a mask or rows) start a prison term that ends on day ``until``."""
