@@ -186,6 +186,8 @@ class PoliceForce:
 
     def directed_at_market(self) -> float:
         """Directed (surge, hot-spot) officer-hours per cell over the market area today."""
+        if not self.plan.directed_budget:  # no directed unit today: no directed hours
+            return 0.0
         return self.model.space.market_mean(self.plan.directed_hours)
 
     def enforce(self, visibility: float) -> None:

@@ -41,7 +41,6 @@ class DMIPolicy(Policy):
         self.d = params.section("dmi")
         self.call_in_day = self.start + self.d["investigation_days"]
         self.community = self.d["community"]
-        self.banked_until = np.zeros(model.sellers.n, dtype=np.int64)
         self.called_off = False  # no case by the call-in day: the DMI ends there
 
     def extra_officers(self) -> dict[str, int]:
@@ -94,16 +93,17 @@ class DMIPolicy(Policy):
             self._take_down_and_call_in()
         if phase in ("call_in", "maintenance"):
             self._follow_up(day)
-        if day >= self.call_in_day:
-            self._expire_banked_cases(day)
+        if day == self.call_in_day + self.d["banked_case_days"]:
+            self._expire_banked_cases()
         if phase == "after" and day == self.call_in_day + self.d["maintenance_days"]:
             self.model.sellers.hear_message(0.0)  # maintenance over: nobody repeats it
         self._mobilise(day)
 
-    def _expire_banked_cases(self, day: int) -> None:
-        """A banked case lapses ``banked_case_days`` after the call-in."""
+    def _expire_banked_cases(self) -> None:
+        """A banked case lapses ``banked_case_days`` after the call-in (every case is
+        banked on the call-in day, so they lapse together)."""
         s = self.model.sellers
-        s.drop_banked_cases(s.banked_case & (self.banked_until <= day))
+        s.drop_banked_cases(s.banked_case.copy())
 
     def _controlled_buys(self) -> None:
         """Poisson(buys_per_day) buys, each from a random active seller in the market zone,
@@ -129,7 +129,6 @@ class DMIPolicy(Policy):
         s.call_in(
             called, credible, self.d["call_in_risk"], model.day + self.d["followup_window_days"]
         )
-        self.banked_until[called] = model.day + self.d["banked_case_days"]
         model.tally["called_in"] += int(called.size)
         model.justice.offer_services(called)
         self._spread_message()
