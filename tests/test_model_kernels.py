@@ -71,6 +71,7 @@ def test_numpy_sum_adds_in_numpys_pairwise_order(n):
     assert kernels.numpy_sum(values) == np.add.reduce(values)
     mask = rng.random(n) < 0.4
     assert kernels.masked_sum(values, mask) == np.add.reduce(values[mask])
+    assert kernels.cells_sum(values, np.flatnonzero(mask)) == np.add.reduce(values[mask])
     assert kernels.numpy_sum(values.reshape(1, n)) == np.add.reduce(values, axis=None)
 
 

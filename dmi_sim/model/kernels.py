@@ -465,12 +465,12 @@ def buyers_spread_word(knows, q, usual, draws, p_learn, forget_share):
 
 
 @kernel
-def market_open(sx, sy, connections, active, radius, guard_field, market, pa, ga, police):
+def market_open(sx, sy, connections, active, radius, guard_field, market_cells, pa, ga, police):
     """Market.trade, first part: the connections within the search radius of each cell
     (``near``) and each buyer's deterrent exponent -a_p police - a_g guardianship (the
     market area's mean guardianship, numpy's bits); ``market_trade`` takes its exp."""
     near = box_sum(weighted_counts(sx, sy, connections, active, guard_field.shape), radius)
-    return near, buyers_exponent(pa, ga, police, masked_mean(guard_field, market))
+    return near, buyers_exponent(pa, ga, police, cells_mean(guard_field, market_cells))
 
 
 @kernel
@@ -491,7 +491,7 @@ def market_trade(
     active,
     radius,
     guard_field,
-    market,
+    market_cells,
     police,
     knows,
     propensity,
@@ -521,7 +521,7 @@ def market_trade(
         active,
         radius,
         guard_field,
-        market,
+        market_cells,
         police_aversion,
         guardian_aversion,
         police,
@@ -544,7 +544,7 @@ def market_trade(
         knows,
         reliability,
         reputation,
-        market,
+        market_cells,
         sx,
         sy,
         active,
@@ -572,7 +572,7 @@ def buyers_buy(
     knows,
     reliability,
     reputation,
-    market,
+    market_cells,
     sx,
     sy,
     active,
@@ -597,7 +597,7 @@ def buyers_buy(
     else:
         reliability *= 0.9
     buyers_adapt(visited, found, q, usual, k[0], k[1], k[2] * reliability)
-    p_learn = k[3] * masked_mean(reputation, market) + k[4] * (n_found / q.size)
+    p_learn = k[3] * cells_mean(reputation, market_cells) + k[4] * (n_found / q.size)
     buyers_spread_word(knows, q, usual, uniforms(stream, q.size), p_learn, k[5])
     sales_per_cell[:] = mask_counts(bx, by, found, reputation.shape)
     sales = seller_sales(active, sx, sy, connections, sales_per_cell, near, radius)
@@ -875,6 +875,23 @@ def mean(values):
 
 
 @kernel
+def cells_sum(values, cells):
+    """``np.add.reduce(values.ravel()[cells])`` (``cells``: flat indices, ascending), to
+    the bit: ``values[mask]`` summed for the mask of those cells, without scanning it."""
+    flat = values.ravel()
+    picked = np.empty(cells.size)
+    for i in range(cells.size):
+        picked[i] = flat[cells[i]]
+    return 0.0 + _pairwise_sum(picked, 0, cells.size)
+
+
+@kernel
+def cells_mean(values, cells):
+    """``values.ravel()[cells].mean()`` to the bit (nan when there are no cells)."""
+    return cells_sum(values, cells) / cells.size if cells.size else np.nan
+
+
+@kernel
 def masked_mean(values, mask):
     """``values[mask].mean()`` to the bit (nan when the mask is empty)."""
     n = mask.sum()
@@ -903,7 +920,8 @@ def observe_day(
     perceived_risk,
     salience,
     market,
-    catchment,
+    market_cells,
+    catchment_cells,
     sales,
     disorder,
     police,
@@ -933,16 +951,16 @@ def observe_day(
     means = np.array(
         [
             numpy_sum(sales),
-            masked_sum(sales, market),
-            masked_sum(sales, catchment),
+            cells_sum(sales, market_cells),
+            cells_sum(sales, catchment_cells),
             mean(disorder.ravel()),
-            masked_mean(disorder, market),
+            cells_mean(disorder, market_cells),
             _share(outdoors, everyone),
             _share(outdoors, zone),
             mean(fear),
             mean(efficacy),
             mean(trust),
-            masked_sum(police, market),
+            cells_sum(police, market_cells),
             masked_mean(risk, free),
         ]
     )

@@ -56,6 +56,9 @@ class Neighbourhood:
         self.market, self.catchment = zones(
             self.width, self.height, sp["market_size"], sp["catchment_width"]
         )
+        # the zones' cells as flat indices (ascending): sums over a zone without its mask
+        self.market_cells = np.flatnonzero(self.market)
+        self.catchment_cells = np.flatnonzero(self.catchment)
         self.residential = rng.random((self.width, self.height)) < sp["residential_share"]
         settled = params["market.start"] == "settled"
         self.layers["reputation"].data[self.market] = (
@@ -80,7 +83,7 @@ class Neighbourhood:
     def market_mean(self, values: np.ndarray) -> float:
         """``values[market].mean()`` to the last bit, in one compiled pass (no gathered
         copy, no Python wrapper)."""
-        return kernels.masked_mean(values, self.market)
+        return kernels.cells_mean(values, self.market_cells)
 
     def field(self, name: str) -> np.ndarray:
         """The numpy array behind a property layer (update it in place)."""

@@ -180,7 +180,7 @@ class Market:
             a,
             self.radius,
             space.field("guardianship"),
-            space.market,
+            space.market_cells,
             police_at_market,
             buyers.knows_market,
             buyers.propensity,
