@@ -24,6 +24,7 @@ from dmi_sim.model.stream import (
     poisson,
     poissons,
     shuffle,
+    standard_normals,
     uniform,
     uniforms,
     weighted_choice,
@@ -1468,6 +1469,40 @@ def arrest_sellers(
         custody[j] = uniform(stream) < p_custody
         sentence[j] = max(1, int(mean * gamma(stream, 4.0, 1.0) / 4.0))
         arrests_on_cells[x[j], y[j]] += 1.0
+
+
+@kernel
+def young_people(stream, rows, columns, flags, homes, height, k):
+    """Sellers._draw_young_people (in place): new members of the pool at ``rows``, drawn
+    as numpy drew them, all of one draw before the next: risk class ``rng.random(m) <
+    high_risk_share``; outside option typical_wage x exp(sigma z - sigma^2 / 2),
+    ``z = rng.standard_normal(m)``; aversion ``rng.exponential(1.0, m)`` x aversion_mean
+    (x high_risk_aversion_factor if high-risk); a home, ``rng.choice(homes, m)`` (numpy's
+    ``integers``) as (x, y). No record, no case, the priors of someone who never dealt.
+    ``columns``: high_risk, wage, aversion, perceived_risk, expected_profit, connections,
+    x, y; ``flags``: the columns cleared (record, cases, ...), then called_in_day, buys
+    and state. ``k``: high_risk_share, typical_wage, sigma, sigma^2 / 2, aversion_mean,
+    high_risk_aversion_factor, the prior risk, the prior profit."""
+    high_risk, wage, aversion, risk, profit, connections, x, y = columns
+    cleared, called_in_day, buys, state = flags
+    m = rows.size
+    high = uniforms(stream, m)
+    z = standard_normals(stream, m)
+    for i in range(m):
+        high_risk[rows[i]] = high[i] < k[0]
+    for i in range(m):
+        wage[rows[i]] = k[1] * math.exp(k[2] * z[i] - k[3])
+    for i in range(m):
+        scale = k[4] * (k[5] if high_risk[rows[i]] else 1.0)
+        aversion[rows[i]] = exponential(stream, 1.0) * scale
+    home = integers(stream, 0, homes.size, m)
+    for i in range(m):
+        j = rows[i]
+        risk[j], profit[j], connections[j] = k[6], k[7], 0.0
+        for column in cleared:
+            column[j] = False
+        called_in_day[j], buys[j], state[j] = -1, 0, POOL
+        x[j], y[j] = homes[home[i]] // height, homes[home[i]] % height
 
 
 @kernel

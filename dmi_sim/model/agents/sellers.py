@@ -125,6 +125,20 @@ class Sellers:
         self.salience = 0.0  # perceived daily arrest risk a visible surge suggests today
         self.message = 0.0  # floor under perceived risk while a DMI's message is maintained
         self._homes = np.flatnonzero(model.space.residential.ravel())
+        sigma = p["outside_option_sigma"]
+        self._k_young = np.array(  # for kernels.young_people, in its order
+            [
+                p["high_risk_share"],
+                p["legal_wage_hourly"] * p["dealing_hours_per_day"],  # typical outside option
+                sigma,
+                sigma**2 / 2,
+                p["aversion_mean"],
+                p["high_risk_aversion_factor"],
+                model.baseline_risk_prior,
+                model.initial_profit,
+            ],
+            dtype=float,
+        )
         j = self.justice_p  # sanction cost of a low-risk, a high-risk, a convinced seller
         self._sanction_table = self._sanction_cost_of(
             np.array([j["custody_prob_low"], j["custody_prob_high"], 1.0])
@@ -146,35 +160,39 @@ class Sellers:
         self.x[keen], self.y[keen] = spots[:, 0], spots[:, 1]
         self.active_since[keen] = -rng.integers(30, 365, size=len(keen))
 
-    def _draw_young_people(self, idx: np.ndarray) -> None:
-        """New members of the pool at rows ``idx``: risk class, outside option, aversion and
-        home drawn afresh; no record, no case, the prior beliefs of someone who never dealt."""
-        p, rng, m = self.p, self.model.rng, idx.size
-        self.high_risk[idx] = rng.random(m) < p["high_risk_share"]
-        typical_wage = p["legal_wage_hourly"] * p["dealing_hours_per_day"]
-        sigma = p["outside_option_sigma"]
-        self.wage[idx] = typical_wage * np.exp(sigma * rng.standard_normal(m) - sigma**2 / 2)
-        scale = p["aversion_mean"] * np.where(
-            self.high_risk[idx], p["high_risk_aversion_factor"], 1.0
-        )
-        self.aversion[idx] = rng.exponential(1.0, m) * scale
-        self.perceived_risk[idx] = self.model.baseline_risk_prior
-        self.expected_profit[idx] = self.model.initial_profit
-        self.connections[idx] = 0.0
-        for flags in (
-            self.record,
-            self.banked_case,
-            self.credible_case,
-            self.ever_called_in,
-            self.relapsed,
-            self.admitted,
-        ):
-            flags[idx] = False
-        self.called_in_day[idx] = -1
-        self.buys[idx] = 0
-        self.state[idx] = SellerState.POOL
-        self.x[idx], self.y[idx] = np.divmod(
-            rng.choice(self._homes, size=m), self.model.space.height
+    def _draw_young_people(self, rows: np.ndarray) -> None:
+        """New members of the pool at ``rows``: risk class, outside option, aversion and
+        home drawn afresh; no record, no case, the prior beliefs of someone who never dealt
+        (``kernels.young_people``)."""
+        kernels.young_people(
+            self.model.stream,
+            rows,
+            (
+                self.high_risk,
+                self.wage,
+                self.aversion,
+                self.perceived_risk,
+                self.expected_profit,
+                self.connections,
+                self.x,
+                self.y,
+            ),
+            (
+                (
+                    self.record,
+                    self.banked_case,
+                    self.credible_case,
+                    self.ever_called_in,
+                    self.relapsed,
+                    self.admitted,
+                ),
+                self.called_in_day,
+                self.buys,
+                self.state,
+            ),
+            self._homes,
+            self.model.space.height,
+            self._k_young,
         )
 
     def age_out(self) -> None:
