@@ -489,7 +489,7 @@ def market_trade(
     sx,
     sy,
     connections,
-    active,
+    state,
     radius,
     guard_field,
     market_cells,
@@ -515,6 +515,7 @@ def market_trade(
     half: whether each visitor finds), the draws from ``stream`` in the numpy code's order.
     Today's sales per cell are written into ``sales_per_cell``. Returns the visits, then
     what ``buyers_buy`` returns."""
+    active = state == ACTIVE  # who deals today (state codes: SellerState)
     near, exponent = market_open(
         sx,
         sy,
@@ -1027,7 +1028,9 @@ def caught_in_random_order(stream, rows, exponent):
     caught = np.empty(rows.size, dtype=rows.dtype)
     n = 0
     for i in range(rows.size):
-        if draws[i] < 1.0 - math.exp(exponent[i]):
+        # no exp where the exponent is 0 (no directed risk): the hazard is 0 either way
+        hazard = 1.0 - math.exp(exponent[i]) if exponent[i] != 0.0 else 0.0
+        if draws[i] < hazard:
             caught[n] = rows[i]
             n += 1
     caught = caught[:n]
@@ -1041,7 +1044,7 @@ def sellers_caught(
     stream,
     sx,
     sy,
-    active,
+    state,
     bx,
     by,
     visited,
@@ -1058,6 +1061,7 @@ def sellers_caught(
     in random order (``caught_in_random_order``), and each visiting buyer's exponent
     -b box_1(R Wd / W), for after those arrests. Returns the risk per cell, the sellers
     caught and the buyers' exponents."""
+    active = state == ACTIVE  # who deals today (state codes: SellerState)
     risk, seller_arg, buyer_arg = enforcement_risk(
         sx,
         sy,
@@ -1129,8 +1133,9 @@ def update_disorder(
 
 
 @kernel
-def seller_cells(x, y, active, visibility, shape):
+def seller_cells(x, y, state, visibility, shape):
     """visibility x active sellers per cell."""
+    active = state == ACTIVE  # who deals today (state codes: SellerState)
     out = mask_counts(x, y, active, shape)
     w, h = shape
     for i in range(w):
@@ -1141,12 +1146,13 @@ def seller_cells(x, y, active, visibility, shape):
 
 @kernel
 def sellers_choose_spots(
-    stream, x, y, active, radius, reputation, police_seen, guardianship, a_p, a_g
+    stream, x, y, state, radius, reputation, police_seen, guardianship, a_p, a_g
 ):
     """Sellers.choose_spot in one call: each active seller's four steps,
     ``rng.integers(-r, r + 1, (2, n, 4))`` from ``stream`` (no draw when nobody deals or
     r = 0), the candidates (``spot_candidates``), the log of their reputation and the best
     (``take_best_spot``, in place)."""
+    active = state == ACTIVE  # who deals today (state codes: SellerState)
     n = np.count_nonzero(active)
     if n == 0 or radius == 0:
         return
@@ -1327,7 +1333,7 @@ def violence_day(
     stream,
     sx,
     sy,
-    active,
+    state,
     active_since,
     high_risk,
     radius,
@@ -1348,6 +1354,7 @@ def violence_day(
     ``hx``, ``hy``); then the violence memory follows (``remember``, in place).
     ``k``: pair_rate, high_risk_factor, contest_factor, newcomer_days, background_rate,
     disorder_factor. Returns the number of incidents."""
+    active = state == ACTIVE  # who deals today (state codes: SellerState)
     rate = violence_rates(
         sx,
         sy,
@@ -1377,7 +1384,7 @@ def violence_day(
 @kernel
 def dmi_found(
     stream,
-    active,
+    state,
     x,
     y,
     banked_case,
@@ -1392,6 +1399,7 @@ def dmi_found(
     ``rng.random(active sellers)``, then those it acts on (no banked case, or the banked
     case executed: ``rng.random(found) < follow_through``), both from ``stream``.
     Returns the rows acted on, in order."""
+    active = state == ACTIVE  # who deals today (state codes: SellerState)
     reports = box_sum(reports_on_cells, sight)
     rows = np.flatnonzero(active)
     draws = uniforms(stream, rows.size)

@@ -91,7 +91,7 @@ class DrugMarketModel(Model):
         incidents = self.violence.occur()
         # indoors, phones: unseen
         visible_dealing = kernels.seller_cells(
-            self.sellers.x, self.sellers.y, self.sellers.active, visibility, self.space.shape
+            self.sellers.x, self.sellers.y, self.sellers.state, visibility, self.space.shape
         )
         reports = self.residents.live(visible_dealing, self.arrests_on_cells)
         self.police.reports_yesterday = self.residents.reports_on_cells

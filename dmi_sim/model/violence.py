@@ -44,7 +44,7 @@ class Violence:
             model.stream,
             s.x,
             s.y,
-            s.active,
+            s.state,
             s.active_since,
             s.high_risk,
             self.p["radius"],

@@ -164,7 +164,6 @@ class Market:
         """
         model, space = self.model, self.model.space
         sellers, buyers = model.sellers, model.buyers
-        a = sellers.active
         (
             buyers.n_visits,
             buyers.found,
@@ -177,7 +176,7 @@ class Market:
             sellers.x,
             sellers.y,
             sellers.connections,
-            a,
+            sellers.state,
             self.radius,
             space.field("guardianship"),
             space.market_cells,

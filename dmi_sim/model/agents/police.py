@@ -207,7 +207,7 @@ class PoliceForce:
             model.stream,
             sellers.x,
             sellers.y,
-            sellers.active,
+            sellers.state,
             buyers.x,
             buyers.y,
             buyers.visited,

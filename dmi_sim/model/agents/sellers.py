@@ -315,7 +315,7 @@ class Sellers:
             self.model.stream,
             self.x,
             self.y,
-            self.active,
+            self.state,
             self.p["move_radius"],
             space.field("reputation"),
             space.police_seen,

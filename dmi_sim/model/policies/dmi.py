@@ -166,7 +166,7 @@ class DMIPolicy(Policy):
         )
         acted = kernels.dmi_found(
             model.stream,
-            s.active,
+            s.state,
             s.x,
             s.y,
             s.banked_case,
