@@ -934,7 +934,7 @@ def observe_day(
     trust,
     knows_market,
 ):
-    """Observer.record's reductions in one pass (``Observer.row_stepwise`` is the numpy
+    """Observer.record's reductions in one pass (``Observer.record_stepwise`` is the numpy
     reference): the seller counts of ``observe_sellers``, then transactions (all, market
     area, catchment), mean disorder (all, market area), share of households outdoors (all,
     market zone), mean fear, efficacy and trust, officer-hours on the market area, buyers

@@ -110,9 +110,9 @@ class Observer:
         self.rows: list[tuple] = []
 
     def record(self, violent_incidents: int, reports: int) -> None:
-        """Append today's row: every column computed under its name, stored in COLUMNS order.
-        The counts and means come from one compiled pass (``kernels.observe_day``); the
-        numpy reference is ``row_stepwise``."""
+        """Append today's row, in COLUMNS order. The counts and means come from one
+        compiled pass (``kernels.observe_day``); the reference, every column computed
+        under its name, is ``record_stepwise``."""
         m = self.model
         s, res, space = m.sellers, m.residents, m.space
         counts, means, aware = kernels.observe_day(
@@ -151,30 +151,52 @@ class Observer:
             officer_hours_market,
             perceived_risk,
         ) = means.tolist()
-        row = {
-            "active_sellers": active,
-            "active_sellers_low": low,
-            "active_sellers_high": high,
-            "market_sellers": market_sellers,
-            "transactions": transactions,
-            "transactions_market": transactions_market,
-            "transactions_catchment": transactions_catchment,
-            "incarcerated": held,
-            "disorder": disorder,
-            "disorder_market": disorder_market,
-            "residents_outdoors": outdoors,
-            "residents_outdoors_market": outdoors_market,
-            "fear": fear,
-            "collective_efficacy": efficacy,
-            "trust_in_police": trust,
-            "banked_cases": banked,
-            "in_services": services,
-            "deterred": deterred,
-            "officer_hours_market": officer_hours_market,
-            "buyers_aware": aware,
-            "perceived_risk": perceived_risk,
-        }
-        self.rows.append(self._row(row, violent_incidents, reports))
+        tally, police = m.tally, m.police
+        self.rows.append(
+            (  # in COLUMNS order (tests check it against the named columns of record_stepwise)
+                m.day,
+                active,
+                low,
+                high,
+                market_sellers,
+                tally["new_recruits"],
+                transactions,
+                transactions_market,
+                transactions_catchment,
+                int(m.buyers.n_visits),
+                tally["arrests_sellers"],
+                tally["arrests_buyers"],
+                held,
+                violent_incidents,
+                disorder,
+                disorder_market,
+                outdoors,
+                outdoors_market,
+                fear,
+                efficacy,
+                trust,
+                reports,
+                res.drug_reports,
+                police.hours_used(),
+                police.budget(),
+                tally["called_in"],
+                banked,
+                services,
+                tally["relapsed"],
+                deterred,
+                tally["released"],
+                res.moved_out,
+                tally["entrants_with_record"],
+                tally["relapsed_6wk"],
+                res.reports_market,
+                officer_hours_market,
+                tally["custody_admissions"],
+                tally["custody_new_persons"],
+                aware,
+                perceived_risk,
+                m.sellers.adaptation,
+            )
+        )
 
     def record_stepwise(self, violent_incidents: int, reports: int) -> None:
         """``record`` as numpy reductions, one per column (the reference the kernel is

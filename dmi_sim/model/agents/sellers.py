@@ -19,6 +19,7 @@ in one compiled pass (``kernels.arrest_sellers``, called by ``Justice.arrest``).
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 import numpy as np
@@ -266,7 +267,7 @@ class Sellers:
         salience = sigma (1 - A) e: a fresh surge is over-estimated, a familiar one is not.
         """
         p = self.p
-        seen = 1.0 - np.exp(-directed_presence / p["presence_scale"])
+        seen = 1.0 - math.exp(-directed_presence / p["presence_scale"])  # numpy's exp here
         days = p["adaptation_days"] if seen > self.adaptation else p["forget_days"]
         self.adaptation += (seen - self.adaptation) / days
         self.salience = p["surge_salience"] * (1.0 - self.adaptation) * seen

@@ -160,7 +160,7 @@ class DMIPolicy(Policy):
         model, s, police = self.model, self.model.sellers, self.model.police
         police.team_can_spend(
             min(
-                self.d["followup_hours"] * int(s.banked_case.sum()),
+                self.d["followup_hours"] * np.count_nonzero(s.banked_case),
                 police.plan.team_budget - police.team_hours,
             )
         )
