@@ -14,9 +14,12 @@ from numpy._core._multiarray_umath import __cpu_features__
 
 from dmi_sim.model.kernels import exp_of, log_of
 from dmi_sim.model.stream import (
+    exponential,
+    gamma,
     integers,
     poissons,
     shuffle,
+    standard_normals,
     stream_of,
     uniform,
     uniforms,
@@ -127,4 +130,18 @@ def test_weighted_choice_is_rng_choice_with_probabilities(m, n):
     for _ in range(2):
         chosen = rows[weighted_choice(stream_of(ours), p, n)]
         np.testing.assert_array_equal(chosen, numpys.choice(rows, size=n, p=p))
+        np.testing.assert_array_equal(ours.random(3), numpys.random(3))
+
+
+def test_numpys_exponential_normal_and_gamma_from_a_kernel_are_its_generators():
+    """Through numpy's own C functions, interleaved as the model draws them (an arrest's
+    exponential, uniform and gamma; a recruit's normals)."""
+    ours, numpys = np.random.default_rng(8), np.random.default_rng(8)
+    for scale, shape in ((21.5, 4.0), (1.0, 5.0), (3.0, 0.5)):
+        stream = stream_of(ours)
+        assert exponential(stream, scale) == numpys.exponential(scale)
+        assert uniform(stream) == numpys.random()
+        assert gamma(stream, shape, 1.0) == numpys.gamma(shape)
+        assert gamma(stream, shape, 2.0) == numpys.gamma(shape, 2.0)
+        np.testing.assert_array_equal(standard_normals(stream, 500), numpys.standard_normal(500))
         np.testing.assert_array_equal(ours.random(3), numpys.random(3))

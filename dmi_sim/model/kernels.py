@@ -5,9 +5,10 @@ order of operations, so a seed gives the same run. Random draws come from the mo
 generator, drawn inside the kernels with numpy's algorithms in the numpy code's order
 (``dmi_sim.model.stream``); ``exp`` is the C library's, which is numpy's too on machines
 without AVX-512 (elsewhere numpy's own loop can differ in the last bit); float reductions
-that feed the daily series add as numpy does (pairwise). Each submodel runs in a few calls
-instead of dozens of small numpy ones; where numpy still draws (``integers``,
-``permutation``, ``choice``: rarer draws) the kernels stop and Python draws between them.
+that feed the daily series add as numpy does (pairwise). Each submodel runs in one or a
+few calls instead of dozens of small numpy ones; only rarer draws (new entrants' cells,
+the DMI's controlled buys and call-in, the initial state) are still numpy's own calls in
+Python, between kernels.
 """
 
 from __future__ import annotations

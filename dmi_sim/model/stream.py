@@ -7,13 +7,17 @@ numpy publishes in ``bit_generator.ctypes``), ``poisson`` is numpy's ``random_po
 (multiplication method below a mean of 10, Hörmann's transformed rejection above),
 ``integers`` is ``rng.integers`` (Lemire's method on 32-bit words), ``weighted_choice`` is
 ``rng.choice`` with probabilities, and ``shuffle`` is ``rng.shuffle`` (Fisher-Yates on
-numpy's ``random_interval``). So a
+numpy's ``random_interval``); ``exponential``, ``standard_normals`` and ``gamma`` call
+numpy's own C functions (``random_exponential``, ``random_standard_normal``,
+``random_gamma``, which numpy's random module exports), as its ``Generator`` does. So a
 kernel can make the draws it needs in the order the numpy code made them, without a trip
 back to Python for each (and without numba's own ``Generator``, whose unboxing costs more
-per call than most of the draws it would replace).
+per call than most of the draws it would replace). The tests (tests/test_model_stream.py)
+check every one against numpy.
 
-A stream is four addresses, valid while the generator lives (:func:`stream_of`); a copied
-generator has its own.
+A stream is eight addresses, valid while the generator lives (:func:`stream_of`); a copied
+generator has its own. They are passed at run time, never compiled in: the kernels are
+cached on disk, and another process has numpy's functions at other addresses.
 
 numba's on-disk cache checks only a kernel's own file: after editing this module, delete
 ``dmi_sim/model/__pycache__`` (or touch ``kernels.py``), or the kernels that call it keep
