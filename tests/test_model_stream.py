@@ -28,6 +28,9 @@ from dmi_sim.model.stream import (
 
 MEANS = {
     "tiny (households' calls)": np.full(2000, 0.02),
+    "near the squeeze's edges": np.r_[
+        np.geomspace(1e-13, 1e-6, 1000), np.linspace(0.45, 0.55, 1000), 0.5, 1e-10
+    ],
     "below 10 (multiplication)": np.linspace(0.0, 9.999, 2000),
     "10 and above (rejection)": np.linspace(10.0, 5000.0, 2000),
 }

@@ -43,6 +43,17 @@ def exp_of(values: np.ndarray) -> np.ndarray:
 
 
 @kernel
+def exp_where(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """``np.exp(values)`` where ``where`` holds, 1.0 elsewhere (for a factor that is
+    multiplied by 0 there: its exp need not be taken)."""
+    out = np.ones_like(values)
+    for i in range(values.size):
+        if where[i]:
+            out[i] = math.exp(values[i])
+    return out
+
+
+@kernel
 def log_of(values: np.ndarray) -> np.ndarray:
     """``np.log(values)``: the C library's log, numpy's too without AVX-512 (as ``exp_of``)."""
     out = np.empty_like(values)
@@ -529,8 +540,9 @@ def market_trade(
         guardian_aversion,
         police,
     )
+    # the deterrent only of buyers who know the market: the others' chance is 0 whatever it is
     n_visits = buyers_visit(
-        knows, propensity, exp_of(exponent), uniforms(stream, knows.size), visited
+        knows, propensity, exp_where(exponent, knows), uniforms(stream, knows.size), visited
     )
     draws = uniforms(stream, 2 * n_visits)  # where each visitor goes, then whether he finds
     search_exponent = buyers_go(reputation, draws, visited, n_visits, bx, by, near, find_rate)

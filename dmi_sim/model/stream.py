@@ -282,15 +282,17 @@ def poisson(stream, lam) -> int:
         return _poisson_ptrs(stream, lam)
     if lam == 0:
         return 0
+    prod = uniform(stream)
+    # A squeeze: exp(-lam) >= 1 - lam, so a first draw below 1 - 2 lam (lam well above the
+    # rounding of either side) is below exp(-lam): the draw is 0, and exp need not be taken.
+    if lam >= 1e-10 and prod < 1.0 - 2.0 * lam:
+        return 0
     enlam = math.exp(-lam)
     x = 0
-    prod = 1.0
-    while True:
+    while prod > enlam:  # numpy's multiplication method: multiply draws until below e^-lam
+        x += 1
         prod *= uniform(stream)
-        if prod > enlam:
-            x += 1
-        else:
-            return x
+    return x
 
 
 @kernel
