@@ -37,9 +37,9 @@ SENSITIVITY_DIR = RESULTS_DIR / "sensitivity"
 METHODS = ("morris", "sobol")
 #: Seconds of one simulated day on the project machine, for the cost estimate
 #: ``--dry-run`` prints: 0.65 s for a 730-day run at 5b202e5 on a quiet core, divided by
-#: 3.0, the low end of the speed-up measured side by side since (issue 13, second round:
-#: 3.0x and 3.26x, medians of 7, benchmarks/bench_speedup.py).
-SECONDS_PER_DAY = 0.65 / 3.0 / 730
+#: 5.0, below the low end of the speed-up measured side by side since (issue 13, third
+#: round: 5.10x and 5.26x, medians of 9 and 21, benchmarks/bench_speedup.py).
+SECONDS_PER_DAY = 0.65 / 5.0 / 730
 #: Unclassified parameters named in the warning about them.
 UNCLASSIFIED_SHOWN = 3
 
