@@ -102,7 +102,8 @@ def test_shuffle_is_rng_permutation_and_the_generator_goes_on_from_it(n):
 
 
 @pytest.mark.parametrize(
-    ("low", "high"), [(-2, 3), (0, 1), (0, 956), (30, 365), (0, 2**32), (5, 5 + 2**31 + 7)]
+    ("low", "high"),
+    [(-2, 3), (0, 1), (0, 956), (30, 365), (0, 2**32 - 1), (0, 2**32), (5, 5 + 2**31 + 7)],
 )
 @pytest.mark.parametrize("n", [0, 1, 1000])
 def test_integers_are_rng_integers_and_the_generator_goes_on_from_them(low, high, n):
@@ -148,3 +149,13 @@ def test_numpys_exponential_normal_and_gamma_from_a_kernel_are_its_generators():
         assert gamma(stream, shape, 2.0) == numpys.gamma(shape, 2.0)
         np.testing.assert_array_equal(standard_normals(stream, 500), numpys.standard_normal(500))
         np.testing.assert_array_equal(ours.random(3), numpys.random(3))
+
+
+def test_a_model_whose_generator_is_replaced_draws_from_the_new_one():
+    """Mesa's ``reset_rng`` (or any ``model.rng = ...``) replaces the generator: the stream
+    follows it (the old one's addresses would be freed)."""
+    model = make(scenario="dmi", seed=3)
+    expected = copy.deepcopy(model.rng).random()
+    assert uniform(model.stream) == expected  # the stream is the first generator's
+    model.rng = np.random.default_rng(9)
+    assert uniform(model.stream) == np.random.default_rng(9).random()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmi_sim.model import kernels
-from dmi_sim.model.agents.sellers import SellerState
+from dmi_sim.model.agents.sellers import SellerState, as_rows
 from dmi_sim.params import Params
 
 
@@ -61,15 +61,15 @@ class Justice:
         term = self.p["sentence_days"] * rng.gamma(5.0, size=inside.size) / 4.0
         s.imprison(inside, day + 1 + (rng.random(inside.size) * term).astype(np.int32))
 
-    def arrest(self, rows: np.ndarray | int, coordinated: bool = False) -> None:
-        """Arrest sellers ``rows`` (in turn); each disposition is drawn now and served from
-        the timer. P(custody): coordinated prosecution (DMI high-risk) > executed credible
-        banked case (certain) > ordinary by risk class. Prison term mean: coordinated or
-        state. Sellers' transition and the disposition in one pass,
+    def arrest(self, which: np.ndarray | int, coordinated: bool = False) -> None:
+        """Arrest sellers ``which`` (rows, in turn, or a mask); each disposition is drawn
+        now and served from the timer. P(custody): coordinated prosecution (DMI high-risk)
+        > executed credible banked case (certain) > ordinary by risk class. Prison term
+        mean: coordinated or state. Sellers' transition and the disposition in one pass,
         ``kernels.arrest_sellers``.
         """
         model, s = self.model, self.model.sellers
-        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        rows = as_rows(which)
         kernels.arrest_sellers(
             model.stream,
             rows,

@@ -32,7 +32,7 @@ class DrugMarketModel(Model):
 
     def __init__(self, params: Params, rng: int = 0) -> None:
         super().__init__(rng=int(rng))
-        self._stream = stream_of(self.rng)
+        self._stream, self._stream_of = stream_of(self.rng), self.rng
         self.params = params
         self.day = 0
         self.tally = dict.fromkeys(DAILY_TALLIES + RUNNING_TALLIES, 0)
@@ -56,14 +56,17 @@ class DrugMarketModel(Model):
 
     @property
     def stream(self) -> Stream:
-        """``self.rng``'s draws, for the compiled kernels."""
+        """``self.rng``'s draws, for the compiled kernels (taken again if the generator is
+        replaced, e.g. by Mesa's ``reset_rng``: the old one's addresses would be freed)."""
+        if self._stream_of is not self.rng:
+            self._stream, self._stream_of = stream_of(self.rng), self.rng
         return self._stream
 
     def __setstate__(self, state: dict) -> None:
         """A copied or unpickled model has a generator of its own: its stream is that
         generator's (the addresses of the original's would draw from the original)."""
         self.__dict__.update(state)
-        self._stream = stream_of(self.rng)
+        self._stream, self._stream_of = stream_of(self.rng), self.rng
 
     def record_arrests(self, x: np.ndarray, y: np.ndarray) -> None:
         """Mark today's arrests on the grid (residents see them)."""

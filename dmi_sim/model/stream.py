@@ -49,10 +49,17 @@ _FUNCTIONS: dict[type, tuple[int, int, int]] = {}
 #: numpy's distributions, as its ``Generator`` calls them: the C functions its random
 #: module exports (``numpy/random/src/distributions``), looked up once per process.
 _numpy_random = ctypes.CDLL(_generator.__file__)
-_DISTRIBUTIONS = tuple(
-    ctypes.cast(getattr(_numpy_random, name), ctypes.c_void_p).value
-    for name in ("random_exponential", "random_standard_normal", "random_gamma")
-)
+try:
+    _DISTRIBUTIONS = tuple(
+        ctypes.cast(getattr(_numpy_random, name), ctypes.c_void_p).value
+        for name in ("random_exponential", "random_standard_normal", "random_gamma")
+    )
+except AttributeError as missing:  # not numpy's public API: its Linux builds export them
+    raise ImportError(
+        f"numpy {np.__version__}'s random module ({_generator.__file__}) does not export "
+        f"its distributions ({missing}); dmi_sim's kernels need the numpy its "
+        "pyproject.toml pins, on Linux"
+    ) from missing
 
 
 def stream_of(rng: np.random.Generator) -> Stream:
@@ -190,6 +197,8 @@ def integers(stream, low, high, n):
     """``rng.integers(low, high, n)`` (int64, the default): numpy's Lemire draws on 32-bit
     words, for ranges ``high - low`` up to 2^32 (the model's are grid steps and rows)."""
     top = high - low - 1
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
     if top < 0 or top > 0xFFFFFFFF:
         raise ValueError("integers: high - low must be in 1..2^32")
     out = np.empty(n, dtype=np.int64)
@@ -208,6 +217,8 @@ def weighted_choice(stream, weights, n):
     """``rng.choice(len(weights), n, p=weights)``, with ``weights`` already summing to 1:
     numpy's cumulative sum (in order), scaled by its last value, searched (side right) with
     ``rng.random(n)``. Returns the chosen rows."""
+    if weights.size == 0:
+        raise ValueError("weighted_choice: no weights to choose from")
     cdf = np.empty(weights.size)
     total = 0.0
     for i in range(weights.size):

@@ -41,6 +41,12 @@ class SellerState(IntEnum):
     DESISTED = 7
 
 
+def as_rows(which: np.ndarray | int) -> np.ndarray:
+    """Seller rows (int64) from a row, an array of rows or a boolean mask over sellers."""
+    which = np.asarray(which)
+    return np.flatnonzero(which) if which.dtype == bool else np.atleast_1d(which).astype(np.int64)
+
+
 def state_mask(*states: SellerState) -> np.ndarray:
     """Look-up table: ``state_mask(A, B)[state_codes]`` is True where the state is A or B."""
     table = np.zeros(len(SellerState), dtype=bool)
@@ -267,7 +273,8 @@ class Sellers:
         salience = sigma (1 - A) e: a fresh surge is over-estimated, a familiar one is not.
         """
         p = self.p
-        seen = 1.0 - math.exp(-directed_presence / p["presence_scale"])  # numpy's exp here
+        # the C library's exp: numpy's too without AVX-512, as in the kernels
+        seen = 1.0 - math.exp(-directed_presence / p["presence_scale"])
         days = p["adaptation_days"] if seen > self.adaptation else p["forget_days"]
         self.adaptation += (seen - self.adaptation) / days
         self.salience = p["surge_salience"] * (1.0 - self.adaptation) * seen
@@ -351,12 +358,11 @@ class Sellers:
         )
 
     # --- transitions that justice and the DMI decide ---------------------------------------
-    def give_record(self, rows: np.ndarray) -> None:
-        """A first conviction: a record, and legal earnings cut by ``record_wage_penalty``
-        (``kernels.give_record``; an arrest gives it in ``kernels.arrest_sellers``)."""
-        kernels.give_record(
-            np.asarray(rows, dtype=np.int64), self.record, self.wage, self.p["record_wage_penalty"]
-        )
+    def give_record(self, which: np.ndarray | int) -> None:
+        """A first conviction (rows or a mask): a record, and legal earnings cut by
+        ``record_wage_penalty`` (``kernels.give_record``; an arrest gives it in
+        ``kernels.arrest_sellers``)."""
+        kernels.give_record(as_rows(which), self.record, self.wage, self.p["record_wage_penalty"])
 
     def imprison(self, idx: np.ndarray, until: np.ndarray | int) -> None:
         """Sellers ``idx`` (a mask or rows) start a prison term that ends on day ``until``."""
