@@ -1493,7 +1493,7 @@ def arrest_sellers(
 
 
 @kernel
-def young_people(stream, rows, columns, flags, homes, height, k):
+def young_people(stream, rows, columns, cleared, called_in_day, buys, state, homes, height, k):
     """Sellers._draw_young_people (in place): new members of the pool at ``rows``, drawn
     as numpy drew them, all of one draw before the next: risk class ``rng.random(m) <
     high_risk_share``; outside option typical_wage x exp(sigma z - sigma^2 / 2),
@@ -1501,11 +1501,10 @@ def young_people(stream, rows, columns, flags, homes, height, k):
     (x high_risk_aversion_factor if high-risk); a home, ``rng.choice(homes, m)`` (numpy's
     ``integers``) as (x, y). No record, no case, the priors of someone who never dealt.
     ``columns``: high_risk, wage, aversion, perceived_risk, expected_profit, connections,
-    x, y; ``flags``: the columns cleared (record, cases, ...), then called_in_day, buys
-    and state. ``k``: high_risk_share, typical_wage, sigma, sigma^2 / 2, aversion_mean,
-    high_risk_aversion_factor, the prior risk, the prior profit."""
+    x, y; ``cleared``: the flags set False (record, cases, ...). ``k``: high_risk_share,
+    typical_wage, sigma, sigma^2 / 2, aversion_mean, high_risk_aversion_factor, the prior
+    risk, the prior profit."""
     high_risk, wage, aversion, risk, profit, connections, x, y = columns
-    cleared, called_in_day, buys, state = flags
     m = rows.size
     high = uniforms(stream, m)
     z = standard_normals(stream, m)

@@ -185,18 +185,16 @@ class Sellers:
                 self.y,
             ),
             (
-                (
-                    self.record,
-                    self.banked_case,
-                    self.credible_case,
-                    self.ever_called_in,
-                    self.relapsed,
-                    self.admitted,
-                ),
-                self.called_in_day,
-                self.buys,
-                self.state,
+                self.record,
+                self.banked_case,
+                self.credible_case,
+                self.ever_called_in,
+                self.relapsed,
+                self.admitted,
             ),
+            self.called_in_day,
+            self.buys,
+            self.state,
             self._homes,
             self.model.space.height,
             self._k_young,
@@ -283,8 +281,12 @@ class Sellers:
         """Active sellers for whom dealing no longer pays may quit; others may enter."""
         day, p, k = self.model.day, self.p, self._k_decide
         watched = self.model.residents.informal_control ** p["watch_exponent"]
-        k[:3] = (self.model.market.entrant_profit, self.salience, self.message)
-        k[3] = p["watch_risk"] * watched
+        k[:4] = (
+            self.model.market.entrant_profit,
+            self.salience,
+            self.message,
+            p["watch_risk"] * watched,
+        )
         enters, n, relapses, soon, recruits, with_record = kernels.sellers_decide(
             self.state,
             self.high_risk,
